@@ -1,0 +1,136 @@
+// Private byte helpers for the codec: big-endian fields and length-prefixed
+// UTF-8 strings over a DataView. No I/O.
+
+import { FrameError } from "./errors.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** UTF-8 bytes of a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s);
+}
+
+/** Builds one buffer from fields whose total size is known up front. */
+export class ByteWriter {
+  readonly bytes: Uint8Array;
+  readonly #view: DataView;
+  #at = 0;
+
+  constructor(size: number) {
+    this.bytes = new Uint8Array(size);
+    this.#view = new DataView(this.bytes.buffer);
+  }
+
+  u8(n: number): this {
+    this.#view.setUint8(this.#at, n);
+    this.#at += 1;
+    return this;
+  }
+
+  u16(n: number): this {
+    this.#view.setUint16(this.#at, n);
+    this.#at += 2;
+    return this;
+  }
+
+  u32(n: number): this {
+    this.#view.setUint32(this.#at, n);
+    this.#at += 4;
+    return this;
+  }
+
+  /** A string field: u16 byte length, then the UTF-8 bytes. */
+  str(b: Uint8Array): this {
+    this.u16(b.length);
+    this.bytes.set(b, this.#at);
+    this.#at += b.length;
+    return this;
+  }
+
+  raw(b: Uint8Array): this {
+    this.bytes.set(b, this.#at);
+    this.#at += b.length;
+    return this;
+  }
+}
+
+/** Reads fields from one frame payload; every read checks bounds. */
+export class ByteReader {
+  readonly #bytes: Uint8Array;
+  readonly #view: DataView;
+  readonly #base: number;
+  #at = 0;
+
+  /**
+   * @param bytes The payload.
+   * @param base Offset of the payload within its frame, for error offsets.
+   */
+  constructor(bytes: Uint8Array, base = 0) {
+    this.#bytes = bytes;
+    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#base = base;
+  }
+
+  #need(n: number, what: string): void {
+    if (this.#at + n > this.#bytes.length) {
+      throw new FrameError(
+        "FRAME_MALFORMED",
+        `Cannot decode ${what}: frame ends ${
+          this.#at + n - this.#bytes.length
+        } byte(s) early`,
+        this.#base + this.#at,
+      );
+    }
+  }
+
+  u8(what: string): number {
+    this.#need(1, what);
+    return this.#view.getUint8(this.#at++);
+  }
+
+  u16(what: string): number {
+    this.#need(2, what);
+    const n = this.#view.getUint16(this.#at);
+    this.#at += 2;
+    return n;
+  }
+
+  u32(what: string): number {
+    this.#need(4, what);
+    const n = this.#view.getUint32(this.#at);
+    this.#at += 4;
+    return n;
+  }
+
+  /** A u16-length-prefixed UTF-8 string; invalid UTF-8 is an error. */
+  str(what: string): string {
+    const length = this.u16(what);
+    this.#need(length, what);
+    const start = this.#at;
+    this.#at += length;
+    try {
+      return decoder.decode(this.#bytes.subarray(start, this.#at));
+    } catch (cause) {
+      throw new FrameError(
+        "INVALID_UTF8",
+        `Cannot decode ${what}: not valid UTF-8`,
+        this.#base + start,
+        { cause },
+      );
+    }
+  }
+
+  /** Throws unless every byte of the payload was read. */
+  end(what: string): void {
+    if (this.#at !== this.#bytes.length) {
+      throw new FrameError(
+        "FRAME_MALFORMED",
+        `Cannot decode ${what}: ${
+          this.#bytes.length - this.#at
+        } unexpected trailing byte(s)`,
+        this.#base + this.#at,
+      );
+    }
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The seam through which chat nodes share rooms: name claims that are atomic
+ * across nodes, and room events carried between them. {@link MemoryBackplane}
+ * is the default, for one process; a Redis implementation lives in adapters/.
+ *
+ * @module
+ */
+
+import type { RoomEvent } from "./events.ts";
+
+/** Result of a claim: `true` won, `false` already taken. */
+export type ClaimResult = boolean | Promise<boolean>;
+
+/** One room and its member count, cluster-wide. */
+export interface RoomInfo {
+  readonly room: string;
+  readonly members: number;
+}
+
+/**
+ * What a chat node needs from the cluster. Claims are keyed by the room and
+ * the folded name key; events carry joins, leaves, messages and
+ * announcements. Implementations must deliver the events one node publishes
+ * to every other node in publish order, and must not echo them back.
+ */
+export interface Backplane {
+  /** This node's id, unique in the cluster. */
+  readonly nodeId: string;
+  /**
+   * Atomically claim a name in a room for this node. May answer
+   * synchronously (in memory) or with a promise (over the network).
+   */
+  claim(room: string, key: string, name: string): ClaimResult;
+  /** Give up a claim this node holds. */
+  release(room: string, key: string): void;
+  /** Send a room event to every other node. */
+  publish(event: RoomEvent): void;
+  /** Register the receiver of other nodes' events (called once by the chat). */
+  listen(receiver: (event: RoomEvent) => void): void;
+  /** Member names of a room, cluster-wide. */
+  members(room: string): readonly string[] | Promise<readonly string[]>;
+  /** Rooms with at least one member, cluster-wide. */
+  rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]>;
+  /** Stop: release this node's claims and detach. */
+  close(): void | Promise<void>;
+}
+
+/** Options of a {@link MemoryBackplane}. */
+export interface MemoryBackplaneOptions {
+  /** Share claims and events with other backplanes on the same bus. */
+  bus?: MemoryBus;
+  /** This node's id. @default {"node-<n>"} */
+  nodeId?: string;
+}
+
+/**
+ * Shared state for several in-process nodes, so that multi-node behaviour can
+ * be tested without a network.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bus = new MemoryBus();
+ * const a = new MemoryBackplane({ bus }), b = new MemoryBackplane({ bus });
+ * assert.equal(a.claim("lobby", "bob", "Bob"), true);
+ * assert.equal(b.claim("lobby", "bob", "bob"), false);
+ * ```
+ */
+export class MemoryBus {
+  /** room → name key → claim. */
+  readonly claims: Map<string, Map<string, { name: string; node: string }>> =
+    new Map();
+  /** Receivers by node id. */
+  readonly nodes: Map<string, (event: RoomEvent) => void> = new Map();
+  #next = 1;
+
+  /** A fresh node id. */
+  nextId(): string {
+    return `node-${this.#next++}`;
+  }
+}
+
+/**
+ * The in-memory backplane: claims in a map, events handed to the other nodes
+ * on the same {@link MemoryBus} (none, by default).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const bp = new MemoryBackplane();
+ * assert.equal(bp.claim("lobby", "bob", "Bob"), true);
+ * assert.deepEqual(bp.members("lobby"), ["Bob"]);
+ * bp.release("lobby", "bob");
+ * assert.deepEqual(bp.rooms(), []);
+ * ```
+ */
+export class MemoryBackplane implements Backplane {
+  /** This node's id. */
+  readonly nodeId: string;
+  readonly #bus: MemoryBus;
+
+  /** @param options Bus to share and node id. */
+  constructor(options: MemoryBackplaneOptions = {}) {
+    this.#bus = options.bus ?? new MemoryBus();
+    this.nodeId = options.nodeId ?? this.#bus.nextId();
+  }
+
+  /** Claim `key` in `room`; false if any node holds it. */
+  claim(room: string, key: string, name: string): boolean {
+    let names = this.#bus.claims.get(room);
+    if (names === undefined) {
+      names = new Map();
+      this.#bus.claims.set(room, names);
+    }
+    if (names.has(key)) return false;
+    names.set(key, { name, node: this.nodeId });
+    return true;
+  }
+
+  /** Release a claim held by this node. */
+  release(room: string, key: string): void {
+    const names = this.#bus.claims.get(room);
+    if (names?.get(key)?.node !== this.nodeId) return;
+    names.delete(key);
+    if (names.size === 0) this.#bus.claims.delete(room);
+  }
+
+  /** Hand the event to every other node on the bus, synchronously. */
+  publish(event: RoomEvent): void {
+    for (const [id, receive] of this.#bus.nodes) {
+      if (id !== this.nodeId) receive(event);
+    }
+  }
+
+  /** Register this node's receiver. */
+  listen(receiver: (event: RoomEvent) => void): void {
+    this.#bus.nodes.set(this.nodeId, receiver);
+  }
+
+  /** Names claimed in a room, by any node. */
+  members(room: string): string[] {
+    const names = this.#bus.claims.get(room);
+    return names ? [...names.values()].map((c) => c.name) : [];
+  }
+
+  /** Rooms with claims. */
+  rooms(): RoomInfo[] {
+    return [...this.#bus.claims].map(([room, names]) => ({
+      room,
+      members: names.size,
+    }));
+  }
+
+  /** Release this node's claims and leave the bus. */
+  close(): void {
+    for (const [room, names] of this.#bus.claims) {
+      for (const [key, claim] of names) {
+        if (claim.node === this.nodeId) names.delete(key);
+      }
+      if (names.size === 0) this.#bus.claims.delete(room);
+    }
+    this.#bus.nodes.delete(this.nodeId);
+  }
+}

@@ -1,0 +1,476 @@
+/**
+ * The chat: rooms, sessions, naming and fan-out, over a {@link Backplane}.
+ * Sans-IO: the clock is passed in and time moves only when the host calls
+ * {@link Chat.tick}.
+ *
+ * @module
+ */
+
+import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import type { Refusal } from "./errors.ts";
+import type { LeaveReason, RoomEvent } from "./events.ts";
+import { type Limits, resolveLimits } from "./limits.ts";
+import { checkName, checkRoom } from "./names.ts";
+import { Outgoing, type Peer } from "./peer.ts";
+import { Room } from "./room.ts";
+import { type ConnectOptions, Session } from "./session.ts";
+
+/** One log record: an event name and its fields. */
+export interface LogRecord {
+  readonly event: string;
+  readonly [field: string]: unknown;
+}
+
+/** Options of a {@link Chat}. */
+export interface ChatOptions {
+  /** The clock, in milliseconds. */
+  now: () => number;
+  /** Where rooms are shared with other nodes. @default {new MemoryBackplane()} */
+  backplane?: Backplane;
+  /** Limits to override. */
+  limits?: Partial<Limits>;
+  /** Receives one record per lifecycle event. */
+  log?: (record: LogRecord) => void;
+}
+
+/** A member's place in a room. */
+export interface Membership {
+  /** Canonical room name. */
+  readonly room: string;
+  /** Display name. */
+  readonly name: string;
+  /** Folded name key. */
+  readonly key: string;
+}
+
+/** What an announcement reached on this node. */
+export type AnnounceResult =
+  | { readonly ok: true; readonly rooms: number; readonly delivered: number }
+  | ({ readonly ok: false } & Refusal);
+
+/** Running totals, for metrics. */
+export interface ChatStats {
+  /** Open connections by transport. */
+  readonly connections: Map<string, number>;
+  /** Messages accepted from members. */
+  messagesIn: number;
+  /** Messages refused (rate, size, empty, not joined). */
+  refused: number;
+  /** Events queued to members. */
+  deliveries: number;
+  /** Members cut off as slow consumers. */
+  slowConsumers: number;
+  /** Announcements made on this node. */
+  announcements: number;
+}
+
+/** @internal What a session needs of its chat. */
+export interface ChatInternals {
+  readonly limits: Limits;
+  now(): number;
+  log(record: LogRecord): void;
+  join(
+    session: Session,
+    room: string,
+    name: string,
+  ): Membership | Refusal | Promise<Membership | Refusal>;
+  enter(session: Session, m: Membership): void;
+  welcome(session: Session, m: Membership): void;
+  leave(session: Session, m: Membership, reason: LeaveReason): void;
+  say(session: Session, m: Membership, text: string): void;
+  who(session: Session, room: string): void;
+  forget(
+    session: Session,
+    m: Membership | undefined,
+    reason: LeaveReason,
+  ): void;
+}
+
+/**
+ * A chat node. Transports call {@link Chat.connect} for each connection and
+ * feed the returned session; the host drives {@link Chat.tick}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Outgoing } from "./peer.ts";
+ * const chat = new Chat({ now: () => 0 });
+ * const seen: string[] = [];
+ * const peer = (who: string) => ({
+ *   send: (out: Outgoing) => (seen.push(`${who} ${out.text("en")}`), true),
+ *   close: () => {},
+ * });
+ * chat.connect(peer("amy"), { transport: "memory" }).handle({ type: "join", room: "lobby", name: "amy" });
+ * const bob = chat.connect(peer("bob"), { transport: "memory" });
+ * bob.handle({ type: "join", room: "lobby", name: "bob" });
+ * bob.handle({ type: "say", text: "hi" });
+ * assert.ok(seen.includes("amy bob entered the room"));
+ * assert.ok(seen.includes("amy bob says: hi"));
+ * ```
+ */
+export class Chat {
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** The backplane. */
+  readonly backplane: Backplane;
+  /** Running totals. */
+  readonly stats: ChatStats = {
+    connections: new Map(),
+    messagesIn: 0,
+    refused: 0,
+    deliveries: 0,
+    slowConsumers: 0,
+    announcements: 0,
+  };
+  readonly now: () => number;
+  readonly #log: ((record: LogRecord) => void) | undefined;
+  readonly #rooms = new Map<string, Room>();
+  readonly #sessions = new Set<Session>();
+  readonly #unjoined = new Set<Session>();
+  readonly #idle = new Set<Session>();
+  readonly #observers = new Set<(event: RoomEvent) => void>();
+  readonly #internals: ChatInternals;
+  #nextId = 1;
+  #closing = false;
+
+  /** @param options Clock, backplane, limits and log. */
+  constructor(options: ChatOptions) {
+    this.now = options.now;
+    this.limits = resolveLimits(options.limits);
+    this.backplane = options.backplane ?? new MemoryBackplane();
+    this.#log = options.log;
+    this.backplane.listen((event) => this.#remote(event));
+    this.#internals = this.#makeInternals();
+  }
+
+  /** Open sessions. */
+  get size(): number {
+    return this.#sessions.size;
+  }
+
+  /** True once {@link Chat.shutdown} was called. */
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  /**
+   * Accept a connection. When the chat is full or shutting down, the session
+   * is failed at once (the peer gets a fatal error and is closed).
+   *
+   * @param peer The transport's side of the connection.
+   * @param options Transport name, address, HELLO and idle settings.
+   * @returns The session to feed.
+   */
+  connect(peer: Peer, options: ConnectOptions): Session {
+    const session = new Session(this.#internals, peer, this.#nextId++, options);
+    this.#sessions.add(session);
+    this.#unjoined.add(session);
+    if (session.idleTimeoutMs > 0) this.#idle.add(session);
+    const count = this.stats.connections.get(session.transport) ?? 0;
+    this.stats.connections.set(session.transport, count + 1);
+    this.#emitLog({
+      event: "connect",
+      session: session.id,
+      transport: session.transport,
+      remote: session.remote,
+    });
+    if (this.#closing) {
+      session.fail(
+        "SHUTTING_DOWN",
+        "Cannot connect: the server is shutting down",
+      );
+    } else if (this.#sessions.size > this.limits.maxConnections) {
+      session.fail(
+        "SERVER_FULL",
+        `Cannot connect: the server has ${this.limits.maxConnections} connections`,
+      );
+    }
+    return session;
+  }
+
+  /**
+   * Speak as the administrator to one room or every room, on every node.
+   *
+   * @param text What to say.
+   * @param room One room, or every room when omitted.
+   * @returns Rooms and members reached on this node, or a refusal.
+   */
+  announce(text: string, room?: string): AnnounceResult {
+    if (text.trim() === "") {
+      return {
+        ok: false,
+        code: "MESSAGE_EMPTY",
+        message: "Cannot announce: text is empty",
+      };
+    }
+    const bytes = new TextEncoder().encode(text).length;
+    if (bytes > this.limits.maxMessageBytes) {
+      return {
+        ok: false,
+        code: "MESSAGE_TOO_LONG",
+        message:
+          `Cannot announce: ${bytes} bytes exceeds the limit of ${this.limits.maxMessageBytes}`,
+      };
+    }
+    let target: string | null = null;
+    if (room !== undefined) {
+      const r = checkRoom(room);
+      if (!r.ok) return { ok: false, code: r.code, message: r.message };
+      target = r.name;
+    }
+    const event: RoomEvent = { type: "announcement", room: target, text };
+    this.stats.announcements++;
+    this.backplane.publish(event);
+    this.#emitLog({ event: "announce", room: target, text });
+    const reached = this.#fanoutLocal(event);
+    return { ok: true, ...reached };
+  }
+
+  /**
+   * Rooms with members, cluster-wide.
+   *
+   * @returns Room names and member counts.
+   */
+  rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]> {
+    return this.backplane.rooms();
+  }
+
+  /**
+   * Members of a room, cluster-wide.
+   *
+   * @param room Room name (canonicalised).
+   * @returns Display names.
+   */
+  members(room: string): readonly string[] | Promise<readonly string[]> {
+    const r = checkRoom(room);
+    return r.ok ? this.backplane.members(r.name) : [];
+  }
+
+  /**
+   * Watch every room event on this node (local and from other nodes).
+   *
+   * @param observer Called for each event.
+   * @returns A function that stops watching.
+   */
+  observe(observer: (event: RoomEvent) => void): () => void {
+    this.#observers.add(observer);
+    return () => this.#observers.delete(observer);
+  }
+
+  /**
+   * Apply time: close connections that did not join in time and remove
+   * members silent for longer than their idle timeout. Call it about once a
+   * second.
+   */
+  tick(): void {
+    const now = this.now();
+    for (const s of this.#unjoined) {
+      if (now - s.connectedAt >= this.limits.joinTimeoutMs) {
+        s.fail(
+          "JOIN_TIMEOUT",
+          `Cannot wait any longer: no JOIN within ${this.limits.joinTimeoutMs} ms`,
+        );
+      }
+    }
+    for (const s of this.#idle) {
+      if (now - s.lastSeen >= s.idleTimeoutMs) s.drop("timeout");
+    }
+  }
+
+  /**
+   * Tell every member the server is shutting down (a `left` event with
+   * reason `shutdown` for their own name), close every connection and leave
+   * the cluster. New connections are refused from now on.
+   */
+  async shutdown(): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    this.#emitLog({ event: "shutdown", sessions: this.#sessions.size });
+    for (const s of [...this.#sessions]) s.shutdown();
+    this.#rooms.clear();
+    await this.backplane.close();
+  }
+
+  #fanoutLocal(event: RoomEvent): { rooms: number; delivered: number } {
+    const out = new Outgoing(event);
+    let rooms = 0, delivered = 0;
+    if (event.type === "announcement" && event.room === null) {
+      for (const room of [...this.#rooms.values()]) {
+        rooms++;
+        delivered += room.fanout(out);
+      }
+    } else {
+      const room = this.#rooms.get(event.room ?? "");
+      if (room) {
+        rooms++;
+        delivered += room.fanout(out);
+      }
+    }
+    this.stats.deliveries += delivered;
+    this.#notify(event);
+    return { rooms, delivered };
+  }
+
+  #remote(event: RoomEvent): void {
+    if (!this.#closing) this.#fanoutLocal(event);
+  }
+
+  #notify(event: RoomEvent): void {
+    for (const o of this.#observers) o(event);
+  }
+
+  #emitLog(record: LogRecord): void {
+    this.#log?.(record);
+  }
+
+  #makeInternals(): ChatInternals {
+    const rooms = this.#rooms;
+    const backplane = this.backplane;
+    const stats = this.stats;
+    return {
+      limits: this.limits,
+      now: this.now,
+      log: (record) => {
+        if (record.event === "refused") stats.refused++;
+        this.#emitLog(record);
+      },
+      join: (session, rawRoom, rawName) => {
+        if (this.#closing) {
+          return {
+            code: "SHUTTING_DOWN",
+            message: "Cannot join: the server is shutting down",
+          };
+        }
+        const room = checkRoom(rawRoom);
+        if (!room.ok) return room;
+        const name = checkName(rawName, this.limits.maxNameLength);
+        if (!name.ok) return name;
+        const current = session.membership;
+        if (current?.room === room.name && current.key === name.key) {
+          return current;
+        }
+        const m: Membership = {
+          room: room.name,
+          name: name.name,
+          key: name.key,
+        };
+        const taken: Refusal = {
+          code: "NAME_TAKEN",
+          message:
+            `Cannot join room "${room.name}": name "${name.name}" is taken`,
+        };
+        const claim = backplane.claim(room.name, name.key, name.name);
+        if (claim instanceof Promise) {
+          return claim.then((won) => (won ? m : taken));
+        }
+        return claim ? m : taken;
+      },
+      enter: (session, m) => {
+        let room = rooms.get(m.room);
+        if (room === undefined) {
+          room = new Room(m.room);
+          rooms.set(m.room, room);
+        }
+        room.add(m.key, session);
+        this.#unjoined.delete(session);
+        const event: RoomEvent = { type: "joined", room: m.room, name: m.name };
+        this.#emitLog({
+          event: "join",
+          session: session.id,
+          room: m.room,
+          name: m.name,
+        });
+        const out = new Outgoing(event);
+        stats.deliveries += room.fanout(out, session);
+        backplane.publish(event);
+        this.#notify(event);
+        this.#internals.welcome(session, m);
+      },
+      welcome: (session, m) => {
+        const members = backplane.members(m.room);
+        const send = (list: readonly string[]) =>
+          session.send({
+            type: "welcome",
+            room: m.room,
+            name: m.name,
+            members: list,
+            total: list.length,
+          });
+        if (members instanceof Promise) {
+          members.then(send, () => send([m.name]));
+        } else send(members);
+      },
+      leave: (session, m, reason) => {
+        const room = rooms.get(m.room);
+        if (room === undefined || !room.remove(m.key, session)) return;
+        backplane.release(m.room, m.key);
+        if (room.size === 0) rooms.delete(m.room);
+        if (reason === "slow_consumer") stats.slowConsumers++;
+        const event: RoomEvent = {
+          type: "left",
+          room: m.room,
+          name: m.name,
+          reason,
+        };
+        this.#emitLog({
+          event: "leave",
+          session: session.id,
+          room: m.room,
+          name: m.name,
+          reason,
+        });
+        stats.deliveries += room.fanout(new Outgoing(event));
+        backplane.publish(event);
+        this.#notify(event);
+      },
+      say: (session, m, text) => {
+        const room = rooms.get(m.room);
+        if (room === undefined) return;
+        stats.messagesIn++;
+        const event: RoomEvent = {
+          type: "message",
+          room: m.room,
+          from: m.name,
+          text,
+        };
+        stats.deliveries += room.fanout(new Outgoing(event), session);
+        backplane.publish(event);
+        if (this.#observers.size > 0) this.#notify(event);
+      },
+      who: (session, rawRoom) => {
+        const r = checkRoom(rawRoom);
+        if (!r.ok) {
+          session.error(r.code, r.message);
+          return;
+        }
+        const send = (list: readonly string[]) =>
+          session.send({
+            type: "members",
+            room: r.name,
+            members: list,
+            total: list.length,
+          });
+        const members = backplane.members(r.name);
+        if (members instanceof Promise) {
+          members.then(
+            send,
+            () =>
+              session.error(
+                "UNAVAILABLE",
+                "Cannot list members: the cluster did not answer",
+              ),
+          );
+        } else send(members);
+      },
+      forget: (session, m, reason) => {
+        if (!this.#sessions.delete(session)) return;
+        this.#unjoined.delete(session);
+        this.#idle.delete(session);
+        if (m) backplane.release(m.room, m.key);
+        const count = (stats.connections.get(session.transport) ?? 1) - 1;
+        stats.connections.set(session.transport, count);
+        this.#emitLog({ event: "disconnect", session: session.id, reason });
+      },
+    };
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What members receive and observers see. These objects are also the JSON
+ * that `cli.ts join --json` prints and that the HTTP transports carry.
+ *
+ * @module
+ */
+
+import type { ErrorCodeName } from "./errors.ts";
+
+/** Why someone left a room, with its wire number. */
+export const LeaveReason = {
+  /** The member asked to leave (`/quit`, LEAVE, end of input). */
+  quit: 0,
+  /** The connection went away without a LEAVE. */
+  disconnect: 1,
+  /** The member was silent for longer than the idle timeout. */
+  timeout: 2,
+  /** The member did not read fast enough and its outbound buffer filled. */
+  slow_consumer: 3,
+  /** The server is shutting down. */
+  shutdown: 4,
+  /** The cluster node holding the member was lost. */
+  node_lost: 5,
+  /** The member moved to another room with `/join`. */
+  moved: 6,
+} as const;
+
+/** Name of a leave reason, such as `"quit"`. */
+export type LeaveReason = keyof typeof LeaveReason;
+
+const reasonNames = Object.keys(LeaveReason) as LeaveReason[];
+
+/**
+ * The leave reason for a wire number, or undefined.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(leaveReasonName(3), "slow_consumer");
+ * ```
+ */
+export function leaveReasonName(n: number): LeaveReason | undefined {
+  return reasonNames[n];
+}
+
+/** You are in a room: its name, your name as others see it, and its members. */
+export interface WelcomeEvent {
+  readonly type: "welcome";
+  readonly room: string;
+  readonly name: string;
+  /** Member names (you included); may be cut short in very large rooms. */
+  readonly members: readonly string[];
+  /** How many members the room has. */
+  readonly total: number;
+}
+
+/** Someone entered your room. */
+export interface JoinedEvent {
+  readonly type: "joined";
+  readonly room: string;
+  readonly name: string;
+}
+
+/** Someone left your room (or you were removed, when `name` is yours). */
+export interface LeftEvent {
+  readonly type: "left";
+  readonly room: string;
+  readonly name: string;
+  readonly reason: LeaveReason;
+}
+
+/** Someone in your room spoke. */
+export interface MessageEvent {
+  readonly type: "message";
+  readonly room: string;
+  readonly from: string;
+  readonly text: string;
+}
+
+/** The administrator spoke; `room` is null when it went to every room. */
+export interface AnnouncementEvent {
+  readonly type: "announcement";
+  readonly room: string | null;
+  readonly text: string;
+}
+
+/** The answer to `/who`. */
+export interface MembersEvent {
+  readonly type: "members";
+  readonly room: string;
+  readonly members: readonly string[];
+  readonly total: number;
+}
+
+/** A refusal or protocol error; `fatal` means the server closes the connection. */
+export interface ErrorEvent {
+  readonly type: "error";
+  readonly code: ErrorCodeName;
+  readonly message: string;
+  readonly fatal: boolean;
+}
+
+/** The server's answer to HELLO: its protocol version and limits. */
+export interface HelloOkEvent {
+  readonly type: "hello_ok";
+  readonly version: number;
+  readonly software: string;
+  /** Largest frame the server accepts, header included. */
+  readonly maxFrame: number;
+  /** Largest message text the server accepts, in UTF-8 bytes. */
+  readonly maxMessage: number;
+}
+
+/** The answer to a ping. */
+export interface PongEvent {
+  readonly type: "pong";
+  readonly nonce: number;
+}
+
+/** Anything the server sends a member. */
+export type ChatEvent =
+  | WelcomeEvent
+  | JoinedEvent
+  | LeftEvent
+  | MessageEvent
+  | AnnouncementEvent
+  | MembersEvent
+  | ErrorEvent
+  | PongEvent
+  | HelloOkEvent;
+
+/** Events that are fanned out to a room (and carried between nodes). */
+export type RoomEvent =
+  | JoinedEvent
+  | LeftEvent
+  | MessageEvent
+  | AnnouncementEvent;

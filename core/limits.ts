@@ -1,0 +1,93 @@
+/**
+ * Every limit of a chat, with its default. Each one has a `serve` flag
+ * (docs in README.md) and a test that trips it.
+ *
+ * @module
+ */
+
+import { DEFAULT_MAX_FRAME_SIZE } from "./codec.ts";
+import { DEFAULT_MAX_NAME_LENGTH } from "./names.ts";
+import { DEFAULT_OUTBOUND_BYTES } from "./outbox.ts";
+
+/** Limits of a chat. */
+export interface Limits {
+  /** Largest frame accepted, header included, in bytes. @default {65536} */
+  readonly maxFrameSize: number;
+  /** Largest message text, in UTF-8 bytes (at most 60000). @default {4096} */
+  readonly maxMessageBytes: number;
+  /** Longest member name, in code points. @default {32} */
+  readonly maxNameLength: number;
+  /** Outbound buffer per connection before slow_consumer, in bytes. @default {1048576} */
+  readonly outboundBytes: number;
+  /** Time to join after connecting, in ms. @default {10000} */
+  readonly joinTimeoutMs: number;
+  /** Most connections at once. @default {20000} */
+  readonly maxConnections: number;
+  /** Messages per second per member, sustained; 0 turns the limit off. @default {20} */
+  readonly messagesPerSecond: number;
+  /** Messages a member may send in a burst above the rate. @default {40} */
+  readonly messageBurst: number;
+  /** Commands queued while a JOIN is being decided. @default {64} */
+  readonly pendingCommands: number;
+}
+
+/** The default limits. */
+export const DEFAULT_LIMITS: Limits = {
+  maxFrameSize: DEFAULT_MAX_FRAME_SIZE,
+  maxMessageBytes: 4096,
+  maxNameLength: DEFAULT_MAX_NAME_LENGTH,
+  outboundBytes: DEFAULT_OUTBOUND_BYTES,
+  joinTimeoutMs: 10_000,
+  maxConnections: 20_000,
+  messagesPerSecond: 20,
+  messageBurst: 40,
+  pendingCommands: 64,
+};
+
+/** Largest message limit that still fits a u16 string field with room to spare. */
+export const MAX_MESSAGE_LIMIT = 60_000;
+
+/**
+ * Fill in defaults and check values.
+ *
+ * @param given Limits to override.
+ * @returns Complete limits.
+ * @throws {RangeError} When a limit is out of range.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(resolveLimits({ maxMessageBytes: 100 }).maxMessageBytes, 100);
+ * assert.throws(() => resolveLimits({ maxFrameSize: 3 }), RangeError);
+ * ```
+ */
+export function resolveLimits(given: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_LIMITS)) {
+      throw new RangeError(`Cannot set limit "${key}": no such limit`);
+    }
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(
+        `Cannot set limit "${key}": ${value} is not a whole number >= 0`,
+      );
+    }
+    (limits as Record<string, number>)[key] = value;
+  }
+  if (limits.maxFrameSize < 64) {
+    throw new RangeError(
+      `Cannot set limit "maxFrameSize": ${limits.maxFrameSize} is below 64`,
+    );
+  }
+  if (
+    limits.maxMessageBytes < 1 || limits.maxMessageBytes > MAX_MESSAGE_LIMIT
+  ) {
+    throw new RangeError(
+      `Cannot set limit "maxMessageBytes": ${limits.maxMessageBytes} is not within 1..${MAX_MESSAGE_LIMIT}`,
+    );
+  }
+  if (limits.maxNameLength < 1) {
+    throw new RangeError('Cannot set limit "maxNameLength": it must be >= 1');
+  }
+  return limits;
+}

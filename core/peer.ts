@@ -1,0 +1,79 @@
+/**
+ * The seam between the core and a transport. A transport hands the core a
+ * {@link Peer}: a small object of closures that takes outgoing events and can
+ * close the connection. The core hands back a session that takes commands.
+ *
+ * @module
+ */
+
+import { encodeFrame } from "./codec.ts";
+import type { ChatEvent } from "./events.ts";
+import { type Lang, renderEvent } from "./render.ts";
+
+const encoder = new TextEncoder();
+
+/**
+ * One event on its way out, shared by every recipient of a fan-out. Each
+ * encoding is made once, on first use, and the same bytes (or string) are
+ * given to every peer that asks for it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
+ * assert.equal(out.binary(), out.binary()); // encoded once, shared
+ * assert.equal(out.json(), '{"type":"joined","room":"lobby","name":"bob"}');
+ * assert.equal(out.text("zh"), "bob 进入了聊天室");
+ * ```
+ */
+export class Outgoing {
+  /** The event. */
+  readonly event: ChatEvent;
+  #binary: Uint8Array | undefined;
+  #json: string | undefined;
+  #en: Uint8Array | undefined;
+  #zh: Uint8Array | undefined;
+
+  /** @param event The event to send. */
+  constructor(event: ChatEvent) {
+    this.event = event;
+  }
+
+  /** The binary frame (docs/protocol.md). */
+  binary(): Uint8Array {
+    return this.#binary ??= encodeFrame(this.event);
+  }
+
+  /** The JSON object as a string, without a line break. */
+  json(): string {
+    return this.#json ??= JSON.stringify(this.event);
+  }
+
+  /** The rendered line in a language. */
+  text(lang: Lang): string {
+    return renderEvent(this.event, lang);
+  }
+
+  /** The rendered line with a trailing LF, as UTF-8 bytes. */
+  line(lang: Lang): Uint8Array {
+    if (lang === "zh") {
+      return this.#zh ??= encoder.encode(renderEvent(this.event, "zh") + "\n");
+    }
+    return this.#en ??= encoder.encode(renderEvent(this.event, "en") + "\n");
+  }
+}
+
+/** What a transport gives the core for one connection. */
+export interface Peer {
+  /**
+   * Queue an event for the remote end. Return false when the peer's bounded
+   * outbound buffer is full: the core then removes the member with reason
+   * `slow_consumer`.
+   */
+  send(out: Outgoing): boolean;
+  /**
+   * Close the connection: with `flush`, once what is queued has been written
+   * (bounded by a linger time); without, at once, dropping the queue.
+   */
+  close(flush: boolean): void;
+}

@@ -1,0 +1,423 @@
+/**
+ * One member's connection as the core sees it: commands in, events out
+ * through its {@link Peer}. The protocol state machine lives here, the same
+ * for every transport: HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING.
+ *
+ * @module
+ */
+
+import {
+  type Command,
+  FrameDecoder,
+  MAGIC,
+  PROTOCOL_VERSION,
+} from "./codec.ts";
+import type { ErrorCodeName, Refusal } from "./errors.ts";
+import { FrameError } from "./errors.ts";
+import type { ChatEvent, LeaveReason } from "./events.ts";
+import type { Lang } from "./render.ts";
+import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
+import type { RoomMember } from "./room.ts";
+import type { ChatInternals, Membership } from "./chat.ts";
+
+/** Where a session is in its life. */
+export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
+
+/** Options for one connection, given by its transport. */
+export interface ConnectOptions {
+  /** Transport name for logs and metrics, such as `"tcp"`. */
+  transport: string;
+  /** Remote address for logs. */
+  remote?: string;
+  /** Binary streams must start with HELLO. @default {false} */
+  hello?: boolean;
+  /**
+   * Remove the member after this much silence, in ms (datagram and HTTP
+   * sessions, which have no connection to lose). @default {0} (never)
+   */
+  idleTimeoutMs?: number;
+  /** Language for rendered text, where the transport renders text. @default {"en"} */
+  lang?: Lang;
+}
+
+/** Software name sent in HELLO_OK. */
+export const SOFTWARE = "roomcast/0.1";
+
+/**
+ * A connected member (or a connection that has not joined yet).
+ * Transports call {@link Session.feed} with stream bytes or
+ * {@link Session.handle} with decoded commands, and {@link Session.close}
+ * when the connection goes away.
+ */
+export class Session implements RoomMember {
+  /** Sequential id, unique in this chat. */
+  readonly id: number;
+  /** Transport name. */
+  readonly transport: string;
+  /** Remote address, if known. */
+  readonly remote: string | undefined;
+  /** When the session last sent anything (chat clock). */
+  lastSeen: number;
+  /** Idle timeout, or 0. */
+  readonly idleTimeoutMs: number;
+  /** When the connection was made (chat clock). */
+  readonly connectedAt: number;
+  /** Language for rendered text. */
+  lang: Lang;
+
+  readonly #chat: ChatInternals;
+  readonly #peer: Peer;
+  #state: SessionState;
+  #membership: Membership | undefined;
+  #decoder: FrameDecoder | undefined;
+  #queue: Command[] | undefined;
+  #tokens: number;
+  #refill: number;
+
+  /** @internal Made by `Chat.connect`. */
+  constructor(
+    chat: ChatInternals,
+    peer: Peer,
+    id: number,
+    options: ConnectOptions,
+  ) {
+    this.#chat = chat;
+    this.#peer = peer;
+    this.id = id;
+    this.transport = options.transport;
+    this.remote = options.remote;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
+    this.lang = options.lang ?? "en";
+    this.connectedAt = this.lastSeen = chat.now();
+    this.#state = options.hello ? "new" : "ready";
+    this.#tokens = chat.limits.messageBurst;
+    this.#refill = this.connectedAt;
+  }
+
+  /** Where the session is in its life. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** Display name once joined. */
+  get name(): string {
+    return this.#membership?.name ?? "";
+  }
+
+  /** @internal The member's place, once joined. */
+  get membership(): Membership | undefined {
+    return this.#membership;
+  }
+
+  /** Room name once joined. */
+  get room(): string | undefined {
+    return this.#membership?.room;
+  }
+
+  /**
+   * Bytes from a stream transport. The first byte picks the mode: the frame
+   * magic byte means binary frames; anything else is refused for now.
+   */
+  feed(chunk: Uint8Array): void {
+    if (this.#state === "closed" || chunk.length === 0) return;
+    if (this.#decoder === undefined) {
+      if (chunk[0] !== MAGIC) {
+        this.fail(
+          "FRAME_MALFORMED",
+          `Cannot start session: first byte 0x${
+            (chunk[0] ?? 0).toString(16).padStart(2, "0")
+          } is not the frame magic 0xab`,
+        );
+        return;
+      }
+      this.#decoder = new FrameDecoder({
+        maxFrameSize: this.#chat.limits.maxFrameSize,
+      });
+    }
+    for (const item of this.#decoder.push(chunk)) {
+      if (this.state === "closed") return;
+      if (item instanceof FrameError) {
+        if (this.#decoder.failed) this.fail(item.code, item.message);
+        else this.error(item.code, item.message);
+      } else if (isCommand(item)) {
+        this.handle(item);
+      } else {
+        this.error(
+          "UNKNOWN_TYPE",
+          `Cannot accept frame "${item.type}": it is a server frame`,
+        );
+      }
+    }
+  }
+
+  /** Handle one command from the member. */
+  handle(cmd: Command): void {
+    if (this.#state === "closed") return;
+    this.lastSeen = this.#chat.now();
+    if (this.#state === "joining") {
+      this.#enqueue(cmd);
+      return;
+    }
+    if (this.#state === "new" && cmd.type !== "hello") {
+      this.fail("HELLO_REQUIRED", "Cannot accept frame: send HELLO first");
+      return;
+    }
+    switch (cmd.type) {
+      case "hello":
+        return this.#hello(cmd.version);
+      case "join":
+        return this.#join(cmd.room, cmd.name);
+      case "say":
+        return this.#say(cmd.text);
+      case "who":
+        return this.#who(cmd.room);
+      case "leave":
+        return this.drop("quit");
+      case "ping":
+        this.send({ type: "pong", nonce: cmd.nonce });
+        return;
+    }
+  }
+
+  #hello(version: number): void {
+    if (version !== PROTOCOL_VERSION) {
+      this.fail(
+        "UNSUPPORTED_VERSION",
+        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION}`,
+      );
+      return;
+    }
+    if (this.#state === "new") this.#state = "ready";
+    const limits = this.#chat.limits;
+    this.send({
+      type: "hello_ok",
+      version: PROTOCOL_VERSION,
+      software: SOFTWARE,
+      maxFrame: limits.maxFrameSize,
+      maxMessage: limits.maxMessageBytes,
+    });
+  }
+
+  #join(room: string, name: string): void {
+    const previous = this.#state;
+    const answer = this.#chat.join(this, room, name);
+    if (answer instanceof Promise) {
+      this.#state = "joining";
+      answer.then(
+        (result) => this.#joined(result, previous),
+        () =>
+          this.#joined({
+            code: "UNAVAILABLE",
+            message: "Cannot join: the cluster did not answer",
+          }, previous),
+      );
+    } else {
+      this.#joined(answer, previous);
+    }
+  }
+
+  #joined(result: Membership | Refusal, previous: SessionState): void {
+    if (this.#state === "closed") {
+      if ("key" in result) this.#chat.leave(this, result, "disconnect");
+      return;
+    }
+    if ("code" in result) {
+      this.#state = previous;
+      this.error(result.code, result.message);
+    } else {
+      const old = this.#membership;
+      this.#state = "joined";
+      if (old === result) {
+        this.#chat.welcome(this, result);
+      } else {
+        if (old) this.#chat.leave(this, old, "moved");
+        this.#membership = result;
+        this.#chat.enter(this, result);
+      }
+    }
+    const queue = this.#queue;
+    this.#queue = undefined;
+    if (queue) { for (const cmd of queue) this.handle(cmd); }
+  }
+
+  #enqueue(cmd: Command): void {
+    this.#queue ??= [];
+    if (this.#queue.length >= this.#chat.limits.pendingCommands) {
+      this.error(
+        "JOIN_PENDING",
+        `Cannot queue ${cmd.type}: a JOIN is still being decided`,
+      );
+      return;
+    }
+    this.#queue.push(cmd);
+  }
+
+  #say(text: string): void {
+    const m = this.#membership;
+    if (m === undefined) {
+      this.error("NOT_JOINED", "Cannot send message: join a room first");
+      return;
+    }
+    const limits = this.#chat.limits;
+    if (text.trim() === "") {
+      this.error("MESSAGE_EMPTY", "Cannot send message: it is empty");
+      return;
+    }
+    // Quick bound first: UTF-8 needs at least one byte per UTF-16 unit.
+    if (text.length > limits.maxMessageBytes) {
+      const bytes = utf8Length(text);
+      if (bytes > limits.maxMessageBytes) {
+        this.error(
+          "MESSAGE_TOO_LONG",
+          `Cannot send message: ${bytes} bytes exceeds the limit of ${limits.maxMessageBytes}`,
+        );
+        return;
+      }
+    }
+    if (!this.#takeToken(limits.messagesPerSecond, limits.messageBurst)) {
+      this.error(
+        "RATE_LIMITED",
+        `Cannot send message: more than ${limits.messagesPerSecond} per second`,
+      );
+      return;
+    }
+    this.#chat.say(this, m, text);
+  }
+
+  #takeToken(rate: number, burst: number): boolean {
+    if (rate === 0) return true;
+    const now = this.lastSeen;
+    this.#tokens = Math.min(
+      burst,
+      this.#tokens + ((now - this.#refill) * rate) / 1000,
+    );
+    this.#refill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  #who(room: string): void {
+    const target = room === "" ? this.#membership?.room : room;
+    if (target === undefined) {
+      this.error("NOT_JOINED", "Cannot list members: join a room first");
+      return;
+    }
+    this.#chat.who(this, target);
+  }
+
+  /** Send an event to this member only. */
+  send(event: ChatEvent): void {
+    if (this.#state === "closed") return;
+    if (!this.#peer.send(new Out(event))) this.drop("slow_consumer");
+  }
+
+  /** Queue a shared event (fan-out); false when the buffer is full. */
+  deliver(out: Outgoing): boolean {
+    return this.#state === "closed" || this.#peer.send(out);
+  }
+
+  /** Tell the member about a refusal; the session goes on. */
+  error(code: ErrorCodeName, message: string): void {
+    this.#chat.log({ event: "refused", session: this.id, code, message });
+    this.send({ type: "error", code, message, fatal: false });
+  }
+
+  /** Tell the member about an error and close the connection. */
+  fail(code: ErrorCodeName, message: string): void {
+    if (this.#state === "closed") return;
+    this.#chat.log({ event: "error", session: this.id, code, message });
+    this.#peer.send(new Out({ type: "error", code, message, fatal: true }));
+    this.#end("disconnect", true);
+  }
+
+  /**
+   * Remove the member on the server's side: others are told it left with
+   * `reason`, the member itself is told too (unless it is too slow to be
+   * told anything), and the connection is closed.
+   */
+  drop(reason: LeaveReason): void {
+    if (this.#state === "closed") return;
+    const m = this.#membership;
+    if (reason !== "slow_consumer" && m) {
+      this.#peer.send(
+        new Out({ type: "left", room: m.room, name: m.name, reason }),
+      );
+    }
+    this.#end(reason, reason !== "slow_consumer");
+  }
+
+  /** The transport lost the connection: leave with reason `disconnect`. */
+  close(): void {
+    this.#end("disconnect", false);
+  }
+
+  /** @internal End without telling others (server shutdown). */
+  shutdown(): void {
+    if (this.#state === "closed") return;
+    const m = this.#membership;
+    if (m) {
+      this.#peer.send(
+        new Out({
+          type: "left",
+          room: m.room,
+          name: m.name,
+          reason: "shutdown",
+        }),
+      );
+    } else {
+      this.#peer.send(
+        new Out({
+          type: "error",
+          code: "SHUTTING_DOWN",
+          message: "Cannot go on: the server is shutting down",
+          fatal: true,
+        }),
+      );
+    }
+    this.#state = "closed";
+    this.#membership = undefined;
+    this.#queue = undefined;
+    this.#chat.forget(this, m, "shutdown");
+    this.#peer.close(true);
+  }
+
+  #end(reason: LeaveReason, closePeer: boolean): void {
+    if (this.#state === "closed") return;
+    this.#state = "closed";
+    const m = this.#membership;
+    this.#membership = undefined;
+    this.#queue = undefined;
+    if (m) this.#chat.leave(this, m, reason);
+    this.#chat.forget(this, undefined, reason);
+    if (reason === "slow_consumer") this.#peer.close(false);
+    else if (closePeer) this.#peer.close(true);
+  }
+}
+
+function isCommand(frame: { type: string }): frame is Command {
+  switch (frame.type) {
+    case "hello":
+    case "join":
+    case "say":
+    case "who":
+    case "leave":
+    case "ping":
+      return true;
+  }
+  return false;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
