@@ -463,10 +463,12 @@ export class Chat {
         } else send(members);
       },
       forget: (session, m, reason) => {
+        // Released even for a session already forgotten: a JOIN claim can
+        // be won after its connection closed.
+        if (m) backplane.release(m.room, m.key);
         if (!this.#sessions.delete(session)) return;
         this.#unjoined.delete(session);
         this.#idle.delete(session);
-        if (m) backplane.release(m.room, m.key);
         const count = (stats.connections.get(session.transport) ?? 1) - 1;
         stats.connections.set(session.transport, count);
         this.#emitLog({ event: "disconnect", session: session.id, reason });

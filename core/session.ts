@@ -218,7 +218,8 @@ export class Session implements RoomMember {
 
   #joined(result: Membership | Refusal, previous: SessionState): void {
     if (this.#state === "closed") {
-      if ("key" in result) this.#chat.leave(this, result, "disconnect");
+      // Never entered the room: give the claim back without a leave.
+      if ("key" in result) this.#chat.forget(this, result, "disconnect");
       return;
     }
     if ("code" in result) {
@@ -263,8 +264,8 @@ export class Session implements RoomMember {
       this.error("MESSAGE_EMPTY", "Cannot send message: it is empty");
       return;
     }
-    // Quick bound first: UTF-8 needs at least one byte per UTF-16 unit.
-    if (text.length > limits.maxMessageBytes) {
+    // Quick bound first: UTF-8 needs at most three bytes per UTF-16 unit.
+    if (text.length * 3 > limits.maxMessageBytes) {
       const bytes = utf8Length(text);
       if (bytes > limits.maxMessageBytes) {
         this.error(
@@ -414,7 +415,10 @@ function utf8Length(s: string): number {
     const c = s.charCodeAt(i);
     if (c < 0x80) n += 1;
     else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff) {
+    else if (
+      c >= 0xd800 && c <= 0xdbff &&
+      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
       n += 4;
       i++;
     } else n += 3;

@@ -1,0 +1,74 @@
+import assert from "node:assert/strict";
+import { DEFAULT_OUTBOUND_BYTES, Outbox } from "../../core/outbox.ts";
+
+Deno.test("outbox: take returns everything queued, in order, as one buffer", () => {
+  const box = new Outbox(100);
+  assert.equal(box.take(), undefined);
+  assert.equal(box.push(new Uint8Array([1, 2, 3])), true);
+  assert.equal(box.push(new Uint8Array([4])), true);
+  assert.equal(box.push(new Uint8Array([5, 6])), true);
+  assert.equal(box.queued, 6);
+  assert.equal(box.inFlight, 0);
+  assert.deepEqual([...box.take()!], [1, 2, 3, 4, 5, 6]);
+  assert.equal(box.queued, 0);
+  assert.equal(box.inFlight, 6);
+  assert.equal(box.take(), undefined);
+});
+
+Deno.test("outbox: a single queued chunk is handed over as is, not copied", () => {
+  const box = new Outbox(100);
+  const chunk = new Uint8Array([9, 9]);
+  box.push(chunk);
+  assert.equal(box.take(), chunk);
+});
+
+Deno.test("outbox: the limit counts queued plus in-flight bytes", () => {
+  const box = new Outbox(8);
+  assert.equal(box.push(new Uint8Array(5)), true);
+  assert.equal(box.push(new Uint8Array(3)), true); // exactly the limit
+  assert.equal(box.push(new Uint8Array(1)), false); // one over
+  assert.equal(box.queued, 8); // the refused chunk was not queued
+  box.take();
+  assert.equal(box.push(new Uint8Array(1)), false); // 8 in flight
+  box.written();
+  assert.equal(box.inFlight, 0);
+  assert.equal(box.push(new Uint8Array(8)), true);
+  assert.equal(box.push(new Uint8Array(0)), true); // empty always fits
+});
+
+Deno.test("outbox: a chunk bigger than the limit is refused even when empty", () => {
+  const box = new Outbox(4);
+  assert.equal(box.push(new Uint8Array(5)), false);
+  assert.equal(box.queued, 0);
+  assert.equal(box.take(), undefined);
+});
+
+Deno.test("outbox: written after a take, with more queued meanwhile", () => {
+  const box = new Outbox(10);
+  box.push(new Uint8Array(4));
+  box.take(); // 4 in flight
+  box.push(new Uint8Array([7, 8])); // queued during the write
+  assert.equal(box.push(new Uint8Array(5)), false); // 4 + 2 + 5 > 10
+  box.written();
+  assert.equal(box.inFlight, 0);
+  assert.equal(box.queued, 2);
+  assert.deepEqual([...box.take()!], [7, 8]);
+});
+
+Deno.test("outbox: clear drops everything", () => {
+  const box = new Outbox(10);
+  box.push(new Uint8Array(4));
+  box.take();
+  box.push(new Uint8Array(4));
+  box.clear();
+  assert.equal(box.queued, 0);
+  assert.equal(box.inFlight, 0);
+  assert.equal(box.take(), undefined);
+  assert.equal(box.push(new Uint8Array(10)), true);
+});
+
+Deno.test("outbox: default limit is 1 MiB", () => {
+  const box = new Outbox();
+  assert.equal(box.limit, DEFAULT_OUTBOUND_BYTES);
+  assert.equal(DEFAULT_OUTBOUND_BYTES, 1024 * 1024);
+});
