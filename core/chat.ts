@@ -54,7 +54,7 @@ export interface ChatStats {
   readonly connections: Map<string, number>;
   /** Messages accepted from members. */
   messagesIn: number;
-  /** Messages refused (rate, size, empty, not joined). */
+  /** Commands refused with a non-fatal error (names, rate, size, ...). */
   refused: number;
   /** Events queued to members. */
   deliveries: number;

@@ -74,19 +74,6 @@ export function errorCodeName(code: number): ErrorCodeName | undefined {
   return codeNames.get(code);
 }
 
-/** Error codes after which a stream can no longer be trusted and is closed. */
-export const FATAL_CODES: ReadonlySet<ErrorCodeName> = new Set<ErrorCodeName>([
-  "FRAME_TOO_LARGE",
-  "FRAME_MALFORMED",
-  "UNKNOWN_TYPE",
-  "UNSUPPORTED_VERSION",
-  "INVALID_UTF8",
-  "HELLO_REQUIRED",
-  "JOIN_TIMEOUT",
-  "SERVER_FULL",
-  "SHUTTING_DOWN",
-]);
-
 /** An expected refusal: a value with a stable code and an English detail. */
 export interface Refusal {
   /** The stable code. */

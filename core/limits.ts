@@ -64,7 +64,7 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
   const limits = { ...DEFAULT_LIMITS };
   for (const [key, value] of Object.entries(given)) {
     if (value === undefined) continue;
-    if (!(key in DEFAULT_LIMITS)) {
+    if (!Object.hasOwn(DEFAULT_LIMITS, key)) {
       throw new RangeError(`Cannot set limit "${key}": no such limit`);
     }
     if (!Number.isInteger(value) || value < 0) {
@@ -85,6 +85,24 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
     throw new RangeError(
       `Cannot set limit "maxMessageBytes": ${limits.maxMessageBytes} is not within 1..${MAX_MESSAGE_LIMIT}`,
     );
+  }
+  // A MESSAGE frame carries the text plus room and sender names.
+  if (limits.maxMessageBytes + 512 > limits.maxFrameSize) {
+    throw new RangeError(
+      `Cannot set limit "maxMessageBytes": ${limits.maxMessageBytes} does not fit a frame of ${limits.maxFrameSize} bytes (leave 512 for the header and names)`,
+    );
+  }
+  for (
+    const key of [
+      "messageBurst",
+      "joinTimeoutMs",
+      "outboundBytes",
+      "maxConnections",
+    ] as const
+  ) {
+    if (limits[key] < 1) {
+      throw new RangeError(`Cannot set limit "${key}": it must be >= 1`);
+    }
   }
   if (limits.maxNameLength < 1) {
     throw new RangeError('Cannot set limit "maxNameLength": it must be >= 1');

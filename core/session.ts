@@ -307,6 +307,14 @@ export class Session implements RoomMember {
     this.#chat.who(this, target);
   }
 
+  /**
+   * The bytes of an event for this session's stream: a binary frame, shared
+   * with every other binary recipient of the same event.
+   */
+  encode(out: Outgoing): Uint8Array {
+    return out.binary();
+  }
+
   /** Send an event to this member only. */
   send(event: ChatEvent): void {
     if (this.#state === "closed") return;
