@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the system packages the test suite drives for real (redis-server,
+# netcat, chromium, tmux), from Debian's packages, when they are missing.
+# Safe to run again: it does nothing when everything is there.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v nc.openbsd >/dev/null 2>&1 || need+=(netcat-openbsd)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+if [ ${#need[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing ${need[*]}; install them (apt-get install ${need[*]}) or run as root" >&2
+  exit 1
+fi
+echo "deps: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

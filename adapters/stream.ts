@@ -1,0 +1,341 @@
+/**
+ * The stream adapter: TCP and Unix domain sockets, the only place that calls
+ * `Deno.listen`. It moves bytes between sockets and core sessions: reads go
+ * to `session.feed`, events are queued in a bounded {@link Outbox} and
+ * written once per event-loop turn, one write in flight per connection.
+ *
+ * @module
+ */
+
+import type { Chat } from "../core/chat.ts";
+import { Outbox } from "../core/outbox.ts";
+import type { Outgoing, Peer } from "../core/peer.ts";
+import type { Session } from "../core/session.ts";
+
+/** Smallest read buffer: a pending read pins its buffer, so idle members stay cheap. */
+const MIN_READ = 1024;
+/** Largest read buffer. */
+const MAX_READ = 64 * 1024;
+
+/** A transport listener failed to start. */
+export class ListenError extends Error {
+  /**
+   * @param message What failed, in the style `Cannot listen on X: detail`.
+   * @param options Standard error options (cause).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "ListenError";
+  }
+}
+
+/** Where to listen. */
+export type StreamAddress =
+  | { transport: "tcp"; hostname?: string; port?: number }
+  | { transport: "unix"; path: string };
+
+/** Options of {@link listenStream}. */
+export type StreamOptions = StreamAddress & {
+  /** Time to finish writing queued bytes when closing, in ms. @default {2000} */
+  lingerMs?: number;
+};
+
+/** A running stream listener. */
+export interface StreamListener {
+  /** `"tcp"` or `"unix"`. */
+  readonly transport: "tcp" | "unix";
+  /** The bound address (the real port when 0 was asked). */
+  readonly addr: Deno.NetAddr | Deno.UnixAddr;
+  /** A URL clients can use: `tcp://127.0.0.1:7878` or `unix:///path`. */
+  readonly url: string;
+  /** Open connections. */
+  readonly connections: number;
+  /** Stop accepting, close every connection, remove the socket file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Listen for stream connections and attach each one to the chat.
+ *
+ * @param chat The chat.
+ * @param options Transport and address.
+ * @returns The running listener.
+ * @throws {ListenError} When the address is in use, or a live server owns
+ *   the Unix socket path, or the path is not a socket.
+ * @example
+ * ```ts ignore
+ * const listener = await listenStream(chat, { transport: "tcp", port: 0 });
+ * console.log(listener.url);
+ * await listener.close();
+ * ```
+ */
+export async function listenStream(
+  chat: Chat,
+  options: StreamOptions,
+): Promise<StreamListener> {
+  const lingerMs = options.lingerMs ?? 2000;
+  let listener: Deno.Listener;
+  let url: string;
+  let socketPath: string | undefined;
+  if (options.transport === "unix") {
+    socketPath = options.path;
+    await clearStaleSocket(socketPath);
+    try {
+      listener = Deno.listen({ transport: "unix", path: socketPath });
+    } catch (cause) {
+      throw new ListenError(
+        `Cannot listen on ${socketPath}: ${messageOf(cause)}`,
+        { cause },
+      );
+    }
+    url = `unix://${socketPath}`;
+  } else {
+    const hostname = options.hostname ?? "127.0.0.1";
+    const port = options.port ?? 7878;
+    try {
+      listener = Deno.listen({ transport: "tcp", hostname, port });
+    } catch (cause) {
+      throw new ListenError(
+        `Cannot listen on ${hostname}:${port}: ${messageOf(cause)}`,
+        { cause },
+      );
+    }
+    const addr = listener.addr as Deno.NetAddr;
+    url = `tcp://${
+      addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
+    }:${addr.port}`;
+  }
+  const open = new Set<StreamConnection>();
+  const done = new Set<Promise<void>>();
+  const transport = options.transport;
+
+  const accepting = (async () => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        return; // listener closed
+      }
+      if (transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      const remote = conn.remoteAddr.transport === "unix"
+        ? "unix"
+        : `${(conn.remoteAddr as Deno.NetAddr).hostname}:${
+          (conn.remoteAddr as Deno.NetAddr).port
+        }`;
+      const c = new StreamConnection(conn, chat, lingerMs);
+      open.add(c);
+      const finished = c.run(transport, remote).finally(() => {
+        open.delete(c);
+        done.delete(finished);
+      });
+      done.add(finished);
+    }
+  })();
+
+  let closing: Promise<void> | undefined;
+  return {
+    transport,
+    addr: listener.addr as Deno.NetAddr | Deno.UnixAddr,
+    url,
+    get connections() {
+      return open.size;
+    },
+    close() {
+      return closing ??= (async () => {
+        listener.close();
+        await accepting;
+        // Give queued goodbyes up to the linger time, then cut the rest.
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          Promise.all(done),
+          new Promise((r) => timer = setTimeout(r, lingerMs)),
+        ]);
+        clearTimeout(timer);
+        for (const c of open) c.close(false);
+        await Promise.all(done);
+        if (socketPath !== undefined) await removeSocket(socketPath);
+      })();
+    },
+  };
+}
+
+/** One connection: the {@link Peer} the core writes to. */
+class StreamConnection implements Peer {
+  readonly #conn: Deno.Conn;
+  readonly #chat: Chat;
+  readonly #outbox: Outbox;
+  readonly #lingerMs: number;
+  #session: Session | undefined;
+  #scheduled = false;
+  #writing = false;
+  #closing = false;
+  #closed = false;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(conn: Deno.Conn, chat: Chat, lingerMs: number) {
+    this.#conn = conn;
+    this.#chat = chat;
+    this.#outbox = new Outbox(chat.limits.outboundBytes);
+    this.#lingerMs = lingerMs;
+  }
+
+  async run(transport: string, remote: string): Promise<void> {
+    const session = this.#chat.connect(this, {
+      transport,
+      remote,
+      hello: true,
+    });
+    this.#session = session;
+    let buf = new Uint8Array(MIN_READ);
+    while (!this.#closed && session.state !== "closed") {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buf);
+      } catch {
+        break;
+      }
+      if (n === null) break;
+      session.feed(buf.subarray(0, n));
+      if (n === buf.length && buf.length < MAX_READ) {
+        buf = new Uint8Array(buf.length * 2);
+      } else if (n < MIN_READ && buf.length > MIN_READ) {
+        buf = new Uint8Array(MIN_READ);
+      }
+    }
+    session.close();
+    // Write what is still queued (a goodbye, an error), then close.
+    this.close(true);
+    while (!this.#closed) await this.#drained();
+  }
+
+  send(out: Outgoing): boolean {
+    if (this.#closing || this.#closed) return true;
+    const session = this.#session;
+    if (!this.#outbox.push(session ? session.encode(out) : out.binary())) {
+      return false;
+    }
+    if (!this.#scheduled && !this.#writing) {
+      this.#scheduled = true;
+      queueMicrotask(this.#flush);
+    }
+    return true;
+  }
+
+  close(flush: boolean): void {
+    if (this.#closed) return;
+    if (!flush) {
+      this.#outbox.clear();
+      this.#shut();
+      return;
+    }
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#writing && this.#outbox.queued === 0 && !this.#scheduled) {
+      this.#shut();
+      return;
+    }
+    this.#linger = setTimeout(() => this.#shut(), this.#lingerMs);
+  }
+
+  #flush = (): void => {
+    this.#scheduled = false;
+    if (this.#writing || this.#closed) return;
+    const bytes = this.#outbox.take();
+    if (bytes === undefined) {
+      if (this.#closing) this.#shut();
+      return;
+    }
+    this.#writing = true;
+    this.#write(bytes);
+  };
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    try {
+      let at = 0;
+      while (at < bytes.length) {
+        at += await this.#conn.write(at === 0 ? bytes : bytes.subarray(at));
+      }
+    } catch {
+      this.#writing = false;
+      this.#outbox.clear();
+      this.#shut();
+      return;
+    }
+    this.#writing = false;
+    this.#outbox.written();
+    this.#wake?.();
+    this.#flush();
+  }
+
+  #wake: (() => void) | undefined;
+  #drained(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#wake = () => {
+        this.#wake = undefined;
+        resolve();
+      };
+    });
+  }
+
+  #shut(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing = false;
+    clearTimeout(this.#linger);
+    this.#outbox.clear();
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.#wake?.();
+  }
+}
+
+async function clearStaleSocket(path: string): Promise<void> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return;
+    throw new ListenError(`Cannot listen on ${path}: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+  if (!info.isSocket) {
+    throw new ListenError(
+      `Cannot listen on ${path}: a file that is not a socket is in the way`,
+    );
+  }
+  try {
+    const probe = await Deno.connect({ transport: "unix", path });
+    probe.close();
+  } catch (e) {
+    if (
+      e instanceof Deno.errors.ConnectionRefused ||
+      e instanceof Deno.errors.NotFound
+    ) {
+      await removeSocket(path); // stale: left by a crashed server
+      return;
+    }
+    throw new ListenError(`Cannot listen on ${path}: ${messageOf(e)}`, {
+      cause: e,
+    });
+  }
+  throw new ListenError(
+    `Cannot listen on ${path}: another server is listening there`,
+  );
+}
+
+async function removeSocket(path: string): Promise<void> {
+  try {
+    await Deno.remove(path);
+  } catch {
+    // already gone
+  }
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

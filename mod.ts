@@ -1,0 +1,103 @@
+/**
+ * roomcast: chat rooms that any program can join, over TCP, Unix sockets
+ * and more, from one module. Start a server, add in-process members (bots)
+ * with no socket, watch events, and announce as the administrator.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { addMember, serve } from "./mod.ts";
+ *
+ * const server = await serve({ transports: ["tcp"], port: 0 });
+ * const heard: string[] = [];
+ * await addMember(server.chat, {
+ *   name: "bot",
+ *   onEvent: (e) => { if (e.type === "announcement") heard.push(e.text); },
+ * });
+ * server.chat.announce("server restarts at 10");
+ * assert.deepEqual(heard, ["server restarts at 10"]);
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export { Chat } from "./core/chat.ts";
+export type {
+  AnnounceResult,
+  ChatOptions,
+  ChatStats,
+  LogRecord,
+  Membership,
+} from "./core/chat.ts";
+export { addMember } from "./core/member.ts";
+export type { Member, MemberOptions } from "./core/member.ts";
+export {
+  type ConnectOptions,
+  Session,
+  type SessionState,
+} from "./core/session.ts";
+export type { RoomMember } from "./core/room.ts";
+export { Outgoing, type Peer } from "./core/peer.ts";
+export { Outbox } from "./core/outbox.ts";
+export { MemoryBackplane, MemoryBus } from "./core/backplane.ts";
+export type {
+  Backplane,
+  ClaimResult,
+  MemoryBackplaneOptions,
+  RoomInfo,
+} from "./core/backplane.ts";
+export { LeaveReason } from "./core/events.ts";
+export type {
+  AnnouncementEvent,
+  ChatEvent,
+  ErrorEvent,
+  HelloOkEvent,
+  JoinedEvent,
+  LeftEvent,
+  MembersEvent,
+  MessageEvent,
+  PongEvent,
+  RoomEvent,
+  WelcomeEvent,
+} from "./core/events.ts";
+export { ErrorCode, FrameError } from "./core/errors.ts";
+export type { ErrorCodeName, Refusal } from "./core/errors.ts";
+export { DEFAULT_LIMITS } from "./core/limits.ts";
+export type { Limits } from "./core/limits.ts";
+export {
+  decodeFrame,
+  decodeFrames,
+  encodeFrame,
+  FrameDecoder,
+  FrameType,
+  PROTOCOL_VERSION,
+} from "./core/codec.ts";
+export type { Command, Decoded, DecoderOptions, Frame } from "./core/codec.ts";
+export {
+  checkName,
+  checkRoom,
+  foldName,
+  type NameCheck,
+} from "./core/names.ts";
+export { type Lang, renderEvent } from "./core/render.ts";
+export {
+  defaultSocketPath,
+  formatLog,
+  serve,
+  TRANSPORTS,
+} from "./adapters/server.ts";
+export type {
+  Listener,
+  ServeOptions,
+  Server,
+  TransportStarter,
+} from "./adapters/server.ts";
+export { ListenError, listenStream } from "./adapters/stream.ts";
+export type {
+  StreamAddress,
+  StreamListener,
+  StreamOptions,
+} from "./adapters/stream.ts";
+export { ConnectError, dial, parseServerUrl } from "./adapters/client.ts";
+export type { ClientConnection } from "./adapters/client.ts";
