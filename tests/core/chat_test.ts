@@ -1106,7 +1106,9 @@ Deno.test("chat: feed answers a bad frame with an error and goes on", () => {
 });
 
 Deno.test("chat: feed closes the connection on an over-size frame header", () => {
-  const { chat } = setup({ limits: { maxFrameSize: 1024, maxMessageBytes: 500 } });
+  const { chat } = setup({
+    limits: { maxFrameSize: 1024, maxMessageBytes: 500 },
+  });
   const amy = member(chat, "amy");
   const bob = connect(chat);
   bob.session.feed(frames({ type: "join", room: "lobby", name: "bob" }));
