@@ -16,12 +16,7 @@ import { langFromLocale } from "./core/render.ts";
 import type { Limits } from "./core/limits.ts";
 import type { LogRecord } from "./core/chat.ts";
 import { runConsole } from "./adapters/console.ts";
-import {
-  defaultSocketPath,
-  formatLog,
-  serve,
-  TRANSPORTS,
-} from "./adapters/server.ts";
+import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
 import { parseServerUrl } from "./adapters/client.ts";
 import { ExitCode, runJoin } from "./adapters/terminal.ts";
 
