@@ -25,6 +25,7 @@ export interface ClientConnection {
 /** The server could not be reached. */
 export class ConnectError extends Error {
   /**
+   * Create a new instance.
    * @param message `Cannot connect to URL: detail`.
    * @param options Standard error options (cause).
    */

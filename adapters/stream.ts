@@ -20,6 +20,7 @@ const MAX_READ = 64 * 1024;
 /** A transport listener failed to start. */
 export class ListenError extends Error {
   /**
+   * Create a new instance.
    * @param message What failed, in the style `Cannot listen on X: detail`.
    * @param options Standard error options (cause).
    */

@@ -13,7 +13,9 @@ export type ClaimResult = boolean | Promise<boolean>;
 
 /** One room and its member count, cluster-wide. */
 export interface RoomInfo {
+  /** Canonical room name. */
   readonly room: string;
+  /** Members in the room, on every node. */
   readonly members: number;
 }
 
@@ -99,7 +101,10 @@ export class MemoryBackplane implements Backplane {
   readonly nodeId: string;
   readonly #bus: MemoryBus;
 
-  /** @param options Bus to share and node id. */
+  /**
+   * Create a new instance.
+   * @param options Bus to share and node id.
+   */
   constructor(options: MemoryBackplaneOptions = {}) {
     this.#bus = options.bus ?? new MemoryBus();
     this.nodeId = options.nodeId ?? this.#bus.nextId();

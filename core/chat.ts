@@ -17,7 +17,9 @@ import { type ConnectOptions, Session } from "./session.ts";
 
 /** One log record: an event name and its fields. */
 export interface LogRecord {
+  /** What happened, such as `join` or `leave`. */
   readonly event: string;
+  /** Fields of the event. */
   readonly [field: string]: unknown;
 }
 
@@ -122,6 +124,7 @@ export class Chat {
     slowConsumers: 0,
     announcements: 0,
   };
+  /** The chat's clock, in milliseconds. */
   readonly now: () => number;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #rooms = new Map<string, Room>();
@@ -133,7 +136,10 @@ export class Chat {
   #nextId = 1;
   #closing = false;
 
-  /** @param options Clock, backplane, limits and log. */
+  /**
+   * Create a new instance.
+   * @param options Clock, backplane, limits and log.
+   */
   constructor(options: ChatOptions) {
     this.now = options.now;
     this.limits = resolveLimits(options.limits);

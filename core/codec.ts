@@ -380,7 +380,10 @@ export class FrameDecoder {
   #len = 0;
   #failed = false;
 
-  /** @param options Size limit. */
+  /**
+   * Create a new instance.
+   * @param options Size limit.
+   */
   constructor(options: DecoderOptions = {}) {
     this.#max = options.maxFrameSize ?? DEFAULT_MAX_FRAME_SIZE;
   }

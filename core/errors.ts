@@ -101,6 +101,7 @@ export class FrameError extends SyntaxError {
   readonly offset: number;
 
   /**
+   * Create a new instance.
    * @param code Stable code.
    * @param message English detail.
    * @param offset Byte offset of the problem.

@@ -45,8 +45,11 @@ export function leaveReasonName(n: number): LeaveReason | undefined {
 
 /** You are in a room: its name, your name as others see it, and its members. */
 export interface WelcomeEvent {
+  /** Event type tag. */
   readonly type: "welcome";
+  /** Canonical room name. */
   readonly room: string;
+  /** Member name as others see it. */
   readonly name: string;
   /** Member names (you included); may be cut short in very large rooms. */
   readonly members: readonly string[];
@@ -56,54 +59,79 @@ export interface WelcomeEvent {
 
 /** Someone entered your room. */
 export interface JoinedEvent {
+  /** Event type tag. */
   readonly type: "joined";
+  /** Canonical room name. */
   readonly room: string;
+  /** Member name as others see it. */
   readonly name: string;
 }
 
 /** Someone left your room (or you were removed, when `name` is yours). */
 export interface LeftEvent {
+  /** Event type tag. */
   readonly type: "left";
+  /** Canonical room name. */
   readonly room: string;
+  /** Member name as others see it. */
   readonly name: string;
+  /** Why the member left. */
   readonly reason: LeaveReason;
 }
 
 /** Someone in your room spoke. */
 export interface MessageEvent {
+  /** Event type tag. */
   readonly type: "message";
+  /** Canonical room name. */
   readonly room: string;
+  /** Who spoke. */
   readonly from: string;
+  /** The text, as sent. */
   readonly text: string;
 }
 
 /** The administrator spoke; `room` is null when it went to every room. */
 export interface AnnouncementEvent {
+  /** Event type tag. */
   readonly type: "announcement";
+  /** Canonical room name. */
   readonly room: string | null;
+  /** The text, as sent. */
   readonly text: string;
 }
 
 /** The answer to `/who`. */
 export interface MembersEvent {
+  /** Event type tag. */
   readonly type: "members";
+  /** Canonical room name. */
   readonly room: string;
+  /** Member names; may be cut short in very large rooms. */
   readonly members: readonly string[];
+  /** How many members the room has. */
   readonly total: number;
 }
 
 /** A refusal or protocol error; `fatal` means the server closes the connection. */
 export interface ErrorEvent {
+  /** Event type tag. */
   readonly type: "error";
+  /** Stable error code. */
   readonly code: ErrorCodeName;
+  /** English detail. */
   readonly message: string;
+  /** True when the server closes the connection after this error. */
   readonly fatal: boolean;
 }
 
 /** The server's answer to HELLO: its protocol version and limits. */
 export interface HelloOkEvent {
+  /** Event type tag. */
   readonly type: "hello_ok";
+  /** Protocol version. */
   readonly version: number;
+  /** Server software and version. */
   readonly software: string;
   /** Largest frame the server accepts, header included. */
   readonly maxFrame: number;
@@ -113,7 +141,9 @@ export interface HelloOkEvent {
 
 /** The answer to a ping. */
 export interface PongEvent {
+  /** Event type tag. */
   readonly type: "pong";
+  /** The nonce of the ping being answered. */
   readonly nonce: number;
 }
 

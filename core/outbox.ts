@@ -33,7 +33,10 @@ export class Outbox {
   #queued = 0;
   #inFlight = 0;
 
-  /** @param limit Most bytes held, queued plus in flight. */
+  /**
+   * Create a new instance.
+   * @param limit Most bytes held, queued plus in flight.
+   */
   constructor(limit: number = DEFAULT_OUTBOUND_BYTES) {
     this.limit = limit;
   }

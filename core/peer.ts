@@ -34,7 +34,10 @@ export class Outgoing {
   #en: Uint8Array | undefined;
   #zh: Uint8Array | undefined;
 
-  /** @param event The event to send. */
+  /**
+   * Create a new instance.
+   * @param event The event to send.
+   */
   constructor(event: ChatEvent) {
     this.event = event;
   }
