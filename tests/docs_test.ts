@@ -1,0 +1,135 @@
+// Keeps docs/protocol.md honest: every hex dump must be what the real encoder
+// produces for the frame named above it, and the frame, error code and leave
+// reason tables must match the code.
+//
+// Format checked (docs/protocol.md, section "Annotated hex dumps"): a
+// paragraph `Frame: `{json}` (N bytes)` (or `Frames: `[json, ...]` (N bytes)`
+// for several frames sent back to back), then a ```hex block. Each line of the
+// block is hex byte pairs, optionally followed by `| +OFFSET description`.
+
+import assert from "node:assert/strict";
+import { encodeFrame, type Frame, FrameType } from "../core/codec.ts";
+import { ErrorCode } from "../core/errors.ts";
+import { LeaveReason } from "../core/events.ts";
+
+const DOC = new URL("../docs/protocol.md", import.meta.url);
+const text = await Deno.readTextFile(DOC);
+const lines = text.split("\n");
+
+interface Dump {
+  /** 1-based line of the opening fence, for messages. */
+  line: number;
+  frames: Frame[];
+  size: number;
+  bytes: number[];
+  /** Offsets stated in annotations, with the offset of their first byte. */
+  offsets: { stated: number; actual: number; line: number }[];
+}
+
+function parseDumps(): Dump[] {
+  const dumps: Dump[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]?.trim() !== "```hex") continue;
+    const fence = i + 1;
+    // The paragraph right above the block names the frame(s).
+    let j = i - 1;
+    while (j >= 0 && lines[j]?.trim() === "") j--;
+    const para: string[] = [];
+    while (j >= 0 && lines[j]?.trim() !== "") para.unshift(lines[j--]!.trim());
+    const caption = para.join(" ");
+    const m = caption.match(/^(Frames?): `(.+)` \((\d+) bytes\)$/);
+    assert.ok(
+      m,
+      `line ${fence}: a hex block must follow "Frame: \`{...}\` (N bytes)", got ${
+        JSON.stringify(caption)
+      }`,
+    );
+    const parsed = JSON.parse(m[2]!);
+    const frames: Frame[] = m[1] === "Frames" ? parsed : [parsed];
+    const bytes: number[] = [];
+    const offsets: Dump["offsets"] = [];
+    for (i++; i < lines.length && lines[i]?.trim() !== "```"; i++) {
+      const line = lines[i]!;
+      const bar = line.indexOf("|");
+      const hex = (bar < 0 ? line : line.slice(0, bar)).trim();
+      const start = bytes.length;
+      for (const pair of hex.split(/\s+/).filter((p) => p !== "")) {
+        assert.match(
+          pair,
+          /^[0-9a-f]{2}$/,
+          `line ${i + 1}: bad byte "${pair}"`,
+        );
+        bytes.push(parseInt(pair, 16));
+      }
+      const stated = bar < 0 ? null : line.slice(bar + 1).match(/^\s*\+(\d+)/);
+      if (stated) {
+        offsets.push({ stated: Number(stated[1]), actual: start, line: i + 1 });
+      }
+    }
+    assert.ok(i < lines.length, `line ${fence}: hex block is not closed`);
+    dumps.push({ line: fence, frames, size: Number(m[3]), bytes, offsets });
+  }
+  return dumps;
+}
+
+const dumps = parseDumps();
+
+Deno.test("docs/protocol.md has the required hex dumps", () => {
+  const types = new Set(dumps.flatMap((d) => d.frames.map((f) => f.type)));
+  for (const t of ["hello", "join", "hello_ok", "welcome", "say", "message"]) {
+    assert.ok(types.has(t as Frame["type"]), `no hex dump of a ${t} frame`);
+  }
+  assert.ok(
+    dumps.some((d) =>
+      d.frames.some((f) => f.type === "error" && f.code === "NAME_TAKEN")
+    ),
+    "no hex dump of a NAME_TAKEN error",
+  );
+});
+
+for (const [n, dump] of dumps.entries()) {
+  const name = dump.frames.map((f) => f.type).join(" + ");
+  Deno.test(`docs hex dump #${n + 1} (${name}) is what encodeFrame produces`, () => {
+    const expected = dump.frames.flatMap((f) => [...encodeFrame(f)]);
+    assert.deepEqual(dump.bytes, expected, `hex block at line ${dump.line}`);
+    assert.equal(dump.size, expected.length, "stated size in bytes");
+    for (const o of dump.offsets) {
+      assert.equal(o.stated, o.actual, `line ${o.line}: stated offset`);
+    }
+  });
+}
+
+/** Rows of the markdown tables whose cells match `row`. */
+function rows(row: RegExp): RegExpMatchArray[] {
+  return lines.map((l) => l.match(row)).filter((m) => m !== null);
+}
+
+Deno.test("docs/protocol.md frame table matches FrameType", () => {
+  const found = rows(/^\|\s*`0x([0-9a-f]{2})`\s*\|\s*([A-Z_]+)\s*\|/).map((
+    m,
+  ) => [m[2]!, parseInt(m[1]!, 16)]);
+  assert.deepEqual(
+    Object.fromEntries(found),
+    { ...FrameType },
+    "frame table rows",
+  );
+  assert.equal(found.length, Object.keys(FrameType).length, "duplicate rows");
+});
+
+Deno.test("docs/protocol.md error code table matches ErrorCode", () => {
+  const found = rows(/^\|\s*(\d+)\s*\|\s*`([A-Z_0-9]+)`\s*\|/).map((m) => [
+    m[2]!,
+    Number(m[1]),
+  ]);
+  assert.deepEqual(Object.fromEntries(found), { ...ErrorCode });
+  assert.equal(found.length, Object.keys(ErrorCode).length, "duplicate rows");
+});
+
+Deno.test("docs/protocol.md leave reason table matches LeaveReason", () => {
+  const found = rows(/^\|\s*(\d+)\s*\|\s*`([a-z_]+)`\s*\|/).map((m) => [
+    m[2]!,
+    Number(m[1]),
+  ]);
+  assert.deepEqual(Object.fromEntries(found), { ...LeaveReason });
+  assert.equal(found.length, Object.keys(LeaveReason).length, "duplicate rows");
+});
