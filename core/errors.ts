@@ -20,7 +20,7 @@ export const ErrorCode = {
   INVALID_UTF8: 5,
   /** The first frame of a connection must be HELLO. */
   HELLO_REQUIRED: 6,
-  /** SAY or WHO before a successful JOIN. */
+  /** SAY, or WHO of the current room, before a successful JOIN. */
   NOT_JOINED: 7,
   /** A message with no text. */
   MESSAGE_EMPTY: 8,

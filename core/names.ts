@@ -141,7 +141,9 @@ export function checkName(
  */
 export function checkRoom(raw: string): NameCheck {
   const trimmed = raw.normalize("NFKC").trim();
-  const length = codePoints(trimmed);
+  const key = foldName(trimmed);
+  // Counted on the canonical (folded) form: that is the name others see.
+  const length = codePoints(key);
   if (length === 0) {
     return invalid("ROOM_INVALID", "Cannot use room: it is empty");
   }
@@ -157,7 +159,6 @@ export function checkRoom(raw: string): NameCheck {
       "Cannot use room: it contains spaces, control, format or line-break characters",
     );
   }
-  const key = foldName(trimmed);
   return { ok: true, name: key, key };
 }
 

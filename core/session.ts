@@ -134,13 +134,19 @@ export class Session implements RoomMember {
         maxFrameSize: this.#chat.limits.maxFrameSize,
       });
     }
-    for (const item of this.#decoder.push(chunk)) {
+    const items = this.#decoder.push(chunk);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (this.state === "closed") return;
       if (item instanceof FrameError) {
-        if (this.#decoder.failed) this.fail(item.code, item.message);
+        // Only a framing error (always the last item) breaks the stream.
+        const fatal = this.#decoder.failed && i === items.length - 1;
+        if (fatal || this.state === "new") this.fail(item.code, item.message);
         else this.error(item.code, item.message);
       } else if (isCommand(item)) {
         this.handle(item);
+      } else if (this.state === "new") {
+        this.fail("HELLO_REQUIRED", "Cannot accept frame: send HELLO first");
       } else {
         this.error(
           "UNKNOWN_TYPE",
