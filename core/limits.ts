@@ -5,8 +5,8 @@
  * @module
  */
 
-import { DEFAULT_MAX_FRAME_SIZE } from "./codec.ts";
-import { DEFAULT_MAX_NAME_LENGTH } from "./names.ts";
+import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE } from "./codec.ts";
+import { DEFAULT_MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "./names.ts";
 import { DEFAULT_OUTBOUND_BYTES } from "./outbox.ts";
 
 /** Limits of a chat. */
@@ -87,9 +87,12 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
     );
   }
   // A MESSAGE frame carries the text plus room and sender names.
-  if (limits.maxMessageBytes + 512 > limits.maxFrameSize) {
+  // Worst case: 4 UTF-8 bytes per code point of the room and the name.
+  const reserve = HEADER_SIZE + 6 + 4 * MAX_ROOM_LENGTH +
+    4 * limits.maxNameLength;
+  if (limits.maxMessageBytes + reserve > limits.maxFrameSize) {
     throw new RangeError(
-      `Cannot set limit "maxMessageBytes": ${limits.maxMessageBytes} does not fit a frame of ${limits.maxFrameSize} bytes (leave 512 for the header and names)`,
+      `Cannot set limit "maxMessageBytes": ${limits.maxMessageBytes} does not fit a frame of ${limits.maxFrameSize} bytes (${reserve} are needed for the header, room and name)`,
     );
   }
   for (
