@@ -1,0 +1,163 @@
+// Conformance cases: every limit, set small through `serve` limits, tripped
+// over a real connection.
+
+import assert from "node:assert/strict";
+import { encodeFrame } from "../../core/codec.ts";
+import type { ChatEvent } from "../../core/events.ts";
+import { concat } from "./_client.ts";
+import {
+  type Case,
+  expectError,
+  expectEvent,
+  expectFatal,
+} from "./_harness.ts";
+
+/** The limit cases every transport must pass (where the limit applies). */
+export const LIMIT_CASES: Case[] = [
+  {
+    name: "a configured frame size limit",
+    start: { limits: { maxFrameSize: 1024, maxMessageBytes: 512 } },
+    async fn(h) {
+      const c = await h.connect();
+      c.send({ type: "hello", version: 1, software: "test/1" });
+      const ok = await c.next();
+      assert.equal(ok.type, "hello_ok");
+      if (ok.type === "hello_ok") {
+        assert.equal(ok.maxFrame, 1024);
+        assert.equal(ok.maxMessage, 512);
+      }
+      c.send({ type: "join", room: "lobby", name: "mal" });
+      assert.equal((await c.next()).type, "welcome");
+      c.send({ type: "say", text: "a".repeat(513) });
+      await expectError(c, "MESSAGE_TOO_LONG", false);
+      c.send({ type: "say", text: "a".repeat(1024) });
+      await expectFatal(c, "FRAME_TOO_LARGE");
+    },
+  },
+  {
+    name: "a member that stops reading is cut off as a slow consumer",
+    // The buffer must hold what one read of the writer fans out (<= 64 KiB
+    // per turn), or the attentive reader would be cut off too.
+    start: { limits: { outboundBytes: 256 * 1024, messagesPerSecond: 0 } },
+    async fn(h) {
+      const [reader, writer, sloth] = await h.members(
+        "reader",
+        "writer",
+        "sloth",
+      );
+      sloth!.pause();
+      const text = "x".repeat(4000);
+      const BATCH = 8;
+      const batch = concat(
+        ...Array.from(
+          { length: BATCH },
+          () => encodeFrame({ type: "say", text }),
+        ),
+      );
+      // Bounded: 8000 messages (32 MB) or 20 s, whichever comes first.
+      const deadline = Date.now() + 20_000;
+      let sent = 0, got = 0, cut: ChatEvent | undefined;
+      while (cut === undefined) {
+        assert.ok(
+          sent < 8000 && Date.now() < deadline,
+          `sloth still connected after ${sent} messages`,
+        );
+        writer!.sendRaw(batch);
+        sent += BATCH;
+        while (got < sent) {
+          const e = await reader!.next();
+          if (e.type === "message") got++;
+          else cut = e;
+        }
+      }
+      assert.deepEqual(cut, {
+        type: "left",
+        room: "lobby",
+        name: "sloth",
+        reason: "slow_consumer",
+      });
+      // Everyone else kept receiving all along (got === sent) and still does.
+      assert.equal(got, sent);
+      await expectEvent(writer!, cut);
+      await h.barrier(writer!, [reader!], "writer");
+      await h.barrier(reader!, [writer!], "reader");
+      // The sloth gets what the kernel held, then the connection ends.
+      sloth!.resume();
+      let held = 0;
+      for (;;) {
+        let e: ChatEvent;
+        try {
+          e = await sloth!.next();
+        } catch (err) {
+          assert.match((err as Error).message, /closed by the server/);
+          break;
+        }
+        assert.equal(e.type, "message", JSON.stringify(e).slice(0, 200));
+        held++;
+      }
+      assert.ok(held < sent, `sloth got ${held} of ${sent}`);
+    },
+  },
+  {
+    name: "a connection that does not join in time is closed",
+    start: { limits: { joinTimeoutMs: 300 }, tickMs: 25 },
+    async fn(h) {
+      const [amy] = await h.members("amy");
+      const silent = await h.connect();
+      const hello = await h.hello();
+      await expectFatal(hello, "JOIN_TIMEOUT");
+      await expectFatal(silent, "JOIN_TIMEOUT");
+      amy!.send({ type: "who", room: "" });
+      await expectEvent(amy!, {
+        type: "members",
+        room: "lobby",
+        members: ["amy"],
+        total: 1,
+      });
+    },
+  },
+  {
+    name: "connections over the limit are refused",
+    start: { limits: { maxConnections: 2 } },
+    async fn(h) {
+      const [amy, bob] = await h.members("amy", "bob");
+      const third = await h.connect();
+      await expectFatal(third, "SERVER_FULL");
+      await h.barrier(amy!, [bob!], "amy");
+      await bob!.close();
+      await expectEvent(amy!, {
+        type: "left",
+        room: "lobby",
+        name: "bob",
+        reason: "disconnect",
+      });
+      // A place is free again.
+      await h.member("carol", "lobby", [amy!]);
+    },
+  },
+  {
+    name: "messages over the rate limit are refused",
+    start: { limits: { messagesPerSecond: 1, messageBurst: 3 } },
+    async fn(h) {
+      const [amy, bob] = await h.members("amy", "bob");
+      bob!.sendRaw(concat(
+        ...["1", "2", "3", "4"].map((text) =>
+          encodeFrame({ type: "say", text })
+        ),
+      ));
+      await expectError(bob!, "RATE_LIMITED", false);
+      for (const text of ["1", "2", "3"]) {
+        await expectEvent(amy!, {
+          type: "message",
+          room: "lobby",
+          from: "bob",
+          text,
+        });
+      }
+      // Amy's own budget is untouched; bob heard nothing else.
+      await h.barrier(amy!, [bob!], "amy");
+      amy!.send({ type: "who", room: "" });
+      assert.equal((await amy!.next()).type, "members");
+    },
+  },
+];

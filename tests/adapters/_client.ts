@@ -1,0 +1,258 @@
+// A raw protocol client for adapter tests: it speaks bytes, not the
+// library's client, so it can also send what a well-behaved client never
+// would (over-size headers, bad UTF-8, frames cut short).
+
+import { type Command, encodeFrame, FrameDecoder } from "../../core/codec.ts";
+import { FrameError } from "../../core/errors.ts";
+import type { ChatEvent } from "../../core/events.ts";
+
+/** How long any single wait in an adapter test may take, in ms. */
+export const WAIT_MS = 5000;
+
+/**
+ * One connection to a server under test, whatever the transport. UDP and
+ * WebSocket test clients implement the same five operations.
+ */
+export interface TestClient {
+  /** Send one command, encoded as a binary frame. */
+  send(command: Command): void;
+  /** Send bytes as one unit (one write, datagram or WebSocket message). */
+  sendRaw(bytes: Uint8Array): void;
+  /**
+   * The next event from the server. Rejects when the server closes the
+   * connection first, or when nothing arrives within `timeoutMs`.
+   */
+  next(timeoutMs?: number): Promise<ChatEvent>;
+  /**
+   * Resolves once the server has closed the connection. Rejects if an
+   * event arrives first that the test did not take with `next`, or after
+   * `timeoutMs`.
+   */
+  ended(timeoutMs?: number): Promise<void>;
+  /** Stop reading from the connection (to make a slow consumer). */
+  pause(): void;
+  /** Read again after `pause`. */
+  resume(): void;
+  /** Close the connection from the client's side and release everything. */
+  close(): Promise<void>;
+}
+
+type Waiter = {
+  resolve: () => void;
+};
+
+/**
+ * A {@link TestClient} over a byte stream. Events are decoded as they
+ * arrive into a queue; `next` takes from the queue.
+ */
+export class StreamTestClient implements TestClient {
+  readonly #conn: Deno.Conn;
+  readonly #queue: ChatEvent[] = [];
+  readonly #decoder = new FrameDecoder({ maxFrameSize: 1 << 24 });
+  readonly #reading: Promise<void>;
+  #writes: Promise<void> = Promise.resolve();
+  #eof = false;
+  #closed = false;
+  #waiter: Waiter | undefined;
+  #paused: { promise: Promise<void>; resolve: () => void } | undefined;
+  #problem: Error | undefined;
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+    this.#reading = this.#read();
+  }
+
+  send(command: Command): void {
+    this.sendRaw(encodeFrame(command));
+  }
+
+  sendRaw(bytes: Uint8Array): void {
+    this.#writes = this.#writes.then(async () => {
+      if (this.#closed) return;
+      let at = 0;
+      try {
+        while (at < bytes.length) {
+          at += await this.#conn.write(bytes.subarray(at));
+        }
+      } catch {
+        // the server may close first (that is what some tests check)
+      }
+    });
+  }
+
+  async next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
+    await this.#until(
+      () => this.#queue.length > 0 || this.#eof,
+      timeoutMs,
+      () => `no event within ${timeoutMs} ms`,
+    );
+    const event = this.#queue.shift();
+    if (event === undefined) {
+      throw new Error(
+        `connection closed by the server, expected an event${this.#why()}`,
+      );
+    }
+    return event;
+  }
+
+  async ended(timeoutMs = WAIT_MS): Promise<void> {
+    await this.#until(
+      () => this.#queue.length > 0 || this.#eof,
+      timeoutMs,
+      () => `connection still open after ${timeoutMs} ms`,
+    );
+    if (this.#queue.length > 0) {
+      throw new Error(
+        `expected the connection to close, got ${
+          JSON.stringify(this.#queue[0])
+        }`,
+      );
+    }
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => resolve = r);
+    this.#paused = { promise, resolve };
+  }
+
+  resume(): void {
+    const p = this.#paused;
+    this.#paused = undefined;
+    p?.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.#writes;
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.resume();
+    await this.#reading;
+  }
+
+  #why(): string {
+    return this.#problem ? ` (${this.#problem.message})` : "";
+  }
+
+  async #until(
+    ready: () => boolean,
+    timeoutMs: number,
+    message: () => string,
+  ): Promise<void> {
+    if (ready()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => {
+          this.#waiter = undefined;
+          reject(new Error(message()));
+        }, timeoutMs);
+        this.#waiter = {
+          resolve: () => {
+            if (!ready()) return;
+            this.#waiter = undefined;
+            resolve();
+          },
+        };
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #read(): Promise<void> {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        while (this.#paused) await this.#paused.promise;
+        if (this.#closed) break;
+        const n = await this.#conn.read(buf);
+        if (n === null) break;
+        for (const item of this.#decoder.push(buf.subarray(0, n))) {
+          if (item instanceof FrameError) {
+            this.#problem = new Error(`bad frame from server: ${item.message}`);
+          } else {
+            this.#queue.push(item as ChatEvent);
+          }
+        }
+        this.#waiter?.resolve();
+        if (this.#decoder.failed) break;
+      }
+    } catch (e) {
+      if (!this.#closed) {
+        this.#problem = e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    this.#eof = true;
+    this.#waiter?.resolve();
+  }
+}
+
+/**
+ * Connect a raw stream client to `tcp://HOST:PORT` or `unix:///PATH`.
+ *
+ * @param url The listener's URL.
+ * @returns The client.
+ */
+export async function connectStream(url: string): Promise<StreamTestClient> {
+  const u = new URL(url);
+  const conn = u.protocol === "unix:"
+    ? await Deno.connect({
+      transport: "unix",
+      path: decodeURIComponent(u.pathname),
+    })
+    : await Deno.connect({
+      hostname: u.hostname.replace(/^\[|\]$/g, ""),
+      port: Number(u.port),
+    });
+  return new StreamTestClient(conn);
+}
+
+/** Concatenate frames (or any byte arrays) into one buffer. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
+ * A frame built by hand: header `>BBI` (magic, type, payload length) and the
+ * payload as given, so tests can lie about lengths and contents.
+ *
+ * @param type Frame type byte.
+ * @param payload Payload bytes.
+ * @param length Payload length to announce (defaults to the real one).
+ */
+export function rawFrame(
+  type: number,
+  payload: Uint8Array,
+  length: number = payload.length,
+): Uint8Array {
+  const out = new Uint8Array(6 + payload.length);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, 0xab);
+  view.setUint8(1, type);
+  view.setUint32(2, length);
+  out.set(payload, 6);
+  return out;
+}
+
+/** A u16-length-prefixed field holding the given bytes. */
+export function field(bytes: Uint8Array | string): Uint8Array {
+  const b = typeof bytes === "string" ? new TextEncoder().encode(bytes) : bytes;
+  const out = new Uint8Array(2 + b.length);
+  new DataView(out.buffer).setUint16(0, b.length);
+  out.set(b, 2);
+  return out;
+}
