@@ -56,10 +56,14 @@ export interface ChatStats {
   readonly connections: Map<string, number>;
   /** Messages accepted from members. */
   messagesIn: number;
+  /** Message events queued to members (one per recipient). */
+  messagesOut: number;
   /** Commands refused with a non-fatal error (names, rate, size, ...). */
   refused: number;
   /** Events queued to members. */
   deliveries: number;
+  /** Fan-out events that could not be queued because a member's buffer was full. */
+  dropped: number;
   /** Members cut off as slow consumers. */
   slowConsumers: number;
   /** Announcements made on this node. */
@@ -119,8 +123,10 @@ export class Chat {
   readonly stats: ChatStats = {
     connections: new Map(),
     messagesIn: 0,
+    messagesOut: 0,
     refused: 0,
     deliveries: 0,
+    dropped: 0,
     slowConsumers: 0,
     announcements: 0,
   };
@@ -253,6 +259,17 @@ export class Chat {
   }
 
   /**
+   * Rooms and members on this node (not cluster-wide), for metrics.
+   *
+   * @returns Local room and member counts.
+   */
+  census(): { rooms: number; members: number } {
+    let members = 0;
+    for (const room of this.#rooms.values()) members += room.size;
+    return { rooms: this.#rooms.size, members };
+  }
+
+  /**
    * Watch every room event on this node (local and from other nodes).
    *
    * @param observer Called for each event.
@@ -303,18 +320,27 @@ export class Chat {
     if (event.type === "announcement" && event.room === null) {
       for (const room of [...this.#rooms.values()]) {
         rooms++;
-        delivered += room.fanout(out);
+        delivered += this.#fanout(room, out);
       }
     } else {
       const room = this.#rooms.get(event.room ?? "");
       if (room) {
         rooms++;
-        delivered += room.fanout(out);
+        delivered += this.#fanout(room, out);
       }
     }
-    this.stats.deliveries += delivered;
     this.#notify(event);
     return { rooms, delivered };
+  }
+
+  /** Fan out and count: deliveries, drops, and messages out. */
+  #fanout(room: Room, out: Outgoing, except?: Session): number {
+    const expected = room.size - (except === undefined ? 0 : 1);
+    const delivered = room.fanout(out, except);
+    this.stats.deliveries += delivered;
+    this.stats.dropped += Math.max(0, expected - delivered);
+    if (out.event.type === "message") this.stats.messagesOut += delivered;
+    return delivered;
   }
 
   #remote(event: RoomEvent): void {
@@ -386,8 +412,7 @@ export class Chat {
           room: m.room,
           name: m.name,
         });
-        const out = new Outgoing(event);
-        stats.deliveries += room.fanout(out, session);
+        this.#fanout(room, new Outgoing(event), session);
         backplane.publish(event);
         this.#notify(event);
         this.#internals.welcome(session, m);
@@ -425,7 +450,7 @@ export class Chat {
           name: m.name,
           reason,
         });
-        stats.deliveries += room.fanout(new Outgoing(event));
+        this.#fanout(room, new Outgoing(event));
         backplane.publish(event);
         this.#notify(event);
       },
@@ -439,7 +464,7 @@ export class Chat {
           from: m.name,
           text,
         };
-        stats.deliveries += room.fanout(new Outgoing(event), session);
+        this.#fanout(room, new Outgoing(event), session);
         backplane.publish(event);
         if (this.#observers.size > 0) this.#notify(event);
       },
