@@ -125,16 +125,9 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     }
   }
 
-  let conn: ClientConnection;
-  try {
-    conn = await dial(options.server);
-  } catch (e) {
-    rl.close();
-    const message = e instanceof ConnectError ? e.message : String(e);
-    Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
-    return ExitCode.CANNOT_CONNECT;
-  }
-
+  // Input is read from now on: lines (and the end of input) that come
+  // while connecting and joining are kept and replayed once welcomed.
+  let conn: ClientConnection | undefined;
   let exitCode: number = ExitCode.DISCONNECTED;
   let room = options.room;
   const pending: string[] = [];
@@ -143,7 +136,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     if (finished) return;
     finished = true;
     exitCode = code;
-    conn.close();
+    conn?.close();
   };
 
   const show = (event: ChatEvent) => {
@@ -161,10 +154,10 @@ export async function runJoin(options: JoinOptions): Promise<number> {
       return;
     }
     name = next;
-    conn.send({ type: "join", room, name });
+    conn?.send({ type: "join", room, name });
   };
 
-  conn.onEvent = (event) => {
+  const onEvent = (event: ChatEvent) => {
     if (finished) return;
     show(event);
     switch (event.type) {
@@ -197,7 +190,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   };
 
   const quit = () => {
-    if (state === "quitting" || finished) return;
+    if (state === "quitting" || finished || conn === undefined) return;
     state = "quitting";
     conn.send({ type: "leave" });
   };
@@ -208,7 +201,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
       pending.push(raw);
       return;
     }
-    if (state !== "joined") return;
+    if (state !== "joined" || conn === undefined) return;
     const line = raw.replace(/\r$/, "");
     if (line.trim() === "") {
       if (interactive) rl.prompt();
@@ -258,9 +251,25 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     quit();
   });
   rl.on("SIGINT", () => {
+    if (conn === undefined) finish(ExitCode.OK);
     quit();
     rl.close();
   });
+
+  try {
+    conn = await dial(options.server);
+  } catch (e) {
+    rl.close();
+    const message = e instanceof ConnectError ? e.message : String(e);
+    Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+    return ExitCode.CANNOT_CONNECT;
+  }
+  if (finished) {
+    conn.close();
+    rl.close();
+    return exitCode;
+  }
+  conn.onEvent = onEvent;
 
   conn.send({
     type: "hello",
