@@ -7,6 +7,7 @@
  */
 
 import type { RoomEvent } from "./events.ts";
+import type { Outgoing } from "./peer.ts";
 
 /** Result of a claim: `true` won, `false` already taken. */
 export type ClaimResult = boolean | Promise<boolean>;
@@ -18,6 +19,28 @@ export interface RoomInfo {
   /** Members in the room, on every node. */
   readonly members: number;
 }
+
+/** Some member names of a room and how many it has, cluster-wide. */
+export interface Roster {
+  /** Member names, at most the number asked for. */
+  readonly names: readonly string[];
+  /** How many members the room has. */
+  readonly total: number;
+}
+
+/**
+ * Receives another node's event. `out`, when given, is the event ready to
+ * fan out, with the encoding that carried it already cached (so a received
+ * frame is not encoded again).
+ */
+export type Receiver = (event: RoomEvent, out?: Outgoing) => void;
+
+/**
+ * Told that this node no longer holds a name it claimed: after an outage,
+ * the backplane found the name taken by another node. The chat removes the
+ * local member holding it, without telling the cluster.
+ */
+export type LostHandler = (room: string, key: string) => void;
 
 /**
  * What a chat node needs from the cluster. Claims are keyed by the room and
@@ -35,12 +58,24 @@ export interface Backplane {
   claim(room: string, key: string, name: string): ClaimResult;
   /** Give up a claim this node holds. */
   release(room: string, key: string): void;
-  /** Send a room event to every other node. */
-  publish(event: RoomEvent): void;
-  /** Register the receiver of other nodes' events (called once by the chat). */
-  listen(receiver: (event: RoomEvent) => void): void;
+  /**
+   * Send a room event to every other node. `out` is the same event as the
+   * chat fanned it out locally: reuse its cached encodings.
+   */
+  publish(event: RoomEvent, out?: Outgoing): void;
+  /**
+   * Register the receiver of other nodes' events and the handler of names
+   * this node lost (called once by the chat).
+   */
+  listen(receiver: Receiver, lost?: LostHandler): void;
   /** Member names of a room, cluster-wide. */
   members(room: string): readonly string[] | Promise<readonly string[]>;
+  /**
+   * At most `max` member names of a room and its member count, for WELCOME
+   * and WHO answers in large rooms. Optional: without it the chat lists
+   * {@link Backplane.members}.
+   */
+  roster?(room: string, max: number): Roster | Promise<Roster>;
   /** Rooms with at least one member, cluster-wide. */
   rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]>;
   /** Stop: release this node's claims and detach. */
@@ -73,7 +108,7 @@ export class MemoryBus {
   readonly claims: Map<string, Map<string, { name: string; node: string }>> =
     new Map();
   /** Receivers by node id. */
-  readonly nodes: Map<string, (event: RoomEvent) => void> = new Map();
+  readonly nodes: Map<string, Receiver> = new Map();
   #next = 1;
 
   /** A fresh node id. */
@@ -130,15 +165,18 @@ export class MemoryBackplane implements Backplane {
     if (names.size === 0) this.#bus.claims.delete(room);
   }
 
-  /** Hand the event to every other node on the bus, synchronously. */
-  publish(event: RoomEvent): void {
+  /**
+   * Hand the event to every other node on the bus, synchronously, with the
+   * publisher's {@link Outgoing} so that each encoding is made once.
+   */
+  publish(event: RoomEvent, out?: Outgoing): void {
     for (const [id, receive] of this.#bus.nodes) {
-      if (id !== this.nodeId) receive(event);
+      if (id !== this.nodeId) receive(event, out);
     }
   }
 
-  /** Register this node's receiver. */
-  listen(receiver: (event: RoomEvent) => void): void {
+  /** Register this node's receiver (names are never lost in memory). */
+  listen(receiver: Receiver): void {
     this.#bus.nodes.set(this.nodeId, receiver);
   }
 

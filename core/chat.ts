@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import {
+  type Backplane,
+  MemoryBackplane,
+  type RoomInfo,
+  type Roster,
+} from "./backplane.ts";
 import type { Refusal } from "./errors.ts";
 import type { LeaveReason, RoomEvent } from "./events.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
@@ -22,6 +27,13 @@ export interface LogRecord {
   /** Fields of the event. */
   readonly [field: string]: unknown;
 }
+
+/**
+ * Most member names listed in a WELCOME or MEMBERS answer when the backplane
+ * can cut the list short ({@link Backplane.roster}); `total` still counts
+ * every member.
+ */
+export const ROSTER_MAX = 1000;
 
 /** Options of a {@link Chat}. */
 export interface ChatOptions {
@@ -133,7 +145,9 @@ export class Chat {
   /** The chat's clock, in milliseconds. */
   readonly now: () => number;
   readonly #log: ((record: LogRecord) => void) | undefined;
-  readonly #rooms = new Map<string, Room>();
+  readonly #rooms = new Map<string, Room<Session>>();
+  /** Members removed because the cluster gave their name to another node. */
+  readonly #orphans = new WeakSet<Session>();
   readonly #sessions = new Set<Session>();
   readonly #unjoined = new Set<Session>();
   readonly #idle = new Set<Session>();
@@ -151,7 +165,10 @@ export class Chat {
     this.limits = resolveLimits(options.limits);
     this.backplane = options.backplane ?? new MemoryBackplane();
     this.#log = options.log;
-    this.backplane.listen((event) => this.#remote(event));
+    this.backplane.listen(
+      (event, out) => this.#remote(event, out),
+      (room, key) => this.#lost(room, key),
+    );
     this.#internals = this.#makeInternals();
   }
 
@@ -232,9 +249,10 @@ export class Chat {
     }
     const event: RoomEvent = { type: "announcement", room: target, text };
     this.stats.announcements++;
-    this.backplane.publish(event);
+    const out = new Outgoing(event);
+    this.backplane.publish(event, out);
     this.#emitLog({ event: "announce", room: target, text });
-    const reached = this.#fanoutLocal(event);
+    const reached = this.#fanoutLocal(event, out);
     return { ok: true, ...reached };
   }
 
@@ -309,13 +327,27 @@ export class Chat {
     if (this.#closing) return;
     this.#closing = true;
     this.#emitLog({ event: "shutdown", sessions: this.#sessions.size });
-    for (const s of [...this.#sessions]) s.shutdown();
+    for (const s of [...this.#sessions]) {
+      const m = s.membership;
+      s.shutdown();
+      // Local members were each told above; other nodes hear it once here.
+      if (m) {
+        this.backplane.publish({
+          type: "left",
+          room: m.room,
+          name: m.name,
+          reason: "shutdown",
+        });
+      }
+    }
     this.#rooms.clear();
     await this.backplane.close();
   }
 
-  #fanoutLocal(event: RoomEvent): { rooms: number; delivered: number } {
-    const out = new Outgoing(event);
+  #fanoutLocal(
+    event: RoomEvent,
+    out: Outgoing = new Outgoing(event),
+  ): { rooms: number; delivered: number } {
     let rooms = 0, delivered = 0;
     if (event.type === "announcement" && event.room === null) {
       for (const room of [...this.#rooms.values()]) {
@@ -334,7 +366,7 @@ export class Chat {
   }
 
   /** Fan out and count: deliveries, drops, and messages out. */
-  #fanout(room: Room, out: Outgoing, except?: Session): number {
+  #fanout(room: Room<Session>, out: Outgoing, except?: Session): number {
     const expected = room.size - (except === undefined ? 0 : 1);
     const delivered = room.fanout(out, except);
     this.stats.deliveries += delivered;
@@ -343,8 +375,42 @@ export class Chat {
     return delivered;
   }
 
-  #remote(event: RoomEvent): void {
-    if (!this.#closing) this.#fanoutLocal(event);
+  #remote(event: RoomEvent, out?: Outgoing): void {
+    if (!this.#closing) this.#fanoutLocal(event, out);
+  }
+
+  /**
+   * The cluster gave a name this node held to another node (found after an
+   * outage): the local member is told why and removed. Its leave reaches
+   * this node's members only; the cluster's holder of the name stays.
+   */
+  #lost(roomName: string, key: string): void {
+    const session = this.#rooms.get(roomName)?.get(key);
+    if (session === undefined || this.#closing) return;
+    this.#emitLog({
+      event: "name_lost",
+      session: session.id,
+      room: roomName,
+      name: session.name,
+    });
+    session.error(
+      "NAME_TAKEN",
+      `Cannot keep name "${session.name}" in room "${roomName}": another member took it while this server was cut off from the cluster`,
+    );
+    this.#orphans.add(session);
+    session.drop("node_lost");
+  }
+
+  /** At most {@link ROSTER_MAX} names of a room, and its member count. */
+  #roster(room: string): Roster | Promise<Roster> {
+    const bp = this.backplane;
+    if (bp.roster) return bp.roster(room, ROSTER_MAX);
+    const list = bp.members(room);
+    const roster = (names: readonly string[]) => ({
+      names,
+      total: names.length,
+    });
+    return list instanceof Promise ? list.then(roster) : roster(list);
   }
 
   #notify(event: RoomEvent): void {
@@ -412,29 +478,33 @@ export class Chat {
           room: m.room,
           name: m.name,
         });
-        this.#fanout(room, new Outgoing(event), session);
-        backplane.publish(event);
+        const out = new Outgoing(event);
+        this.#fanout(room, out, session);
+        backplane.publish(event, out);
         this.#notify(event);
         this.#internals.welcome(session, m);
       },
       welcome: (session, m) => {
-        const members = backplane.members(m.room);
-        const send = (list: readonly string[]) =>
+        const roster = this.#roster(m.room);
+        const send = ({ names, total }: Roster) =>
           session.send({
             type: "welcome",
             room: m.room,
             name: m.name,
-            members: list,
-            total: list.length,
+            // A cut-short list still names the member itself.
+            members: names.includes(m.name) ? names : [m.name, ...names],
+            total: Math.max(total, 1),
           });
-        if (members instanceof Promise) {
-          members.then(send, () => send([m.name]));
-        } else send(members);
+        if (roster instanceof Promise) {
+          roster.then(send, () => send({ names: [m.name], total: 1 }));
+        } else send(roster);
       },
       leave: (session, m, reason) => {
         const room = rooms.get(m.room);
         if (room === undefined || !room.remove(m.key, session)) return;
-        backplane.release(m.room, m.key);
+        // An orphan's name belongs to another node now: its leave is local.
+        const orphan = this.#orphans.has(session);
+        if (!orphan) backplane.release(m.room, m.key);
         if (room.size === 0) rooms.delete(m.room);
         if (reason === "slow_consumer") stats.slowConsumers++;
         const event: RoomEvent = {
@@ -450,8 +520,9 @@ export class Chat {
           name: m.name,
           reason,
         });
-        this.#fanout(room, new Outgoing(event));
-        backplane.publish(event);
+        const out = new Outgoing(event);
+        this.#fanout(room, out);
+        if (!orphan) backplane.publish(event, out);
         this.#notify(event);
       },
       say: (session, m, text) => {
@@ -464,8 +535,9 @@ export class Chat {
           from: m.name,
           text,
         };
-        this.#fanout(room, new Outgoing(event), session);
-        backplane.publish(event);
+        const out = new Outgoing(event);
+        this.#fanout(room, out, session);
+        backplane.publish(event, out);
         if (this.#observers.size > 0) this.#notify(event);
       },
       who: (session, rawRoom) => {
@@ -474,16 +546,16 @@ export class Chat {
           session.error(r.code, r.message);
           return;
         }
-        const send = (list: readonly string[]) =>
+        const send = ({ names, total }: Roster) =>
           session.send({
             type: "members",
             room: r.name,
-            members: list,
-            total: list.length,
+            members: names,
+            total,
           });
-        const members = backplane.members(r.name);
-        if (members instanceof Promise) {
-          members.then(
+        const roster = this.#roster(r.name);
+        if (roster instanceof Promise) {
+          roster.then(
             send,
             () =>
               session.error(
@@ -491,7 +563,7 @@ export class Chat {
                 "Cannot list members: the cluster did not answer",
               ),
           );
-        } else send(members);
+        } else send(roster);
       },
       forget: (session, m, reason) => {
         // Released even for a session already forgotten: a JOIN claim can

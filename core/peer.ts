@@ -37,9 +37,12 @@ export class Outgoing {
   /**
    * Create a new instance.
    * @param event The event to send.
+   * @param binary Its binary frame, when already at hand (as received from
+   *   another node): given to binary peers as is.
    */
-  constructor(event: ChatEvent) {
+  constructor(event: ChatEvent, binary?: Uint8Array) {
     this.event = event;
+    this.#binary = binary;
   }
 
   /** The binary frame (docs/protocol.md). */

@@ -39,10 +39,10 @@ export interface RoomMember {
  * assert.deepEqual(got, ["amy:message"]);
  * ```
  */
-export class Room {
+export class Room<M extends RoomMember = RoomMember> {
   /** The canonical room name. */
   readonly name: string;
-  readonly #members = new Map<string, RoomMember>();
+  readonly #members = new Map<string, M>();
 
   /** @param name Canonical room name. */
   constructor(name: string) {
@@ -60,17 +60,22 @@ export class Room {
   }
 
   /** The local members. */
-  members(): IterableIterator<RoomMember> {
+  members(): IterableIterator<M> {
     return this.#members.values();
   }
 
+  /** The member under a name key, if any. */
+  get(key: string): M | undefined {
+    return this.#members.get(key);
+  }
+
   /** Add a member under its name key. */
-  add(key: string, member: RoomMember): void {
+  add(key: string, member: M): void {
     this.#members.set(key, member);
   }
 
   /** Remove the member under a key, if it is that member. */
-  remove(key: string, member: RoomMember): boolean {
+  remove(key: string, member: M): boolean {
     if (this.#members.get(key) !== member) return false;
     return this.#members.delete(key);
   }
@@ -82,9 +87,9 @@ export class Room {
    *
    * @returns How many members took the event.
    */
-  fanout(out: Outgoing, except?: RoomMember): number {
+  fanout(out: Outgoing, except?: M): number {
     let delivered = 0;
-    let slow: RoomMember[] | undefined;
+    let slow: M[] | undefined;
     for (const m of this.#members.values()) {
       if (m === except) continue;
       if (m.deliver(out)) delivered++;
