@@ -56,6 +56,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map([
         transport: "tcp",
         hostname: o.hostname ?? "127.0.0.1",
         port: o.port ?? 7878,
+        ...(o.log ? { log: o.log } : {}),
       }),
   ],
   [
@@ -64,6 +65,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map([
       listenStream(chat, {
         transport: "unix",
         path: o.socketPath ?? defaultSocketPath(),
+        ...(o.log ? { log: o.log } : {}),
       }),
   ],
 ]);

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Chat } from "../core/chat.ts";
+import type { Chat, LogRecord } from "../core/chat.ts";
 import { Outbox } from "../core/outbox.ts";
 import type { Outgoing, Peer } from "../core/peer.ts";
 import type { Session } from "../core/session.ts";
@@ -16,6 +16,10 @@ import type { Session } from "../core/session.ts";
 const MIN_READ = 1024;
 /** Largest read buffer. */
 const MAX_READ = 64 * 1024;
+/** First wait before accepting again after a failed accept (EMFILE...). */
+const ACCEPT_RETRY_MS = 50;
+/** Longest wait between accept retries. */
+const ACCEPT_RETRY_MAX_MS = 1000;
 
 /** A transport listener failed to start. */
 export class ListenError extends Error {
@@ -39,6 +43,8 @@ export type StreamAddress =
 export type StreamOptions = StreamAddress & {
   /** Time to finish writing queued bytes when closing, in ms. @default {2000} */
   lingerMs?: number;
+  /** Receives `accept_error` records (such as running out of file descriptors). */
+  log?: (record: LogRecord) => void;
 };
 
 /** A running stream listener. */
@@ -89,7 +95,7 @@ export async function listenStream(
         { cause },
       );
     }
-    url = `unix://${socketPath}`;
+    url = unixUrl(socketPath);
   } else {
     const hostname = options.hostname ?? "127.0.0.1";
     const port = options.port ?? 7878;
@@ -109,15 +115,36 @@ export async function listenStream(
   const open = new Set<StreamConnection>();
   const done = new Set<Promise<void>>();
   const transport = options.transport;
+  let stopped = false;
+  let retry:
+    | { timer: ReturnType<typeof setTimeout>; resolve: () => void }
+    | undefined;
 
   const accepting = (async () => {
+    let delay = ACCEPT_RETRY_MS;
     for (;;) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
-      } catch {
-        return; // listener closed
+      } catch (e) {
+        if (stopped) return; // listener closed
+        // Out of file descriptors or memory, or a connection reset before
+        // it was accepted: keep serving, and try again a little later.
+        options.log?.({
+          event: "accept_error",
+          transport,
+          error: messageOf(e),
+          retryMs: delay,
+        });
+        await new Promise<void>((resolve) => {
+          retry = { timer: setTimeout(resolve, delay), resolve };
+        });
+        retry = undefined;
+        if (stopped) return;
+        delay = Math.min(delay * 2, ACCEPT_RETRY_MAX_MS);
+        continue;
       }
+      delay = ACCEPT_RETRY_MS;
       if (transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
       const remote = conn.remoteAddr.transport === "unix"
         ? "unix"
@@ -144,7 +171,12 @@ export async function listenStream(
     },
     close() {
       return closing ??= (async () => {
+        stopped = true;
         listener.close();
+        if (retry) {
+          clearTimeout(retry.timer);
+          retry.resolve();
+        }
         await accepting;
         // Give queued goodbyes up to the linger time, then cut the rest.
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -327,6 +359,12 @@ async function clearStaleSocket(path: string): Promise<void> {
   throw new ListenError(
     `Cannot listen on ${path}: another server is listening there`,
   );
+}
+
+/** The URL of a socket path: absolute, with characters URLs reserve escaped. */
+function unixUrl(path: string): string {
+  const absolute = path.startsWith("/") ? path : `${Deno.cwd()}/${path}`;
+  return `unix://${encodeURI(absolute).replace(/[?#]/g, encodeURIComponent)}`;
 }
 
 async function removeSocket(path: string): Promise<void> {

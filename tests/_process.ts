@@ -3,7 +3,8 @@
 // Call `stop()` in `finally`: it kills what still runs and awaits it.
 
 const ROOT = new URL("../", import.meta.url);
-const CLI = new URL("cli.ts", ROOT).pathname;
+/** Absolute path of cli.ts. */
+export const CLI: string = new URL("cli.ts", ROOT).pathname;
 
 /** How long one wait on a process may take, in ms. */
 export const PROCESS_WAIT_MS = 8000;
@@ -14,6 +15,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Give the process a stdin pipe. @default {true} */
   stdin?: boolean;
+  /** Working directory. @default {the project root} */
+  cwd?: string;
 }
 
 /** A running child process with its output collected. */
@@ -55,7 +58,7 @@ export class Proc {
     this.#stdinOpen = options.stdin ?? true;
     this.#child = new Deno.Command(command, {
       args,
-      cwd: ROOT.pathname,
+      cwd: options.cwd ?? ROOT.pathname,
       env,
       stdin: this.#stdinOpen ? "piped" : "null",
       stdout: "piped",

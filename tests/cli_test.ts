@@ -3,7 +3,7 @@
 // console, JSON output, exit codes, shutdown and socket-file handling.
 
 import assert from "node:assert/strict";
-import { Proc, startServe } from "./_process.ts";
+import { CLI, Proc, startServe } from "./_process.ts";
 
 type Lang = "en" | "zh";
 
@@ -307,5 +307,62 @@ Deno.test("cli: a stale socket file is replaced, a live one is not stolen", asyn
     assert.equal((await server.proc.exit()).code, 0);
     assert.equal((await tcp.proc.exit()).code, 0);
     assert.ok(await gone(socket), "socket file removed");
+  });
+});
+
+Deno.test("cli: a relative --socket path is announced as an absolute URL", async () => {
+  await withProcs(async (dir, track) => {
+    const proc = track(
+      Proc.cli("serve", ["serve", "-t", "unix", "--socket", "rel.sock"], {
+        cwd: dir,
+      }),
+    );
+    const m = await proc.expect(/listen transport=unix url=(\S+)/, "stderr");
+    assert.equal(m[1], `unix://${dir}/rel.sock`);
+    const amy = track(join(["--name", "amy", "--server", m[1]!]));
+    await amy.expect("you are amy in lobby");
+  });
+});
+
+Deno.test("cli: the server accepts again after running out of file descriptors", async () => {
+  await withProcs(async (_dir, track) => {
+    // 64 descriptors: the server runs out after a few dozen connections.
+    const proc = track(
+      new Proc("bash", [
+        "-c",
+        'ulimit -n 64 && exec "$@"',
+        "bash",
+        Deno.execPath(),
+        "run",
+        "-P=serve",
+        CLI,
+        "serve",
+        "-t",
+        "tcp",
+        "--port",
+        "0",
+      ]),
+    );
+    const m = await proc.expect(/listen transport=tcp url=(\S+)/, "stderr");
+    const url = new URL(m[1]!);
+    const flood: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 100; i++) {
+        flood.push(
+          await Deno.connect({
+            hostname: url.hostname,
+            port: Number(url.port),
+          }),
+        );
+      }
+      await proc.expect(
+        /accept_error transport=tcp error=.*Too many open files/,
+        "stderr",
+      );
+    } finally {
+      for (const c of flood) c.close();
+    }
+    const amy = track(join(["--name", "amy", "--server", url.href]));
+    await amy.expect("you are amy in lobby");
   });
 });
