@@ -1,0 +1,281 @@
+// deno-lint-ignore-file no-console
+/**
+ * `deno task bench`: fan-out throughput (W1), latency (W2) and memory per
+ * member (W3) of roomcast, and with `--vs redis,nats,irc` of the peers, on
+ * the same load from the same C load generator, in the same run. Prints a
+ * table, and writes JSON (`--json`) and a self-contained HTML report.
+ * Run `deno run -A bench/bench.ts --help`.
+ *
+ * @module
+ */
+
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+} from "@commander-js/extra-typings";
+import { buildLoadgen, runLoadgen } from "./loadgen.ts";
+import {
+  ensurePeer,
+  ircTarget,
+  natsTarget,
+  PEERS,
+  redisTarget,
+  roomcastTarget,
+  type Target,
+} from "./peers.ts";
+import {
+  goals,
+  ratios,
+  type Report,
+  type RunRecord,
+  summarize,
+} from "./summary.ts";
+import { printTable } from "./table.ts";
+import { machineInfo, writeReport } from "./report.ts";
+
+const WORKLOADS = ["w1", "w2", "w3"] as const;
+type Workload = typeof WORKLOADS[number];
+const TRANSPORTS = ["tcp", "unix"] as const;
+
+function list<T extends string>(allowed: readonly T[]) {
+  return (value: string): T[] => {
+    const out: T[] = [];
+    for (const v of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+      if (!(allowed as readonly string[]).includes(v)) {
+        throw new InvalidArgumentError(
+          `"${v}" is not one of ${allowed.join(", ")}`,
+        );
+      }
+      if (!out.includes(v as T)) out.push(v as T);
+    }
+    return out;
+  };
+}
+
+function num(min: number, integer = true) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
+      throw new InvalidArgumentError(
+        `must be a ${integer ? "whole " : ""}number >= ${min}`,
+      );
+    }
+    return n;
+  };
+}
+
+function ints(value: string): number[] {
+  return value.split(",").map((s) => num(2)(s.trim()));
+}
+
+const program = new Command()
+  .name("bench")
+  .description(
+    "Measure roomcast's fan-out throughput (W1), latency (W2) and memory per member (W3),\n" +
+      "and with --vs the same load against redis-server, nats-server and inspircd.\n" +
+      "The server runs as its own process with the per-member rate limit off (--rate 0),\n" +
+      "because the peers have none. The load generator is bench/loadgen.c (built with gcc).",
+  )
+  .option(
+    "--workloads <list>",
+    "w1 (throughput), w2 (latency), w3 (memory)",
+    list(WORKLOADS),
+    [...WORKLOADS],
+  )
+  .option(
+    "--transport <list>",
+    "roomcast transports to measure",
+    list(TRANSPORTS),
+    [...TRANSPORTS],
+  )
+  .option(
+    "--vs <list>",
+    `peers to compare with (${PEERS.join(", ")})`,
+    list(PEERS),
+    [] as string[],
+  )
+  .option("--members <list>", "W1 room sizes", ints, [100, 1000])
+  .option("--latency-members <n>", "W2 room size", num(2), 100)
+  .option("--memory-members <n>", "W3 members connected", num(2), 10000)
+  .option(
+    "--memory-room-size <n>",
+    "W3 members per room (rooms of this size, so joins do not fan out 10,000-fold)",
+    num(1),
+    100,
+  )
+  .option("--senders <n>", "members that send, W1 and W2", num(1), 4)
+  .option("--size <bytes>", "message text size", num(27), 64)
+  .option("--window <n>", "W1 messages in flight, all senders", num(1), 1000)
+  .option("--rate <n>", "W2 messages per second, all senders", num(1), 1000)
+  .option("--warmup <s>", "seconds before measuring", num(0, false), 2)
+  .option("--duration <s>", "seconds measured", num(0.1, false), 10)
+  .option(
+    "--drain <s>",
+    "most seconds to wait for stragglers",
+    num(0, false),
+    5,
+  )
+  .option("--threads <n>", "load generator threads", num(1), 1)
+  .option("--runs <n>", "repetitions (medians and spread)", num(1), 1)
+  .option("--json <file>", "write every figure as JSON")
+  .option(
+    "--html <file>",
+    "write the HTML report here",
+    new URL("./out/report.html", import.meta.url).pathname,
+  )
+  .option("--quiet", "no progress lines")
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => write(text) });
+
+async function main(): Promise<number> {
+  try {
+    program.parse(Deno.args, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    throw e;
+  }
+  const o = program.opts();
+  const log = (line: string) => {
+    if (!o.quiet) console.error(`bench: ${line}`);
+  };
+  const started = new Date();
+  const bin = await buildLoadgen();
+
+  const targets: Target[] = o.transport.map((t) => roomcastTarget(t));
+  const errors: string[] = [];
+  for (const peer of o.vs) {
+    try {
+      const path = await ensurePeer(peer, log);
+      if (peer === "redis") {
+        for (const t of o.transport) targets.push(redisTarget(path, t));
+      } else if (peer === "nats") targets.push(natsTarget(path));
+      else if (peer === "irc") targets.push(ircTarget(path));
+    } catch (e) {
+      errors.push((e as Error).message);
+      log((e as Error).message);
+    }
+  }
+
+  const plan: { workload: Workload; members: number }[] = [];
+  for (const w of o.workloads) {
+    if (w === "w1") {
+      for (const m of o.members) plan.push({ workload: w, members: m });
+    } else if (w === "w2") {
+      plan.push({ workload: w, members: o.latencyMembers });
+    } else plan.push({ workload: w, members: o.memoryMembers });
+  }
+  for (const p of plan) {
+    if (p.workload !== "w3" && p.members <= o.senders) {
+      console.error(
+        `error: a room of ${p.members} needs more members than --senders ${o.senders}`,
+      );
+      return 2;
+    }
+  }
+
+  log(
+    `rate limit off (--rate 0) in the measured server: the peers have none`,
+  );
+  const runs: RunRecord[] = [];
+  for (let run = 1; run <= o.runs; run++) {
+    for (const p of plan) {
+      for (const target of targets) {
+        const label = `${target.name} ${p.workload} S=${p.members}` +
+          (o.runs > 1 ? ` run ${run}/${o.runs}` : "");
+        log(label);
+        let server;
+        try {
+          server = await target.start();
+        } catch (e) {
+          errors.push(`${label}: ${(e as Error).message}`);
+          log(`${label}: ${(e as Error).message}`);
+          continue;
+        }
+        try {
+          const r = await runLoadgen(bin, {
+            proto: target.proto,
+            addrs: server.addrs,
+            pids: server.pids,
+            workload: p.workload,
+            members: p.members,
+            senders: o.senders,
+            size: o.size,
+            warmup: o.warmup,
+            duration: o.duration,
+            drain: o.drain,
+            window: o.window,
+            rate: o.rate,
+            threads: o.threads,
+            ...(p.workload === "w3"
+              ? { roomSize: o.memoryRoomSize, settle: 2 }
+              : {}),
+          });
+          if (r.warnings) log(`${label}: ${r.warnings}`);
+          runs.push({
+            target: target.name,
+            transport: target.transport,
+            ...(target.peer ? { peer: target.peer } : {}),
+            run,
+            ...r,
+          });
+        } catch (e) {
+          errors.push(`${label}: ${(e as Error).message}`);
+          log(`${label}: ${(e as Error).message}`);
+        } finally {
+          await server.stop();
+        }
+      }
+    }
+  }
+
+  const summary = summarize(runs);
+  const report: Report = {
+    started: started.toISOString(),
+    finished: new Date().toISOString(),
+    machine: await machineInfo(targets),
+    options: {
+      workloads: o.workloads,
+      transports: o.transport,
+      vs: o.vs,
+      members: o.members,
+      latencyMembers: o.latencyMembers,
+      memoryMembers: o.memoryMembers,
+      memoryRoomSize: o.memoryRoomSize,
+      senders: o.senders,
+      size: o.size,
+      window: o.window,
+      rate: o.rate,
+      warmup: o.warmup,
+      duration: o.duration,
+      drain: o.drain,
+      threads: o.threads,
+      runs: o.runs,
+      serverRateLimit: "off (--rate 0): the peers have none",
+    },
+    summary,
+    ratios: ratios(summary),
+    goals: goals(summary),
+    errors,
+    runs,
+  };
+  printTable(report);
+  if (o.json) {
+    await Deno.writeTextFile(o.json, JSON.stringify(report, null, 2) + "\n");
+    log(`wrote ${o.json}`);
+  }
+  if (o.html) {
+    await writeReport(o.html, report);
+    log(`wrote ${o.html}`);
+  }
+  return errors.length > 0 ? 1 : 0;
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(1);
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * Turns the bench's raw runs into medians with their spread, ratios of
+ * roomcast to each peer from the same run, and the issue's targets.
+ *
+ * @module
+ */
+
+import type { LoadResult } from "./loadgen.ts";
+
+/** One generator run against one target. */
+export interface RunRecord extends LoadResult {
+  /** Target name, such as `roomcast/tcp`. */
+  target: string;
+  /** Transport of the target. */
+  transport: string;
+  /** Peer name, or undefined for roomcast. */
+  peer?: string;
+  /** Which repetition (1-based). */
+  run: number;
+}
+
+/** A median with the lowest and highest value it was taken from. */
+export interface Stat {
+  median: number;
+  min: number;
+  max: number;
+  n: number;
+}
+
+/** Medians of one target on one workload and room size. */
+export interface SummaryRow {
+  target: string;
+  transport: string;
+  peer?: string;
+  workload: "w1" | "w2" | "w3";
+  members: number;
+  deliveriesPerS?: Stat;
+  sentPerS?: Stat;
+  serverNsPerDelivery?: Stat;
+  serverCores?: Stat;
+  genCores?: Stat;
+  p50?: Stat;
+  p99?: Stat;
+  p999?: Stat;
+  maxLatency?: Stat;
+  kibPerMember?: Stat;
+  /** Most messages lost in any run (expected minus received after drain). */
+  lost: number;
+  /** Sequence gaps and duplicates seen in any run. */
+  seqErrors: number;
+  disconnects: number;
+}
+
+/** roomcast's figure over a peer's, from the same runs. */
+export interface Ratio {
+  ours: string;
+  peer: string;
+  workload: "w1" | "w2" | "w3";
+  members: number;
+  metric: "deliveries/s" | "p99" | "KiB/member";
+  /** ours / peer. */
+  ratio: number;
+}
+
+/** Everything a bench run measured: what `--json` writes and the HTML shows. */
+export interface Report {
+  started: string;
+  finished: string;
+  machine: Record<string, string>;
+  options: Record<string, unknown>;
+  summary: SummaryRow[];
+  ratios: Ratio[];
+  goals: Goal[];
+  errors: string[];
+  runs: RunRecord[];
+}
+
+/** One of the issue's targets, and whether it was met. */
+export interface Goal {
+  what: string;
+  met: boolean;
+  detail: string;
+}
+
+function stat(values: number[]): Stat | undefined {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = Math.floor(v.length / 2);
+  const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+  return { median, min: v[0]!, max: v.at(-1)!, n: v.length };
+}
+
+function pick(
+  runs: RunRecord[],
+  f: (r: RunRecord) => number | undefined,
+): Stat | undefined {
+  return stat(runs.map(f).filter((x): x is number => x !== undefined));
+}
+
+/**
+ * Group runs by target, workload and room size, and take medians.
+ *
+ * @param runs Every run.
+ * @returns One row per group, in first-seen order.
+ */
+export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
+  const groups = new Map<string, RunRecord[]>();
+  for (const r of runs) {
+    const key = `${r.target}|${r.workload}|${r.members}`;
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
+  }
+  const rows: SummaryRow[] = [];
+  for (const g of groups.values()) {
+    const first = g[0]!;
+    const row: SummaryRow = {
+      target: first.target,
+      transport: first.transport,
+      workload: first.workload,
+      members: first.members,
+      lost: Math.max(...g.map((r) => r.lost ?? 0)),
+      seqErrors: Math.max(
+        ...g.map((r) => (r.seq_gaps ?? 0) + (r.seq_dups ?? 0)),
+      ),
+      disconnects: Math.max(...g.map((r) => r.disconnects)),
+    };
+    if (first.peer) row.peer = first.peer;
+    const set = <K extends keyof SummaryRow>(k: K, s: SummaryRow[K]) => {
+      if (s !== undefined) row[k] = s;
+    };
+    set("deliveriesPerS", pick(g, (r) => r.deliveries_per_s));
+    set("sentPerS", pick(g, (r) => r.sent_per_s));
+    set("serverNsPerDelivery", pick(g, (r) => r.server_ns_per_delivery));
+    set("serverCores", pick(g, (r) => r.server_cpu_cores));
+    set("genCores", pick(g, (r) => r.gen_cpu_cores));
+    set("p50", pick(g, (r) => r.latency_us?.p50));
+    set("p99", pick(g, (r) => r.latency_us?.p99));
+    set("p999", pick(g, (r) => r.latency_us?.p999));
+    set("maxLatency", pick(g, (r) => r.latency_us?.max));
+    set("kibPerMember", pick(g, (r) => r.rss_per_member_kib));
+    rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * Ratios of roomcast over each peer on the same transport (or over TCP
+ * when the peer has no such transport).
+ *
+ * @param rows Summary rows.
+ * @returns The ratios.
+ */
+export function ratios(rows: readonly SummaryRow[]): Ratio[] {
+  const out: Ratio[] = [];
+  for (const peer of rows.filter((r) => r.peer !== undefined)) {
+    const ours = rows.find((r) =>
+      r.peer === undefined && r.transport === peer.transport &&
+      r.workload === peer.workload && r.members === peer.members
+    );
+    if (!ours) continue;
+    const add = (metric: Ratio["metric"], a?: Stat, b?: Stat) => {
+      if (a && b && b.median > 0) {
+        out.push({
+          ours: ours.target,
+          peer: peer.target,
+          workload: peer.workload,
+          members: peer.members,
+          metric,
+          ratio: a.median / b.median,
+        });
+      }
+    };
+    if (peer.workload === "w1") {
+      add("deliveries/s", ours.deliveriesPerS, peer.deliveriesPerS);
+    }
+    if (peer.workload === "w2") add("p99", ours.p99, peer.p99);
+    if (peer.workload === "w3") {
+      add("KiB/member", ours.kibPerMember, peer.kibPerMember);
+    }
+  }
+  return out;
+}
+
+/**
+ * The issue's targets for roomcast over TCP: W1 at least 2.0x redis-server's
+ * deliveries/s, W2 p99 no higher than redis-server's with nothing lost, W3 at
+ * most 8 KiB per member, and no message lost anywhere.
+ *
+ * @param rows Summary rows.
+ * @returns The goals that could be judged from these rows.
+ */
+export function goals(rows: readonly SummaryRow[]): Goal[] {
+  const out: Goal[] = [];
+  const ours = rows.filter((r) => r.target === "roomcast/tcp");
+  const redis = rows.filter((r) => r.target === "redis/tcp");
+  for (const o of ours) {
+    const p = redis.find((r) =>
+      r.workload === o.workload && r.members === o.members
+    );
+    if (o.workload === "w1" && p?.deliveriesPerS && o.deliveriesPerS) {
+      const x = o.deliveriesPerS.median / p.deliveriesPerS.median;
+      out.push({
+        what: `W1 S=${o.members}: >= 2.0x redis deliveries/s`,
+        met: x >= 2,
+        detail: `${x.toFixed(2)}x`,
+      });
+    }
+    if (o.workload === "w2" && p?.p99 && o.p99) {
+      out.push({
+        what: `W2 S=${o.members}: p99 <= redis p99, nothing lost`,
+        met: o.p99.median <= p.p99.median && o.lost === 0,
+        detail: `${fmtUs(o.p99.median)} vs ${
+          fmtUs(p.p99.median)
+        }, lost ${o.lost}`,
+      });
+    }
+    if (o.workload === "w3" && o.kibPerMember) {
+      out.push({
+        what: `W3 ${o.members} members: <= 8 KiB RSS per member`,
+        met: o.kibPerMember.median <= 8,
+        detail: `${o.kibPerMember.median.toFixed(1)} KiB`,
+      });
+    }
+  }
+  const lossy = rows.filter((r) =>
+    r.peer === undefined && (r.lost !== 0 || r.seqErrors !== 0)
+  );
+  if (ours.length > 0) {
+    out.push({
+      what: "no message lost (every roomcast run)",
+      met: lossy.length === 0,
+      detail: lossy.length === 0
+        ? "0 lost"
+        : lossy.map((r) => `${r.target} ${r.workload}: ${r.lost}`).join(", "),
+    });
+  }
+  return out;
+}
+
+/**
+ * A count per second in a short form: 7.02M, 70.7k.
+ *
+ * @param n The number.
+ * @returns The text.
+ */
+export function fmtRate(n: number): string {
+  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
+  return n.toFixed(0);
+}
+
+/**
+ * Microseconds as µs or ms.
+ *
+ * @param us Microseconds.
+ * @returns The text.
+ */
+export function fmtUs(us: number): string {
+  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
+}
