@@ -82,13 +82,22 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   });
   rl.setPrompt("> ");
   const print = (line: string) => {
-    if (interactive) {
-      readline.clearLine(process.stdout, 0);
-      readline.cursorTo(process.stdout, 0);
+    if (!interactive) {
       writeOut(line + "\n");
-      if (state === "joined") rl.prompt(true);
-    } else {
-      writeOut(line + "\n");
+      return;
+    }
+    // Erase the prompt and the line being typed, which may wrap over several
+    // rows, print above them, then have readline draw them again.
+    const rows = state === "joined" ? rl.getCursorPos().rows : 0;
+    readline.moveCursor(process.stdout, 0, -rows);
+    readline.cursorTo(process.stdout, 0);
+    readline.clearScreenDown(process.stdout);
+    writeOut(line + "\n");
+    if (state === "joined") {
+      // Before redrawing, readline moves up as many rows as the cursor was
+      // below the prompt: give it those rows so it does not climb into ours.
+      writeOut("\n".repeat(rows));
+      rl.prompt(true);
     }
   };
   const warn = (line: string) => {

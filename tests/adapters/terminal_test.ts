@@ -135,13 +135,14 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
     await type(socket, "hello wor");
     await waitScreen(socket, (l) => l.at(-1) === "> hello wor", "partial line");
     bob.send({ type: "say", text: "incoming line" });
+    // The screen settles with the incoming line above the intact prompt.
     const lines = await waitScreen(
       socket,
-      (l) => l.includes("bob says: incoming line"),
-      "incoming line",
+      (l) =>
+        l.at(-2) === "bob says: incoming line" && l.at(-1) === "> hello wor",
+      "incoming line above the partial line",
     );
-    assert.equal(lines.at(-2), "bob says: incoming line", lines.join("\n"));
-    assert.equal(lines.at(-1), "> hello wor", lines.join("\n"));
+    assert.equal(lines.filter((l) => l.startsWith(">")).length, 1);
 
     // Finish the line: bob gets it whole.
     await type(socket, "ld", true);
@@ -151,6 +152,37 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
       from: "amy",
       text: "hello world",
     });
+
+    // A partial line that wraps over two rows of the 100-column pane.
+    const long = "x".repeat(150) + "tail";
+    await type(socket, long);
+    await waitScreen(
+      socket,
+      (l) => l.at(-1) === "x".repeat(52) + "tail",
+      "long line",
+    );
+    bob.send({ type: "say", text: "second incoming" });
+    const bottom = [
+      "bob says: second incoming",
+      "> " + "x".repeat(98),
+      "x".repeat(52) + "tail",
+    ];
+    const wrapped = await waitScreen(
+      socket,
+      (l) => bottom.every((line, i) => l.at(i - 3) === line),
+      "second incoming line above the wrapped partial line",
+    );
+    const shown = wrapped.join("\n");
+    assert.ok(wrapped.includes("bob says: incoming line"), shown);
+    assert.equal(wrapped.filter((l) => l.startsWith("> x")).length, 1, shown);
+    await type(socket, "", true);
+    assert.deepEqual(await bob.next(), {
+      type: "message",
+      room: "lobby",
+      from: "amy",
+      text: long,
+    });
+
     await type(socket, "/quit", true);
     assert.deepEqual(await bob.next(), {
       type: "left",
