@@ -52,6 +52,8 @@ export const ErrorCode = {
   BAD_TOKEN: 21,
   /** A frame does not fit in one datagram. */
   DATAGRAM_TOO_LARGE: 22,
+  /** A datagram opening a session (HELLO without a token) is not padded enough. */
+  DATAGRAM_TOO_SMALL: 23,
 } as const;
 
 /** Name of a stable error code, such as `"NAME_TAKEN"`. */
