@@ -103,6 +103,21 @@ export class ByteReader {
     return n;
   }
 
+  /** `n` raw bytes (a view, not a copy). */
+  bytes(n: number, what: string): Uint8Array {
+    this.#need(n, what);
+    const start = this.#at;
+    this.#at += n;
+    return this.#bytes.subarray(start, this.#at);
+  }
+
+  /** Skip every byte left, returning how many there were. */
+  rest(): number {
+    const n = this.#bytes.length - this.#at;
+    this.#at = this.#bytes.length;
+    return n;
+  }
+
   /** A u16-length-prefixed UTF-8 string; invalid UTF-8 is an error. */
   str(what: string): string {
     const length = this.u16(what);

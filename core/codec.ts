@@ -11,6 +11,12 @@
  */
 
 import { ByteReader, ByteWriter, utf8 } from "./_bytes.ts";
+import {
+  type DatagramFrame,
+  decodeDatagramPayload,
+  encodeDatagramFrame,
+  isDatagramType,
+} from "./datagram_frames.ts";
 import { ErrorCode, errorCodeName, FrameError } from "./errors.ts";
 import type { ChatEvent } from "./events.ts";
 import { LeaveReason, leaveReasonName } from "./events.ts";
@@ -43,6 +49,12 @@ export const FrameType = {
   MEMBERS: 0x87,
   ERROR: 0x88,
   PONG: 0x89,
+  // Datagram transports only (core/datagram_frames.ts).
+  ENVELOPE: 0x10,
+  PAD: 0x1f,
+  TOKEN: 0x90,
+  ACK: 0x91,
+  SEQ: 0x92,
 } as const;
 /** A frame type number. */
 export type FrameType = typeof FrameType[keyof typeof FrameType];
@@ -60,8 +72,8 @@ export type Command =
   | { readonly type: "leave" }
   | { readonly type: "ping"; readonly nonce: number };
 
-/** Any decoded frame. */
-export type Frame = Command | ChatEvent;
+/** Any decoded frame: commands, events, and the datagram transport's frames. */
+export type Frame = Command | ChatEvent | DatagramFrame;
 
 /** Byte budget for member lists so WELCOME and MEMBERS stay small. */
 const MEMBER_LIST_BUDGET = 16 * 1024;
@@ -154,6 +166,12 @@ export function encodeFrame(frame: Frame): Uint8Array {
     }
     case "pong":
       return frameOf(FrameType.PONG, 4).u32(frame.nonce).bytes;
+    case "envelope":
+    case "pad":
+    case "token":
+    case "ack":
+    case "seq":
+      return encodeDatagramFrame(frame, frameOf);
   }
 }
 
@@ -322,6 +340,10 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
       frame = { type: "pong", nonce: r.u32("PONG nonce") };
       break;
     default:
+      if (isDatagramType(type)) {
+        frame = decodeDatagramPayload(type, r);
+        break;
+      }
       throw new FrameError(
         "UNKNOWN_TYPE",
         `Cannot decode frame: unknown type 0x${

@@ -70,6 +70,24 @@ const FIXTURES: readonly Frame[] = [
     fatal: i % 2 === 0,
   })),
   { type: "pong", nonce: 123456789 },
+  // Datagram transports (core/datagram_frames.ts).
+  { type: "envelope", token: "00112233445566778899aabbccddeeff", seq: 0 },
+  {
+    type: "envelope",
+    token: "ffffffffffffffffffffffffffffffff",
+    seq: 0xffffffff,
+  },
+  { type: "pad", length: 0 },
+  { type: "pad", length: 230 },
+  {
+    type: "token",
+    token: "0000002a8f3c11d07e2b9a6c5d4e3f21",
+    idleTimeoutMs: 30000,
+    pingIntervalMs: 10000,
+    maxDatagram: 1200,
+  },
+  { type: "ack", ack: 7, mask: 0x80000001 },
+  { type: "seq", token: "0000002a8f3c11d07e2b9a6c5d4e3f21", seq: 1 },
 ];
 
 function concat(...parts: Uint8Array[]): Uint8Array {
