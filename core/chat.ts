@@ -306,7 +306,7 @@ export class Chat {
   tick(): void {
     const now = this.now();
     for (const s of this.#unjoined) {
-      if (now - s.connectedAt >= this.limits.joinTimeoutMs) {
+      if (now - s.waitingSince >= this.limits.joinTimeoutMs) {
         s.fail(
           "JOIN_TIMEOUT",
           `Cannot wait any longer: no JOIN within ${this.limits.joinTimeoutMs} ms`,

@@ -61,6 +61,10 @@ const ERRORS: Record<Lang, Partial<Record<ErrorCodeName, string>>> = {
     SERVER_FULL: "the server is full",
     SHUTTING_DOWN: "the server is shutting down",
     JOIN_TIMEOUT: "took too long to join",
+    LINE_TOO_LONG: "line too long, not sent",
+    INVALID_UTF8: "not valid UTF-8, not sent",
+    DATAGRAM_TOO_LARGE: "too large for one datagram",
+    BAD_TOKEN: "the session is unknown to the server",
   },
   zh: {
     NAME_TAKEN: "该名字在本聊天室已被使用,请换一个",
@@ -74,6 +78,9 @@ const ERRORS: Record<Lang, Partial<Record<ErrorCodeName, string>>> = {
     SERVER_FULL: "服务器已满",
     SHUTTING_DOWN: "服务器正在关闭",
     JOIN_TIMEOUT: "进入聊天室超时",
+    LINE_TOO_LONG: "这一行太长,未发送",
+    INVALID_UTF8: "不是有效的 UTF-8 文本,未发送",
+    BAD_TOKEN: "服务器不认识这个会话",
   },
 };
 

@@ -19,6 +19,7 @@ import type { Lang } from "./render.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
 import type { ChatInternals, Membership } from "./chat.ts";
+import { type TextHost, TextMode } from "./text_mode.ts";
 
 /** Where a session is in its life. */
 export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
@@ -40,6 +41,14 @@ export interface ConnectOptions {
   lang?: Lang;
 }
 
+/** Options of {@link Session.startText}. */
+export interface TextOptions {
+  /** Write the name prompt now (streams, after a quiet start). @default {true} */
+  prompt?: boolean;
+  /** Each chunk fed is one datagram, ending any line in it. @default {false} */
+  datagram?: boolean;
+}
+
 /** Software name sent in HELLO_OK. */
 export const SOFTWARE = "roomcast/0.1";
 
@@ -49,7 +58,7 @@ export const SOFTWARE = "roomcast/0.1";
  * {@link Session.handle} with decoded commands, and {@link Session.close}
  * when the connection goes away.
  */
-export class Session implements RoomMember {
+export class Session implements RoomMember, TextHost {
   /** Sequential id, unique in this chat. */
   readonly id: number;
   /** Transport name. */
@@ -62,6 +71,11 @@ export class Session implements RoomMember {
   readonly idleTimeoutMs: number;
   /** When the connection was made (chat clock). */
   readonly connectedAt: number;
+  /**
+   * Since when the chat waits for a JOIN (chat clock): the connect time, or
+   * a text session's latest name prompt. The join timeout counts from here.
+   */
+  waitingSince: number;
   /** Language for rendered text. */
   lang: Lang;
 
@@ -71,6 +85,8 @@ export class Session implements RoomMember {
   #membership: Membership | undefined;
   #decoder: FrameDecoder | undefined;
   #queue: Command[] | undefined;
+  #text: TextMode | undefined;
+  readonly #needsHello: boolean;
   #tokens: number;
   #refill: number;
 
@@ -88,7 +104,8 @@ export class Session implements RoomMember {
     this.remote = options.remote;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.lang = options.lang ?? "en";
-    this.connectedAt = this.lastSeen = chat.now();
+    this.connectedAt = this.lastSeen = this.waitingSince = chat.now();
+    this.#needsHello = options.hello ?? false;
     this.#state = options.hello ? "new" : "ready";
     this.#tokens = chat.limits.messageBurst;
     this.#refill = this.connectedAt;
@@ -114,33 +131,46 @@ export class Session implements RoomMember {
     return this.#membership?.room;
   }
 
+  /** True for a text session (lines in, rendered lines out). */
+  get text(): boolean {
+    return this.#text !== undefined;
+  }
+
   /**
    * Bytes from a stream transport. The first byte picks the mode: the frame
-   * magic byte means binary frames; anything else is refused for now.
+   * magic byte means binary frames; anything else makes a text session
+   * (core/text_mode.ts), as does {@link Session.startText}.
    */
   feed(chunk: Uint8Array): void {
     if (this.#state === "closed" || chunk.length === 0) return;
-    if (this.#decoder === undefined) {
-      if (chunk[0] !== MAGIC) {
-        this.fail(
-          "FRAME_MALFORMED",
-          `Cannot start session: first byte 0x${
-            (chunk[0] ?? 0).toString(16).padStart(2, "0")
-          } is not the frame magic 0xab`,
-        );
+    let decoder = this.#decoder;
+    if (decoder === undefined) {
+      const text = this.#text;
+      if (text !== undefined) {
+        // A binary client that was slow to speak got the prompt: let it in.
+        if (chunk[0] === MAGIC && !text.received && !text.joined) {
+          this.#text = undefined;
+          if (this.#needsHello && this.#state === "ready") this.#state = "new";
+        } else {
+          text.feed(chunk);
+          return;
+        }
+      } else if (chunk[0] !== MAGIC) {
+        this.startText({ prompt: false });
+        this.#text?.feed(chunk);
         return;
       }
-      this.#decoder = new FrameDecoder({
+      decoder = this.#decoder = new FrameDecoder({
         maxFrameSize: this.#chat.limits.maxFrameSize,
       });
     }
-    const items = this.#decoder.push(chunk);
+    const items = decoder.push(chunk);
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!;
       if (this.state === "closed") return;
       if (item instanceof FrameError) {
         // Only a framing error (always the last item) breaks the stream.
-        const fatal = this.#decoder.failed && i === items.length - 1;
+        const fatal = decoder.failed && i === items.length - 1;
         if (fatal || this.state === "new") this.fail(item.code, item.message);
         else this.error(item.code, item.message);
       } else if (isCommand(item)) {
@@ -150,10 +180,41 @@ export class Session implements RoomMember {
       } else {
         this.error(
           "UNKNOWN_TYPE",
-          `Cannot accept frame "${item.type}": it is a server frame`,
+          `Cannot accept frame "${item.type}": it is not a command on this transport`,
         );
       }
     }
+  }
+
+  /**
+   * Make this a text session: no HELLO, the first line is the name. A
+   * stream transport calls it when a new connection stayed quiet for a
+   * moment (a person with `nc` waits to be asked); `feed` calls it when the
+   * first byte is not the frame magic. Does nothing once a mode is chosen.
+   */
+  startText(options: TextOptions = {}): void {
+    if (
+      this.#state === "closed" || this.#decoder !== undefined ||
+      this.#text !== undefined
+    ) return;
+    this.#text = new TextMode(this, {
+      maxLineBytes: this.#chat.limits.maxMessageBytes,
+      maxHeld: this.#chat.limits.pendingCommands,
+      datagram: options.datagram ?? false,
+    });
+    if (this.#state === "new") this.#state = "ready";
+    if (options.prompt ?? true) this.#text.prompt();
+  }
+
+  /** @internal Write a text-mode line (a prompt, help) to this member. */
+  write(out: Outgoing): void {
+    if (this.#state === "closed") return;
+    if (!this.#peer.send(out)) this.drop("slow_consumer");
+  }
+
+  /** @internal A text-mode name prompt was written. */
+  prompted(): void {
+    this.waitingSince = this.#chat.now();
   }
 
   /** Handle one command from the member. */
@@ -231,6 +292,7 @@ export class Session implements RoomMember {
     if ("code" in result) {
       this.#state = previous;
       this.error(result.code, result.message);
+      this.#text?.answered(result);
     } else {
       const old = this.#membership;
       this.#state = "joined";
@@ -241,6 +303,7 @@ export class Session implements RoomMember {
         this.#membership = result;
         this.#chat.enter(this, result);
       }
+      this.#text?.answered(undefined);
     }
     const queue = this.#queue;
     this.#queue = undefined;
@@ -318,7 +381,7 @@ export class Session implements RoomMember {
    * with every other binary recipient of the same event.
    */
   encode(out: Outgoing): Uint8Array {
-    return out.binary();
+    return this.#text === undefined ? out.binary() : out.line(this.lang);
   }
 
   /** Send an event to this member only. */

@@ -1070,15 +1070,22 @@ Deno.test("chat: feed one byte at a time", () => {
   }]);
 });
 
-// Text mode does not exist yet: a stream that does not start with the frame
-// magic byte is refused. When text mode lands, this is the test to change.
-Deno.test("chat: feed refuses a stream that does not start with the magic byte", () => {
+// A first byte that cannot start a frame makes a text session (details in
+// tests/core/text_mode_test.ts): no HELLO, the first line is the name.
+Deno.test("chat: feed makes a stream that does not start with the magic byte a text session", () => {
   const { chat } = setup();
-  const c = connect(chat, { transport: "tcp" });
-  c.session.feed(new TextEncoder().encode("/join lobby bob\n"));
-  assertEvents(c.peer.take(), [error("FRAME_MALFORMED", true)]);
-  assert.deepEqual(c.peer.closes, [true]);
-  assert.equal(c.session.state, "closed");
+  const amy = member(chat, "amy");
+  const c = connect(chat, { transport: "tcp", hello: true });
+  c.session.feed(new TextEncoder().encode("bob\nhi\n"));
+  assert.equal(c.session.text, true);
+  assert.equal(c.session.state, "joined");
+  assert.deepEqual(c.peer.closes, []);
+  assertEvents(c.peer.take(), [{ type: "welcome", name: "bob" }]);
+  assertEvents(amy.peer.take(), [{ type: "joined", name: "bob" }, {
+    type: "message",
+    from: "bob",
+    text: "hi",
+  }]);
 });
 
 Deno.test("chat: feed answers a bad frame with an error and goes on", () => {

@@ -160,11 +160,11 @@ Deno.test("render: errors fall back to the English detail", () => {
     "该名字在本聊天室已被使用,请换一个",
   );
   assert.equal(
-    renderError("BAD_TOKEN", "bad \x1b token", "zh"),
-    "bad \\u{1b} token",
+    renderError("FRAME_TOO_LARGE", "bad \x1b frame", "zh"),
+    "bad \\u{1b} frame",
   );
   assert.match(errorPhrase("RATE_LIMITED", "en") ?? "", /too fast/);
-  assert.equal(errorPhrase("BAD_TOKEN", "en"), undefined);
+  assert.equal(errorPhrase("FRAME_TOO_LARGE", "en"), undefined);
 });
 
 Deno.test("render: langFromLocale", () => {
