@@ -19,6 +19,12 @@ import { runConsole } from "./adapters/console.ts";
 import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
 import { parseServerUrl } from "./adapters/client.ts";
 import { ExitCode, runJoin } from "./adapters/terminal.ts";
+import {
+  DEFAULT_HTTP_SERVER,
+  runAnnounce,
+  runRooms,
+  runWho,
+} from "./adapters/http_commands.ts";
 
 function int(what: string, min = 0) {
   return (value: string): number => {
@@ -70,7 +76,7 @@ program
     "-t, --transport <list>",
     `transports, comma-separated or repeated (${
       [...TRANSPORTS.keys()].join(", ")
-    }) (default: "tcp,unix")`,
+    }) (default: "tcp,unix,http")`,
     transports,
   )
   .option("--host <host>", "TCP host to bind", "127.0.0.1")
@@ -132,6 +138,52 @@ program
     int("burst", 1),
     40,
   )
+  .option(
+    "--http-port <port>",
+    "HTTP port (0 picks a free one); the HTTP host is --host",
+    int("http-port"),
+    8787,
+  )
+  .option(
+    "--admin-token-file <file>",
+    "file holding the admin token for POST /api/announcements (default: CHAT_ADMIN_TOKEN, else one is generated and its file logged)",
+  )
+  .option(
+    "--http-max-body <bytes>",
+    "largest HTTP request body",
+    int("http-max-body", 1),
+    65536,
+  )
+  .option(
+    "--http-grace <seconds>",
+    "time an HTTP session whose event stream or WebSocket went away has to come back",
+    seconds,
+    5,
+  )
+  .option(
+    "--http-idle-timeout <seconds>",
+    "an HTTP session with no stream and no requests ends after this",
+    seconds,
+    60,
+  )
+  .option(
+    "--sse-heartbeat <seconds>",
+    "interval of heartbeats on idle event streams",
+    seconds,
+    15,
+  )
+  .option(
+    "--replay-events <n>",
+    "room events kept per room for Last-Event-ID resume",
+    int("replay-events", 1),
+    256,
+  )
+  .option(
+    "--replay-bytes <bytes>",
+    "size of the kept events of all rooms together",
+    int("replay-bytes", 1),
+    16777216,
+  )
   .addOption(new Option("--quiet", "log only errors"))
   .action(async (o) => {
     const limits: Partial<Limits> = {
@@ -151,12 +203,24 @@ program
     let server;
     try {
       server = await serve({
-        transports: o.transport ?? ["tcp", "unix"],
+        transports: o.transport ?? ["tcp", "unix", "http"],
         hostname: o.host,
         port: o.port,
         ...(o.socket ? { socketPath: o.socket } : {}),
         limits,
         log,
+        http: {
+          port: o.httpPort,
+          adminTokenFile: o.adminTokenFile,
+          limits: {
+            maxBodyBytes: o.httpMaxBody,
+            graceMs: Math.round(o.httpGrace * 1000),
+            idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
+            heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+            replayEvents: o.replayEvents,
+            replayBytes: o.replayBytes,
+          },
+        },
       });
     } catch (e) {
       console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
@@ -191,7 +255,7 @@ program
   .option("-r, --room <room>", "room to join", "lobby")
   .option(
     "-s, --server <url>",
-    "tcp://HOST:PORT or unix:///PATH",
+    "tcp://HOST:PORT, unix:///PATH or ws://HOST:PORT (HTTP server's WebSocket)",
     "tcp://127.0.0.1:7878",
   )
   .addOption(
@@ -217,6 +281,55 @@ program
       json: o.json,
     });
     Deno.exit(code);
+  });
+
+program
+  .command("announce")
+  .description(
+    "Announce as the administrator over HTTP (POST /api/announcements).\n" +
+      "Token: --token-file, else CHAT_ADMIN_TOKEN, else the file a local server generated.\n" +
+      "Exit codes: 0 delivered, 1 refused by the server, 2 usage or no token, 4 cannot connect.",
+  )
+  .argument("<text>", "what to say")
+  .option("-r, --room <room>", "one room (default: every room)")
+  .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+  .option("--token-file <file>", "file holding the admin token")
+  .option("--json", "print the answer as JSON", false)
+  .action(async (text, o) => {
+    Deno.exit(
+      await runAnnounce({
+        text,
+        room: o.room,
+        server: o.server,
+        tokenFile: o.tokenFile,
+        json: o.json,
+      }),
+    );
+  });
+
+program
+  .command("rooms")
+  .description(
+    "List rooms and member counts over HTTP (GET /api/rooms).\n" +
+      "Exit codes: 0 done, 1 refused, 4 cannot connect.",
+  )
+  .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+  .option("--json", "print the answer as JSON", false)
+  .action(async (o) => {
+    Deno.exit(await runRooms({ server: o.server, json: o.json }));
+  });
+
+program
+  .command("who")
+  .description(
+    "List the members of a room over HTTP (GET /api/rooms/ROOM/members).\n" +
+      "Exit codes: 0 done, 1 refused (such as nobody in the room), 4 cannot connect.",
+  )
+  .argument("<room>", "the room")
+  .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+  .option("--json", "print the answer as JSON", false)
+  .action(async (room, o) => {
+    Deno.exit(await runWho({ room, server: o.server, json: o.json }));
   });
 
 if (import.meta.main) {

@@ -9,6 +9,7 @@
 import { type Command, encodeFrame, FrameDecoder } from "../core/codec.ts";
 import type { ChatEvent } from "../core/events.ts";
 import { FrameError } from "../core/errors.ts";
+import { dialWebSocket } from "./ws_client.ts";
 
 /** A client's connection to a server, whatever the transport. */
 export interface ClientConnection {
@@ -41,6 +42,8 @@ export type Dialer = (url: URL) => Promise<ClientConnection>;
 const dialers = new Map<string, Dialer>([
   ["tcp:", dialStream],
   ["unix:", dialStream],
+  ["ws:", dialWebSocket],
+  ["wss:", dialWebSocket],
 ]);
 
 /**

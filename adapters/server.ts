@@ -10,6 +10,7 @@ import type { Backplane } from "../core/backplane.ts";
 import { Chat, type LogRecord } from "../core/chat.ts";
 import type { Limits } from "../core/limits.ts";
 import { listenStream } from "./stream.ts";
+import { type HttpOptions, listenHttp } from "./http.ts";
 
 /** A running listener of any transport. */
 export interface Listener {
@@ -23,7 +24,7 @@ export interface Listener {
 
 /** Options of {@link serve}. */
 export interface ServeOptions {
-  /** Transports to serve. @default {["tcp", "unix"]} */
+  /** Transports to serve. @default {["tcp", "unix", "http"]} */
   transports?: readonly string[];
   /** TCP (and UDP) host. @default {"127.0.0.1"} */
   hostname?: string;
@@ -39,6 +40,11 @@ export interface ServeOptions {
   log?: (record: LogRecord) => void;
   /** How often timeouts are checked, in ms. @default {1000} */
   tickMs?: number;
+  /**
+   * HTTP options: port (default 8787), admin token, HTTP limits. The host
+   * is `hostname`.
+   */
+  http?: Omit<HttpOptions, "hostname" | "log">;
 }
 
 /** Starts one transport for a chat. */
@@ -48,7 +54,10 @@ export type TransportStarter = (
 ) => Promise<Listener>;
 
 /** The transports `serve` knows, by name. */
-export const TRANSPORTS: Map<string, TransportStarter> = new Map([
+export const TRANSPORTS: Map<string, TransportStarter> = new Map<
+  string,
+  TransportStarter
+>([
   [
     "tcp",
     (chat, o) =>
@@ -66,6 +75,15 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map([
         transport: "unix",
         path: o.socketPath ?? defaultSocketPath(),
         ...(o.log ? { log: o.log } : {}),
+      }),
+  ],
+  [
+    "http",
+    (chat, o) =>
+      listenHttp(chat, {
+        hostname: o.hostname ?? "127.0.0.1",
+        ...o.http,
+        log: o.log,
       }),
   ],
 ]);
@@ -115,7 +133,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
-  const names = options.transports ?? ["tcp", "unix"];
+  const names = options.transports ?? ["tcp", "unix", "http"];
   const listeners: Listener[] = [];
   try {
     for (const name of names) {

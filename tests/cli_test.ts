@@ -72,7 +72,14 @@ for (
     await withProcs(async (dir, track) => {
       const w = WORDS[lang as Lang];
       const socket = `${dir}/chat.sock`;
-      const server = await startServe(["--port", "0", "--socket", socket]);
+      const server = await startServe([
+        "--port",
+        "0",
+        "--http-port",
+        "0",
+        "--socket",
+        socket,
+      ]);
       track(server.proc);
       const url = transport === "tcp" ? server.tcp! : server.unix!;
       // Alice's language comes from LANG; the others pass --lang.
@@ -137,7 +144,7 @@ for (
 Deno.test("cli: join --json prints one JSON object a line", async () => {
   await withProcs(async (dir, track) => {
     const server = await startServe(
-      ["--port", "0", "--socket", `${dir}/chat.sock`],
+      ["--port", "0", "--http-port", "0", "--socket", `${dir}/chat.sock`],
     );
     track(server.proc);
     const amy = track(
