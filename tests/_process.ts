@@ -32,6 +32,7 @@ export class Proc {
   readonly #cursor = { stdout: 0, stderr: 0 };
   #wake = new Set<() => void>();
   #exited: Deno.CommandStatus | undefined;
+  #outputEnded = 0;
   #stdinOpen: boolean;
 
   /** Start `deno run <args>` in the project root. */
@@ -109,10 +110,13 @@ export class Proc {
     let found: RegExpExecArray | null = null;
     await this.#until(
       () => {
+        if (found !== null) return true; // asked again before it woke up
         const from = this.#cursor[stream];
         found = re.exec(this[stream].slice(from));
         if (found) this.#cursor[stream] = from + found.index + found[0].length;
-        return found !== null || this.#exited !== undefined;
+        // Give up only once both pipes ended: the exit status can come before
+        // the last output has been read.
+        return found !== null || this.#outputEnded === 2;
       },
       timeoutMs,
       () => `no ${re} on ${stream}`,
@@ -198,6 +202,7 @@ export class Proc {
       this.#notify();
     }
     this[name] += decoder.decode();
+    this.#outputEnded++;
     this.#notify();
   }
 }

@@ -102,11 +102,11 @@ export const LIMIT_CASES: Case[] = [
     name: "a connection that does not join in time is closed",
     start: { limits: { joinTimeoutMs: 300 }, tickMs: 25 },
     async fn(h) {
+      // (A connection that sends nothing at all may be taken for a person
+      // on a text stream; that is the text mode's test.)
       const [amy] = await h.members("amy");
-      const silent = await h.connect();
       const hello = await h.hello();
       await expectFatal(hello, "JOIN_TIMEOUT");
-      await expectFatal(silent, "JOIN_TIMEOUT");
       amy!.send({ type: "who", room: "" });
       await expectEvent(amy!, {
         type: "members",
