@@ -127,13 +127,22 @@ export function printable(text: string, multiline = false): string {
   );
 }
 
+/** Options of {@link renderEvent}. */
+export interface RenderOptions {
+  /** Keep line breaks inside texts. @default {false} */
+  multiline?: boolean;
+}
+
 /**
  * Render an event as one line in the given language, the way the CLI and
  * text mode print it.
  *
  * @param event What to render.
  * @param lang Language.
- * @returns The line, without a line break.
+ * @param options `multiline` keeps line breaks inside message and
+ *   announcement texts (the web page shows them); otherwise they are shown
+ *   as `\u{a}` so that one event is one line.
+ * @returns The line, without a line break unless `multiline` is set.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
@@ -142,8 +151,13 @@ export function printable(text: string, multiline = false): string {
  * assert.equal(renderEvent(e, "zh"), "bob 进入了聊天室");
  * ```
  */
-export function renderEvent(event: ChatEvent, lang: Lang): string {
+export function renderEvent(
+  event: ChatEvent,
+  lang: Lang,
+  options: RenderOptions = {},
+): string {
   const w = WORDS[lang];
+  const multiline = options.multiline ?? false;
   switch (event.type) {
     case "welcome":
       return `${w.welcome(printable(event.name), printable(event.room))}; ${
@@ -156,9 +170,11 @@ export function renderEvent(event: ChatEvent, lang: Lang): string {
       return `${printable(event.name)} ${w.left}${why ? ` (${why})` : ""}`;
     }
     case "message":
-      return `${printable(event.from)} ${w.says} ${printable(event.text)}`;
+      return `${printable(event.from)} ${w.says} ${
+        printable(event.text, multiline)
+      }`;
     case "announcement":
-      return `${w.admin} ${w.says} ${printable(event.text)}`;
+      return `${w.admin} ${w.says} ${printable(event.text, multiline)}`;
     case "members":
       return w.inRoom(
         printable(event.room),

@@ -176,3 +176,26 @@ Deno.test("render: langFromLocale", () => {
   assert.equal(langFromLocale(""), "en");
   assert.equal(langFromLocale(undefined), "en");
 });
+
+Deno.test("render: multiline keeps line breaks in texts only", () => {
+  const message: ChatEvent = {
+    type: "message",
+    room: "lobby",
+    from: "bob\nx",
+    text: "one\ntwo\x1b[2J",
+  };
+  assert.equal(
+    renderEvent(message, "en"),
+    "bob\\u{a}x says: one\\u{a}two\\u{1b}[2J",
+  );
+  assert.equal(
+    renderEvent(message, "en", { multiline: true }),
+    "bob\\u{a}x says: one\ntwo\\u{1b}[2J",
+  );
+  assert.equal(
+    renderEvent({ type: "announcement", room: null, text: "a\nb" }, "zh", {
+      multiline: true,
+    }),
+    "管理员 说: a\nb",
+  );
+});
