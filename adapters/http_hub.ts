@@ -56,8 +56,11 @@ export type AdminCheck = "ok" | "missing" | "wrong";
 export interface PendingSocket {
   /** When it opened (chat clock). */
   readonly openedAt: number;
-  /** Give up on it: send a fatal error and close. */
-  expire(): void;
+  /**
+   * Give up on it: send a fatal error (JOIN_TIMEOUT, or SHUTTING_DOWN when
+   * `shutdown`) and close.
+   */
+  expire(shutdown: boolean): void;
 }
 
 /** HTTP sessions, event history and timers over one chat. */
@@ -154,7 +157,7 @@ export class HttpHub {
     for (const p of [...this.#pending]) {
       if (now - p.openedAt >= this.chat.limits.joinTimeoutMs) {
         this.#pending.delete(p);
-        p.expire();
+        p.expire(false);
       }
     }
   }
@@ -235,7 +238,7 @@ export class HttpHub {
     this.#closed = true;
     clearInterval(this.#timer);
     this.#unobserve();
-    for (const p of this.#pending) p.expire();
+    for (const p of this.#pending) p.expire(true);
     this.#pending.clear();
     for (const s of [...this.#sessions]) s.disconnect();
   }

@@ -125,7 +125,19 @@ class WsConnection implements PendingSocket {
       this.#opened = true;
       hub.streams.ws++;
       if (session !== undefined) this.#resume(session);
-      else hub.addPending(this);
+      else if (hub.chat.closing) {
+        this.#fatal(
+          "SHUTTING_DOWN",
+          "Cannot connect: the server is shutting down",
+        );
+      } else if (hub.chat.size >= hub.chat.limits.maxConnections) {
+        // Refused at once, as on TCP; a session's own token (subprotocol)
+        // is still let in, since it adds no connection.
+        this.#fatal(
+          "SERVER_FULL",
+          `Cannot connect: the server has ${hub.chat.limits.maxConnections} connections`,
+        );
+      } else hub.addPending(this);
     };
     socket.onmessage = (e) => this.#message(e.data);
     socket.onclose = () => {
@@ -137,7 +149,11 @@ class WsConnection implements PendingSocket {
     socket.onerror = () => {};
   }
 
-  expire(): void {
+  expire(shutdown: boolean): void {
+    if (shutdown) {
+      this.#fatal("SHUTTING_DOWN", "Cannot go on: the server is shutting down");
+      return;
+    }
     this.#fatal(
       "JOIN_TIMEOUT",
       `Cannot wait any longer: no join or auth within ${this.#hub.chat.limits.joinTimeoutMs} ms`,

@@ -1,0 +1,319 @@
+// A raw WebSocket test client (RFC 6455 over Deno.connect), so tests can
+// stop reading (a slow consumer), send binary or malformed messages, and
+// see close frames. Commands go out as JSON text messages; `sendRaw` takes
+// binary frames, as the conformance suite's cases write them, and sends
+// each complete frame as one JSON message (or, when the bytes are not
+// frames, the bytes as one binary message).
+
+import { type Command, FrameDecoder } from "../../core/codec.ts";
+import { FrameError } from "../../core/errors.ts";
+import type { ChatEvent } from "../../core/events.ts";
+import { type TestClient, WAIT_MS } from "./_client.ts";
+
+const te = new TextEncoder();
+const td = new TextDecoder();
+
+/** Options of {@link connectWs}. */
+export interface WsConnectOptions {
+  /** Subprotocols to offer. @default {["roomcast.v1"]} */
+  protocols?: string[];
+  /** Path. @default {"/api/ws"} */
+  path?: string;
+}
+
+/** What the handshake answered. */
+export interface WsHandshake {
+  /** HTTP status (101 on success). */
+  status: number;
+  /** Response headers, lower-case names. */
+  headers: Record<string, string>;
+  /** The body, when the upgrade was refused. */
+  body: string;
+}
+
+/** A raw WebSocket client. */
+export class WsTestClient implements TestClient {
+  /** The handshake's answer. */
+  handshake!: WsHandshake;
+  /** Close code sent by the server, if any. */
+  closeCode: number | undefined;
+  readonly #conn: Deno.Conn;
+  readonly #queue: ChatEvent[] = [];
+  readonly #frames = new FrameDecoder({ maxFrameSize: 1 << 24 });
+  #buf: Uint8Array = new Uint8Array(0);
+  #reading: Promise<void> | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #eof = false;
+  #closed = false;
+  #wake: (() => void) | undefined;
+  #paused: { promise: Promise<void>; resolve: () => void } | undefined;
+  #message: Uint8Array[] = [];
+
+  constructor(conn: Deno.Conn) {
+    this.#conn = conn;
+  }
+
+  /** Do the opening handshake. */
+  async open(host: string, options: WsConnectOptions): Promise<WsHandshake> {
+    const key = btoa(
+      String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))),
+    );
+    const protocols = options.protocols ?? ["roomcast.v1"];
+    await this.#write(te.encode(
+      `GET ${options.path ?? "/api/ws"} HTTP/1.1\r\nHost: ${host}\r\n` +
+        `Upgrade: websocket\r\nConnection: Upgrade\r\n` +
+        `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n` +
+        (protocols.length
+          ? `Sec-WebSocket-Protocol: ${protocols.join(", ")}\r\n`
+          : "") +
+        "\r\n",
+    ));
+    let text = "";
+    const chunk = new Uint8Array(4096);
+    while (!text.includes("\r\n\r\n")) {
+      const n = await this.#conn.read(chunk);
+      if (n === null) break;
+      this.#buf = concat(this.#buf, chunk.subarray(0, n));
+      text = td.decode(this.#buf);
+    }
+    const end = text.indexOf("\r\n\r\n");
+    const head = text.slice(0, end).split("\r\n");
+    const status = Number(head[0]?.split(" ")[1]);
+    const headers: Record<string, string> = {};
+    for (const line of head.slice(1)) {
+      const i = line.indexOf(":");
+      headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+    }
+    const headBytes = te.encode(text.slice(0, end + 4)).length;
+    this.#buf = this.#buf.subarray(headBytes);
+    let body = "";
+    if (status !== 101) {
+      const length = Number(headers["content-length"] ?? 0);
+      while (this.#buf.length < length) {
+        const n = await this.#conn.read(chunk);
+        if (n === null) break;
+        this.#buf = concat(this.#buf, chunk.subarray(0, n));
+      }
+      body = td.decode(this.#buf);
+      this.#eof = true;
+    } else {
+      this.#reading = this.#read();
+    }
+    this.handshake = { status, headers, body };
+    return this.handshake;
+  }
+
+  send(command: Command | { type: "auth"; token: string }): void {
+    this.sendText(JSON.stringify(command));
+  }
+
+  /** Send one text message. */
+  sendText(text: string): void {
+    this.#sendFrame(0x1, te.encode(text));
+  }
+
+  /** Send one binary message. */
+  sendBinary(bytes: Uint8Array): void {
+    this.#sendFrame(0x2, bytes);
+  }
+
+  sendRaw(bytes: Uint8Array): void {
+    let frames: ReturnType<FrameDecoder["push"]>;
+    try {
+      frames = this.#frames.push(bytes);
+    } catch {
+      frames = [];
+    }
+    for (const f of frames) {
+      if (f instanceof FrameError) this.sendBinary(bytes);
+      else this.sendText(JSON.stringify(f));
+    }
+  }
+
+  async next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
+    await this.#until(() => this.#queue.length > 0 || this.#eof, timeoutMs);
+    const e = this.#queue.shift();
+    if (e === undefined) {
+      throw new Error("connection closed by the server, expected an event");
+    }
+    return e;
+  }
+
+  async ended(timeoutMs = WAIT_MS): Promise<void> {
+    await this.#until(() => this.#queue.length > 0 || this.#eof, timeoutMs);
+    if (this.#queue.length > 0) {
+      throw new Error(
+        `expected the connection to close, got ${
+          JSON.stringify(this.#queue[0])
+        }`,
+      );
+    }
+  }
+
+  pause(): void {
+    if (this.#paused) return;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => resolve = r);
+    this.#paused = { promise, resolve };
+  }
+
+  resume(): void {
+    const p = this.#paused;
+    this.#paused = undefined;
+    p?.resolve();
+  }
+
+  async close(): Promise<void> {
+    await this.#writes;
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.#conn.close();
+      } catch {
+        // already closed
+      }
+    }
+    this.resume();
+    await this.#reading;
+  }
+
+  #sendFrame(opcode: number, payload: Uint8Array): void {
+    const mask = crypto.getRandomValues(new Uint8Array(4));
+    const len = payload.length;
+    const ext = len < 126 ? 0 : len < 65536 ? 2 : 8;
+    const frame = new Uint8Array(2 + ext + 4 + len);
+    frame[0] = 0x80 | opcode;
+    const view = new DataView(frame.buffer);
+    if (ext === 0) frame[1] = 0x80 | len;
+    else if (ext === 2) {
+      frame[1] = 0x80 | 126;
+      view.setUint16(2, len);
+    } else {
+      frame[1] = 0x80 | 127;
+      view.setBigUint64(2, BigInt(len));
+    }
+    frame.set(mask, 2 + ext);
+    for (let i = 0; i < len; i++) {
+      frame[2 + ext + 4 + i] = payload[i]! ^ mask[i % 4]!;
+    }
+    this.#writes = this.#writes.then(() => this.#write(frame)).catch(() => {});
+  }
+
+  async #write(bytes: Uint8Array): Promise<void> {
+    let at = 0;
+    while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
+  }
+
+  async #until(ready: () => boolean, timeoutMs: number): Promise<void> {
+    if (ready()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        timer = setTimeout(() => {
+          this.#wake = undefined;
+          reject(new Error(`nothing from the server within ${timeoutMs} ms`));
+        }, timeoutMs);
+        this.#wake = () => {
+          if (!ready()) return;
+          this.#wake = undefined;
+          resolve();
+        };
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #read(): Promise<void> {
+    const chunk = new Uint8Array(64 * 1024);
+    try {
+      this.#parse();
+      while (!this.#eof) {
+        while (this.#paused) await this.#paused.promise;
+        if (this.#closed) break;
+        const n = await this.#conn.read(chunk);
+        if (n === null) break;
+        this.#buf = concat(this.#buf, chunk.subarray(0, n));
+        this.#parse();
+        this.#wake?.();
+      }
+    } catch {
+      // reset, or closed by us
+    }
+    this.#eof = true;
+    this.#wake?.();
+  }
+
+  /** Take whole frames out of the buffer. */
+  #parse(): void {
+    for (;;) {
+      const b = this.#buf;
+      if (b.length < 2) return;
+      let len = b[1]! & 0x7f, at = 2;
+      const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (len === 126) {
+        if (b.length < 4) return;
+        len = view.getUint16(2);
+        at = 4;
+      } else if (len === 127) {
+        if (b.length < 10) return;
+        len = Number(view.getBigUint64(2));
+        at = 10;
+      }
+      if (b.length < at + len) return;
+      const fin = (b[0]! & 0x80) !== 0, opcode = b[0]! & 0x0f;
+      const payload = b.slice(at, at + len);
+      this.#buf = b.subarray(at + len);
+      if (opcode === 0x8) {
+        this.closeCode = len >= 2 ? (payload[0]! << 8) | payload[1]! : 1005;
+        this.#eof = true;
+        return;
+      }
+      if (opcode === 0x9) {
+        this.#sendFrame(0xa, payload);
+        continue;
+      }
+      if (opcode === 0xa) continue;
+      this.#message.push(payload);
+      if (!fin) continue;
+      const text = td.decode(concat(...this.#message));
+      this.#message = [];
+      this.#queue.push(JSON.parse(text));
+    }
+  }
+}
+
+/**
+ * Connect a raw WebSocket client and do the handshake.
+ *
+ * @param url `http://HOST:PORT` of the HTTP listener.
+ * @param options Subprotocols and path.
+ */
+export async function connectWs(
+  url: string,
+  options: WsConnectOptions = {},
+): Promise<WsTestClient> {
+  const u = new URL(url);
+  const conn = await Deno.connect({
+    hostname: u.hostname.replace(/^\[|\]$/g, ""),
+    port: Number(u.port),
+  });
+  const client = new WsTestClient(conn);
+  try {
+    await client.open(u.host, options);
+  } catch (e) {
+    await client.close();
+    throw e;
+  }
+  return client;
+}
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
