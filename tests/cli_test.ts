@@ -373,3 +373,23 @@ Deno.test("cli: the server accepts again after running out of file descriptors",
     await amy.expect("you are amy in lobby");
   });
 });
+
+Deno.test("cli: join exits 5 when the server dies", async () => {
+  await withProcs(async (dir, track) => {
+    const server = await startServe(
+      ["--port", "0", "--socket", `${dir}/chat.sock`],
+    );
+    track(server.proc);
+    const amy = track(join(["--name", "amy", "--server", server.tcp!]));
+    const bob = track(
+      join(["--name", "bob", "--server", server.unix!, "--lang", "zh"]),
+    );
+    await amy.expect("you are amy in lobby");
+    await bob.expect("你是 bob,在 lobby 聊天室");
+    server.proc.kill("SIGKILL");
+    assert.equal((await amy.exit()).code, 5);
+    assert.equal((await bob.exit()).code, 5);
+    assert.match(amy.stdout, /disconnected by the server\n$/);
+    assert.match(bob.stdout, /与服务器的连接已断开\n$/);
+  });
+});

@@ -110,6 +110,7 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
       command,
     );
     started = true;
+    await tmux(socket, "set-option", "-t", "chat", "remain-on-exit", "on");
     await waitScreen(socket, (l) => l.at(-1) === "name:", "name prompt");
     // A taken name: asked again on the terminal, not an exit.
     await type(socket, "BOB", true);
@@ -183,13 +184,29 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
       text: long,
     });
 
-    await type(socket, "/quit", true);
+    // Ctrl-D on an empty line: leave, exit 0.
+    await tmux(socket, "send-keys", "-t", "chat", "C-d");
     assert.deepEqual(await bob.next(), {
       type: "left",
       room: "lobby",
       name: "amy",
       reason: "quit",
     });
+    const deadline = Date.now() + WAIT_MS;
+    let status = "";
+    while (Date.now() < deadline) {
+      status = (await tmux(
+        socket,
+        "display-message",
+        "-p",
+        "-t",
+        "chat",
+        "#{pane_dead} #{pane_dead_status}",
+      )).trim();
+      if (status.startsWith("1")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status, "1 0", "join exited with status 0");
   } finally {
     if (started) await tmux(socket, "kill-server").catch(() => {});
     await Promise.all(clients.map((c) => c.close()));
