@@ -129,7 +129,10 @@ export class HttpHub {
   /** Start the clock: heartbeats, grace periods, WebSocket join timeouts. */
   start(): void {
     if (this.#timer !== undefined || this.#closed) return;
-    const every = Math.max(10, Math.min(1000, this.limits.graceMs / 2));
+    const every = Math.max(
+      10,
+      Math.min(1000, this.limits.graceMs, this.chat.limits.joinTimeoutMs) / 2,
+    );
     this.#timer = setInterval(() => this.sweep(), every);
   }
 
