@@ -46,6 +46,14 @@ function seconds(value: string): number {
   return n;
 }
 
+function lease(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 1) {
+    throw new InvalidArgumentError("must be a number of seconds >= 1");
+  }
+  return n;
+}
+
 function transports(value: string, previous: string[] | undefined): string[] {
   const list = [...(previous ?? [])];
   for (const t of value.split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -184,6 +192,20 @@ program
     int("replay-bytes", 1),
     16777216,
   )
+  .option(
+    "--redis <url>",
+    "join a cluster of nodes through Redis, redis://[:PASSWORD@]HOST:PORT[/DB] (default: $CHAT_REDIS_URL; none: serve alone)",
+  )
+  .option(
+    "--redis-optional",
+    "start even when Redis cannot be reached, serving alone until it can",
+  )
+  .option(
+    "--lease <seconds>",
+    "cluster lease: a node silent this long is declared lost and its names freed (>= 1)",
+    lease,
+    10,
+  )
   .addOption(new Option("--quiet", "log only errors"))
   .action(async (o) => {
     const limits: Partial<Limits> = {
@@ -200,9 +222,27 @@ program
       if (o.quiet && record.event !== "error") return;
       console.error(formatLog(record));
     };
+    const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
+    let backplane;
+    if (redisUrl) {
+      try {
+        // Loaded only for a cluster: a lone server never loads ioredis.
+        const { RedisBackplane } = await import("./adapters/redis.ts");
+        backplane = await RedisBackplane.connect({
+          url: redisUrl,
+          leaseMs: Math.round(o.lease * 1000),
+          optional: o.redisOptional ?? false,
+          log,
+        });
+      } catch (e) {
+        console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+        Deno.exit(1);
+      }
+    }
     let server;
     try {
       server = await serve({
+        ...(backplane ? { backplane } : {}),
         transports: o.transport ?? ["tcp", "unix", "http"],
         hostname: o.host,
         port: o.port,

@@ -97,7 +97,8 @@ export class RedisBackplane implements Backplane {
   #online = false;
   #onlineSince = 0;
   #warned = false;
-  #subWarned = false;
+  #everOnline = false;
+  readonly #optional: boolean;
   #lastError: string | undefined;
   #syncing = false;
   #syncAgain = false;
@@ -125,6 +126,7 @@ export class RedisBackplane implements Backplane {
     this.#prefix = options.prefix ?? "roomcast:";
     this.#channel = `${this.#prefix}events`;
     this.#log = options.log ?? (() => {});
+    this.#optional = options.optional ?? false;
     this.#url = redact(options.url);
     const settings = {
       lazyConnect: true,
@@ -150,19 +152,10 @@ export class RedisBackplane implements Backplane {
         lua: scriptSource(name),
       });
     }
+    // The command connection decides whether this node is online; either
+    // connection's trouble is logged once per outage.
     this.#cmd.on("error", (e: Error) => this.#outage(e));
-    // The command connection decides whether this node is online; the
-    // subscriber's troubles are only logged, once until it is ready again.
-    this.#sub.on("error", (e: Error) => {
-      if (this.#subWarned || this.#closed) return;
-      this.#subWarned = true;
-      this.#log({
-        event: "cluster",
-        state: "subscriber_error",
-        error: errorText(e),
-      });
-    });
-    this.#sub.on("ready", () => (this.#subWarned = false));
+    this.#sub.on("error", (e: Error) => this.#warn(e));
     this.#cmd.on("close", () => this.#outage());
     this.#cmd.on("ready", () => this.#sync());
     this.#sub.on(
@@ -324,8 +317,14 @@ export class RedisBackplane implements Backplane {
   #outage(error?: Error): void {
     if (this.#closed) return;
     this.#online = false;
+    this.#warn(error);
+  }
+
+  /** Log the first trouble of an outage (a failed start throws instead). */
+  #warn(error?: Error): void {
     if (error) this.#lastError = errorText(error);
-    if (this.#warned) return;
+    if (this.#warned || this.#closed) return;
+    if (!this.#everOnline && !this.#optional) return;
     this.#warned = true;
     this.#log({
       event: "cluster",
@@ -358,7 +357,7 @@ export class RedisBackplane implements Backplane {
     const begin = this.#cmd.rcSyncBegin(this.#prefix, me, this.#ttl());
     const early = this.#reclaim(entries.filter((e) => e.announced));
     const wasWarned = this.#warned;
-    this.#online = true;
+    this.#online = this.#everOnline = true;
     this.#onlineSince = performance.now();
     const rest = late.length === 0 ? this.#syncEnd([]) : new Promise(
       (resolve, reject) => {

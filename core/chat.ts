@@ -13,7 +13,7 @@ import {
   type Roster,
 } from "./backplane.ts";
 import type { Refusal } from "./errors.ts";
-import type { LeaveReason, RoomEvent } from "./events.ts";
+import type { ChatEvent, LeaveReason, RoomEvent } from "./events.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { checkName, checkRoom } from "./names.ts";
 import { Outgoing, type Peer } from "./peer.ts";
@@ -486,18 +486,22 @@ export class Chat {
       },
       welcome: (session, m) => {
         const roster = this.#roster(m.room);
-        const send = ({ names, total }: Roster) =>
-          session.send({
-            type: "welcome",
-            room: m.room,
-            name: m.name,
-            // A cut-short list still names the member itself.
-            members: names.includes(m.name) ? names : [m.name, ...names],
-            total: Math.max(total, 1),
-          });
+        const welcome = ({ names, total }: Roster): ChatEvent => ({
+          type: "welcome",
+          room: m.room,
+          name: m.name,
+          // A cut-short list still names the member itself.
+          members: names.includes(m.name) ? names : [m.name, ...names],
+          total: Math.max(total, 1),
+        });
         if (roster instanceof Promise) {
-          roster.then(send, () => send({ names: [m.name], total: 1 }));
-        } else send(roster);
+          // Already in the room: what reaches it meanwhile waits for this.
+          session.hold();
+          roster.then(
+            (r) => session.unhold(welcome(r)),
+            () => session.unhold(welcome({ names: [m.name], total: 1 })),
+          );
+        } else session.send(welcome(roster));
       },
       leave: (session, m, reason) => {
         const room = rooms.get(m.room);

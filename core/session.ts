@@ -49,6 +49,9 @@ export interface TextOptions {
   datagram?: boolean;
 }
 
+/** Most events held for a member while its WELCOME is looked up. */
+export const MAX_HELD = 4096;
+
 /** Software name sent in HELLO_OK. */
 export const SOFTWARE = "roomcast/0.1";
 
@@ -85,6 +88,7 @@ export class Session implements RoomMember, TextHost {
   #membership: Membership | undefined;
   #decoder: FrameDecoder | undefined;
   #queue: Command[] | undefined;
+  #held: Outgoing[] | undefined;
   #text: TextMode | undefined;
   readonly #needsHello: boolean;
   #tokens: number;
@@ -209,7 +213,7 @@ export class Session implements RoomMember, TextHost {
   /** @internal Write a text-mode line (a prompt, help) to this member. */
   write(out: Outgoing): void {
     if (this.#state === "closed") return;
-    if (!this.#peer.send(out)) this.drop("slow_consumer");
+    if (!this.#put(out)) this.drop("slow_consumer");
   }
 
   /** @internal A text-mode name prompt was written. */
@@ -387,12 +391,42 @@ export class Session implements RoomMember, TextHost {
   /** Send an event to this member only. */
   send(event: ChatEvent): void {
     if (this.#state === "closed") return;
-    if (!this.#peer.send(new Out(event))) this.drop("slow_consumer");
+    if (!this.#put(new Out(event))) this.drop("slow_consumer");
   }
 
   /** Queue a shared event (fan-out); false when the buffer is full. */
   deliver(out: Outgoing): boolean {
-    return this.#state === "closed" || this.#peer.send(out);
+    return this.#state === "closed" || this.#put(out);
+  }
+
+  /**
+   * @internal Hold what is sent to this member until {@link Session.unhold}:
+   * its WELCOME is being looked up (in the cluster), and nothing may reach
+   * it before that. At most {@link MAX_HELD} events are held; one more
+   * makes it a slow consumer.
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** @internal Send `first` (the WELCOME), then everything held. */
+  unhold(first: ChatEvent): void {
+    const held = this.#held;
+    this.#held = undefined;
+    this.send(first);
+    if (held === undefined) return;
+    for (const out of held) {
+      if (this.#state === "closed") return;
+      if (!this.#peer.send(out)) return this.drop("slow_consumer");
+    }
+  }
+
+  #put(out: Outgoing): boolean {
+    const held = this.#held;
+    if (held === undefined) return this.#peer.send(out);
+    if (held.length >= MAX_HELD) return false;
+    held.push(out);
+    return true;
   }
 
   /** Tell the member about a refusal; the session goes on. */
@@ -456,6 +490,7 @@ export class Session implements RoomMember, TextHost {
     this.#state = "closed";
     this.#membership = undefined;
     this.#queue = undefined;
+    this.#held = undefined;
     this.#chat.forget(this, m, "shutdown");
     this.#peer.close(true);
   }
@@ -466,6 +501,7 @@ export class Session implements RoomMember, TextHost {
     const m = this.#membership;
     this.#membership = undefined;
     this.#queue = undefined;
+    this.#held = undefined;
     if (m) this.#chat.leave(this, m, reason);
     this.#chat.forget(this, undefined, reason);
     if (reason === "slow_consumer") this.#peer.close(false);

@@ -182,3 +182,42 @@ Deno.test("cluster: welcome and who use the backplane's roster when it has one",
   assert.deepEqual(calls, [["lobby", ROSTER_MAX], ["lobby", ROSTER_MAX]]);
   await chat.shutdown();
 });
+
+Deno.test("cluster: nothing reaches a member before its WELCOME, even when the roster is slow", async () => {
+  const pending: (() => void)[] = [];
+  class Slow extends MemoryBackplane {
+    roster(room: string, _max: number): Promise<Roster> {
+      const names = this.members(room);
+      return new Promise((resolve) =>
+        pending.push(() => resolve({ names, total: names.length }))
+      );
+    }
+  }
+  const chat = new Chat({ now: new FakeClock().now, backplane: new Slow() });
+  const amyPeer = new FakePeer();
+  const amy = chat.connect(amyPeer, { transport: "memory" });
+  amy.handle({ type: "join", room: "lobby", name: "amy" });
+  pending.shift()?.();
+  await settle();
+  amyPeer.take();
+
+  const bobPeer = new FakePeer();
+  const bob = chat.connect(bobPeer, { transport: "memory" });
+  bob.handle({ type: "join", room: "lobby", name: "bob" });
+  bob.handle({ type: "ping", nonce: 1 });
+  amy.handle({ type: "say", text: "hi bob" });
+  chat.announce("welcome, bob");
+  assert.deepEqual(bobPeer.events, []);
+  pending.shift()?.();
+  await settle();
+  assert.deepEqual(bobPeer.take().map((e) => e.type), [
+    "welcome",
+    "pong",
+    "message",
+    "announcement",
+  ]);
+  // Released: later events go straight through.
+  amy.handle({ type: "say", text: "again" });
+  assert.deepEqual(bobPeer.take().map((e) => e.type), ["message"]);
+  await chat.shutdown();
+});
