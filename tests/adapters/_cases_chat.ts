@@ -184,6 +184,46 @@ export const CHAT_CASES: Case[] = [
     },
   },
   {
+    name: "a thousand pipelined messages arrive whole and in order",
+    start: { limits: { messagesPerSecond: 0 } },
+    async fn(h) {
+      const [amy, bob] = await h.members("amy", "bob");
+      const texts = Array.from(
+        { length: 1000 },
+        (_, i) => `${i} ${"é".repeat(i % 300)}`,
+      );
+      bob!.sendRaw(
+        concat(...texts.map((text) => encodeFrame({ type: "say", text }))),
+      );
+      for (const text of texts) {
+        await expectEvent(amy!, {
+          type: "message",
+          room: "lobby",
+          from: "bob",
+          text,
+        });
+      }
+    },
+  },
+  {
+    name: "every member hears every other member",
+    async fn(h) {
+      const names = Array.from({ length: 20 }, (_, i) => `m${i}`);
+      const members = await h.members(...names);
+      members.forEach((m, i) => m.send({ type: "say", text: `from ${i}` }));
+      for (const [i, m] of members.entries()) {
+        const heard = new Set<string>();
+        for (let n = 0; n < names.length - 1; n++) {
+          const e = await m.next();
+          assert.equal(e.type, "message", JSON.stringify(e));
+          if (e.type === "message") heard.add(e.from);
+        }
+        assert.equal(heard.size, names.length - 1);
+        assert.ok(!heard.has(`m${i}`));
+      }
+    },
+  },
+  {
     name: "PING is answered with PONG",
     async fn(h) {
       const c = await h.hello();

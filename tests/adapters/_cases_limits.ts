@@ -99,6 +99,35 @@ export const LIMIT_CASES: Case[] = [
     },
   },
   {
+    name: "shutdown does not wait for a member that stopped reading",
+    start: {
+      limits: { messagesPerSecond: 0, outboundBytes: 32 * 1024 * 1024 },
+    },
+    async fn(h) {
+      const [writer, sloth] = await h.members("writer", "sloth");
+      sloth!.pause();
+      // More than the kernel buffers toward the sloth hold, less than its
+      // outbox: it is not cut off, and its last write stays pending.
+      const text = "z".repeat(4000);
+      const batch = concat(
+        ...Array.from({ length: 16 }, () => encodeFrame({ type: "say", text })),
+      );
+      for (let i = 0; i < 160; i++) writer!.sendRaw(batch); // ~10 MB
+      writer!.send({ type: "ping", nonce: 7 });
+      await expectEvent(writer!, { type: "pong", nonce: 7 });
+      const started = Date.now();
+      await h.server.server.shutdown();
+      const took = Date.now() - started;
+      assert.ok(took < 4000, `shutdown took ${took} ms`);
+      await expectEvent(writer!, {
+        type: "left",
+        room: "lobby",
+        name: "writer",
+        reason: "shutdown",
+      });
+    },
+  },
+  {
     name: "a connection that does not join in time is closed",
     start: { limits: { joinTimeoutMs: 300 }, tickMs: 25 },
     async fn(h) {
