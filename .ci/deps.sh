@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real (redis-server,
-# netcat, chromium, tmux), from Debian's packages, when they are missing.
+# netcat, chromium, tmux, curl), from Debian's packages, when they are missing.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 need=()
@@ -8,6 +8,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nc.openbsd >/dev/null 2>&1 || need+=(netcat-openbsd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc) # bench/loadgen.c (tests/bench_smoke_test.ts)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then
