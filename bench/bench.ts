@@ -117,6 +117,14 @@ const program = new Command()
     5,
   )
   .option("--threads <n>", "load generator threads", num(1), 1)
+  .option(
+    "--server-dir <dir>",
+    "roomcast checkout whose cli.ts is measured (default: this one)",
+  )
+  .option(
+    "--baseline <dir>",
+    "also measure the roomcast checkout in DIR, as roomcast-baseline (before/after)",
+  )
   .option("--runs <n>", "repetitions (medians and spread)", num(1), 1)
   .option("--json <file>", "write every figure as JSON")
   .option(
@@ -142,7 +150,16 @@ async function main(): Promise<number> {
   const started = new Date();
   const bin = await buildLoadgen();
 
-  const targets: Target[] = o.transport.map((t) => roomcastTarget(t));
+  const targets: Target[] = o.transport.map((t) =>
+    roomcastTarget(t, o.serverDir ? { dir: o.serverDir } : {})
+  );
+  if (o.baseline) {
+    for (const t of o.transport) {
+      targets.push(
+        roomcastTarget(t, { dir: o.baseline, label: "roomcast-baseline" }),
+      );
+    }
+  }
   const errors: string[] = [];
   for (const peer of o.vs) {
     try {

@@ -50,7 +50,7 @@ static enum workload workload = W1;
 static int members = 100, senders = 4, size = 64, threads = 1;
 static double warmup_s = 2, duration_s = 10, drain_s = 5, settle_s = 2;
 static long window_msgs = 1000, rate = 1000, room_size = 0;
-static int batch = 16, max_pending = 500;
+static int batch = 16, max_pending = 64;
 static const char *room = "bench";
 static char *addrs[MAX_ADDRS];
 static int naddrs = 0;
@@ -100,6 +100,20 @@ static double cpu_server_s(void) {
       total += (double)(ut + st) / tick;
   }
   return total;
+}
+
+// CPU seconds all processes on the machine spent busy (from /proc/stat), so a
+// reader can see how much of the machine something else was using.
+static double cpu_machine_s(void) {
+  FILE *f = fopen("/proc/stat", "r");
+  if (!f) return 0;
+  unsigned long long v[8] = {0};
+  int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                 &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+  fclose(f);
+  if (n < 8) return 0;
+  // user nice system idle iowait irq softirq steal: busy is all but idle, iowait.
+  return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / sysconf(_SC_CLK_TCK);
 }
 
 // Server RSS in KiB, summed over the pids.
@@ -803,7 +817,7 @@ static void usage(void) {
           "usage: loadgen --proto roomcast|redis|nats|irc --addr tcp:HOST:PORT|unix:PATH[,...]\n"
           "  --workload w1|w2|w3 --members S --senders N --size BYTES --threads T\n"
           "  --warmup S --duration S --drain S --settle S --window MSGS --batch N\n"
-          "  --rate MSGS_PER_S --room NAME --room-size N --pid PID[,PID]\n");
+          "  --rate MSGS_PER_S --room NAME --room-size N --pid PID[,PID] --max-pending N\n");
   exit(2);
 }
 
@@ -845,6 +859,7 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(k, "--settle")) settle_s = atof(v);
     else if (!strcmp(k, "--window")) window_msgs = atol(v);
     else if (!strcmp(k, "--batch")) batch = atoi(v);
+    else if (!strcmp(k, "--max-pending")) max_pending = atoi(v);
     else if (!strcmp(k, "--rate")) rate = atol(v);
     else if (!strcmp(k, "--room")) room = v;
     else if (!strcmp(k, "--room-size")) room_size = atol(v);
@@ -972,21 +987,21 @@ int main(int argc, char **argv) {
   uint64_t t_end = t_measure + (uint64_t)(duration_s * 1e9);
   atomic_store(&phase, PH_WARMUP);
   uint64_t d0 = 0, b0 = 0, d1 = 0, b1 = 0;
-  double g0 = 0, g1 = 0, c0 = 0, c1 = 0;
+  double g0 = 0, g1 = 0, c0 = 0, c1 = 0, k0 = 0, k1 = 0;
   uint64_t m0 = 0, m1 = 0;
   for (;;) {
     uint64_t now = now_ns();
     int ph = atomic_load(&phase);
     if (ph == PH_WARMUP && now >= t_measure) {
       d0 = total_delivered(); b0 = total_bytes();
-      g0 = cpu_self_s(); c0 = cpu_server_s(); m0 = now_ns();
+      g0 = cpu_self_s(); c0 = cpu_server_s(); k0 = cpu_machine_s(); m0 = now_ns();
       sent_in_window = 0;
       atomic_store(&phase, PH_MEASURE);
       ph = PH_MEASURE;
     }
     if (ph == PH_MEASURE && now >= t_end) {
       d1 = total_delivered(); b1 = total_bytes();
-      g1 = cpu_self_s(); c1 = cpu_server_s(); m1 = now_ns();
+      g1 = cpu_self_s(); c1 = cpu_server_s(); k1 = cpu_machine_s(); m1 = now_ns();
       atomic_store(&phase, PH_DRAIN);
       ph = PH_DRAIN;
     }
@@ -1026,6 +1041,9 @@ int main(int argc, char **argv) {
          (int64_t)expected - (int64_t)received, gaps, dups, bad, errors,
          atomic_load(&disconnects));
   printf(",\"gen_cpu_s\":%.3f,\"gen_cpu_cores\":%.3f", g1 - g0, (g1 - g0) / secs);
+  printf(",\"machine_busy_cores\":%.3f", (k1 - k0) / secs);
+  if (npids > 0)
+    printf(",\"other_cores\":%.3f", ((k1 - k0) - (c1 - c0) - (g1 - g0)) / secs);
   if (npids > 0)
     printf(",\"server_cpu_s\":%.3f,\"server_cpu_cores\":%.3f,\"server_ns_per_delivery\":%.1f",
            c1 - c0, (c1 - c0) / secs, deliveries > 0 ? (c1 - c0) * 1e9 / deliveries : 0);

@@ -47,6 +47,10 @@ export interface LoadResult {
   disconnects: number;
   gen_cpu_s?: number;
   gen_cpu_cores?: number;
+  /** Cores busy on the whole machine during the window (/proc/stat). */
+  machine_busy_cores?: number;
+  /** Cores used by other processes: busy minus server minus generator. */
+  other_cores?: number;
   server_cpu_s?: number;
   server_cpu_cores?: number;
   server_ns_per_delivery?: number;

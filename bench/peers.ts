@@ -164,11 +164,17 @@ async function output(cmd: string, args: string[]): Promise<string> {
  * with the rate limit off (the peers have none).
  *
  * @param transport `tcp` or `unix`.
+ * @param options `dir`: the roomcast checkout whose cli.ts runs (default:
+ *   this one); `label`: the name in tables (default `roomcast`).
  * @returns The target.
  */
-export function roomcastTarget(transport: "tcp" | "unix"): Target {
+export function roomcastTarget(
+  transport: "tcp" | "unix",
+  options: { dir?: string; label?: string } = {},
+): Target {
+  const root = options.dir ?? ROOT.pathname;
   return {
-    name: `roomcast/${transport}`,
+    name: `${options.label ?? "roomcast"}/${transport}`,
     proto: "roomcast",
     transport,
     async start() {
@@ -191,7 +197,7 @@ export function roomcastTarget(transport: "tcp" | "unix"): Target {
         "--max-connections",
         "20000",
         "--quiet",
-      ], ROOT.pathname);
+      ], root);
       const addr = transport === "tcp"
         ? `tcp:127.0.0.1:${port}`
         : `unix:${socket}`;

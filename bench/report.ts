@@ -235,6 +235,7 @@ export function renderReport(report: Report): string {
           "server ns/delivery",
           "server cores",
           "generator cores",
+          "other cores",
           "ours/peer",
         ],
         w1.map((r) => [
@@ -246,6 +247,7 @@ export function renderReport(report: Report): string {
           cell(r.serverNsPerDelivery, (n) => n.toFixed(0)),
           cell(r.serverCores, (n) => n.toFixed(2)),
           cell(r.genCores, (n) => n.toFixed(2)),
+          cell(r.otherCores, (n) => n.toFixed(2)),
           ratio(r, "deliveries/s"),
         ]),
       ),
@@ -270,7 +272,16 @@ export function renderReport(report: Report): string {
         unit: "",
       }),
       htmlTable(
-        ["target", "p50", "p99", "p99.9", "max", "lost", "ours/peer p99"],
+        [
+          "target",
+          "p50",
+          "p99",
+          "p99.9",
+          "max",
+          "lost",
+          "other cores",
+          "ours/peer p99",
+        ],
         w2.map((r) => [
           r.target,
           cell(r.p50, fmtUs),
@@ -278,6 +289,7 @@ export function renderReport(report: Report): string {
           cell(r.p999, fmtUs),
           cell(r.maxLatency, fmtUs),
           String(r.lost + r.seqErrors),
+          cell(r.otherCores, (n) => n.toFixed(2)),
           ratio(r, "p99"),
         ]),
       ),

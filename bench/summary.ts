@@ -39,6 +39,8 @@ export interface SummaryRow {
   serverNsPerDelivery?: Stat;
   serverCores?: Stat;
   genCores?: Stat;
+  /** Cores other processes on the machine used meanwhile (noise). */
+  otherCores?: Stat;
   p50?: Stat;
   p99?: Stat;
   p999?: Stat;
@@ -134,6 +136,7 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
     set("serverNsPerDelivery", pick(g, (r) => r.server_ns_per_delivery));
     set("serverCores", pick(g, (r) => r.server_cpu_cores));
     set("genCores", pick(g, (r) => r.gen_cpu_cores));
+    set("otherCores", pick(g, (r) => r.other_cores));
     set("p50", pick(g, (r) => r.latency_us?.p50));
     set("p99", pick(g, (r) => r.latency_us?.p99));
     set("p999", pick(g, (r) => r.latency_us?.p999));

@@ -74,6 +74,7 @@ export function printTable(report: Report): void {
         "server ns/delivery",
         "server cores",
         "generator cores",
+        "other cores",
         "ours/peer",
       ],
       w1.map((r) => [
@@ -86,6 +87,7 @@ export function printTable(report: Report): void {
         r.serverNsPerDelivery?.median.toFixed(0) ?? "-",
         r.serverCores?.median.toFixed(2) ?? "-",
         r.genCores?.median.toFixed(2) ?? "-",
+        r.otherCores?.median.toFixed(2) ?? "-",
         ratioOf(report, r, "deliveries/s"),
       ]),
     ));
@@ -107,6 +109,7 @@ export function printTable(report: Report): void {
         "max",
         "lost",
         "generator cores",
+        "other cores",
         "ours/peer p99",
       ],
       w2.map((r) => [
@@ -119,6 +122,7 @@ export function printTable(report: Report): void {
         r.maxLatency ? fmtUs(r.maxLatency.median) : "-",
         String(r.lost + r.seqErrors),
         r.genCores?.median.toFixed(2) ?? "-",
+        r.otherCores?.median.toFixed(2) ?? "-",
         ratioOf(report, r, "p99"),
       ]),
     ));
