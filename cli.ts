@@ -54,6 +54,14 @@ function lease(value: string): number {
   return n;
 }
 
+function secondsOrOff(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) {
+    throw new InvalidArgumentError("must be a number of seconds >= 0");
+  }
+  return n;
+}
+
 function transports(value: string, previous: string[] | undefined): string[] {
   const list = [...(previous ?? [])];
   for (const t of value.split(",").map((s) => s.trim()).filter(Boolean)) {
@@ -87,10 +95,10 @@ program
     }) (default: "tcp,unix,http")`,
     transports,
   )
-  .option("--host <host>", "TCP host to bind", "127.0.0.1")
+  .option("--host <host>", "host to bind (TCP, UDP, HTTP)", "127.0.0.1")
   .option(
     "-p, --port <port>",
-    "TCP port (0 picks a free one)",
+    "TCP port, and UDP port unless --udp-port (0 picks a free one)",
     int("port"),
     7878,
   )
@@ -193,6 +201,41 @@ program
     16777216,
   )
   .option(
+    "--udp-port <port>",
+    "UDP port (default: --port; TCP and UDP can share a number) (0 picks a free one)",
+    int("udp-port"),
+  )
+  .option(
+    "--datagram-size <bytes>",
+    "largest UDP datagram accepted and sent (512..65507); larger frames are refused, never fragmented",
+    int("datagram-size", 512),
+    1200,
+  )
+  .option(
+    "--udp-timeout <seconds>",
+    "a UDP member silent this long is removed (timeout); clients ping every third of it",
+    seconds,
+    30,
+  )
+  .option(
+    "--udp-text-timeout <seconds>",
+    "a text member on UDP (nc -u) silent this long is removed; 0 turns text mode on UDP off",
+    secondsOrOff,
+    600,
+  )
+  .option(
+    "--udp-rate <per-second>",
+    "datagrams per second per address and per UDP session, bursts of twice as many (0: no limit)",
+    int("udp-rate"),
+    100,
+  )
+  .option(
+    "--udp-handshakes <n>",
+    "UDP sessions that said HELLO but have not used their token yet; beyond this the oldest is dropped",
+    int("udp-handshakes", 1),
+    1024,
+  )
+  .option(
     "--redis <url>",
     "join a cluster of nodes through Redis, redis://[:PASSWORD@]HOST:PORT[/DB] (default: $CHAT_REDIS_URL; none: serve alone)",
   )
@@ -249,6 +292,16 @@ program
         ...(o.socket ? { socketPath: o.socket } : {}),
         limits,
         log,
+        udp: {
+          ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
+          limits: {
+            datagramSize: o.datagramSize,
+            idleTimeoutMs: Math.round(o.udpTimeout * 1000),
+            textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000),
+            datagramsPerSecond: o.udpRate,
+            handshakes: o.udpHandshakes,
+          },
+        },
         http: {
           port: o.httpPort,
           adminTokenFile: o.adminTokenFile,
@@ -295,7 +348,7 @@ program
   .option("-r, --room <room>", "room to join", "lobby")
   .option(
     "-s, --server <url>",
-    "tcp://HOST:PORT, unix:///PATH or ws://HOST:PORT (HTTP server's WebSocket)",
+    "tcp://HOST:PORT, unix:///PATH, udp://HOST:PORT or ws://HOST:PORT (HTTP server's WebSocket)",
     "tcp://127.0.0.1:7878",
   )
   .addOption(

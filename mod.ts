@@ -36,6 +36,7 @@ export {
   type ConnectOptions,
   Session,
   type SessionState,
+  type TextOptions,
 } from "./core/session.ts";
 export type { RoomMember } from "./core/room.ts";
 export { Outgoing, type Peer } from "./core/peer.ts";
@@ -101,3 +102,30 @@ export type {
 } from "./adapters/stream.ts";
 export { ConnectError, dial, parseServerUrl } from "./adapters/client.ts";
 export type { ClientConnection } from "./adapters/client.ts";
+export type { TextHost } from "./core/text_mode.ts";
+export type {
+  AckFrame,
+  DatagramFrame,
+  EnvelopeFrame,
+  PadFrame,
+  SeqFrame,
+  TokenFrame,
+} from "./core/datagram_frames.ts";
+export { listenUdp } from "./adapters/udp.ts";
+export type { UdpListener, UdpOptions } from "./adapters/udp.ts";
+export { dialUdp, type UdpDialOptions } from "./adapters/udp_client.ts";
+export {
+  type DatagramLimits,
+  DEFAULT_DATAGRAM_LIMITS,
+} from "./core/datagram.ts";
+export {
+  type DatagramAddress,
+  DatagramServer,
+  type DatagramServerOptions,
+  type DatagramStats,
+} from "./core/datagram_server.ts";
+export {
+  DatagramClient,
+  type DatagramClientOptions,
+  type DatagramClientState,
+} from "./core/datagram_client.ts";

@@ -9,6 +9,7 @@
 import { type Command, encodeFrame, FrameDecoder } from "../core/codec.ts";
 import type { ChatEvent } from "../core/events.ts";
 import { FrameError } from "../core/errors.ts";
+import { dialUdp } from "./udp_client.ts";
 import { dialWebSocket } from "./ws_client.ts";
 
 /** A client's connection to a server, whatever the transport. */
@@ -17,6 +18,11 @@ export interface ClientConnection {
   send(command: Command): void;
   /** Receives each event from the server, in order. */
   onEvent: (event: ChatEvent) => void;
+  /**
+   * Told how many events from the server were lost, where the transport can
+   * lose them and tell (UDP).
+   */
+  onLost?: ((count: number) => void) | undefined;
   /** Settles when the connection has closed, from either side. */
   readonly closed: Promise<void>;
   /** Close the connection (after writing what was sent). */
@@ -44,6 +50,7 @@ const dialers = new Map<string, Dialer>([
   ["unix:", dialStream],
   ["ws:", dialWebSocket],
   ["wss:", dialWebSocket],
+  ["udp:", (url) => dialUdp(url)],
 ]);
 
 /**
@@ -210,6 +217,12 @@ function isEvent(frame: { type: string }): frame is ChatEvent {
     case "who":
     case "leave":
     case "ping":
+    // Datagram frames never come on a stream.
+    case "envelope":
+    case "pad":
+    case "token":
+    case "ack":
+    case "seq":
       return false;
   }
   return true;

@@ -10,6 +10,7 @@ import type { Backplane } from "../core/backplane.ts";
 import { Chat, type LogRecord } from "../core/chat.ts";
 import type { Limits } from "../core/limits.ts";
 import { listenStream } from "./stream.ts";
+import { listenUdp, type UdpOptions } from "./udp.ts";
 import { type HttpOptions, listenHttp } from "./http.ts";
 
 /** A running listener of any transport. */
@@ -41,6 +42,17 @@ export interface ServeOptions {
   /** How often timeouts are checked, in ms. @default {1000} */
   tickMs?: number;
   /**
+   * Quiet time after which a TCP or Unix connection that sent nothing is
+   * asked for a name as a text session (nc, telnet), in ms; 0 never asks.
+   * @default {500}
+   */
+  textPromptMs?: number;
+  /**
+   * UDP options: port (default: `port`), datagram limits. The host is
+   * `hostname`.
+   */
+  udp?: Omit<UdpOptions, "hostname" | "log">;
+  /**
    * HTTP options: port (default 8787), admin token, HTTP limits. The host
    * is `hostname`.
    */
@@ -66,6 +78,9 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         hostname: o.hostname ?? "127.0.0.1",
         port: o.port ?? 7878,
         ...(o.log ? { log: o.log } : {}),
+        ...(o.textPromptMs !== undefined
+          ? { textPromptMs: o.textPromptMs }
+          : {}),
       }),
   ],
   [
@@ -74,6 +89,19 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
       listenStream(chat, {
         transport: "unix",
         path: o.socketPath ?? defaultSocketPath(),
+        ...(o.log ? { log: o.log } : {}),
+        ...(o.textPromptMs !== undefined
+          ? { textPromptMs: o.textPromptMs }
+          : {}),
+      }),
+  ],
+  [
+    "udp",
+    (chat, o) =>
+      listenUdp(chat, {
+        hostname: o.hostname ?? "127.0.0.1",
+        port: o.port ?? 7878,
+        ...o.udp,
         ...(o.log ? { log: o.log } : {}),
       }),
   ],

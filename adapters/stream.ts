@@ -16,6 +16,8 @@ import type { Session } from "../core/session.ts";
 const MIN_READ = 1024;
 /** Largest read buffer. */
 const MAX_READ = 64 * 1024;
+/** Default quiet time before a silent connection is asked for a name. */
+export const TEXT_PROMPT_MS = 500;
 /** First wait before accepting again after a failed accept (EMFILE...). */
 const ACCEPT_RETRY_MS = 50;
 /** Longest wait between accept retries. */
@@ -43,6 +45,12 @@ export type StreamAddress =
 export type StreamOptions = StreamAddress & {
   /** Time to finish writing queued bytes when closing, in ms. @default {2000} */
   lingerMs?: number;
+  /**
+   * Quiet time after which a new connection that sent nothing becomes a
+   * text session and is asked for a name (binary clients speak at once;
+   * people with nc wait to be asked), in ms; 0 never asks. @default {500}
+   */
+  textPromptMs?: number;
   /** Receives `accept_error` records (such as running out of file descriptors). */
   log?: (record: LogRecord) => void;
 };
@@ -81,6 +89,7 @@ export async function listenStream(
   options: StreamOptions,
 ): Promise<StreamListener> {
   const lingerMs = options.lingerMs ?? 2000;
+  const promptMs = options.textPromptMs ?? TEXT_PROMPT_MS;
   let listener: Deno.Listener;
   let url: string;
   let socketPath: string | undefined;
@@ -151,7 +160,7 @@ export async function listenStream(
         : `${(conn.remoteAddr as Deno.NetAddr).hostname}:${
           (conn.remoteAddr as Deno.NetAddr).port
         }`;
-      const c = new StreamConnection(conn, chat, lingerMs);
+      const c = new StreamConnection(conn, chat, lingerMs, promptMs);
       open.add(c);
       const finished = c.run(transport, remote).finally(() => {
         open.delete(c);
@@ -199,6 +208,7 @@ class StreamConnection implements Peer {
   readonly #chat: Chat;
   readonly #outbox: Outbox;
   readonly #lingerMs: number;
+  readonly #promptMs: number;
   #session: Session | undefined;
   #scheduled = false;
   #writing = false;
@@ -206,11 +216,17 @@ class StreamConnection implements Peer {
   #closed = false;
   #linger: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(conn: Deno.Conn, chat: Chat, lingerMs: number) {
+  constructor(
+    conn: Deno.Conn,
+    chat: Chat,
+    lingerMs: number,
+    promptMs: number,
+  ) {
     this.#conn = conn;
     this.#chat = chat;
     this.#outbox = new Outbox(chat.limits.outboundBytes);
     this.#lingerMs = lingerMs;
+    this.#promptMs = promptMs;
   }
 
   async run(transport: string, remote: string): Promise<void> {
@@ -220,6 +236,14 @@ class StreamConnection implements Peer {
       hello: true,
     });
     this.#session = session;
+    // Nothing yet after a moment: a person (nc, telnet) waiting to be asked.
+    let prompt: ReturnType<typeof setTimeout> | undefined;
+    if (this.#promptMs > 0 && session.state !== "closed") {
+      prompt = setTimeout(() => {
+        prompt = undefined;
+        session.startText();
+      }, this.#promptMs);
+    }
     let buf = new Uint8Array(MIN_READ);
     while (!this.#closed && session.state !== "closed") {
       let n: number | null;
@@ -229,6 +253,7 @@ class StreamConnection implements Peer {
         break;
       }
       if (n === null) break;
+      clearTimeout(prompt);
       session.feed(buf.subarray(0, n));
       if (n === buf.length && buf.length < MAX_READ) {
         buf = new Uint8Array(buf.length * 2);
@@ -236,6 +261,7 @@ class StreamConnection implements Peer {
         buf = new Uint8Array(MIN_READ);
       }
     }
+    clearTimeout(prompt);
     session.close();
     // Write what is still queued (a goodbye, an error), then close.
     this.close(true);

@@ -10,7 +10,7 @@ import process from "node:process";
 import readline from "node:readline";
 import { PROTOCOL_VERSION } from "../core/codec.ts";
 import type { ChatEvent } from "../core/events.ts";
-import { type Lang, renderEvent } from "../core/render.ts";
+import { type Lang, renderEvent, renderLost } from "../core/render.ts";
 import { type ClientConnection, ConnectError, dial } from "./client.ts";
 
 /** Exit codes of `cli.ts join`. */
@@ -279,6 +279,11 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     return exitCode;
   }
   conn.onEvent = onEvent;
+  conn.onLost = (count) => {
+    if (finished) return;
+    if (options.json) writeOut(JSON.stringify({ type: "lost", count }) + "\n");
+    else print(renderLost(count, lang));
+  };
 
   conn.send({
     type: "hello",

@@ -197,6 +197,23 @@ function namesOf(names: readonly string[]): string {
 }
 
 /**
+ * The line a client prints when it learns that events from the server were
+ * lost on the way (UDP is best-effort from server to client).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(renderLost(2, "en"), "(2 messages lost)");
+ * assert.equal(renderLost(1, "en"), "(1 message lost)");
+ * assert.equal(renderLost(2, "zh"), "(丢失了 2 条消息)");
+ * ```
+ */
+export function renderLost(count: number, lang: Lang): string {
+  if (lang === "zh") return `(丢失了 ${count} 条消息)`;
+  return `(${count} message${count === 1 ? "" : "s"} lost)`;
+}
+
+/**
  * A refusal in the user's language, falling back to the server's English
  * detail for codes without a translation.
  *
