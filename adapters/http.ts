@@ -28,6 +28,7 @@ import { ROUTES } from "./http_routes.ts";
 import { describeIssues } from "./http_schemas.ts";
 import { SseSink } from "./http_sse.ts";
 import { upgradeToWebSocket } from "./http_ws.ts";
+import { registerWebPage } from "./web_page.ts";
 
 export type { HttpListener, HttpOptions } from "./http_listen.ts";
 export { HttpHub } from "./http_hub.ts";
@@ -59,17 +60,20 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
     },
   });
 
+  const limitBody = bodyLimit({
+    maxSize: hub.limits.maxBodyBytes,
+    onError: () =>
+      new HttpProblem(
+        413,
+        "BODY_TOO_LARGE",
+        `Cannot read body: larger than ${hub.limits.maxBodyBytes} bytes`,
+      ).toResponse(),
+  });
+  // Only requests that carry a body: for the others the middleware would
+  // copy the request for nothing.
   app.use(
     "/api/*",
-    bodyLimit({
-      maxSize: hub.limits.maxBodyBytes,
-      onError: () =>
-        new HttpProblem(
-          413,
-          "BODY_TOO_LARGE",
-          `Cannot read body: larger than ${hub.limits.maxBodyBytes} bytes`,
-        ).toResponse(),
-    }),
+    (c, next) => c.req.method === "POST" ? limitBody(c, next) : next(),
   );
   app.use("/api/announcements", async (c, next) => {
     const check = await hub.checkAdmin(c.req.header("authorization"));
@@ -232,6 +236,8 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
         "Chat rooms that any program can join. Errors are application/problem+json (RFC 9457) with a stable `code`. See docs/http.md.",
     },
   });
+
+  registerWebPage(app);
 
   app.notFound((c) =>
     new HttpProblem(
