@@ -15,7 +15,7 @@ import {
 import { langFromLocale } from "./core/render.ts";
 import type { Limits } from "./core/limits.ts";
 import type { LogRecord } from "./core/chat.ts";
-import { runConsole } from "./adapters/console.ts";
+import { runStdinConsole } from "./adapters/console.ts";
 import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
 import { parseServerUrl } from "./adapters/client.ts";
 import { ExitCode, runJoin } from "./adapters/terminal.ts";
@@ -325,9 +325,8 @@ program
     };
     Deno.addSignalListener("SIGINT", stop);
     Deno.addSignalListener("SIGTERM", stop);
-    runConsole(
+    runStdinConsole(
       server.chat,
-      Deno.stdin.readable,
       (line) => log({ event: "console", result: line }),
     )
       .then(() =>

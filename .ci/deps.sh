@@ -8,6 +8,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nc.openbsd >/dev/null 2>&1 || need+=(netcat-openbsd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+command -v ps >/dev/null 2>&1 || need+=(procps) # serve: is the console in the background?
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v gcc >/dev/null 2>&1 || need+=(gcc) # bench/loadgen.c (tests/bench_smoke_test.ts)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
