@@ -14,7 +14,7 @@
  * - `P node:ID` set: `ROOM LF KEY` of each claim the node holds
  *   (`P node:ID:old` while it re-claims after an outage)
  * - `P reaped:ID` string: the node was declared lost (kept one day)
- * - channel `P events`: every event, as an envelope (see redis.ts)
+ * - channel `P events`: every event, as an envelope (see redis_wire.ts)
  *
  * @module
  */
@@ -104,7 +104,7 @@ return {live and 1 or 0, expired}
 `;
 
 /**
- * Declare node ARGV dead lost if its lease has expired: free each of its
+ * Declare node ARGV lost if its lease has expired: free each of its
  * names and publish a left (node_lost) for it, as if from that node. Only
  * the first caller does it; the others get -1. Returns the count.
  */

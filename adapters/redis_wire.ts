@@ -47,7 +47,11 @@ export function createClients(
       Math.min(50 * 2 ** Math.min(times, 5), MAX_BACKOFF_MS) +
       Math.random() * 100,
   };
-  const cmd = new Redis(url, settings) as Redis & ScriptCommands;
+  // Commands issued in one event-loop turn go out in one write.
+  const cmd = new Redis(url, {
+    ...settings,
+    enableAutoPipelining: true,
+  }) as Redis & ScriptCommands;
   for (const name of Object.keys(SCRIPTS) as (keyof typeof SCRIPTS)[]) {
     cmd.defineCommand(name, { numberOfKeys: 0, lua: scriptSource(name) });
   }
