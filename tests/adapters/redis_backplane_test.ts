@@ -10,7 +10,13 @@ import type { Session } from "../../core/session.ts";
 import { FakeClock, FakePeer } from "../core/_peers.ts";
 import { type RedisServer, startRedis } from "../_redis.ts";
 
+/** Short lease, for tests of reaping: a node is declared lost within 1 s. */
 const LEASE = 1000;
+/**
+ * Lease of the other tests: long enough that a test process paused by a
+ * loaded machine (tests run in parallel) is not declared lost.
+ */
+const SAFE_LEASE = 4000;
 
 interface Node {
   chat: Chat;
@@ -18,7 +24,10 @@ interface Node {
   logs: LogRecord[];
 }
 
-async function node(redis: RedisServer, leaseMs = LEASE): Promise<Node> {
+async function node(
+  redis: RedisServer,
+  leaseMs = SAFE_LEASE,
+): Promise<Node> {
   const logs: LogRecord[] = [];
   const log = (r: LogRecord) => logs.push(r);
   const bp = await RedisBackplane.connect({ url: redis.url, leaseMs, log });
@@ -181,7 +190,7 @@ Deno.test("redis backplane: a claim race between two nodes has exactly one winne
 
 Deno.test("redis backplane: a lost node's members leave (node_lost) once, and their names are freed", async () => {
   const redis = await startRedis();
-  const a = await node(redis), b = await node(redis);
+  const a = await node(redis, LEASE), b = await node(redis, LEASE);
   try {
     const amy = await join(a, "amy");
     const bob = await join(b, "bob");
@@ -239,7 +248,7 @@ Deno.test("redis backplane: a lost node's members leave (node_lost) once, and th
 Deno.test("redis backplane: a node declared lost while alive comes back and re-announces its members", async () => {
   const redis = await startRedis();
   // a renews every 2 s (a quarter of its lease), b checks every 250 ms.
-  const a = await node(redis, 8 * LEASE), b = await node(redis);
+  const a = await node(redis, 8 * LEASE), b = await node(redis, LEASE);
   try {
     const amy = await join(a, "amy");
     const bob = await join(b, "bob");
