@@ -45,8 +45,11 @@ export { MemoryBackplane, MemoryBus } from "./core/backplane.ts";
 export type {
   Backplane,
   ClaimResult,
+  LostHandler,
   MemoryBackplaneOptions,
+  Receiver,
   RoomInfo,
+  Roster,
 } from "./core/backplane.ts";
 export { LeaveReason } from "./core/events.ts";
 export type {
@@ -129,3 +132,21 @@ export {
   type DatagramClientOptions,
   type DatagramClientState,
 } from "./core/datagram_client.ts";
+export { listenHttp } from "./adapters/http.ts";
+export type { HttpListener, HttpOptions } from "./adapters/http.ts";
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./adapters/http_hub.ts";
+export { ApiClient, ApiError } from "./adapters/http_client.ts";
+export type {
+  AnnounceAnswer,
+  RoomMembers,
+  RoomSummary,
+} from "./adapters/http_client.ts";
+export {
+  defaultAdminTokenPath,
+  loadAdminToken,
+} from "./adapters/admin_token.ts";
+export type {
+  AdminToken,
+  AdminTokenOptions,
+  AdminTokenSource,
+} from "./adapters/admin_token.ts";
