@@ -149,11 +149,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return frameOf(FrameType.LEFT, 5 + r.length + n.length).str(r).str(n)
         .u8(LeaveReason[frame.reason]).bytes;
     }
-    case "message": {
-      const r = field(frame.room), f = field(frame.from), t = field(frame.text);
-      return frameOf(FrameType.MESSAGE, 6 + r.length + f.length + t.length)
-        .str(r).str(f).str(t).bytes;
-    }
+    case "message":
+      return encodeMessage(frame.room, frame.from, frame.text);
     case "announcement": {
       const r = field(frame.room ?? ""), t = field(frame.text);
       return frameOf(FrameType.ANNOUNCEMENT, 4 + r.length + t.length).str(r)
@@ -174,6 +171,62 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return encodeDatagramFrame(frame, frameOf);
   }
 }
+
+/**
+ * MESSAGE, the frame of every fan-out, written straight into one buffer: no
+ * intermediate arrays, and ASCII strings copied without a TextEncoder call.
+ * Same bytes as the generic path.
+ */
+function encodeMessage(room: string, from: string, text: string): Uint8Array {
+  const r = fieldSize(room), f = fieldSize(from), t = fieldSize(text);
+  const payload = 6 + r + f + t;
+  const b = new Uint8Array(HEADER_SIZE + payload);
+  b[0] = MAGIC;
+  b[1] = FrameType.MESSAGE;
+  b[2] = payload >>> 24;
+  b[3] = (payload >>> 16) & 0xff;
+  b[4] = (payload >>> 8) & 0xff;
+  b[5] = payload & 0xff;
+  putField(b, putField(b, putField(b, HEADER_SIZE, room, r), from, f), text, t);
+  return b;
+}
+
+/** UTF-8 length of a field, as TextEncoder encodes it (lone surrogates: 3). */
+function fieldSize(s: string): number {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (
+      c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      n += 2; // a pair: 2 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  if (n > MAX_FIELD_BYTES) {
+    throw new RangeError(
+      `Cannot encode field: ${n} bytes exceeds ${MAX_FIELD_BYTES}`,
+    );
+  }
+  return n;
+}
+
+/** Write a u16-prefixed string of `n` UTF-8 bytes at `at`; returns the end. */
+function putField(b: Uint8Array, at: number, s: string, n: number): number {
+  b[at] = n >>> 8;
+  b[at + 1] = n & 0xff;
+  at += 2;
+  if (n === s.length) {
+    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+  } else {
+    textEncoder.encodeInto(s, b.subarray(at, at + n));
+  }
+  return at + n;
+}
+
+const textEncoder = new TextEncoder();
 
 function field(s: string): Uint8Array {
   const b = utf8(s);
@@ -363,11 +416,13 @@ function readNames(r: ByteReader, what: string): string[] {
   return names;
 }
 
+/** Frame names by type number, for error messages (looked up per decoded frame). */
+const FRAME_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(FrameType).map(([name, n]) => [n, name]),
+);
+
 function frameName(type: number): string {
-  for (const [name, n] of Object.entries(FrameType)) {
-    if (n === type) return name;
-  }
-  return "frame";
+  return FRAME_NAMES.get(type) ?? "frame";
 }
 
 /** Result of decoding: a frame, or a coded error about one frame. */

@@ -11,6 +11,27 @@
 export const DEFAULT_OUTBOUND_BYTES = 1024 * 1024;
 
 /**
+ * The last buffer that {@link Outbox.take} joined, and the chunks it was
+ * joined from. Members of a room receive the same shared events in the same
+ * order, so in one event-loop turn most outboxes hold the very same chunks:
+ * the first one joins them and the others reuse its buffer (compared by
+ * identity, chunk by chunk), making the per-member cost of a turn's writes
+ * one comparison per event instead of one copy. Chunks are immutable once
+ * queued, so the shared buffer is too.
+ */
+let lastChunks: readonly Uint8Array[] = [];
+let lastJoined: Uint8Array | undefined;
+
+function sameChunks(
+  a: readonly Uint8Array[],
+  b: readonly Uint8Array[],
+): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
  * Outbound queue with a byte limit that counts both queued bytes and the
  * bytes of the write in flight.
  *
@@ -66,7 +87,9 @@ export class Outbox {
 
   /**
    * Take everything queued as one buffer (the chunk itself when only one is
-   * queued), and count it in flight until {@link Outbox.written}.
+   * queued, or a buffer shared with another outbox that held the very same
+   * chunks), and count it in flight until {@link Outbox.written}. The buffer
+   * must not be changed.
    *
    * @returns The bytes, or undefined when nothing is queued.
    */
@@ -76,6 +99,8 @@ export class Outbox {
     let out: Uint8Array;
     if (chunks.length === 1) {
       out = chunks[0]!;
+    } else if (lastJoined !== undefined && sameChunks(chunks, lastChunks)) {
+      out = lastJoined; // another member's identical turn: share its bytes
     } else {
       out = new Uint8Array(this.#queued);
       let at = 0;
@@ -83,6 +108,8 @@ export class Outbox {
         out.set(c, at);
         at += c.length;
       }
+      lastChunks = chunks;
+      lastJoined = out;
     }
     this.#chunks = [];
     this.#inFlight += this.#queued;

@@ -72,3 +72,36 @@ Deno.test("outbox: default limit is 1 MiB", () => {
   assert.equal(box.limit, DEFAULT_OUTBOUND_BYTES);
   assert.equal(DEFAULT_OUTBOUND_BYTES, 1024 * 1024);
 });
+
+Deno.test("outbox: outboxes holding the very same chunks share one joined buffer", () => {
+  const a = new Uint8Array([1, 2]), b = new Uint8Array([3]);
+  const c = new Uint8Array([9]);
+  const boxes = [new Outbox(100), new Outbox(100), new Outbox(100)];
+  for (const box of boxes) {
+    box.push(a);
+    box.push(b);
+  }
+  const first = boxes[0]!.take()!;
+  assert.deepEqual([...first], [1, 2, 3]);
+  assert.equal(boxes[1]!.take(), first); // same chunks: the same bytes, shared
+  // Different chunks (or the same ones in another order) get their own buffer.
+  const other = new Outbox(100);
+  other.push(b);
+  other.push(a);
+  assert.deepEqual([...other.take()!], [3, 1, 2]);
+  const longer = new Outbox(100);
+  longer.push(a);
+  longer.push(b);
+  longer.push(c);
+  assert.deepEqual([...longer.take()!], [1, 2, 3, 9]);
+  // Equal contents in different chunk objects are not mistaken for shared.
+  const copy = new Outbox(100);
+  copy.push(new Uint8Array([1, 2]));
+  copy.push(new Uint8Array([3]));
+  const own = copy.take()!;
+  assert.deepEqual([...own], [1, 2, 3]);
+  assert.notEqual(own, first);
+  // The third box still sees its own chunks, in order.
+  assert.deepEqual([...boxes[2]!.take()!], [1, 2, 3]);
+  assert.equal(boxes[2]!.inFlight, 3);
+});
