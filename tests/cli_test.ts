@@ -231,20 +231,24 @@ Deno.test("cli: exit 2 on usage errors", async () => {
 
 Deno.test("cli: --help exits 0 on every subcommand", async () => {
   await withProcs(async (_dir, track) => {
-    for (
-      const args of [
-        ["--help"],
-        ["help"],
-        ["serve", "--help"],
-        ["join", "--help"],
-        ["help", "join"],
-      ]
-    ) {
+    const help = async (args: string[]) => {
       const p = track(Proc.cli("serve", args, { stdin: false }));
       const { code } = await p.exit();
       assert.equal(code, 0, `${args.join(" ")}: ${p.stderr}`);
       assert.match(p.stdout, /^Usage: roomcast/, args.join(" "));
-    }
+      return p.stdout;
+    };
+    const top = await help(["--help"]);
+    // Every subcommand the top-level help lists, so new ones are covered.
+    const commands = [
+      ...top.slice(top.indexOf("Commands:")).matchAll(/^  ([a-z][\w-]*)/gm),
+    ].map((m) => m[1]!).filter((c) => c !== "help");
+    for (const c of ["serve", "join"]) assert.ok(commands.includes(c), top);
+    await Promise.all([
+      help(["help"]),
+      help(["help", "join"]),
+      ...commands.map((c) => help([c, "--help"])),
+    ]);
   });
 });
 
