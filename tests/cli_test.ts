@@ -241,7 +241,7 @@ Deno.test("cli: --help exits 0 on every subcommand", async () => {
     const top = await help(["--help"]);
     // Every subcommand the top-level help lists, so new ones are covered.
     const commands = [
-      ...top.slice(top.indexOf("Commands:")).matchAll(/^  ([a-z][\w-]*)/gm),
+      ...top.slice(top.indexOf("Commands:")).matchAll(/^ {2}([a-z][\w-]*)/gm),
     ].map((m) => m[1]!).filter((c) => c !== "help");
     for (const c of ["serve", "join"]) assert.ok(commands.includes(c), top);
     await Promise.all([
