@@ -13,7 +13,7 @@ import type { Outgoing, Peer } from "../core/peer.ts";
 import type { Session } from "../core/session.ts";
 
 /** Smallest read buffer: a pending read pins its buffer, so idle members stay cheap. */
-const MIN_READ = 1024;
+const MIN_READ = 512;
 /** Largest read buffer. */
 const MAX_READ = 64 * 1024;
 /** Default quiet time before a silent connection is asked for a name. */
@@ -253,7 +253,10 @@ class StreamConnection implements Peer {
         break;
       }
       if (n === null) break;
-      clearTimeout(prompt);
+      if (prompt !== undefined) {
+        clearTimeout(prompt);
+        prompt = undefined; // a cleared timer still holds its callback
+      }
       session.feed(buf.subarray(0, n));
       if (n === buf.length && buf.length < MAX_READ) {
         buf = new Uint8Array(buf.length * 2);
