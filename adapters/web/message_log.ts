@@ -31,6 +31,7 @@ interface Item {
 
 /** The message list of the page. */
 export class MessageLog {
+  readonly #scroller: HTMLElement;
   readonly #list: HTMLOListElement;
   readonly #below: HTMLButtonElement;
   readonly #items: Item[] = [];
@@ -38,16 +39,23 @@ export class MessageLog {
   #lang: Lang;
 
   /**
-   * @param list The `<ol role="log">`.
+   * @param scroller The scrolling `role="log"` element around the list.
+   * @param list The `<ol>` of items.
    * @param below The "new messages below" button.
    * @param lang Language.
    */
-  constructor(list: HTMLOListElement, below: HTMLButtonElement, lang: Lang) {
+  constructor(
+    scroller: HTMLElement,
+    list: HTMLOListElement,
+    below: HTMLButtonElement,
+    lang: Lang,
+  ) {
+    this.#scroller = scroller;
     this.#list = list;
     this.#below = below;
     this.#lang = lang;
     below.addEventListener("click", () => this.#toBottom());
-    list.addEventListener("scroll", () => {
+    scroller.addEventListener("scroll", () => {
       if (this.#atBottom()) this.#below.hidden = true;
     });
   }
@@ -151,12 +159,12 @@ export class MessageLog {
   }
 
   #atBottom(): boolean {
-    const l = this.#list;
-    return l.scrollHeight - l.scrollTop - l.clientHeight < 48;
+    const s = this.#scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 48;
   }
 
   #toBottom(): void {
-    this.#list.scrollTop = this.#list.scrollHeight;
+    this.#scroller.scrollTop = this.#scroller.scrollHeight;
     this.#below.hidden = true;
   }
 }

@@ -40,7 +40,8 @@ const ui = {
   join: $<HTMLButtonElement>("join"),
   leave: $<HTMLButtonElement>("leave"),
   joinError: $<HTMLParagraphElement>("join-error"),
-  log: $<HTMLOListElement>("log"),
+  log: $<HTMLDivElement>("log"),
+  logItems: $<HTMLOListElement>("log-items"),
   below: $<HTMLButtonElement>("below"),
   members: $<HTMLUListElement>("members"),
   membersTitle: $<HTMLHeadingElement>("members-title"),
@@ -52,9 +53,10 @@ const ui = {
 let lang: Lang = pickLang();
 let unread = 0;
 let refusal: Refusal | undefined;
+let refusalField: HTMLInputElement | undefined;
 let countdown: ReturnType<typeof setInterval> | undefined;
 
-const log = new MessageLog(ui.log, ui.below, lang);
+const log = new MessageLog(ui.log, ui.logItems, ui.below, lang);
 const members = new MemberList(ui.members, ui.membersTitle, lang);
 
 const connection = new ChatConnection({
@@ -75,7 +77,8 @@ const connection = new ChatConnection({
     log.deliver(nonce, { state: "failed", error });
   },
   refused(r) {
-    showRefusal(r);
+    // A room change (or a rejoin) was refused: the room is what to change.
+    showRefusal(r, ui.room);
     ui.room.focus();
   },
 }, { base: new URL(location.href) });
@@ -98,7 +101,7 @@ function applyLang(): void {
   log.setLang(lang);
   members.setLang(lang);
   showState(connection.state);
-  if (refusal !== undefined) showRefusal(refusal);
+  if (refusal !== undefined) showRefusal(refusal, refusalField);
 }
 
 function showState(state: ConnectionState): void {
@@ -109,6 +112,7 @@ function showState(state: ConnectionState): void {
   const joined = state.kind === "joined";
   ui.name.readOnly = inRoom;
   ui.join.textContent = inRoom ? words.switchRoom : words.join;
+  ui.join.classList.toggle("primary", !inRoom);
   ui.join.disabled = state.kind === "joining" || (inRoom && !joined);
   ui.leave.hidden = !inRoom;
   ui.text.disabled = !joined;
@@ -151,13 +155,15 @@ function updateTitle(): void {
   document.title = `${unread > 0 ? `(${unread}) ` : ""}${room}roomcast`;
 }
 
-function showRefusal(r: Refusal): void {
+function showRefusal(r: Refusal, field?: HTMLInputElement): void {
   refusal = r;
+  refusalField = field;
   ui.joinError.textContent = r.code === "UNREACHABLE"
     ? WORDS[lang].unreachable
     : renderError(r.code as ErrorCodeName, r.detail, lang);
-  markInvalid(ui.name, r.code.startsWith("NAME_"));
-  markInvalid(ui.room, r.code.startsWith("ROOM_"));
+  const onName = field ? field === ui.name : r.code.startsWith("NAME_");
+  markInvalid(ui.name, onName);
+  markInvalid(ui.room, field ? field === ui.room : r.code.startsWith("ROOM_"));
 }
 
 function markInvalid(field: HTMLInputElement, invalid: boolean): void {

@@ -3,6 +3,7 @@
 // profile; a ChatPage wraps one tab of the page; startHttpServe starts a real
 // `cli.ts serve` with TCP and HTTP. Every wait is bounded.
 
+import axe from "axe-core";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { Proc } from "../_process.ts";
 
@@ -156,6 +157,25 @@ export class ChatPage {
       });
       document.dispatchEvent(new Event("visibilitychange"));
     })()`);
+  }
+
+  /**
+   * Run axe-core (WCAG 2.1 A and AA rules, contrast included) on the page
+   * as it is now.
+   *
+   * @returns One line per violation, with the elements it found.
+   */
+  async accessibilityViolations(): Promise<string[]> {
+    await this.page.evaluate(axe.source);
+    return await this.page.evaluate(`axe.run(document, {
+      runOnly: {
+        type: "tag",
+        values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"],
+      },
+    }).then((r) => r.violations.map((v) =>
+      v.id + ": " + v.help + " at " +
+        v.nodes.map((n) => n.target.join(" ")).join(", ")
+    ))`) as string[];
   }
 
   /** Type a message in the send box and press Enter. */

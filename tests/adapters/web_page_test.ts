@@ -150,3 +150,226 @@ Deno.test("web page: two pages and a TCP member chat in en and zh", async () => 
     await server.proc.stop();
   }
 });
+
+Deno.test("web page: a taken name is refused inline and the field keeps it", async () => {
+  const server = await startHttpServe();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const amy = await ChatPage.open(browser, server.http);
+    await amy.join("amy");
+    await amy.joined("amy");
+
+    const other = await ChatPage.open(browser, server.http);
+    await other.join("AMY"); // names are compared case-insensitively
+    const error = other.page.locator("#join-error");
+    await error.filter({ hasText: /is taken/ }).waitFor();
+    assert.equal(await other.page.locator("#name").inputValue(), "AMY");
+    assert.equal(
+      await other.page.locator("#name").getAttribute("aria-invalid"),
+      "true",
+    );
+    assert.equal(
+      await other.page.evaluate("document.activeElement.id"),
+      "name",
+    );
+    assert.ok(await other.page.locator("#text").isDisabled());
+    // The refusal follows the language switch (the core's zh wording).
+    await other.page.locator("#lang").selectOption("zh");
+    await error.filter({ hasText: "该名字在本聊天室已被使用,请换一个" })
+      .waitFor();
+
+    // Typing clears it; another name gets in.
+    await other.page.locator("#name").press("End");
+    await other.page.keyboard.type("2");
+    assert.equal(await error.textContent(), "");
+    await other.page.locator("#name").press("Enter");
+    await other.joined("AMY2");
+    await amy.line("AMY2 entered the room", "joined");
+
+    // Moving to a room where the name is taken is refused too; the member
+    // stays where it was.
+    const games = await ChatPage.open(browser, server.http);
+    await games.join("amy", "games");
+    await games.joined("amy");
+    await amy.page.locator("#room").fill("games");
+    await amy.page.locator("#room").press("Enter");
+    await amy.page.locator("#join-error").filter({ hasText: /is taken/ })
+      .waitFor();
+    assert.equal(await amy.page.locator("#room").inputValue(), "games");
+    assert.equal(
+      await amy.page.locator("#room").getAttribute("aria-invalid"),
+      "true",
+    );
+    await amy.joined("amy");
+    assert.match(await amy.page.locator("#status").innerText(), /in lobby/);
+    await amy.page.locator("#room").fill("chess");
+    await amy.page.locator("#room").press("Enter");
+    await amy.line("you are amy in chess; in chess (1): amy", "welcome");
+    await other.line("amy 退出了聊天室", "left");
+    await amy.membersAre(["amy"]);
+    for (const page of [amy, other, games]) {
+      assert.deepEqual(page.errors, []);
+    }
+  } finally {
+    await browser?.close();
+    await server.proc.stop();
+  }
+});
+
+Deno.test("web page: names and messages with markup are shown as text", async () => {
+  const server = await startHttpServe();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const evil = "<img src=x onerror=alert(1)>";
+    const script = "<script>alert(2)</script><b>bold?</b>";
+    const watcher = await ChatPage.open(browser, server.http);
+    await watcher.join("watcher");
+    await watcher.joined("watcher");
+    const attacker = await ChatPage.open(browser, server.http);
+    await attacker.join(evil);
+    await attacker.joined(evil);
+    await watcher.line(`${evil} entered the room`, "joined");
+    await attacker.say(script);
+    await watcher.line(`${evil} says: ${script}`, "message");
+    await attacker.line(`${evil} says: ${script}`, "message");
+    await announce(server.http, `<img src=y onerror=alert(3)>`);
+    await watcher.line("admin says: <img src=y onerror=alert(3)>");
+    await watcher.membersAre([evil, "watcher"]);
+    for (const page of [watcher, attacker]) {
+      for (const where of ["#log", "#members", "#status"]) {
+        assert.equal(await page.page.locator(`${where} img`).count(), 0);
+        assert.equal(await page.page.locator(`${where} script`).count(), 0);
+        assert.equal(await page.page.locator(`${where} b`).count(), 0);
+      }
+      assert.deepEqual(page.dialogs, []);
+      assert.deepEqual(page.errors, []);
+    }
+    // The page allows no inline script even if markup got through.
+    const res = await fetch(`${server.http}/`);
+    await res.body?.cancel();
+    assert.match(
+      res.headers.get("content-security-policy") ?? "",
+      /script-src 'self'/,
+    );
+  } finally {
+    await browser?.close();
+    await server.proc.stop();
+  }
+});
+
+Deno.test("web page: after a server restart the page reconnects and rejoins", async () => {
+  let server = await startHttpServe();
+  let carl: Proc | undefined;
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    // The page's timers run on a fake clock so the test decides when it
+    // tries again; sockets and requests stay real.
+    const amy = await ChatPage.open(
+      browser,
+      server.http,
+      (page) => page.clock.install(),
+    );
+    await amy.join("amy");
+    await amy.joined("amy");
+    await amy.page.clock.pauseAt(Date.now() + 1000);
+
+    server.proc.kill("SIGTERM");
+    await server.proc.exit();
+    await amy.line("amy left the room (server shutting down)", "left");
+    await amy.page.locator("#status.warn").filter({ hasText: /Reconnecting/ })
+      .waitFor();
+    assert.ok(await amy.page.locator("#text").isDisabled());
+    assert.ok(await amy.page.locator("#retry").isVisible());
+
+    // Same port; someone else takes the name before the page is back.
+    server = await startHttpServe(server.httpPort);
+    carl = Proc.cli("client", [
+      "join",
+      "--server",
+      server.tcp,
+      "--name",
+      "amy",
+    ]);
+    await carl.expect("you are amy in lobby");
+    await amy.page.clock.fastForward(60_000);
+    await amy.page.locator("#status").filter({ hasText: /still taken/ })
+      .waitFor();
+
+    // The name is free again: the page gets it back.
+    await carl.closeStdin();
+    await carl.exit();
+    await amy.page.clock.fastForward(60_000);
+    await amy.joined("amy");
+    await amy.line("you are amy in lobby; in lobby (1): amy", "welcome");
+    assert.deepEqual(await membersOf(server.http, "lobby"), ["amy"]);
+
+    carl = Proc.cli("client", [
+      "join",
+      "--server",
+      server.tcp,
+      "--name",
+      "carl",
+    ]);
+    await carl.expect("you are carl in lobby");
+    await amy.say("back again");
+    await carl.expect("amy says: back again");
+    assert.deepEqual(amy.errors, []);
+  } finally {
+    await carl?.stop();
+    await browser?.close();
+    await server.proc.stop();
+  }
+});
+
+Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", async () => {
+  const server = await startHttpServe();
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const other = await ChatPage.open(browser, server.http);
+    await other.join("bob");
+    await other.joined("bob");
+    const page = await ChatPage.open(browser, server.http);
+    const keys = page.page.keyboard;
+    assert.deepEqual(await page.accessibilityViolations(), []);
+
+    // The name field has the focus; Tab reaches the room, Enter joins.
+    assert.equal(await page.page.evaluate("document.activeElement.id"), "name");
+    await keys.type("kim");
+    await keys.press("Tab");
+    assert.equal(await page.page.evaluate("document.activeElement.id"), "room");
+    await keys.press("Enter");
+    await page.joined("kim");
+    // Then the message box has the focus.
+    assert.equal(await page.page.evaluate("document.activeElement.id"), "text");
+    await keys.type("typed without a mouse");
+    await keys.press("Enter");
+    await other.line("kim says: typed without a mouse", "message");
+    await other.say("hi kim");
+    await page.line("bob says: hi kim", "message");
+    await announce(server.http, "maintenance at noon");
+    await page.line("admin says: maintenance at noon", "announcement");
+    assert.deepEqual(await page.accessibilityViolations(), []);
+
+    // New messages are announced to screen readers.
+    assert.equal(await page.page.locator("#log").getAttribute("role"), "log");
+    assert.equal(
+      await page.page.locator("#log").getAttribute("aria-live"),
+      "polite",
+    );
+    // Every control has a label in the other language too.
+    await page.page.locator("#lang").selectOption("zh");
+    await page.page.locator("label[for=name]").filter({ hasText: "你的名字" })
+      .waitFor();
+    assert.deepEqual(await page.accessibilityViolations(), []);
+    // Dark colours are readable too.
+    await page.page.emulateMedia({ colorScheme: "dark" });
+    assert.deepEqual(await page.accessibilityViolations(), []);
+  } finally {
+    await browser?.close();
+    await server.proc.stop();
+  }
+});
