@@ -84,7 +84,7 @@ export {
   foldName,
   type NameCheck,
 } from "./core/names.ts";
-export { type Lang, renderEvent } from "./core/render.ts";
+export { type Lang, renderEvent, type RenderOptions } from "./core/render.ts";
 export {
   defaultSocketPath,
   formatLog,
