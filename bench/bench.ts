@@ -21,9 +21,13 @@ import {
   natsTarget,
   PEERS,
   redisTarget,
-  roomcastTarget,
-  type Target,
 } from "./peers.ts";
+import {
+  roomcastClusterTarget,
+  type RoomcastOptions,
+  roomcastTarget,
+} from "./roomcast.ts";
+import type { Target } from "./servers.ts";
 import {
   goals,
   ratios,
@@ -36,7 +40,7 @@ import { machineInfo, writeReport } from "./report.ts";
 
 const WORKLOADS = ["w1", "w2", "w3"] as const;
 type Workload = typeof WORKLOADS[number];
-const TRANSPORTS = ["tcp", "unix"] as const;
+const TRANSPORTS = ["tcp", "unix", "2node"] as const;
 
 function list<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
@@ -85,7 +89,7 @@ const program = new Command()
   )
   .option(
     "--transport <list>",
-    "roomcast transports to measure",
+    "roomcast transports to measure (2node: two nodes sharing rooms through redis-server, over TCP)",
     list(TRANSPORTS),
     [...TRANSPORTS],
   )
@@ -122,6 +126,10 @@ const program = new Command()
     "roomcast checkout whose cli.ts is measured (default: this one)",
   )
   .option(
+    "--server-flags <flags>",
+    'extra `deno run` flags for roomcast, such as "--v8-flags=--max-semi-space-size=4"',
+  )
+  .option(
     "--baseline <dir>",
     "also measure the roomcast checkout in DIR, as roomcast-baseline (before/after)",
   )
@@ -150,27 +158,41 @@ async function main(): Promise<number> {
   const started = new Date();
   const bin = await buildLoadgen();
 
-  const targets: Target[] = o.transport.map((t) =>
-    roomcastTarget(t, o.serverDir ? { dir: o.serverDir } : {})
-  );
+  const errors: string[] = [];
+  const fail = (message: string) => {
+    errors.push(message);
+    log(message);
+  };
+  const denoFlags = o.serverFlags?.split(/\s+/).filter(Boolean) ?? [];
+  const ours: RoomcastOptions[] = [{
+    ...(o.serverDir ? { dir: o.serverDir } : {}),
+    denoFlags,
+  }];
   if (o.baseline) {
-    for (const t of o.transport) {
-      targets.push(
-        roomcastTarget(t, { dir: o.baseline, label: "roomcast-baseline" }),
-      );
+    ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
+  }
+  const streams = o.transport.filter((t) => t !== "2node");
+  const targets: Target[] = [];
+  for (const options of ours) {
+    for (const t of streams) targets.push(roomcastTarget(t, options));
+    if (o.transport.includes("2node")) {
+      try {
+        const redis = redisTarget(await ensurePeer("redis", log), "tcp");
+        targets.push(roomcastClusterTarget(redis, options));
+      } catch (e) {
+        fail(`Cannot measure 2 nodes: ${(e as Error).message}`);
+      }
     }
   }
-  const errors: string[] = [];
   for (const peer of o.vs) {
     try {
       const path = await ensurePeer(peer, log);
       if (peer === "redis") {
-        for (const t of o.transport) targets.push(redisTarget(path, t));
+        for (const t of streams) targets.push(redisTarget(path, t));
       } else if (peer === "nats") targets.push(natsTarget(path));
       else if (peer === "irc") targets.push(ircTarget(path));
     } catch (e) {
-      errors.push((e as Error).message);
-      log((e as Error).message);
+      fail((e as Error).message);
     }
   }
 
@@ -205,8 +227,7 @@ async function main(): Promise<number> {
         try {
           server = await target.start();
         } catch (e) {
-          errors.push(`${label}: ${(e as Error).message}`);
-          log(`${label}: ${(e as Error).message}`);
+          fail(`${label}: ${(e as Error).message}`);
           continue;
         }
         try {
@@ -237,8 +258,7 @@ async function main(): Promise<number> {
             ...r,
           });
         } catch (e) {
-          errors.push(`${label}: ${(e as Error).message}`);
-          log(`${label}: ${(e as Error).message}`);
+          fail(`${label}: ${(e as Error).message}`);
         } finally {
           await server.stop();
         }
@@ -269,6 +289,7 @@ async function main(): Promise<number> {
       threads: o.threads,
       runs: o.runs,
       serverRateLimit: "off (--rate 0): the peers have none",
+      serverFlags: denoFlags.join(" "),
     },
     summary,
     ratios: ratios(summary),

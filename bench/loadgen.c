@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -1043,7 +1044,7 @@ int main(int argc, char **argv) {
   printf(",\"gen_cpu_s\":%.3f,\"gen_cpu_cores\":%.3f", g1 - g0, (g1 - g0) / secs);
   printf(",\"machine_busy_cores\":%.3f", (k1 - k0) / secs);
   if (npids > 0)
-    printf(",\"other_cores\":%.3f", ((k1 - k0) - (c1 - c0) - (g1 - g0)) / secs);
+    printf(",\"other_cores\":%.3f", fmax(0, ((k1 - k0) - (c1 - c0) - (g1 - g0)) / secs));
   if (npids > 0)
     printf(",\"server_cpu_s\":%.3f,\"server_cpu_cores\":%.3f,\"server_ns_per_delivery\":%.1f",
            c1 - c0, (c1 - c0) / secs, deliveries > 0 ? (c1 - c0) * 1e9 / deliveries : 0);

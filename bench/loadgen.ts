@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Proto } from "./peers.ts";
+import type { Proto } from "./servers.ts";
 
 /** Latency percentiles in microseconds. */
 export interface Latency {
@@ -107,7 +107,7 @@ export async function buildLoadgen(): Promise<string> {
   let out: Deno.CommandOutput;
   try {
     out = await new Deno.Command("gcc", {
-      args: ["-O2", "-pthread", "-o", bin, SOURCE.pathname],
+      args: ["-O2", "-pthread", "-o", bin, SOURCE.pathname, "-lm"],
       stdin: "null",
     }).output();
   } catch {

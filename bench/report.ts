@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Target } from "./peers.ts";
+import type { Target } from "./servers.ts";
 import {
   fmtRate,
   fmtUs,
