@@ -309,26 +309,39 @@ class StreamConnection implements Peer {
       return;
     }
     this.#writing = true;
-    this.#write(bytes);
+    this.#pending = bytes;
+    this.#written = 0;
+    this.#conn.write(bytes).then(this.#wrote, this.#writeFailed);
   };
 
-  async #write(bytes: Uint8Array): Promise<void> {
-    try {
-      let at = 0;
-      while (at < bytes.length) {
-        at += await this.#conn.write(at === 0 ? bytes : bytes.subarray(at));
-      }
-    } catch {
-      this.#writing = false;
-      this.#outbox.clear();
-      this.#shut();
+  // The write in flight, and how much of it is written. Plain callbacks
+  // made once per connection, not an async function per write: this runs
+  // once per member per event-loop turn under load.
+  #pending: Uint8Array | undefined;
+  #written = 0;
+
+  #wrote = (n: number): void => {
+    const bytes = this.#pending!;
+    this.#written += n;
+    if (this.#written < bytes.length) {
+      // A partial write: go on with the rest.
+      this.#conn.write(bytes.subarray(this.#written))
+        .then(this.#wrote, this.#writeFailed);
       return;
     }
+    this.#pending = undefined;
     this.#writing = false;
     this.#outbox.written();
     this.#wake?.();
     this.#flush();
-  }
+  };
+
+  #writeFailed = (): void => {
+    this.#pending = undefined;
+    this.#writing = false;
+    this.#outbox.clear();
+    this.#shut();
+  };
 
   #wake: (() => void) | undefined;
   #drained(): Promise<void> {

@@ -22,14 +22,23 @@ export const DEFAULT_OUTBOUND_BYTES = 1024 * 1024;
 let lastChunks: readonly Uint8Array[] = [];
 let lastJoined: Uint8Array | undefined;
 
+/** Whether the first `n` chunks of `a` are exactly the chunks of `b`. */
 function sameChunks(
-  a: readonly Uint8Array[],
+  a: readonly (Uint8Array | undefined)[],
+  n: number,
   b: readonly Uint8Array[],
 ): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
   return true;
 }
+
+/**
+ * Chunk slots an outbox keeps between turns. Pushing into a kept array is
+ * cheaper than growing a new one every turn; a turn that queued more than
+ * this gives its (large) array back.
+ */
+const KEEP_SLOTS = 256;
 
 /**
  * Outbound queue with a byte limit that counts both queued bytes and the
@@ -50,7 +59,9 @@ function sameChunks(
 export class Outbox {
   /** The byte limit. */
   readonly limit: number;
-  #chunks: Uint8Array[] = [];
+  // Slots [0, #count) hold the queued chunks; the array is reused.
+  #chunks: (Uint8Array | undefined)[] = [];
+  #count = 0;
   #queued = 0;
   #inFlight = 0;
 
@@ -80,7 +91,7 @@ export class Outbox {
    */
   push(chunk: Uint8Array): boolean {
     if (this.#queued + this.#inFlight + chunk.length > this.limit) return false;
-    this.#chunks.push(chunk);
+    this.#chunks[this.#count++] = chunk;
     this.#queued += chunk.length;
     return true;
   }
@@ -95,23 +106,25 @@ export class Outbox {
    */
   take(): Uint8Array | undefined {
     const chunks = this.#chunks;
-    if (chunks.length === 0) return undefined;
+    const n = this.#count;
+    if (n === 0) return undefined;
     let out: Uint8Array;
-    if (chunks.length === 1) {
+    if (n === 1) {
       out = chunks[0]!;
-    } else if (lastJoined !== undefined && sameChunks(chunks, lastChunks)) {
+    } else if (lastJoined !== undefined && sameChunks(chunks, n, lastChunks)) {
       out = lastJoined; // another member's identical turn: share its bytes
     } else {
       out = new Uint8Array(this.#queued);
       let at = 0;
-      for (const c of chunks) {
+      for (let i = 0; i < n; i++) {
+        const c = chunks[i]!;
         out.set(c, at);
         at += c.length;
       }
-      lastChunks = chunks;
+      lastChunks = chunks.slice(0, n) as Uint8Array[];
       lastJoined = out;
     }
-    this.#chunks = [];
+    this.#release(n);
     this.#inFlight += this.#queued;
     this.#queued = 0;
     return out;
@@ -124,8 +137,15 @@ export class Outbox {
 
   /** Drop everything (the connection is gone). */
   clear(): void {
-    this.#chunks = [];
+    this.#release(this.#count);
     this.#queued = 0;
     this.#inFlight = 0;
+  }
+
+  /** Empty the slots (keeping no chunk alive), keeping a small array. */
+  #release(n: number): void {
+    if (n > KEEP_SLOTS) this.#chunks = [];
+    else this.#chunks.fill(undefined, 0, n);
+    this.#count = 0;
   }
 }
