@@ -936,7 +936,18 @@ int main(int argc, char **argv) {
 
   // Connect every member, at most max_pending handshakes at a time.
   worker *w0 = &workers[0];
+  long rss_half = 0;
+  int half = nconns / 2;
   for (int i = 0; i < nconns; i++) {
+    if (workload == W3 && i == half) {
+      // W3 also reads RSS with half the members in, settled, so that the
+      // cost of the second half (the marginal cost of a member, without
+      // the fixed costs of starting to serve) can be told apart.
+      while (total_joined() < half) loop_once(w0, 1, -1);
+      uint64_t until = now_ns() + (uint64_t)(settle_s * 1e9);
+      while (now_ns() < until) loop_once(w0, 10, -1);
+      rss_half = rss_server_kib();
+    }
     while (i - total_joined() >= max_pending) {
       loop_once(w0, 1, -1);
       if (now_ns() - t_setup > 120e9) die("Cannot join: %s", "setup took over 120 s");
@@ -959,10 +970,12 @@ int main(int argc, char **argv) {
     uint64_t until = now_ns() + (uint64_t)(settle_s * 1e9);
     while (now_ns() < until) loop_once(w0, 10, -1);
     long rss_after = rss_server_kib();
-    printf(",\"room_size\":%ld,\"rss_before_kib\":%ld,\"rss_after_kib\":%ld,"
-           "\"rss_per_member_kib\":%.3f,\"disconnects\":%d}\n",
-           room_size > 0 ? room_size : members, rss_before, rss_after,
-           (double)(rss_after - rss_before) / members, atomic_load(&disconnects));
+    printf(",\"room_size\":%ld,\"rss_before_kib\":%ld,\"rss_half_kib\":%ld,"
+           "\"rss_after_kib\":%ld,\"rss_per_member_kib\":%.3f,"
+           "\"rss_marginal_kib\":%.3f,\"disconnects\":%d}\n",
+           room_size > 0 ? room_size : members, rss_before, rss_half, rss_after,
+           (double)(rss_after - rss_before) / members,
+           (double)(rss_after - rss_half) / (nconns - half), atomic_load(&disconnects));
     atomic_store(&phase, PH_DONE);
     for (int t = 1; t < threads; t++) pthread_join(workers[t].thread, NULL);
     return 0;

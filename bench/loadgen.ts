@@ -60,6 +60,10 @@ export interface LoadResult {
   rss_before_kib?: number;
   rss_after_kib?: number;
   rss_per_member_kib?: number;
+  /** RSS with half the members in (settled). */
+  rss_half_kib?: number;
+  /** RSS growth per member over the second half: the marginal cost. */
+  rss_marginal_kib?: number;
   /** What the generator printed on stderr (protocol errors), if anything. */
   warnings?: string;
 }

@@ -300,7 +300,7 @@ export function renderReport(report: Report): string {
     sections.push(
       `<h2>W3 memory per member</h2><p>${
         w3[0]!.members
-      } members connected and joined, in rooms of ${o.memoryRoomSize}; server RSS growth per member.</p>`,
+      } members connected and joined, in rooms of ${o.memoryRoomSize}; server RSS growth per member, over all members and over the second half only (the marginal cost, without fixed costs such as a heap grown while members joined).</p>`,
       barChart({
         title: "KiB of server RSS per member (lower is better)",
         groups: names,
@@ -314,11 +314,18 @@ export function renderReport(report: Report): string {
         unit: "KiB",
       }),
       htmlTable(
-        ["target", "members", "KiB/member", "ours/peer"],
+        [
+          "target",
+          "members",
+          "KiB/member",
+          "second half KiB/member",
+          "ours/peer",
+        ],
         w3.map((r) => [
           r.target,
           String(r.members),
           cell(r.kibPerMember, (n) => n.toFixed(1)),
+          cell(r.kibMarginal, (n) => n.toFixed(1)),
           ratio(r, "KiB/member"),
         ]),
       ),

@@ -46,6 +46,8 @@ export interface SummaryRow {
   p999?: Stat;
   maxLatency?: Stat;
   kibPerMember?: Stat;
+  /** RSS growth per member over the second half of W3 (no fixed costs). */
+  kibMarginal?: Stat;
   /** Most messages lost in any run (expected minus received after drain). */
   lost: number;
   /** Sequence gaps and duplicates seen in any run. */
@@ -142,6 +144,7 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
     set("p999", pick(g, (r) => r.latency_us?.p999));
     set("maxLatency", pick(g, (r) => r.latency_us?.max));
     set("kibPerMember", pick(g, (r) => r.rss_per_member_kib));
+    set("kibMarginal", pick(g, (r) => r.rss_marginal_kib));
     rows.push(row);
   }
   return rows;

@@ -135,12 +135,20 @@ export function printTable(report: Report): void {
     );
     const kib = (n: number) => n.toFixed(1);
     console.log(table(
-      ["target", "members", "KiB/member", "spread", "ours/peer"],
+      [
+        "target",
+        "members",
+        "KiB/member",
+        "spread",
+        "second half KiB/member",
+        "ours/peer",
+      ],
       w3.map((r) => [
         r.target,
         String(r.members),
         r.kibPerMember ? kib(r.kibPerMember.median) : "-",
         spread(r.kibPerMember, kib),
+        r.kibMarginal ? kib(r.kibMarginal.median) : "-",
         ratioOf(report, r, "KiB/member"),
       ]),
     ));
