@@ -179,6 +179,7 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
     }
     const sink = new SseSink({
       limit: chat.limits.outboundBytes,
+      lingerMs: hub.limits.lingerMs,
       retryMs: Math.max(100, Math.min(1000, hub.limits.graceMs / 2)),
       onClose: (s, byClient) => {
         hub.streams.sse--;

@@ -16,6 +16,8 @@ export class ApiError extends Error {
   readonly code: string;
 
   /**
+   * A problem answer.
+   *
    * @param status HTTP status.
    * @param code Stable code.
    * @param detail The problem's detail.
@@ -67,7 +69,12 @@ export class ApiClient {
   /** The server's base URL. */
   readonly base: URL;
 
-  /** @param server `http://HOST:PORT` (a path prefix is kept). */
+  /**
+   * A client of one server.
+   *
+   * @param server `http://HOST:PORT` (a path prefix is kept).
+   * @throws {TypeError} When it is not an http:// or https:// URL.
+   */
   constructor(server: string | URL) {
     const url = new URL(server);
     if (url.protocol !== "http:" && url.protocol !== "https:") {

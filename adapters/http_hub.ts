@@ -27,6 +27,8 @@ export interface HttpLimits {
   replayEvents: number;
   /** Size of the event history of all rooms together, in bytes. @default {16777216} */
   replayBytes: number;
+  /** Time to finish writing to a stream being closed, in ms. @default {2000} */
+  lingerMs: number;
 }
 
 /** The defaults of {@link HttpLimits}. */
@@ -37,6 +39,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   heartbeatMs: 15_000,
   replayEvents: 256,
   replayBytes: 16 * 1024 * 1024,
+  lingerMs: 2000,
 };
 
 /** Options of an {@link HttpHub}. */
@@ -78,6 +81,8 @@ export class HttpHub {
   readonly #byToken = new Map<string, HttpSession>();
   readonly #sessions = new Set<HttpSession>();
   readonly #pending = new Set<PendingSocket>();
+  /** Open WebSockets, each settling once its close event came. */
+  readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
   /** The fan-out's own Outgoing of each event, so history shares its bytes. */
   readonly #outgoing = new WeakMap<object, Outgoing>();
@@ -87,6 +92,8 @@ export class HttpHub {
   #closed = false;
 
   /**
+   * A hub over a chat; {@link HttpHub.start} starts its clock.
+   *
    * @param chat The chat.
    * @param options Admin token, limits and log.
    */
@@ -207,6 +214,23 @@ export class HttpHub {
   /** Track a WebSocket until it says who it is. */
   addPending(socket: PendingSocket): void {
     this.#pending.add(socket);
+  }
+
+  /**
+   * Track an open WebSocket until `closed` settles (its close event).
+   */
+  trackSocket(closed: Promise<void>): void {
+    this.#sockets.add(closed);
+    closed.finally(() => this.#sockets.delete(closed));
+  }
+
+  /**
+   * Settles once every WebSocket open now has closed. (A socket whose peer
+   * stopped reading cannot finish closing; it ends when the peer reads or
+   * goes away.)
+   */
+  async socketsClosed(): Promise<void> {
+    await Promise.all(this.#sockets);
   }
 
   /** It said who it is, or went away. */

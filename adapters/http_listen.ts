@@ -48,9 +48,11 @@ export interface HttpListener {
   readonly url: string;
   /** The bound address. */
   readonly addr: Deno.NetAddr;
-  /** Sessions, history and timers. */
-  readonly hub: HttpHub;
-  /** Stop serving and end HTTP sessions still open. */
+  /**
+   * Stop serving and end HTTP sessions still open. Waits up to the linger
+   * time for streams still writing; each call waits again for WebSockets
+   * that have not finished closing.
+   */
   close(): Promise<void>;
 }
 
@@ -116,14 +118,28 @@ export async function listenHttpWith(
     transport: "http",
     url: `http://${host}:${addr.port}`,
     addr,
-    hub,
-    close() {
-      return closing ??= (async () => {
+    async close() {
+      const linger = hub.limits.lingerMs;
+      closing ??= (() => {
         hub.close();
-        await server.shutdown();
+        return server.shutdown();
       })();
+      // Every call waits, at most the linger time, for what is still
+      // closing: a WebSocket whose peer stopped reading ends only when the
+      // peer reads or goes away, and the server's shutdown waits for it.
+      await within(Promise.all([hub.socketsClosed(), closing]), linger);
     },
   };
+}
+
+/** Wait for a promise, but at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }
 
 let standalone: Promise<FetchApp> | undefined;

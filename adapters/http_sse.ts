@@ -46,6 +46,8 @@ export function sseFrame(item: SinkItem): Uint8Array {
 export interface SseOptions {
   /** Most bytes queued for the client before it is a slow consumer. */
   limit: number;
+  /** Time to finish writing when closing, then the stream is cut. */
+  lingerMs: number;
   /** Reconnection delay suggested to the client, in ms. */
   retryMs: number;
   /**
@@ -62,6 +64,8 @@ export class SseSink implements EventSink {
   /** The response body. */
   readonly stream: ReadableStream<Uint8Array>;
   readonly #limit: number;
+  readonly #lingerMs: number;
+  #linger: ReturnType<typeof setTimeout> | undefined;
   readonly #onClose: (sink: SseSink, byClient: boolean) => void;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   #closed = false;
@@ -70,13 +74,21 @@ export class SseSink implements EventSink {
   /** @param options Buffer limit, retry hint and cancel callback. */
   constructor(options: SseOptions) {
     this.#limit = options.limit;
+    this.#lingerMs = options.lingerMs;
     this.#onClose = options.onClose;
     this.stream = new ReadableStream<Uint8Array>({
       start: (controller) => {
         this.#controller = controller;
         controller.enqueue(encoder.encode(`retry: ${options.retryMs}\n\n`));
       },
+      // Called as the server takes chunks: a closing stream ends once
+      // everything queued was taken.
+      pull: () => {
+        if (this.#linger !== undefined && this.buffered === 0) this.#end();
+      },
       cancel: () => {
+        clearTimeout(this.#linger);
+        this.#linger = undefined;
         if (this.#closed) return;
         this.#closed = true;
         this.#onClose(this, true);
@@ -86,8 +98,8 @@ export class SseSink implements EventSink {
 
   /** Bytes queued and not yet taken by the HTTP server. */
   get buffered(): number {
-    if (this.#closed) return 0;
-    return Math.max(0, this.#limit - (this.#controller.desiredSize ?? 0));
+    const free = this.#controller.desiredSize;
+    return free === null ? 0 : Math.max(0, this.#limit - free);
   }
 
   /** Write a batch of events as one chunk. */
@@ -122,17 +134,37 @@ export class SseSink implements EventSink {
     this.#wrote = false;
   }
 
-  /** End the stream: after what is queued, or at once, dropping it. */
+  /**
+   * End the stream: after what is queued has been taken (at most the
+   * linger time, then it is cut), or at once, dropping it.
+   */
   close(flush: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (!flush) this.#cut();
+    else if (this.buffered === 0) this.#end();
+    else this.#linger = setTimeout(() => this.#cut(), this.#lingerMs);
+    this.#onClose(this, false);
+  }
+
+  #end(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
     try {
-      if (flush) this.#controller.close();
-      else this.#controller.error(new Error("Cannot keep up: slow consumer"));
+      this.#controller.close();
     } catch {
       // already closed or errored
     }
-    this.#onClose(this, false);
+  }
+
+  #cut(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    try {
+      this.#controller.error(new Error("Cannot keep up: stream cut"));
+    } catch {
+      // already closed or errored
+    }
   }
 
   #enqueue(bytes: Uint8Array): void {

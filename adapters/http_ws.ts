@@ -70,6 +70,8 @@ class WsSink implements EventSink {
   readonly kind = "ws";
   readonly #socket: WebSocket;
   readonly #hub: HttpHub;
+  #closing = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(socket: WebSocket, hub: HttpHub) {
     this.#socket = socket;
@@ -87,16 +89,35 @@ class WsSink implements EventSink {
     for (const item of items) this.#socket.send(item.out.json());
   }
 
+  /**
+   * Close once what was sent has been written: Deno's WebSocket cannot drop
+   * its queue, and a close started behind data the peer never reads would
+   * hang. Past the linger time the socket is left to end when the peer
+   * goes away (or reads).
+   */
   close(flush: boolean): void {
-    const s = this.#socket;
-    if (
-      s.readyState !== WebSocket.OPEN && s.readyState !== WebSocket.CONNECTING
-    ) {
-      return;
-    }
-    if (!flush) s.close(1008, "slow consumer");
-    else if (this.#hub.chat.closing) s.close(1001, "server shutting down");
-    else s.close(1000);
+    if (this.#closing) return;
+    this.#closing = true;
+    const [code, reason] = !flush
+      ? [1008, "slow consumer"]
+      : this.#hub.chat.closing
+      ? [1001, "server shutting down"]
+      : [1000, ""];
+    const deadline = Date.now() + this.#hub.limits.lingerMs;
+    const attempt = () => {
+      this.#timer = undefined;
+      const s = this.#socket;
+      if (s.readyState !== WebSocket.OPEN) return;
+      if (s.bufferedAmount === 0) s.close(code, reason);
+      else if (Date.now() < deadline) this.#timer = setTimeout(attempt, 20);
+    };
+    attempt();
+  }
+
+  /** The socket closed: stop waiting to close it. */
+  closed(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 
@@ -140,7 +161,11 @@ class WsConnection implements PendingSocket {
       } else hub.addPending(this);
     };
     socket.onmessage = (e) => this.#message(e.data);
+    let closed!: () => void;
+    hub.trackSocket(new Promise<void>((resolve) => closed = resolve));
     socket.onclose = () => {
+      this.#sink.closed();
+      closed();
       if (this.#opened) hub.streams.ws--;
       this.#opened = false;
       hub.removePending(this);

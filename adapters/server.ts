@@ -136,7 +136,9 @@ export interface Server {
   readonly listeners: readonly Listener[];
   /**
    * Tell every member the server is shutting down, close every connection
-   * and listener (removing the Unix socket file) and stop the clock.
+   * and listener (removing the Unix socket file) and stop the clock. Each
+   * listener waits at most its linger time; calling this again waits again
+   * for connections still closing.
    */
   shutdown(): Promise<void>;
 }
@@ -189,7 +191,14 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
     chat,
     listeners,
     shutdown() {
-      return stopping ??= (async () => {
+      if (stopping !== undefined) {
+        // Called again: wait (bounded) for what is still closing, such as a
+        // WebSocket whose peer had stopped reading.
+        return stopping.then(async () => {
+          await Promise.all(listeners.map((l) => l.close()));
+        });
+      }
+      return stopping = (async () => {
         clearInterval(clock);
         await chat.shutdown();
         await Promise.all(listeners.map((l) => l.close()));
