@@ -3,8 +3,8 @@
  * members, HTTP sessions with Server-Sent Events, WebSocket sessions,
  * health, metrics and an OpenAPI document), {@link listenHttp} to serve it,
  * and a default export with `fetch` so `deno serve adapters/http.ts` runs a
- * chat on its own. The only file that imports Hono; docs/http.md documents
- * every route.
+ * chat on its own. Hono lives here; the other `http_*.ts` files use web
+ * standards only. docs/http.md documents every route.
  *
  * @module
  */
