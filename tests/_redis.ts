@@ -36,14 +36,19 @@ export class RedisServer {
    */
   static async start(): Promise<RedisServer> {
     const dir = await Deno.makeTempDir({ prefix: "roomcast-redis-" });
-    const server = new RedisServer(freePort(), dir);
-    try {
-      await server.#spawn();
-    } catch (e) {
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw e;
+    // The free port may be taken before redis-server binds it (tests run in
+    // parallel): try a few.
+    for (let attempt = 1;; attempt++) {
+      const server = new RedisServer(freePort(), dir);
+      try {
+        await server.#spawn();
+        return server;
+      } catch (e) {
+        if (attempt < 3) continue;
+        await Deno.remove(dir, { recursive: true }).catch(() => {});
+        throw e;
+      }
     }
-    return server;
   }
 
   async #spawn(): Promise<void> {
