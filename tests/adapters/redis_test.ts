@@ -6,17 +6,18 @@
 import assert from "node:assert/strict";
 import type { ChatEvent } from "../../core/events.ts";
 import { PROTOCOL_VERSION } from "../../core/codec.ts";
-import { Proc, type ServerProc, startServe } from "../_process.ts";
+import { Proc, type ServerProc } from "../_process.ts";
 import { type RedisServer, startRedis } from "../_redis.ts";
 import { connectStream, type StreamTestClient } from "./_client.ts";
 
 const LEASE_S = 2;
+const ADMIN_TOKEN = "cluster-test-admin-token";
 
 /** A cluster: one Redis, some nodes, and every client to close. */
 class Cluster {
   readonly redis: RedisServer;
   readonly dir: string;
-  readonly nodes: ServerProc[] = [];
+  readonly nodes: (ServerProc & { http?: string })[] = [];
   readonly clients: StreamTestClient[] = [];
 
   private constructor(redis: RedisServer, dir: string) {
@@ -40,11 +41,15 @@ class Cluster {
     return cluster;
   }
 
-  #node(i: number): Promise<ServerProc> {
-    return startServe([
+  /** Node 0 also serves HTTP, with the admin token {@link ADMIN_TOKEN}. */
+  async #node(i: number): Promise<ServerProc & { http?: string }> {
+    const proc = Proc.cli("serve", [
+      "serve",
       "--transport",
-      "tcp,unix",
+      i === 0 ? "tcp,unix,http" : "tcp,unix",
       "--port",
+      "0",
+      "--http-port",
       "0",
       "--socket",
       `${this.dir}/node${i}.sock`,
@@ -52,7 +57,23 @@ class Cluster {
       this.redis.url,
       "--lease",
       String(LEASE_S),
-    ]);
+    ], { env: { CHAT_ADMIN_TOKEN: ADMIN_TOKEN } });
+    const out: ServerProc & { http?: string } = { proc };
+    try {
+      for (let n = i === 0 ? 3 : 2; n > 0; n--) {
+        const m = await proc.expect(
+          /listen transport=(\w+) url=(\S+)/,
+          "stderr",
+        );
+        if (m[1] === "tcp") out.tcp = m[2]!;
+        if (m[1] === "unix") out.unix = m[2]!;
+        if (m[1] === "http") out.http = m[2]!;
+      }
+    } catch (e) {
+      await proc.stop();
+      throw e;
+    }
+    return out;
   }
 
   /** A member on a node, over `tcp` or `unix`, welcomed. */
@@ -114,7 +135,7 @@ async function quiet(client: StreamTestClient, ms = 300): Promise<void> {
   assert.deepEqual(await client.next(), { type: "pong", nonce: 4242 });
 }
 
-Deno.test("redis cluster: members on three nodes over TCP and Unix sockets chat as one room", async () => {
+Deno.test("redis cluster: members on three nodes over TCP and Unix sockets chat as one room; HTTP sees the cluster", async () => {
   const c = await Cluster.start(3);
   try {
     const amy = (await c.member(0, "tcp", "amy")).client;
@@ -173,6 +194,29 @@ Deno.test("redis cluster: members on three nodes over TCP and Unix sockets chat 
         text: "maintenance at 10",
       });
     }
+
+    // An HTTP announcement to one node reaches every member of every node.
+    const res = await fetch(`${c.nodes[0]!.http}/api/announcements`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${ADMIN_TOKEN}`,
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ text: "over http" }),
+    });
+    await res.body?.cancel();
+    assert.equal(res.status, 202);
+    for (const m of [amy, bob, cat]) {
+      assert.deepEqual(await m.next(), {
+        type: "announcement",
+        room: null,
+        text: "over http",
+      });
+    }
+    // And its member list is the cluster's.
+    const list = await fetch(`${c.nodes[0]!.http}/api/rooms/lobby/members`);
+    const body = await list.json();
+    assert.deepEqual([...body.members].sort(), ["amy", "bob", "cat"]);
 
     // A real `cli.ts join` on the third node, over its Unix socket.
     const dan = Proc.cli("client", [
