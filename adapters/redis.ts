@@ -61,6 +61,11 @@ export interface RedisBackplaneOptions {
 export const DEFAULT_LEASE_MS = 10_000;
 /** Shortest lease allowed, in ms. */
 export const MIN_LEASE_MS = 1000;
+/**
+ * Most bytes of events waiting for Redis before messages stop going to the
+ * cluster (see {@link RedisBackplane.publish}).
+ */
+export const MAX_PENDING_BYTES = 16 << 20;
 /** Largest frame accepted from another node. */
 const MAX_REMOTE_FRAME = 1 << 20;
 
@@ -92,6 +97,10 @@ export class RedisBackplane implements Backplane {
   #receiver: Receiver | undefined;
   #badMessages = 0;
   #closed = false;
+  /** Bytes published and not yet acknowledged by Redis. */
+  #pending = 0;
+  #overflowing: ReturnType<typeof setInterval> | undefined;
+  #dropped = 0;
 
   private constructor(options: RedisBackplaneOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -198,22 +207,56 @@ export class RedisBackplane implements Backplane {
     this.#cmd.rcRelease(this.#prefix, this.nodeId, room, key).catch(() => {});
   }
 
-  /** Publish an event once, as an envelope around its binary frame. */
+  /**
+   * Publish an event once, as an envelope around its binary frame. While
+   * more than {@link MAX_PENDING_BYTES} wait for Redis, messages and
+   * announcements reach this node's members only (joins and leaves always
+   * go out).
+   */
   publish(event: RoomEvent, out?: Outgoing): void {
     const key = event.type === "joined" || event.type === "left"
       ? foldName(event.name)
       : undefined;
-    if (key !== undefined) this.#ledger.published(key, event, this.online);
-    if (!this.online) return;
-    const frame = out?.binary() ?? encodeFrame(event);
-    const sent = this.#cmd.publish(this.#channel, seal(this.#head, frame));
-    if (key === undefined) sent.catch(() => {});
-    else {
-      sent.then(
-        () => this.#ledger.delivered(key, event),
-        () => this.#ledger.published(key, event, false),
-      );
+    let send = this.online;
+    if (send && key === undefined && this.#pending > MAX_PENDING_BYTES) {
+      send = false;
+      this.#overflow();
     }
+    if (key !== undefined) this.#ledger.published(key, event, send);
+    if (!send) return;
+    const envelope = seal(this.#head, out?.binary() ?? encodeFrame(event));
+    const size = envelope.length;
+    this.#pending += size;
+    this.#cmd.publish(this.#channel, envelope).then(() => {
+      this.#pending -= size;
+      if (key !== undefined) this.#ledger.delivered(key, event);
+    }, () => {
+      this.#pending -= size;
+      if (key !== undefined) this.#ledger.published(key, event, false);
+    });
+  }
+
+  /** Log the first event dropped for the cluster, once per backlog. */
+  #overflow(): void {
+    this.#dropped++;
+    if (this.#overflowing !== undefined) return;
+    this.#log({
+      event: "cluster",
+      state: "backlog_full",
+      pending_bytes: this.#pending,
+      detail: "messages reach this node's members only until Redis catches up",
+    });
+    this.#overflowing = setInterval(() => {
+      if (this.#pending > MAX_PENDING_BYTES / 2) return;
+      clearInterval(this.#overflowing);
+      this.#overflowing = undefined;
+      this.#log({
+        event: "cluster",
+        state: "backlog_drained",
+        dropped: this.#dropped,
+      });
+      this.#dropped = 0;
+    }, 100);
   }
 
   /** Register the chat's receiver and lost-name handler. */
@@ -273,6 +316,7 @@ export class RedisBackplane implements Backplane {
 
   async #hangUp(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#overflowing);
     this.#lease.stop();
     await Promise.all([hangUp(this.#cmd), hangUp(this.#sub)]);
   }
