@@ -28,6 +28,11 @@ export type {
 export type { TestClient } from "./_client.ts";
 export { connectStream } from "./_client.ts";
 
+/** Longest a case may run before it fails, in ms (a hung transport fails). */
+export const CASE_DEADLINE_MS = 30_000;
+/** Longest closing a case's clients and server may take, in ms. */
+const END_DEADLINE_MS = 10_000;
+
 /** Every case, in the order they run. */
 export const CASES: readonly Case[] = [
   ...CHAT_CASES,
@@ -53,15 +58,45 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
       name: `${options.name}: ${c.name}`,
       ignore: skip.has(c.name),
       async fn() {
-        const server = await options.start(c.start ?? {});
+        const server = await deadline(
+          options.start(c.start ?? {}),
+          END_DEADLINE_MS,
+          "starting the server",
+        );
         const h = new Harness(options, server);
         try {
-          await c.fn(h);
+          await deadline(c.fn(h), CASE_DEADLINE_MS, "the case");
         } finally {
-          await h.end();
+          await deadline(
+            h.end(),
+            END_DEADLINE_MS,
+            "closing clients and server",
+          );
         }
       },
     });
+  }
+}
+
+/** `promise`, or a rejection naming `what` once `ms` have passed. */
+async function deadline<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string,
+): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`${what} did not finish within ${ms} ms`)),
+          ms,
+        );
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
