@@ -3,6 +3,7 @@
 // profile; a ChatPage wraps one tab of the page; startHttpServe starts a real
 // `cli.ts serve` with TCP and HTTP. Every wait is bounded.
 
+import assert from "node:assert/strict";
 import axe from "axe-core";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { Proc } from "../_process.ts";
@@ -261,4 +262,29 @@ export async function startHttpServe(httpPort = 0): Promise<HttpServe> {
     await proc.stop();
     throw e;
   }
+}
+
+/** Announce as the administrator over HTTP. */
+export async function announce(http: string, text: string): Promise<void> {
+  const res = await fetch(`${http}/api/announcements`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${ADMIN_TOKEN}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ text }),
+  });
+  const body = await res.text();
+  assert.equal(res.status, 202, body);
+}
+
+/** The members of a room, by the HTTP API. */
+export async function membersOf(http: string, room: string): Promise<string[]> {
+  const res = await fetch(`${http}/api/rooms/${room}/members`);
+  if (res.status === 404) {
+    await res.body?.cancel();
+    return [];
+  }
+  const body = await res.json() as { members: string[] };
+  return body.members.sort();
 }

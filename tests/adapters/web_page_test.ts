@@ -6,35 +6,13 @@
 import assert from "node:assert/strict";
 import { Proc } from "../_process.ts";
 import {
-  ADMIN_TOKEN,
+  announce,
   type Browser,
   ChatPage,
   launchBrowser,
+  membersOf,
   startHttpServe,
 } from "./_browser.ts";
-
-async function announce(http: string, text: string): Promise<void> {
-  const res = await fetch(`${http}/api/announcements`, {
-    method: "POST",
-    headers: {
-      authorization: `Bearer ${ADMIN_TOKEN}`,
-      "content-type": "application/json",
-    },
-    body: JSON.stringify({ text }),
-  });
-  const body = await res.text();
-  assert.equal(res.status, 202, body);
-}
-
-async function membersOf(http: string, room: string): Promise<string[]> {
-  const res = await fetch(`${http}/api/rooms/${room}/members`);
-  if (res.status === 404) {
-    await res.body?.cancel();
-    return [];
-  }
-  const body = await res.json() as { members: string[] };
-  return body.members.sort();
-}
 
 async function screenshot(chat: ChatPage): Promise<void> {
   const wanted = Deno.env.get("ROOMCAST_SCREENSHOT");
@@ -259,71 +237,6 @@ Deno.test("web page: names and messages with markup are shown as text", async ()
   }
 });
 
-Deno.test("web page: after a server restart the page reconnects and rejoins", async () => {
-  let server = await startHttpServe();
-  let carl: Proc | undefined;
-  let browser: Browser | undefined;
-  try {
-    browser = await launchBrowser();
-    // The page's timers run on a fake clock so the test decides when it
-    // tries again; sockets and requests stay real.
-    const amy = await ChatPage.open(
-      browser,
-      server.http,
-      (page) => page.clock.install(),
-    );
-    await amy.join("amy");
-    await amy.joined("amy");
-    await amy.page.clock.pauseAt(Date.now() + 1000);
-
-    server.proc.kill("SIGTERM");
-    await server.proc.exit();
-    await amy.line("amy left the room (server shutting down)", "left");
-    await amy.page.locator("#status.warn").filter({ hasText: /Reconnecting/ })
-      .waitFor();
-    assert.ok(await amy.page.locator("#text").isDisabled());
-    assert.ok(await amy.page.locator("#retry").isVisible());
-
-    // Same port; someone else takes the name before the page is back.
-    server = await startHttpServe(server.httpPort);
-    carl = Proc.cli("client", [
-      "join",
-      "--server",
-      server.tcp,
-      "--name",
-      "amy",
-    ]);
-    await carl.expect("you are amy in lobby");
-    await amy.page.clock.fastForward(60_000);
-    await amy.page.locator("#status").filter({ hasText: /still taken/ })
-      .waitFor();
-
-    // The name is free again: the page gets it back.
-    await carl.closeStdin();
-    await carl.exit();
-    await amy.page.clock.fastForward(60_000);
-    await amy.joined("amy");
-    await amy.line("you are amy in lobby; in lobby (1): amy", "welcome");
-    assert.deepEqual(await membersOf(server.http, "lobby"), ["amy"]);
-
-    carl = Proc.cli("client", [
-      "join",
-      "--server",
-      server.tcp,
-      "--name",
-      "carl",
-    ]);
-    await carl.expect("you are carl in lobby");
-    await amy.say("back again");
-    await carl.expect("amy says: back again");
-    assert.deepEqual(amy.errors, []);
-  } finally {
-    await carl?.stop();
-    await browser?.close();
-    await server.proc.stop();
-  }
-});
-
 Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", async () => {
   const server = await startHttpServe();
   let browser: Browser | undefined;
@@ -369,70 +282,6 @@ Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", a
     await page.page.emulateMedia({ colorScheme: "dark" });
     assert.deepEqual(await page.accessibilityViolations(), []);
   } finally {
-    await browser?.close();
-    await server.proc.stop();
-  }
-});
-
-Deno.test("web page: a dropped connection resumes its session, missed messages included", async () => {
-  let server = await startHttpServe();
-  let carl: Proc | undefined;
-  let browser: Browser | undefined;
-  try {
-    browser = await launchBrowser();
-    // Every socket of the page goes through a proxy the test can cut.
-    const cuts: (() => Promise<void>)[] = [];
-    const amy = await ChatPage.open(browser, server.http, async (page) => {
-      await page.clock.install();
-      await page.routeWebSocket(/\/api\/ws$/, (ws) => {
-        const upstream = ws.connectToServer();
-        cuts.push(async () => {
-          await ws.close({ code: 4000, reason: "network down" });
-          await upstream.close();
-        });
-      });
-    });
-    await amy.join("amy");
-    await amy.joined("amy");
-    await amy.page.clock.pauseAt(Date.now() + 1000);
-    carl = Proc.cli("client", [
-      "join",
-      "--server",
-      server.tcp,
-      "--name",
-      "carl",
-    ]);
-    await carl.expect("you are carl in lobby");
-    await amy.line("carl entered the room", "joined");
-
-    await cuts.at(-1)!();
-    await amy.page.locator("#status.warn").filter({ hasText: /Reconnecting/ })
-      .waitFor();
-    await carl.write("while you were away\n");
-    // Within the grace period amy is still in the room.
-    assert.deepEqual(await membersOf(server.http, "lobby"), ["amy", "carl"]);
-    await amy.page.clock.fastForward(10_000);
-    await amy.joined("amy");
-    await amy.line("carl says: while you were away", "message");
-    await amy.say("I am back");
-    await carl.expect("amy says: I am back");
-    assert.doesNotMatch(carl.stdout, /amy left/);
-    assert.equal(cuts.length, 2);
-
-    // A server killed outright forgets the session: the page is told its
-    // token is unknown and makes a new session with the same name.
-    server.proc.kill("SIGKILL");
-    await server.proc.exit();
-    await amy.page.locator("#status.warn").waitFor();
-    server = await startHttpServe(server.httpPort);
-    await amy.page.clock.fastForward(60_000);
-    await amy.joined("amy");
-    assert.deepEqual(await membersOf(server.http, "lobby"), ["amy"]);
-    // One socket to learn that the token is unknown, one for the new session.
-    assert.equal(cuts.length, 4);
-    assert.deepEqual(amy.errors, []);
-  } finally {
-    await carl?.stop();
     await browser?.close();
     await server.proc.stop();
   }
