@@ -123,6 +123,7 @@ function showState(state: ConnectionState): void {
   switch (state.kind) {
     case "idle":
       ui.status.textContent = words.idle;
+      members.clear();
       break;
     case "joining":
       ui.status.textContent = words.joining;
@@ -223,7 +224,6 @@ ui.joinForm.addEventListener("submit", async (e) => {
 
 ui.leave.addEventListener("click", () => {
   connection.leave();
-  members.clear();
   ui.name.focus();
 });
 

@@ -242,7 +242,10 @@ export interface HttpServe {
 }
 
 /** Start `cli.ts serve` on TCP and HTTP and read where it listens. */
-export async function startHttpServe(httpPort = 0): Promise<HttpServe> {
+export async function startHttpServe(
+  httpPort = 0,
+  flags: string[] = [],
+): Promise<HttpServe> {
   const proc = Proc.cli("serve", [
     "serve",
     "--transport",
@@ -251,6 +254,7 @@ export async function startHttpServe(httpPort = 0): Promise<HttpServe> {
     "0",
     "--http-port",
     String(httpPort),
+    ...flags,
   ], { env: { CHAT_ADMIN_TOKEN: ADMIN_TOKEN }, stdin: false });
   try {
     const tcp =

@@ -237,6 +237,49 @@ Deno.test("web page: names and messages with markup are shown as text", async ()
   }
 });
 
+Deno.test("web page: a refused message is marked as not sent, never lost", async () => {
+  const server = await startHttpServe(0, [
+    "--max-message",
+    "64",
+    "--rate",
+    "1",
+    "--burst",
+    "2",
+  ]);
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const amy = await ChatPage.open(browser, server.http);
+    await amy.join("amy");
+    await amy.joined("amy");
+    const bob = await ChatPage.open(browser, server.http);
+    await bob.join("bob");
+    await bob.joined("bob");
+
+    const long = "x".repeat(65);
+    await amy.say(long);
+    const failed = amy.page.locator("#log li.own.failed");
+    await failed.filter({ hasText: `amy says: ${long}` }).waitFor();
+    assert.match(await failed.locator(".note").innerText(), /^not sent: /);
+    await amy.say("one");
+    await amy.say("two");
+    await amy.say("three");
+    await bob.line("amy says: one", "message");
+    await bob.line("amy says: two", "message");
+    await failed.filter({ hasText: "amy says: three" }).locator(".note")
+      .filter({ hasText: /not sent: .*more than 1 per second/ }).waitFor();
+    // In Chinese, the reason is the core's own wording.
+    await amy.page.locator("#lang").selectOption("zh");
+    await failed.filter({ hasText: "amy 说: three" }).locator(".note")
+      .filter({ hasText: "未发送:发送太快,消息未发送" }).waitFor();
+    assert.ok(!(await bob.lines()).some((l) => l.includes("three")));
+    assert.ok(!(await bob.lines()).some((l) => l.includes(long)));
+  } finally {
+    await browser?.close();
+    await server.proc.stop();
+  }
+});
+
 Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", async () => {
   const server = await startHttpServe();
   let browser: Browser | undefined;
