@@ -29,6 +29,84 @@ export interface UdpOptions {
   lingerMs?: number;
   /** Receives refusals (at most one per quiet period per address). */
   log?: (record: LogRecord) => void;
+  /**
+   * Bytes of datagrams waiting for the socket; beyond this new datagrams
+   * are dropped, as a full network would (clients see the gap).
+   * @default {16777216}
+   */
+  maxQueuedBytes?: number;
+}
+
+/** Default bound of the socket's send queue. */
+const MAX_QUEUED = 16 * 1024 * 1024;
+
+/**
+ * The socket's send queue. Datagrams go out one at a time, in order: with
+ * several sends in flight at once, `node:dgram` in Deno was seen to put
+ * them on the wire in reverse order, which a receiver takes for loss. One
+ * at a time is also faster there.
+ */
+class SendQueue {
+  /** Datagrams dropped because the queue was full. */
+  dropped = 0;
+  readonly #socket: dgram.Socket;
+  readonly #max: number;
+  #items: ({ bytes: Uint8Array; to: DatagramAddress } | undefined)[] = [];
+  #head = 0;
+  #bytes = 0;
+  #sending = false;
+  #idle: (() => void)[] = [];
+
+  constructor(socket: dgram.Socket, max: number) {
+    this.#socket = socket;
+    this.#max = max;
+  }
+
+  push(bytes: Uint8Array, to: DatagramAddress): void {
+    if (this.#bytes + bytes.length > this.#max) {
+      this.dropped++;
+      return;
+    }
+    this.#items.push({ bytes, to });
+    this.#bytes += bytes.length;
+    if (!this.#sending) this.#next();
+  }
+
+  /** Resolves once nothing is queued or being sent. */
+  drained(): Promise<void> {
+    if (!this.#sending) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /** Drop what is queued (the send in flight finishes). */
+  clear(): void {
+    this.#items = [];
+    this.#head = 0;
+    this.#bytes = 0;
+  }
+
+  #next = (): void => {
+    const item = this.#items[this.#head];
+    if (item === undefined) return this.#stop();
+    this.#items[this.#head++] = undefined;
+    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    this.#bytes -= item.bytes.length;
+    this.#sending = true;
+    try {
+      this.#socket.send(item.bytes, item.to.port, item.to.address, this.#next);
+    } catch {
+      this.#stop(); // the socket is closed: nothing more goes out
+    }
+  };
+
+  #stop(): void {
+    this.#sending = false;
+    this.clear();
+    for (const wake of this.#idle.splice(0)) wake();
+  }
 }
 
 /** A running UDP listener. */
@@ -70,17 +148,10 @@ export async function listenUdp(
   const socket = dgram.createSocket({
     type: hostname.includes(":") ? "udp6" : "udp4",
   });
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  const sent = () => {
-    if (--inFlight === 0) drained?.();
-  };
+  const out = new SendQueue(socket, options.maxQueuedBytes ?? MAX_QUEUED);
   const server = new DatagramServer(chat, {
     limits: options.limits ?? {},
-    send(bytes: Uint8Array, to: DatagramAddress) {
-      inFlight++;
-      socket.send(bytes, to.port, to.address, sent);
-    },
+    send: (bytes, to) => out.push(bytes, to),
     schedule: queueMicrotask,
     random: (bytes) => crypto.getRandomValues(bytes),
     ...(options.log ? { log: options.log } : {}),
@@ -132,16 +203,14 @@ export async function listenUdp(
         server.close();
         // Let queued goodbyes reach the socket, then close it.
         await new Promise<void>((resolve) => queueMicrotask(resolve));
-        if (inFlight > 0) {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          await Promise.race([
-            new Promise<void>((resolve) => drained = resolve),
-            new Promise<void>((resolve) =>
-              timer = setTimeout(resolve, lingerMs)
-            ),
-          ]);
-          clearTimeout(timer);
-        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
+          out.drained(),
+          new Promise<void>((resolve) => timer = setTimeout(resolve, lingerMs)),
+        ]);
+        clearTimeout(timer);
+        out.clear();
+        await out.drained();
         await new Promise<void>((resolve) => socket.close(() => resolve()));
       })();
     },

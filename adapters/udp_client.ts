@@ -81,12 +81,14 @@ class UdpClient implements ClientConnection {
   readonly #client: DatagramClient;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
+  #outbox: Uint8Array[] = [];
+  #sending = false;
 
   constructor(socket: dgram.Socket, options: UdpDialOptions) {
     this.#socket = socket;
     const client = this.#client = new DatagramClient({
       now: () => performance.now(),
-      transmit: (bytes) => socket.send(bytes),
+      transmit: (bytes) => this.#transmit(bytes),
       ...(options.datagramSize ? { datagramSize: options.datagramSize } : {}),
       ...(options.maxTries ? { maxTries: options.maxTries } : {}),
     });
@@ -136,6 +138,27 @@ class UdpClient implements ClientConnection {
       this.#arm();
     });
   }
+
+  /**
+   * Send datagrams one at a time, in order (several sends in flight at
+   * once can leave a Deno `node:dgram` socket in reverse order).
+   */
+  #transmit(bytes: Uint8Array): void {
+    this.#outbox.push(bytes);
+    if (!this.#sending) this.#pump();
+  }
+
+  #pump = (): void => {
+    const next = this.#outbox.shift();
+    this.#sending = next !== undefined;
+    if (next === undefined) return;
+    try {
+      this.#socket.send(next, this.#pump);
+    } catch {
+      this.#outbox = []; // closed
+      this.#sending = false;
+    }
+  };
 
   /** Run the client's clock at its next deadline. */
   #arm(): void {

@@ -139,6 +139,11 @@ export class DatagramClient {
     return this.#queue.length === 0 && this.#unacked.size === 0;
   }
 
+  /** The session token (32 hex digits), once the session is open. */
+  get token(): string {
+    return this.#token;
+  }
+
   /** Largest datagram in use (the smaller of ours and the server's). */
   get datagramSize(): number {
     return this.#size;
@@ -167,11 +172,12 @@ export class DatagramClient {
 
   /**
    * Queue a command; it goes out with the next {@link DatagramClient.flush}.
-   * HELLO is answered here (the session already said it).
+   * A HELLO for our protocol version is answered here (the session already
+   * said it); another version goes to the server (which refuses it).
    */
   send(command: Command): void {
     if (this.#state === "closed" || this.#closing) return;
-    if (command.type === "hello") {
+    if (command.type === "hello" && command.version === PROTOCOL_VERSION) {
       if (this.#helloOk) this.#notices.push(this.#helloOk);
       return;
     }
@@ -257,6 +263,12 @@ export class DatagramClient {
       if (this.#hello?.tries === 1) this.#sample(now - this.#hello.first);
       this.#hello = undefined;
       this.#state = "open";
+      // Using the token proves we receive at this address: from now on the
+      // server sends us events (an empty envelope says it, unacknowledged).
+      this.#send(
+        encodeFrame({ type: "envelope", token: token.token, seq: 0 }),
+        now,
+      );
     } else if (!sameToken(first.token, this.#token)) {
       return; // an older session's datagram
     }

@@ -68,6 +68,8 @@ export class BinaryMember implements Peer {
   #bytes = 0;
   #nextSeq = 1;
   #closed = false;
+  #answered = false;
+  #budget = 0;
 
   constructor(
     link: Link,
@@ -93,16 +95,16 @@ export class BinaryMember implements Peer {
     if (this.#bytes + frame.length > this.#link.outboundBytes) return false;
     this.#pending.push(frame);
     this.#bytes += frame.length;
-    if (this.confirmed) this.#link.dirty(this);
+    this.#link.dirty(this);
     return true;
   }
 
   /** Send what is queued (with `flush`), then forget the member. */
   close(flush: boolean): void {
     if (this.#closed) return;
-    if (flush && this.confirmed) this.flush();
+    if (flush) this.flush();
     this.#closed = true;
-    if (this.confirmed) this.#clear();
+    if (this.#answered) this.#clear(); // else kept for the HELLO's answer
     this.#link.forget(this);
   }
 
@@ -114,11 +116,12 @@ export class BinaryMember implements Peer {
 
   /**
    * Send the acknowledgement owed and every queued event, packed into as
-   * few datagrams as fit. Nothing goes to a client that has not used its
-   * token yet: its address may be forged.
+   * few datagrams as fit. To a client that has not used its token yet (its
+   * address may be forged) only what its HELLO left of the bytes it may be
+   * answered with: at most a final error.
    */
   flush(): void {
-    if (this.#closed || !this.confirmed) return;
+    if (this.#closed || !this.#answered) return;
     if (this.#pending.length === 0 && !this.ackDue) return;
     const lead = this.ackDue
       ? encodeFrame({
@@ -140,6 +143,11 @@ export class BinaryMember implements Peer {
       (i) => encodeFrame({ type: "seq", token, seq: first + i }),
       lead,
     );
+    if (!this.confirmed) {
+      const total = datagrams.reduce((n, d) => n + d.length, 0);
+      if (total > this.#budget) return;
+      this.#budget -= total;
+    }
     for (const d of datagrams) this.#link.send(d, this.addr);
   }
 
@@ -151,6 +159,7 @@ export class BinaryMember implements Peer {
   handshake(limit: number): Uint8Array | undefined {
     const frames = this.#pending;
     this.#clear();
+    this.#answered = true;
     if (this.session.state === "closed") {
       let n = 0, length = 0;
       while (n < frames.length && length + frames[n]!.length <= limit) {
@@ -181,6 +190,7 @@ export class BinaryMember implements Peer {
       return undefined;
     }
     this.helloReply = reply;
+    this.#budget = limit - reply.length;
     return reply;
   }
 

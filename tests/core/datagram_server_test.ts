@@ -395,12 +395,19 @@ Deno.test("udp: a HELLO nobody answers is sent a bounded number of times", () =>
   assert.match(e.message, /no answer to 4 HELLOs/);
 });
 
-Deno.test("udp: a session opened from a forged address sends nothing more", () => {
+Deno.test("udp: a session opened from a forged address is never sent more bytes than its HELLO had", () => {
   const net = new Net({}, { joinTimeoutMs: 1000 });
   const victim = net.address();
-  assert.equal(net.inject(padded(), victim).length, 1);
+  const hello = padded();
+  assert.equal(net.inject(hello, victim).length, 1);
+  net.chat.announce("not for you"); // not joined: nothing
   net.advance(3000);
-  assert.equal(net.fromServer.filter((p) => p.client === victim).length, 1);
+  const sent = net.fromServer.filter((p) => p.client === victim);
+  // The HELLO's answer, then the JOIN_TIMEOUT: together within 256 bytes.
+  assert.equal(sent.length, 2);
+  assert.ok(sent.reduce((n, p) => n + p.bytes.length, 0) <= hello.length);
+  const last = frames(sent[1]!.bytes).at(-1) as ChatEvent;
+  assert.ok(last.type === "error" && last.code === "JOIN_TIMEOUT");
   assert.equal(net.server.sessions, 0);
 });
 
