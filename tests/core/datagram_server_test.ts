@@ -556,3 +556,36 @@ Deno.test("udp: text mode can be turned off", () => {
   assert.equal(new TextDecoder().decode(r!.bytes), "text mode is off on UDP\n");
   assert.equal(net.chat.size, 0);
 });
+
+Deno.test("udp: a configured datagram size is announced and enforced", () => {
+  const net = new Net({ datagramSize: 600 });
+  const [reply] = net.inject(padded(), net.address());
+  const token = frames(reply!.bytes)[1];
+  assert.ok(token && !(token instanceof Error) && token.type === "token");
+  assert.equal(token.maxDatagram, 600);
+  const amy = member(net, "amy");
+  assert.equal(amy.client.datagramSize, 600);
+  const big = new Uint8Array(601);
+  big[0] = 0xab;
+  const [e] = net.inject(big, net.address()).flatMap((p) => frames(p.bytes));
+  assert.ok(e && !(e instanceof Error) && e.type === "error");
+  assert.equal(e.code, "DATAGRAM_TOO_LARGE");
+  for (let i = 0; i < 30; i++) net.chat.announce(`announcement ${i}`);
+  net.run();
+  assert.ok(net.fromServer.every((p) => p.bytes.length <= 600));
+  assert.equal(amy.events.length, 30);
+});
+
+Deno.test("udp: a silent text member (nc -u) is removed after the text timeout", () => {
+  const net = new Net({ textIdleTimeoutMs: 2000 });
+  const amy = member(net, "amy");
+  net.inject(new TextEncoder().encode("bob\n"), net.address());
+  net.run();
+  amy.events.length = 0;
+  net.advance(1500, 100);
+  assert.deepEqual(amy.events.filter((e) => e.type === "left"), []);
+  net.advance(1500, 100);
+  assert.deepEqual(amy.events.filter((e) => e.type === "left"), [
+    { type: "left", room: "lobby", name: "bob", reason: "timeout" },
+  ]);
+});
