@@ -118,11 +118,11 @@ export { listenUdp } from "./adapters/udp.ts";
 export type { UdpListener, UdpOptions } from "./adapters/udp.ts";
 export { dialUdp, type UdpDialOptions } from "./adapters/udp_client.ts";
 export {
+  type DatagramAddress,
   type DatagramLimits,
   DEFAULT_DATAGRAM_LIMITS,
 } from "./core/datagram.ts";
 export {
-  type DatagramAddress,
   DatagramServer,
   type DatagramServerOptions,
   type DatagramStats,

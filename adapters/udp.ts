@@ -10,11 +10,8 @@
 
 import dgram from "node:dgram";
 import type { Chat, LogRecord } from "../core/chat.ts";
-import type { DatagramLimits } from "../core/datagram.ts";
-import {
-  type DatagramAddress,
-  DatagramServer,
-} from "../core/datagram_server.ts";
+import type { DatagramAddress, DatagramLimits } from "../core/datagram.ts";
+import { DatagramServer } from "../core/datagram_server.ts";
 import { ListenError } from "./stream.ts";
 
 /** Options of {@link listenUdp}. */

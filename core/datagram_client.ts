@@ -19,9 +19,9 @@ import {
 import {
   DEFAULT_DATAGRAM_SIZE,
   MIN_HELLO_DATAGRAM,
-  packFrames,
   WINDOW,
 } from "./datagram.ts";
+import { packFrames } from "./datagram_pack.ts";
 import { ENVELOPE_SIZE, sameToken } from "./datagram_frames.ts";
 import { FrameError } from "./errors.ts";
 import type { ChatEvent, ErrorEvent } from "./events.ts";

@@ -9,14 +9,13 @@
 
 import { encodeFrame } from "./codec.ts";
 import {
+  type DatagramAddress,
   type DatagramLimits,
   InboundWindow,
-  packFrames,
-  packLines,
   RateBucket,
 } from "./datagram.ts";
 import { tokenToHex } from "./datagram_frames.ts";
-import type { DatagramAddress } from "./datagram_server.ts";
+import { packFrames, packLines } from "./datagram_pack.ts";
 import type { Outgoing, Peer } from "./peer.ts";
 import type { Session } from "./session.ts";
 

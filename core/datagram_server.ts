@@ -20,13 +20,14 @@ import {
   MAGIC,
 } from "./codec.ts";
 import {
-  boundedError,
+  addressKey,
+  type DatagramAddress,
   type DatagramLimits,
-  fitFrame,
   MIN_HELLO_DATAGRAM,
   RateBucket,
   resolveDatagramLimits,
 } from "./datagram.ts";
+import { boundedError, fitFrame } from "./datagram_pack.ts";
 import {
   ACK_SIZE,
   ENVELOPE_SIZE,
@@ -42,14 +43,6 @@ import {
 import type { ErrorCodeName } from "./errors.ts";
 import { FrameError } from "./errors.ts";
 import type { Outgoing } from "./peer.ts";
-
-/** Where a datagram came from or goes to. */
-export interface DatagramAddress {
-  /** IP address. */
-  readonly address: string;
-  /** UDP port. */
-  readonly port: number;
-}
 
 /** Options of a {@link DatagramServer}. */
 export interface DatagramServerOptions {
@@ -521,19 +514,4 @@ export class DatagramServer {
       this.#texts.delete(m.key);
     }
   }
-}
-
-/**
- * An address as one string: `1.2.3.4:5678` or `[::1]:5678`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(addressKey({ address: "::1", port: 7 }), "[::1]:7");
- * ```
- */
-export function addressKey(a: DatagramAddress): string {
-  return a.address.includes(":")
-    ? `[${a.address}]:${a.port}`
-    : `${a.address}:${a.port}`;
 }

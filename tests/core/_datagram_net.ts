@@ -3,12 +3,9 @@
 // a test can make lose, duplicate or reorder datagrams. No sockets.
 
 import { Chat } from "../../core/chat.ts";
-import {
-  type DatagramAddress,
-  DatagramServer,
-} from "../../core/datagram_server.ts";
+import { DatagramServer } from "../../core/datagram_server.ts";
 import { DatagramClient } from "../../core/datagram_client.ts";
-import type { DatagramLimits } from "../../core/datagram.ts";
+import type { DatagramAddress, DatagramLimits } from "../../core/datagram.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
 import { FakeClock } from "./_peers.ts";

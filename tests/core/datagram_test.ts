@@ -5,15 +5,17 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeFrames, encodeFrame } from "../../core/codec.ts";
 import {
-  boundedError,
-  fitFrame,
   InboundWindow,
-  packFrames,
-  packLines,
   RateBucket,
   resolveDatagramLimits,
   WINDOW,
 } from "../../core/datagram.ts";
+import {
+  boundedError,
+  fitFrame,
+  packFrames,
+  packLines,
+} from "../../core/datagram_pack.ts";
 import { sameToken, tokenBytes } from "../../core/datagram_frames.ts";
 import { Outgoing } from "../../core/peer.ts";
 
