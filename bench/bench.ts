@@ -37,6 +37,7 @@ import {
 } from "./summary.ts";
 import { printTable } from "./table.ts";
 import { machineInfo, writeReport } from "./report.ts";
+import { renderMarkdown } from "./markdown.ts";
 
 const WORKLOADS = ["w1", "w2", "w3"] as const;
 type Workload = typeof WORKLOADS[number];
@@ -140,6 +141,11 @@ const program = new Command()
     "write the HTML report here",
     new URL("./out/report.html", import.meta.url).pathname,
   )
+  .option("--markdown <file>", "write the figures as Markdown tables")
+  .option(
+    "--render <json>",
+    "measure nothing: print and write (--html, --markdown) the report in a JSON file from --json",
+  )
   .option("--quiet", "no progress lines")
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) });
@@ -155,6 +161,15 @@ async function main(): Promise<number> {
   const log = (line: string) => {
     if (!o.quiet) console.error(`bench: ${line}`);
   };
+  if (o.render) {
+    const report = JSON.parse(await Deno.readTextFile(o.render)) as Report;
+    // Figures are recomputed from the raw runs (kept in every JSON).
+    report.summary = summarize(report.runs);
+    report.ratios = ratios(report.summary, report.runs);
+    report.goals = goals(report.summary, report.ratios);
+    await output(report, o, log);
+    return 0;
+  }
   const started = new Date();
   const bin = await buildLoadgen();
 
@@ -267,6 +282,7 @@ async function main(): Promise<number> {
   }
 
   const summary = summarize(runs);
+  const ratioList = ratios(summary, runs);
   const report: Report = {
     started: started.toISOString(),
     finished: new Date().toISOString(),
@@ -292,21 +308,33 @@ async function main(): Promise<number> {
       serverFlags: denoFlags.join(" "),
     },
     summary,
-    ratios: ratios(summary),
-    goals: goals(summary),
+    ratios: ratioList,
+    goals: goals(summary, ratioList),
     errors,
     runs,
   };
-  printTable(report);
   if (o.json) {
     await Deno.writeTextFile(o.json, JSON.stringify(report, null, 2) + "\n");
     log(`wrote ${o.json}`);
   }
+  await output(report, o, log);
+  return errors.length > 0 ? 1 : 0;
+}
+
+async function output(
+  report: Report,
+  o: { html?: string; markdown?: string },
+  log: (line: string) => void,
+): Promise<void> {
+  printTable(report);
   if (o.html) {
     await writeReport(o.html, report);
     log(`wrote ${o.html}`);
   }
-  return errors.length > 0 ? 1 : 0;
+  if (o.markdown) {
+    await Deno.writeTextFile(o.markdown, renderMarkdown(report));
+    log(`wrote ${o.markdown}`);
+  }
 }
 
 if (import.meta.main) {

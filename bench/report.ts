@@ -10,6 +10,7 @@
 import type { Target } from "./servers.ts";
 import {
   fmtRate,
+  fmtRatio,
   fmtUs,
   type Report,
   type Stat,
@@ -205,7 +206,7 @@ export function renderReport(report: Report): string {
       q.peer === r.target && q.workload === r.workload &&
       q.members === r.members && q.metric === metric
     );
-    return x ? `${x.ratio.toFixed(2)}x` : "";
+    return x ? fmtRatio(x) : "";
   };
   const sections: string[] = [];
   if (w1.length > 0) {

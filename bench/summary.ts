@@ -62,8 +62,12 @@ export interface Ratio {
   workload: "w1" | "w2" | "w3";
   members: number;
   metric: "deliveries/s" | "p99" | "KiB/member";
-  /** ours / peer. */
+  /** ours / peer: the median of the ratios within each run. */
   ratio: number;
+  /** Lowest ratio in one run. */
+  min: number;
+  /** Highest ratio in one run. */
+  max: number;
 }
 
 /** Everything a bench run measured: what `--json` writes and the HTML shows. */
@@ -152,37 +156,58 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
 
 /**
  * Ratios of roomcast over each peer on the same transport (or over TCP
- * when the peer has no such transport).
+ * when the peer has no such transport): the ratio is taken within each run
+ * (the two measured minutes apart, on the same box), then the median of
+ * those, with their spread.
  *
  * @param rows Summary rows.
+ * @param runs Every run.
  * @returns The ratios.
  */
-export function ratios(rows: readonly SummaryRow[]): Ratio[] {
+export function ratios(
+  rows: readonly SummaryRow[],
+  runs: readonly RunRecord[],
+): Ratio[] {
   const out: Ratio[] = [];
+  const metricOf: Record<
+    string,
+    [Ratio["metric"], (r: RunRecord) => number | undefined]
+  > = {
+    w1: ["deliveries/s", (r) => r.deliveries_per_s],
+    w2: ["p99", (r) => r.latency_us?.p99],
+    w3: ["KiB/member", (r) => r.rss_per_member_kib],
+  };
   for (const peer of rows.filter((r) => r.peer !== undefined)) {
     const ours = rows.find((r) =>
       r.peer === undefined && r.transport === peer.transport &&
       r.workload === peer.workload && r.members === peer.members
     );
     if (!ours) continue;
-    const add = (metric: Ratio["metric"], a?: Stat, b?: Stat) => {
-      if (a && b && b.median > 0) {
-        out.push({
-          ours: ours.target,
-          peer: peer.target,
-          workload: peer.workload,
-          members: peer.members,
-          metric,
-          ratio: a.median / b.median,
-        });
-      }
+    const [metric, f] = metricOf[peer.workload]!;
+    const of = (target: string, run: number) => {
+      const r = runs.find((x) =>
+        x.target === target && x.run === run &&
+        x.workload === peer.workload && x.members === peer.members
+      );
+      return r ? f(r) : undefined;
     };
-    if (peer.workload === "w1") {
-      add("deliveries/s", ours.deliveriesPerS, peer.deliveriesPerS);
+    const each: number[] = [];
+    for (const run of new Set(runs.map((r) => r.run))) {
+      const a = of(ours.target, run), b = of(peer.target, run);
+      if (a !== undefined && b !== undefined && b > 0) each.push(a / b);
     }
-    if (peer.workload === "w2") add("p99", ours.p99, peer.p99);
-    if (peer.workload === "w3") {
-      add("KiB/member", ours.kibPerMember, peer.kibPerMember);
+    const s = stat(each);
+    if (s) {
+      out.push({
+        ours: ours.target,
+        peer: peer.target,
+        workload: peer.workload,
+        members: peer.members,
+        metric,
+        ratio: s.median,
+        min: s.min,
+        max: s.max,
+      });
     }
   }
   return out;
@@ -196,7 +221,10 @@ export function ratios(rows: readonly SummaryRow[]): Ratio[] {
  * @param rows Summary rows.
  * @returns The goals that could be judged from these rows.
  */
-export function goals(rows: readonly SummaryRow[]): Goal[] {
+export function goals(
+  rows: readonly SummaryRow[],
+  ratioList: readonly Ratio[] = [],
+): Goal[] {
   const out: Goal[] = [];
   const ours = rows.filter((r) => r.target === "roomcast/tcp");
   const redis = rows.filter((r) => r.target === "redis/tcp");
@@ -205,7 +233,10 @@ export function goals(rows: readonly SummaryRow[]): Goal[] {
       r.workload === o.workload && r.members === o.members
     );
     if (o.workload === "w1" && p?.deliveriesPerS && o.deliveriesPerS) {
-      const x = o.deliveriesPerS.median / p.deliveriesPerS.median;
+      const x = ratioList.find((q) =>
+        q.ours === o.target && q.peer === p.target && q.workload === "w1" &&
+        q.members === o.members
+      )?.ratio ?? o.deliveriesPerS.median / p.deliveriesPerS.median;
       out.push({
         what: `W1 S=${o.members}: >= 2.0x redis deliveries/s`,
         met: x >= 2,
@@ -264,4 +295,15 @@ export function fmtRate(n: number): string {
  */
 export function fmtUs(us: number): string {
   return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
+}
+
+/**
+ * A ratio with its spread across runs: `1.84x (1.70–2.01)`.
+ *
+ * @param r The ratio.
+ * @returns The text.
+ */
+export function fmtRatio(r: Ratio): string {
+  const x = `${r.ratio.toFixed(2)}x`;
+  return r.min === r.max ? x : `${x} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 }

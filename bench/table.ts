@@ -8,6 +8,7 @@
 
 import {
   fmtRate,
+  fmtRatio,
   fmtUs,
   type Report,
   type Stat,
@@ -39,7 +40,7 @@ function ratioOf(
     x.peer === row.target && x.workload === row.workload &&
     x.members === row.members && x.metric === metric
   );
-  return r ? `${r.ratio.toFixed(2)}x` : "";
+  return r ? fmtRatio(r) : "";
 }
 
 /**
