@@ -75,6 +75,7 @@ export {
   encodeFrame,
   FrameDecoder,
   FrameType,
+  isCommand,
   PROTOCOL_VERSION,
 } from "./core/codec.ts";
 export type { Command, Decoded, DecoderOptions, Frame } from "./core/codec.ts";

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type Command, encodeFrame, FrameDecoder } from "../core/codec.ts";
+import {
+  type Command,
+  encodeFrame,
+  FrameDecoder,
+  isCommand,
+} from "../core/codec.ts";
 import type { ChatEvent } from "../core/events.ts";
 import { FrameError } from "../core/errors.ts";
 import { dialUdp } from "./udp_client.ts";
@@ -210,13 +215,8 @@ class StreamClient implements ClientConnection {
 }
 
 function isEvent(frame: { type: string }): frame is ChatEvent {
+  if (isCommand(frame)) return false;
   switch (frame.type) {
-    case "hello":
-    case "join":
-    case "say":
-    case "who":
-    case "leave":
-    case "ping":
     // Datagram frames never come on a stream.
     case "envelope":
     case "pad":

@@ -11,6 +11,23 @@ export function utf8(s: string): Uint8Array {
   return encoder.encode(s);
 }
 
+/** UTF-8 length of a string, without encoding it. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (
+      c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
+    ) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** Builds one buffer from fields whose total size is known up front. */
 export class ByteWriter {
   readonly bytes: Uint8Array;

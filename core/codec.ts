@@ -671,3 +671,28 @@ export function decodeFrame(
   if (first instanceof FrameError) throw first;
   return first;
 }
+
+/**
+ * Whether a decoded frame is a command (client to server).
+ *
+ * @param frame A decoded frame.
+ * @returns True for HELLO, JOIN, SAY, WHO, LEAVE and PING.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isCommand(decodeFrame(encodeFrame({ type: "leave" }))), true);
+ * assert.equal(isCommand({ type: "pong" }), false);
+ * ```
+ */
+export function isCommand(frame: { type: string }): frame is Command {
+  switch (frame.type) {
+    case "hello":
+    case "join":
+    case "say":
+    case "who":
+    case "leave":
+    case "ping":
+      return true;
+  }
+  return false;
+}

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { utf8Length } from "./_bytes.ts";
 import { encodeFrame } from "./codec.ts";
 import type { ErrorCodeName } from "./errors.ts";
 import type { Outgoing } from "./peer.ts";
@@ -185,21 +186,4 @@ export function fitFrame(
     throw new RangeError(`Cannot fit any frame in ${room} bytes`);
   }
   return error;
-}
-
-/** UTF-8 length of a string, without encoding it. */
-export function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (
-      c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }

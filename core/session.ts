@@ -9,11 +9,13 @@
 import {
   type Command,
   FrameDecoder,
+  isCommand,
   MAGIC,
   PROTOCOL_VERSION,
 } from "./codec.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import { FrameError } from "./errors.ts";
+import { utf8Length } from "./_bytes.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
 import type { Lang } from "./render.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
@@ -507,34 +509,4 @@ export class Session implements RoomMember, TextHost {
     if (reason === "slow_consumer") this.#peer.close(false);
     else if (closePeer) this.#peer.close(true);
   }
-}
-
-function isCommand(frame: { type: string }): frame is Command {
-  switch (frame.type) {
-    case "hello":
-    case "join":
-    case "say":
-    case "who":
-    case "leave":
-    case "ping":
-      return true;
-  }
-  return false;
-}
-
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (
-      c >= 0xd800 && c <= 0xdbff &&
-      (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00
-    ) {
-      n += 4;
-      i++;
-    } else n += 3;
-  }
-  return n;
 }
