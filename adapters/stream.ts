@@ -154,7 +154,11 @@ export async function listenStream(
         continue;
       }
       delay = ACCEPT_RETRY_MS;
-      if (transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
+      if (transport === "tcp") {
+        // Keepalive finds peers that vanished without a FIN (a cable pulled).
+        (conn as Deno.TcpConn).setNoDelay(true);
+        (conn as Deno.TcpConn).setKeepAlive(true);
+      }
       const remote = conn.remoteAddr.transport === "unix"
         ? "unix"
         : `${(conn.remoteAddr as Deno.NetAddr).hostname}:${

@@ -272,6 +272,8 @@ export class Session implements RoomMember, TextHost {
   }
 
   #join(room: string, name: string): void {
+    // Moving is rate-limited like messages: each move tells two rooms.
+    if (this.#membership && !this.#rateOk("move")) return;
     const previous = this.#state;
     const answer = this.#chat.join(this, room, name);
     if (answer instanceof Promise) {
@@ -350,14 +352,19 @@ export class Session implements RoomMember, TextHost {
         return;
       }
     }
-    if (!this.#takeToken(limits.messagesPerSecond, limits.messageBurst)) {
-      this.error(
-        "RATE_LIMITED",
-        `Cannot send message: more than ${limits.messagesPerSecond} per second`,
-      );
-      return;
-    }
+    if (!this.#rateOk("send message")) return;
     this.#chat.say(this, m, text);
+  }
+
+  /** Take a token from the member's bucket, or tell it why not. */
+  #rateOk(what: string): boolean {
+    const { messagesPerSecond: rate, messageBurst: burst } = this.#chat.limits;
+    if (this.#takeToken(rate, burst)) return true;
+    this.error(
+      "RATE_LIMITED",
+      `Cannot ${what}: more than ${rate} per second`,
+    );
+    return false;
   }
 
   #takeToken(rate: number, burst: number): boolean {
@@ -379,6 +386,7 @@ export class Session implements RoomMember, TextHost {
       this.error("NOT_JOINED", "Cannot list members: join a room first");
       return;
     }
+    if (!this.#rateOk("list members")) return;
     this.#chat.who(this, target);
   }
 

@@ -1460,3 +1460,19 @@ Deno.test("chat property: random command sequences keep claims and rooms in step
     { numRuns: 300 },
   );
 });
+
+Deno.test("chat: moving rooms and /who share the message rate limit, so nobody floods rooms with notices", () => {
+  const { chat } = setup({ limits: { messagesPerSecond: 1, messageBurst: 2 } });
+  const amy = member(chat, "amy");
+  const bob = member(chat, "bob"); // the first join is free
+  clear(amy);
+  bob.session.handle({ type: "join", room: "games", name: "bob" });
+  bob.session.handle({ type: "who", room: "" });
+  assert.deepEqual(bob.peer.take().map((e) => e.type), ["welcome", "members"]);
+  bob.session.handle({ type: "join", room: "lobby", name: "bob" });
+  bob.session.handle({ type: "who", room: "" });
+  assertEvents(bob.peer.take(), [error("RATE_LIMITED"), error("RATE_LIMITED")]);
+  // Amy saw bob leave once, and never come back.
+  assert.deepEqual(amy.peer.take().map((e) => e.type), ["left"]);
+  assert.equal(bob.session.room, "games");
+});
