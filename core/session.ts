@@ -16,6 +16,7 @@ import {
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import { FrameError } from "./errors.ts";
 import { utf8Length } from "./_bytes.ts";
+import { checkName, checkRoom } from "./names.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
 import type { Lang } from "./render.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
@@ -272,8 +273,12 @@ export class Session implements RoomMember, TextHost {
   }
 
   #join(room: string, name: string): void {
-    // Moving is rate-limited like messages: each move tells two rooms.
-    if (this.#membership && !this.#rateOk("move")) return;
+    // Moving is rate-limited like messages: each move tells two rooms. A
+    // JOIN of the room and name one already has is not a move.
+    const m = this.#membership;
+    if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
+      if (!this.#rateOk("move")) return;
+    }
     const previous = this.#state;
     const answer = this.#chat.join(this, room, name);
     if (answer instanceof Promise) {
@@ -517,4 +522,14 @@ export class Session implements RoomMember, TextHost {
     if (reason === "slow_consumer") this.#peer.close(false);
     else if (closePeer) this.#peer.close(true);
   }
+}
+
+function sameMembership(
+  m: Membership,
+  room: string,
+  name: string,
+  maxNameLength: number,
+): boolean {
+  const r = checkRoom(room), n = checkName(name, maxNameLength);
+  return r.ok && n.ok && r.name === m.room && n.key === m.key;
 }

@@ -1476,3 +1476,12 @@ Deno.test("chat: moving rooms and /who share the message rate limit, so nobody f
   assert.deepEqual(amy.peer.take().map((e) => e.type), ["left"]);
   assert.equal(bob.session.room, "games");
 });
+
+Deno.test("chat: a JOIN of the room and name one already has costs no rate token", () => {
+  const { chat } = setup({ limits: { messagesPerSecond: 1, messageBurst: 1 } });
+  const amy = member(chat, "amy");
+  amy.session.handle({ type: "join", room: "Lobby", name: "AMY" });
+  assertEvents(amy.peer.take(), [{ type: "welcome" }]);
+  say(amy, "still one token left");
+  assert.deepEqual(amy.peer.take(), []);
+});
