@@ -263,8 +263,16 @@ class WsConnection implements PendingSocket {
   }
 
   #send(event: object): void {
-    if (this.#socket.readyState === WebSocket.OPEN) {
-      this.#socket.send(JSON.stringify(event));
+    const s = this.#socket;
+    if (s.readyState !== WebSocket.OPEN) return;
+    // Before it has a session a socket has no member buffer to bound it: a
+    // client sending bad messages without reading the errors would make the
+    // server keep every one. Past a member's outbound limit it is cut off.
+    if (s.bufferedAmount > this.#hub.chat.limits.outboundBytes) {
+      this.#hub.removePending(this);
+      s.close(1008, "slow consumer");
+      return;
     }
+    s.send(JSON.stringify(event));
   }
 }

@@ -217,3 +217,89 @@ Deno.test("ws: a socket that never says who it is gets JOIN_TIMEOUT", async () =
     await silent.ended();
   }, { limits: { joinTimeoutMs: 200 } });
 });
+
+Deno.test("ws: a socket without a session that sends bad messages and never reads is cut off, not buffered without bound", async () => {
+  await withServer(async (f) => {
+    const u = new URL(f.url);
+    const conn = await Deno.connect({ hostname: u.hostname, port: +u.port });
+    try {
+      const te = new TextEncoder();
+      await conn.write(te.encode(
+        `GET /api/ws HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
+          "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n" +
+          "Sec-WebSocket-Version: 13\r\n\r\n",
+      ));
+      // 150000 masked one-byte text messages ("x", not JSON): each answered
+      // with a ~100-byte error, 15 MB in all, more than the socket buffers.
+      const sent = 150_000;
+      const one = [0x81, 0x81, 0, 0, 0, 0, 0x78];
+      const batch = new Uint8Array(one.length * 10_000);
+      for (let i = 0; i < 10_000; i++) batch.set(one, i * one.length);
+      for (let i = 0; i < sent / 10_000; i++) {
+        for (let at = 0; at < batch.length;) {
+          at += await conn.write(batch.subarray(at));
+        }
+      }
+      // Now read everything: the upgrade, the errors, the close frame.
+      let buf = new Uint8Array(0);
+      const chunk = new Uint8Array(256 * 1024);
+      let reset = false;
+      for (;;) {
+        let n: number | null;
+        try {
+          n = await conn.read(chunk);
+        } catch (e) {
+          // Cut off with unread input: the kernel answers with a reset.
+          if (!(e instanceof Deno.errors.ConnectionReset)) throw e;
+          reset = true;
+          break;
+        }
+        if (n === null) break;
+        const next = new Uint8Array(buf.length + n);
+        next.set(buf);
+        next.set(chunk.subarray(0, n), buf.length);
+        buf = next;
+        if (buf.length > 20_000_000) break;
+        // A close frame (0x88) right after the last text frame ends it.
+        if (closeCodeOf(buf) !== undefined) break;
+      }
+      const head = new TextDecoder().decode(buf.subarray(0, 200));
+      assert.match(head, /^HTTP\/1\.1 101/);
+      const frames = countFrames(buf.subarray(buf.indexOf(0x81)));
+      assert.ok(
+        frames.texts < sent / 2,
+        `${frames.texts} errors kept for a client that did not read`,
+      );
+      assert.ok(reset || frames.close === 1008, `close ${frames.close}`);
+    } finally {
+      conn.close();
+    }
+  }, {
+    limits: { outboundBytes: 64 * 1024, joinTimeoutMs: 5000 },
+  });
+});
+
+function countFrames(
+  b: Uint8Array,
+): { texts: number; close: number | undefined } {
+  let at = 0, texts = 0;
+  while (at + 2 <= b.length) {
+    let len = b[at + 1]! & 0x7f, start = at + 2;
+    if (len === 126) {
+      len = (b[at + 2]! << 8) | b[at + 3]!;
+      start = at + 4;
+    }
+    if (start + len > b.length) break;
+    if ((b[at]! & 0x0f) === 0x8) {
+      return { texts, close: (b[start]! << 8) | b[start + 1]! };
+    }
+    texts++;
+    at = start + len;
+  }
+  return { texts, close: undefined };
+}
+
+function closeCodeOf(b: Uint8Array): number | undefined {
+  const at = b.indexOf(0x81);
+  return at < 0 ? undefined : countFrames(b.subarray(at)).close;
+}
