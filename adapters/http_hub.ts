@@ -211,6 +211,11 @@ export class HttpHub {
     return s === undefined || s.closed ? undefined : s;
   }
 
+  /** WebSockets open but not yet in a session: they count as connections. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
   /** Track a WebSocket until it says who it is. */
   addPending(socket: PendingSocket): void {
     this.#pending.add(socket);

@@ -151,7 +151,9 @@ class WsConnection implements PendingSocket {
           "SHUTTING_DOWN",
           "Cannot connect: the server is shutting down",
         );
-      } else if (hub.chat.size >= hub.chat.limits.maxConnections) {
+      } else if (
+        hub.chat.size + hub.pendingCount >= hub.chat.limits.maxConnections
+      ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.
         this.#fatal(

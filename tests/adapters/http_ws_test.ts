@@ -303,3 +303,14 @@ function closeCodeOf(b: Uint8Array): number | undefined {
   const at = b.indexOf(0x81);
   return at < 0 ? undefined : countFrames(b.subarray(at)).close;
 }
+
+Deno.test("ws: sockets that have not joined yet count toward the connection limit", async () => {
+  await withServer(async (f) => {
+    await f.ws(); // open, says nothing: holds a place until the join timeout
+    await f.ws();
+    const third = await f.ws();
+    const refusal = await third.next();
+    assert.equal(refusal.type, "error");
+    assert.equal(refusal.type === "error" && refusal.code, "SERVER_FULL");
+  }, { limits: { maxConnections: 2 } });
+});
