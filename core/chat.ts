@@ -429,7 +429,10 @@ export class Chat {
       limits: this.limits,
       now: this.now,
       log: (record) => {
-        if (record.event === "refused") stats.refused++;
+        if (record.event === "refused") {
+          stats.refused++;
+          if (record.quiet) return;
+        }
         this.#emitLog(record);
       },
       join: (session, rawRoom, rawName) => {

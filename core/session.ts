@@ -55,6 +55,9 @@ export interface TextOptions {
 /** Most events held for a member while its WELCOME is looked up. */
 export const MAX_HELD = 4096;
 
+/** Refusals of one session written to the log; later ones are only counted. */
+export const LOGGED_REFUSALS = 20;
+
 /** Software name sent in HELLO_OK. */
 export const SOFTWARE = "roomcast/0.1";
 
@@ -96,6 +99,7 @@ export class Session implements RoomMember, TextHost {
   readonly #needsHello: boolean;
   #tokens: number;
   #refill: number;
+  #refusals = 0;
 
   /** @internal Made by `Chat.connect`. */
   constructor(
@@ -446,7 +450,17 @@ export class Session implements RoomMember, TextHost {
 
   /** Tell the member about a refusal; the session goes on. */
   error(code: ErrorCodeName, message: string): void {
-    this.#chat.log({ event: "refused", session: this.id, code, message });
+    // A client that floods bad input must not flood the operator's log:
+    // the first refusals are logged, the rest only counted.
+    const n = ++this.#refusals;
+    this.#chat.log({
+      event: "refused",
+      session: this.id,
+      code,
+      message,
+      ...(n === LOGGED_REFUSALS ? { more: "not logged" } : {}),
+      ...(n > LOGGED_REFUSALS ? { quiet: true } : {}),
+    });
     this.send({ type: "error", code, message, fatal: false });
   }
 

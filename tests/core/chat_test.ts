@@ -16,6 +16,7 @@ import type { ChatEvent, RoomEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
 import {
   type ConnectOptions,
+  LOGGED_REFUSALS,
   type Session,
   SOFTWARE,
 } from "../../core/session.ts";
@@ -1484,4 +1485,15 @@ Deno.test("chat: a JOIN of the room and name one already has costs no rate token
   assertEvents(amy.peer.take(), [{ type: "welcome" }]);
   say(amy, "still one token left");
   assert.deepEqual(amy.peer.take(), []);
+});
+
+Deno.test("chat: a session flooding bad input fills no log: the first refusals are logged, all are counted", () => {
+  const { chat, logs } = setup();
+  const bob = connect(chat);
+  for (let i = 0; i < 100; i++) bob.session.handle({ type: "say", text: "x" });
+  const refused = logs.filter((r) => r.event === "refused");
+  assert.equal(refused.length, LOGGED_REFUSALS);
+  assert.equal(refused.at(-1)?.more, "not logged");
+  assert.equal(chat.stats.refused, 100);
+  assert.equal(bob.peer.take().length, 100); // the member is still told each time
 });
