@@ -76,7 +76,14 @@ export class ApiClient {
    * @throws {TypeError} When it is not an http:// or https:// URL.
    */
   constructor(server: string | URL) {
-    const url = new URL(server);
+    let url: URL;
+    try {
+      url = new URL(server);
+    } catch {
+      throw new TypeError(
+        `Cannot use server "${server}": not a URL (try http://127.0.0.1:8787)`,
+      );
+    }
     if (url.protocol !== "http:" && url.protocol !== "https:") {
       throw new TypeError(
         `Cannot use server "${url.href}": it must be an http:// or https:// URL`,
