@@ -11,6 +11,7 @@ import {
   encodeFrame,
   FrameDecoder,
   isCommand,
+  MAGIC,
 } from "../core/codec.ts";
 import type { ChatEvent } from "../core/events.ts";
 import { FrameError } from "../core/errors.ts";
@@ -188,11 +189,21 @@ class StreamClient implements ClientConnection {
   async #read(): Promise<void> {
     const decoder = new FrameDecoder({ maxFrameSize: 1 << 24 });
     const buf = new Uint8Array(64 * 1024);
+    let framed = false;
     try {
       for (;;) {
         const n = await this.#conn.read(buf);
         if (n === null) break;
-        for (const item of decoder.push(buf.subarray(0, n))) {
+        let chunk = buf.subarray(0, n);
+        if (!framed) {
+          // A server that took us for a person (we were slow to send HELLO)
+          // wrote its name prompt first: skip to the first frame.
+          const at = chunk.indexOf(MAGIC);
+          if (at < 0) continue;
+          chunk = chunk.subarray(at);
+          framed = true;
+        }
+        for (const item of decoder.push(chunk)) {
           if (item instanceof FrameError) {
             this.onEvent({
               type: "error",
