@@ -167,6 +167,10 @@ async function main(): Promise<number> {
     report.summary = summarize(report.runs);
     report.ratios = ratios(report.summary, report.runs);
     report.goals = goals(report.summary, report.ratios);
+    if (o.json) {
+      await Deno.writeTextFile(o.json, JSON.stringify(report, null, 2) + "\n");
+      log(`wrote ${o.json}`);
+    }
     await output(report, o, log);
     return 0;
   }
