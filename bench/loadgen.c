@@ -166,7 +166,7 @@ typedef struct conn {
   int receiver;  // 1 when it should receive the room's messages
   int joined;
   int closed;
-  int step;      // handshake step (IRC)
+  int step;      // handshake step (IRC); roomcast: 1 once a frame began
   char room[48];
   char name[24];
   uint8_t *carry;
@@ -353,6 +353,15 @@ static void rc_start(conn *c) {
 
 static size_t rc_parse(conn *c, const uint8_t *b, size_t len, uint64_t now) {
   size_t at = 0;
+  if (c->step == 0) {
+    // A server that did not read our HELLO within 500 ms writes a text-mode
+    // name prompt first; it still takes the HELLO. Skip to the first frame
+    // (docs/protocol.md, "How the server tells").
+    const uint8_t *magic = memchr(b, 0xAB, len);
+    if (!magic) return len;
+    at = (size_t)(magic - b);
+    c->step = 1;
+  }
   while (len - at >= 6) {
     if (b[at] != 0xAB) {
       protocol_error(c, "bad frame magic", b + at, len - at);
@@ -888,11 +897,8 @@ static double percentile(const uint32_t *hist, uint64_t n, double q) {
 int main(int argc, char **argv) {
   parse_args(argc, argv);
   // Handshakes in flight while connecting. InspIRCd completes registrations
-  // in its once-a-second background loop, so IRC needs many at once; roomcast
-  // gets few, so that each connection's HELLO is read long before the
-  // server's text-mode prompt (500 ms) could take a slow-to-read binary
-  // client for a person typing.
-  if (max_pending < 0) max_pending = proto == P_IRC ? 2000 : proto == P_ROOMCAST ? 64 : 500;
+  // in its once-a-second background loop, so IRC needs many at once.
+  if (max_pending < 0) max_pending = proto == P_IRC ? 2000 : 500;
   signal(SIGPIPE, SIG_IGN);
   for (int i = 0; i < 256; i++) unhex[i] = 0;
   for (int i = 0; i < 10; i++) unhex['0' + i] = (int8_t)i;
