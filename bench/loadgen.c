@@ -187,6 +187,7 @@ typedef struct worker {
   // Counters written by this worker only; read by worker 0 (relaxed).
   _Atomic uint64_t delivered;  // messages received (by receivers)
   _Atomic uint64_t bytes;
+  _Atomic uint64_t reads;  // read() calls that returned data
   uint64_t gaps, dups, bad, errors;
   _Atomic int joined;
   uint32_t *hist;
@@ -665,6 +666,9 @@ static void do_read(conn *c, uint64_t now) {
   atomic_store_explicit(&w->bytes,
                         atomic_load_explicit(&w->bytes, memory_order_relaxed) + (uint64_t)n,
                         memory_order_relaxed);
+  atomic_store_explicit(&w->reads,
+                        atomic_load_explicit(&w->reads, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
   size_t len = have + (size_t)n;
   size_t used = proto_parse(c, buf, len, now);
   if (c->closed) return;
@@ -720,6 +724,13 @@ static uint64_t total_delivered(void) {
   uint64_t n = 0;
   for (int i = 0; i < threads; i++)
     n += atomic_load_explicit(&workers[i].delivered, memory_order_relaxed);
+  return n;
+}
+
+static uint64_t total_reads(void) {
+  uint64_t n = 0;
+  for (int i = 0; i < threads; i++)
+    n += atomic_load_explicit(&workers[i].reads, memory_order_relaxed);
   return n;
 }
 
@@ -1012,21 +1023,21 @@ int main(int argc, char **argv) {
   uint64_t t_measure = t0 + (uint64_t)(warmup_s * 1e9);
   uint64_t t_end = t_measure + (uint64_t)(duration_s * 1e9);
   atomic_store(&phase, PH_WARMUP);
-  uint64_t d0 = 0, b0 = 0, d1 = 0, b1 = 0;
+  uint64_t d0 = 0, b0 = 0, d1 = 0, b1 = 0, r0 = 0, r1 = 0;
   double g0 = 0, g1 = 0, c0 = 0, c1 = 0, k0 = 0, k1 = 0;
   uint64_t m0 = 0, m1 = 0;
   for (;;) {
     uint64_t now = now_ns();
     int ph = atomic_load(&phase);
     if (ph == PH_WARMUP && now >= t_measure) {
-      d0 = total_delivered(); b0 = total_bytes();
+      d0 = total_delivered(); b0 = total_bytes(); r0 = total_reads();
       g0 = cpu_self_s(); c0 = cpu_server_s(); k0 = cpu_machine_s(); m0 = now_ns();
       sent_in_window = 0;
       atomic_store(&phase, PH_MEASURE);
       ph = PH_MEASURE;
     }
     if (ph == PH_MEASURE && now >= t_end) {
-      d1 = total_delivered(); b1 = total_bytes();
+      d1 = total_delivered(); b1 = total_bytes(); r1 = total_reads();
       g1 = cpu_self_s(); c1 = cpu_server_s(); k1 = cpu_machine_s(); m1 = now_ns();
       atomic_store(&phase, PH_DRAIN);
       ph = PH_DRAIN;
@@ -1067,6 +1078,9 @@ int main(int argc, char **argv) {
          (int64_t)expected - (int64_t)received, gaps, dups, bad, errors,
          atomic_load(&disconnects));
   printf(",\"gen_cpu_s\":%.3f,\"gen_cpu_cores\":%.3f", g1 - g0, (g1 - g0) / secs);
+  // How many deliveries each read() brought: the server's write batching.
+  printf(",\"reads_per_s\":%.1f,\"deliveries_per_read\":%.2f", (double)(r1 - r0) / secs,
+         r1 > r0 ? deliveries / (double)(r1 - r0) : 0);
   printf(",\"machine_busy_cores\":%.3f", (k1 - k0) / secs);
   if (npids > 0)
     printf(",\"other_cores\":%.3f", fmax(0, ((k1 - k0) - (c1 - c0) - (g1 - g0)) / secs));

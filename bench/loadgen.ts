@@ -47,6 +47,10 @@ export interface LoadResult {
   disconnects: number;
   gen_cpu_s?: number;
   gen_cpu_cores?: number;
+  /** read() calls per second at the generator. */
+  reads_per_s?: number;
+  /** Deliveries per read() at the generator: how much the server put in each write. */
+  deliveries_per_read?: number;
   /** Cores busy on the whole machine during the window (/proc/stat). */
   machine_busy_cores?: number;
   /** Cores used by other processes: busy minus server minus generator. */

@@ -74,6 +74,7 @@ export function renderMarkdown(report: Report): string {
           "server cores",
           "generator cores",
           "other cores",
+          "deliveries/read",
           "lost",
         ],
         w1.map((r) => [
@@ -85,6 +86,7 @@ export function renderMarkdown(report: Report): string {
           r.serverCores?.median.toFixed(2) ?? "-",
           r.genCores?.median.toFixed(2) ?? "-",
           r.otherCores?.median.toFixed(2) ?? "-",
+          r.perRead?.median.toFixed(0) ?? "-",
           String(r.lost + r.seqErrors),
         ]),
       ),

@@ -237,6 +237,7 @@ export function renderReport(report: Report): string {
           "server cores",
           "generator cores",
           "other cores",
+          "deliveries/read",
           "ours/peer",
         ],
         w1.map((r) => [
@@ -249,6 +250,7 @@ export function renderReport(report: Report): string {
           cell(r.serverCores, (n) => n.toFixed(2)),
           cell(r.genCores, (n) => n.toFixed(2)),
           cell(r.otherCores, (n) => n.toFixed(2)),
+          cell(r.perRead, (n) => n.toFixed(0)),
           ratio(r, "deliveries/s"),
         ]),
       ),

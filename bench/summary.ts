@@ -39,6 +39,8 @@ export interface SummaryRow {
   serverNsPerDelivery?: Stat;
   serverCores?: Stat;
   genCores?: Stat;
+  /** Deliveries per read at the generator (the server's write batching). */
+  perRead?: Stat;
   /** Cores other processes on the machine used meanwhile (noise). */
   otherCores?: Stat;
   p50?: Stat;
@@ -143,6 +145,7 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
     set("serverCores", pick(g, (r) => r.server_cpu_cores));
     set("genCores", pick(g, (r) => r.gen_cpu_cores));
     set("otherCores", pick(g, (r) => r.other_cores));
+    set("perRead", pick(g, (r) => r.deliveries_per_read));
     set("p50", pick(g, (r) => r.latency_us?.p50));
     set("p99", pick(g, (r) => r.latency_us?.p99));
     set("p999", pick(g, (r) => r.latency_us?.p999));
