@@ -6,35 +6,10 @@
 import assert from "node:assert/strict";
 import { serve } from "../../adapters/server.ts";
 import { connectStream, type StreamTestClient } from "./_client.ts";
+import { tmux } from "./_tmux.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const WAIT_MS = 8000;
-
-async function tmux(socket: string, ...args: string[]): Promise<string> {
-  let out: Deno.CommandOutput;
-  try {
-    out = await new Deno.Command("tmux", {
-      args: ["-L", socket, "-f", "/dev/null", ...args],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new Error(
-        "Cannot run the terminal test: tmux is not installed (apt-get install tmux, or bash .ci/deps.sh)",
-      );
-    }
-    throw e;
-  }
-  const text = new TextDecoder().decode(out.stdout);
-  if (!out.success) {
-    throw new Error(
-      `tmux ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`,
-    );
-  }
-  return text;
-}
 
 /** The pane's visible lines, trailing blank lines dropped. */
 async function screen(socket: string): Promise<string[]> {
