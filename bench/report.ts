@@ -162,7 +162,7 @@ function barChart(o: {
     );
   });
   o.series.forEach((s, si) => {
-    const x = left + si * 130;
+    const x = left + si * Math.min(130, (W - left) / o.series.length);
     parts.push(
       `<rect x="${x}" y="${H - 22}" width="10" height="10" fill="${
         COLORS[si % COLORS.length]
