@@ -63,6 +63,18 @@ local function drop_claim(room, key)
     redis.call('HDEL', ROOMS, room)
   end
 end
+-- Free the claim id (room, newline, key) if node still holds it, and announce the leave
+-- as that node's. Returns 1 when it did, 0 when someone else holds the name.
+local function release_held(node, id, reason)
+  local room, key = split(id)
+  local cur = redis.call('HGET', claims_of(room), key)
+  if not cur then return 0 end
+  local owner, name = split(cur)
+  if owner ~= node then return 0 end
+  drop_claim(room, key)
+  left(node, room, name, reason)
+  return 1
+end
 `;
 
 /**
@@ -116,16 +128,7 @@ redis.call('ZREM', NODES, dead)
 local n = 0
 for _, set in ipairs({set_of(dead), set_of(dead) .. ':old'}) do
   for _, id in ipairs(redis.call('SMEMBERS', set)) do
-    local room, key = split(id)
-    local cur = redis.call('HGET', claims_of(room), key)
-    if cur then
-      local node, name = split(cur)
-      if node == dead then
-        drop_claim(room, key)
-        left(dead, room, name, ${LeaveReason.node_lost})
-        n = n + 1
-      end
-    end
+    n = n + release_held(dead, id, ${LeaveReason.node_lost})
   end
   redis.call('DEL', set)
 end
@@ -210,16 +213,7 @@ for i = 3, #ARGV, 4 do
 end
 for _, id in ipairs(redis.call('SMEMBERS', old)) do
   if redis.call('SISMEMBER', set, id) == 0 then
-    local room, key = split(id)
-    local cur = redis.call('HGET', claims_of(room), key)
-    if cur then
-      local node, name = split(cur)
-      if node == NODE then
-        drop_claim(room, key)
-        left(NODE, room, name, ${LeaveReason.disconnect})
-        n = n + 1
-      end
-    end
+    n = n + release_held(NODE, id, ${LeaveReason.disconnect})
   end
 end
 redis.call('DEL', old, P .. 'reaped:' .. NODE)
