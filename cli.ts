@@ -1,7 +1,8 @@
 // deno-lint-ignore-file no-console
 /**
  * The roomcast command line: `serve` runs a server, `join` chats from a
- * terminal or a pipe. Run `deno run -P cli.ts --help`.
+ * terminal or a pipe. Run `deno task cli --help` (deno.json has the
+ * permission flags of each command).
  *
  * @module
  */

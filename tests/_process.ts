@@ -6,6 +6,25 @@ const ROOT = new URL("../", import.meta.url);
 /** Absolute path of cli.ts. */
 export const CLI: string = new URL("cli.ts", ROOT).pathname;
 
+/**
+ * The permission flags of `cli.ts serve` and of the client commands, read
+ * from the `serve` and `cli` tasks of deno.json so tests run with exactly
+ * what users get.
+ */
+export const PERMISSIONS: Readonly<Record<"serve" | "client", string[]>> =
+  await (async () => {
+    const config = JSON.parse(
+      await Deno.readTextFile(new URL("deno.json", ROOT)),
+    ) as { tasks: Record<string, string> };
+    const flags = (task: string) => {
+      const list = (config.tasks[task] ?? "").split(/\s+/)
+        .filter((a) => a.startsWith("--allow-"));
+      if (list.length === 0) throw new Error(`deno.json: no task "${task}"`);
+      return list;
+    };
+    return { serve: flags("serve"), client: flags("cli") };
+  })();
+
 /** How long one wait on a process may take, in ms. */
 export const PROCESS_WAIT_MS = 8000;
 
@@ -40,13 +59,13 @@ export class Proc {
     return new Proc(Deno.execPath(), ["run", ...args], options);
   }
 
-  /** Start `cli.ts` with a permission set (`serve` or `client`). */
+  /** Start `cli.ts` with the permissions of `serve` or the client commands. */
   static cli(
     permissions: "serve" | "client",
     args: string[],
     options: SpawnOptions = {},
   ): Proc {
-    return Proc.deno([`-P=${permissions}`, CLI, ...args], options);
+    return Proc.deno([...PERMISSIONS[permissions], CLI, ...args], options);
   }
 
   constructor(command: string, args: string[], options: SpawnOptions = {}) {

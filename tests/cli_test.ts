@@ -3,7 +3,7 @@
 // console, JSON output, exit codes, shutdown and socket-file handling.
 
 import assert from "node:assert/strict";
-import { CLI, Proc, startServe } from "./_process.ts";
+import { CLI, PERMISSIONS, Proc, startServe } from "./_process.ts";
 
 type Lang = "en" | "zh";
 
@@ -153,7 +153,7 @@ Deno.test("cli: join --json prints one JSON object a line", async () => {
     await amy.expect('"type":"welcome"');
     // Piped input: joins, says hi, leaves at end of input with exit 0.
     const bob = Proc.deno([
-      "-P=client",
+      ...PERMISSIONS.client,
       "cli.ts",
       "join",
       "--name",
@@ -345,7 +345,7 @@ Deno.test("cli: the server accepts again after running out of file descriptors",
         "bash",
         Deno.execPath(),
         "run",
-        "-P=serve",
+        ...PERMISSIONS.serve,
         CLI,
         "serve",
         "-t",

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { connectStream, type StreamTestClient } from "./_client.ts";
+import { PERMISSIONS } from "../_process.ts";
 import { tmux } from "./_tmux.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -65,7 +66,9 @@ Deno.test("console: a server started with & keeps serving; fg starts its console
       "send-keys",
       "-t",
       "sh",
-      `'${Deno.execPath()}' run -P=serve cli.ts serve -t unix --socket '${dir}/chat.sock' 2>'${log}' & echo $! >'${dir}/pid'`,
+      `'${Deno.execPath()}' run ${
+        PERMISSIONS.serve.join(" ")
+      } cli.ts serve -t unix --socket '${dir}/chat.sock' 2>'${log}' & echo $! >'${dir}/pid'`,
       "Enter",
     );
     pid = await until("server pid", async () => {

@@ -4,14 +4,14 @@
 // token never); `join --server ws://`; and `deno serve adapters/http.ts`.
 
 import assert from "node:assert/strict";
-import { CLI, Proc } from "../_process.ts";
+import { CLI, PERMISSIONS, Proc } from "../_process.ts";
 import { connectStream, type TestClient } from "./_client.ts";
 import { ADMIN, HttpServerProc, run } from "./_http_server.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
 function cli(args: string[], env: Record<string, string> = {}) {
-  return run(Deno.execPath(), ["run", "-P=client", CLI, ...args], {
+  return run(Deno.execPath(), ["run", ...PERMISSIONS.client, CLI, ...args], {
     LANG: "",
     ...env,
   });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { serve } from "../../adapters/server.ts";
 import { connectStream, type StreamTestClient } from "./_client.ts";
+import { PERMISSIONS } from "../_process.ts";
 import { tmux } from "./_tmux.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -60,7 +61,7 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
     const command = [
       Deno.execPath(),
       "run",
-      "-P=client",
+      ...PERMISSIONS.client,
       "cli.ts",
       "join",
       "--server",
