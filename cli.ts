@@ -19,6 +19,7 @@ import type { LogRecord } from "./core/chat.ts";
 import { runStdinConsole } from "./adapters/console.ts";
 import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
 import { parseServerUrl } from "./adapters/client.ts";
+import { parseOrigin } from "./adapters/http_origin.ts";
 import { ExitCode, runJoin } from "./adapters/terminal.ts";
 import {
   DEFAULT_HTTP_SERVER,
@@ -61,6 +62,20 @@ function secondsOrOff(value: string): number {
     throw new InvalidArgumentError("must be a number of seconds >= 0");
   }
   return n;
+}
+
+function origins(value: string, previous: string[] | undefined): string[] {
+  const list = [...(previous ?? [])];
+  for (const o of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    let origin: string;
+    try {
+      origin = parseOrigin(o);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+    if (!list.includes(origin)) list.push(origin);
+  }
+  return list;
 }
 
 function transports(value: string, previous: string[] | undefined): string[] {
@@ -164,6 +179,11 @@ program
   .option(
     "--admin-token-file <file>",
     "file holding the admin token for POST /api/announcements (default: CHAT_ADMIN_TOKEN, else one is generated and its file logged)",
+  )
+  .option(
+    "--allow-origin <list>",
+    "web origins whose pages may open chat sessions (WebSocket, POST .../sessions) besides the server's own, comma-separated or repeated, such as https://chat.example.com; * allows any (requests without Origin, from programs, are always allowed)",
+    origins,
   )
   .option(
     "--http-max-body <bytes>",
@@ -306,6 +326,7 @@ program
         http: {
           port: o.httpPort,
           adminTokenFile: o.adminTokenFile,
+          allowOrigins: o.allowOrigin ?? [],
           limits: {
             maxBodyBytes: o.httpMaxBody,
             graceMs: Math.round(o.httpGrace * 1000),

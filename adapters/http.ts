@@ -14,7 +14,12 @@ import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import type { Chat } from "../core/chat.ts";
-import { canonicalRoom, requireRoom, requireSession } from "./http_guards.ts";
+import {
+  canonicalRoom,
+  requireOrigin,
+  requireRoom,
+  requireSession,
+} from "./http_guards.ts";
 import type { HttpHub } from "./http_hub.ts";
 import {
   type HttpListener,
@@ -75,6 +80,18 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
     "/api/*",
     (c, next) => c.req.method === "POST" ? limitBody(c, next) : next(),
   );
+  // The two routes that open a chat session without a token: a page from
+  // another site must not reach them through the user's browser (a
+  // WebSocket is not bound by CORS). The others need a bearer token, which
+  // such a page cannot read.
+  app.use("/api/ws", async (c, next) => {
+    requireOrigin(hub, c.req.raw, "open a chat session");
+    await next();
+  });
+  app.use("/api/rooms/:room/sessions", async (c, next) => {
+    if (c.req.method === "POST") requireOrigin(hub, c.req.raw, "join");
+    await next();
+  });
   app.use("/api/announcements", async (c, next) => {
     const check = await hub.checkAdmin(c.req.header("authorization"));
     if (check === "missing") {

@@ -1,14 +1,42 @@
 /**
- * Checks shared by the HTTP routes: the session of a bearer token, and the
- * room in a path. Each failure is an {@link HttpProblem} with a stable code.
+ * Checks shared by the HTTP routes: the web page a request comes from, the
+ * session of a bearer token, and the room in a path. Each failure is an {@link HttpProblem} with a stable code.
  *
  * @module
  */
 
 import { checkRoom } from "../core/names.ts";
 import { bearer, type HttpHub } from "./http_hub.ts";
+import { originAllowed } from "./http_origin.ts";
 import { HttpProblem } from "./http_problem.ts";
 import type { HttpSession } from "./http_session.ts";
+
+/**
+ * Check that the page a request comes from may open a chat session
+ * (adapters/http_origin.ts has the rule).
+ *
+ * @param hub The hub (its allowed origins).
+ * @param request The request.
+ * @param what What the request does, for the error (`open a chat session`).
+ * @throws {HttpProblem} 403 ORIGIN_NOT_ALLOWED.
+ */
+export function requireOrigin(
+  hub: HttpHub,
+  request: Request,
+  what: string,
+): void {
+  const origin = request.headers.get("origin");
+  if (originAllowed(origin, request.headers.get("host"), hub.allowOrigins)) {
+    return;
+  }
+  throw new HttpProblem(
+    403,
+    "ORIGIN_NOT_ALLOWED",
+    `Cannot ${what}: origin ${
+      JSON.stringify(origin)
+    } is not allowed (see serve --allow-origin)`,
+  );
+}
 
 /**
  * The session of an `Authorization: Bearer <session token>` header.

@@ -10,6 +10,7 @@
 import type { Chat, LogRecord } from "../core/chat.ts";
 import { Outgoing } from "../core/peer.ts";
 import { randomToken, tokensEqual } from "./admin_token.ts";
+import { parseOrigin } from "./http_origin.ts";
 import { HttpSession, type SessionHost } from "./http_session.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
 
@@ -48,6 +49,12 @@ export interface HttpHubOptions {
   adminToken?: string | undefined;
   /** Limits to override. */
   limits?: Partial<HttpLimits>;
+  /**
+   * Web origins, besides the server's own, whose pages may open chat
+   * sessions (`https://chat.example.com`; `*`: any). Requests without an
+   * `Origin` header are always allowed. @default {[]}
+   */
+  allowOrigins?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
 }
@@ -76,6 +83,8 @@ export class HttpHub {
   readonly replay: ReplayBuffer;
   /** Open SSE streams and WebSockets, for metrics. */
   readonly streams = { sse: 0, ws: 0 };
+  /** Canonical origins allowed besides the server's own (`*`: any). */
+  readonly allowOrigins: readonly string[];
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
@@ -95,12 +104,14 @@ export class HttpHub {
    * A hub over a chat; {@link HttpHub.start} starts its clock.
    *
    * @param chat The chat.
-   * @param options Admin token, limits and log.
+   * @param options Admin token, limits, allowed origins and log.
+   * @throws {TypeError} When an allowed origin is not an http(s) origin.
    */
   constructor(chat: Chat, options: HttpHubOptions = {}) {
     this.chat = chat;
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...definedOnly(options.limits) };
     this.#adminToken = options.adminToken;
+    this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.#log = options.log;
     this.replay = new ReplayBuffer({
       eventsPerRoom: this.limits.replayEvents,

@@ -36,6 +36,13 @@ export interface HttpOptions {
   adminTokenPath?: string | undefined;
   /** Limits to override. */
   limits?: Partial<HttpLimits>;
+  /**
+   * Web origins, besides the server's own, whose pages may open chat
+   * sessions (`GET /api/ws`, `POST .../sessions`), such as
+   * `https://chat.example.com`; `*` allows any. Requests without an
+   * `Origin` header (programs) are always allowed. @default {[]}
+   */
+  allowOrigins?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
 }
@@ -65,6 +72,7 @@ export interface HttpListener {
  * @returns The running listener.
  * @throws {ListenError} When the address is in use.
  * @throws {Error} When the admin token cannot be read or written.
+ * @throws {TypeError} When an allowed origin is not an http(s) origin.
  */
 export async function listenHttpWith(
   makeApp: (hub: HttpHub) => FetchApp,
@@ -81,6 +89,7 @@ export async function listenHttpWith(
   const hub = new HttpHub(chat, {
     adminToken: admin.token,
     limits: options.limits ?? {},
+    allowOrigins: options.allowOrigins,
     log: options.log,
   });
   const app = makeApp(hub);

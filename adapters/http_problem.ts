@@ -15,6 +15,7 @@ export type HttpErrorCode =
   | "UNSUPPORTED_MEDIA_TYPE"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
+  | "ORIGIN_NOT_ALLOWED"
   | "NOT_FOUND"
   | "ROOM_NOT_FOUND"
   | "BODY_TOO_LARGE"

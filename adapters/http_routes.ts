@@ -90,6 +90,7 @@ export const ROUTES = {
     responses: {
       201: json(SessionCreated, "Joined."),
       ...COMMON,
+      403: problem("A page from an origin not allowed (ORIGIN_NOT_ALLOWED)."),
       409: problem("Name in use in the room (NAME_TAKEN)."),
       422: problem(
         "NAME_INVALID, NAME_RESERVED, ROOM_INVALID, INVALID_REQUEST.",
@@ -145,6 +146,7 @@ export const ROUTES = {
       'Client messages are commands as JSON; server messages are events. Authenticate with `{"type":"auth","token":"..."}` first or the subprotocol `roomcast.token.<token>`, or start with a join. See docs/http.md.',
     responses: {
       101: { description: "Switching to WebSocket (subprotocol roomcast.v1)." },
+      403: problem("A page from an origin not allowed (ORIGIN_NOT_ALLOWED)."),
       404: problem("Unknown session token in the subprotocol (BAD_TOKEN)."),
       426: problem("Not a WebSocket upgrade (UPGRADE_REQUIRED)."),
     },

@@ -19,6 +19,8 @@ export interface WsConnectOptions {
   protocols?: string[];
   /** Path. @default {"/api/ws"} */
   path?: string;
+  /** Extra request headers (such as `Origin`). */
+  headers?: Record<string, string>;
 }
 
 /** What the handshake answered. */
@@ -66,6 +68,8 @@ export class WsTestClient implements TestClient {
         (protocols.length
           ? `Sec-WebSocket-Protocol: ${protocols.join(", ")}\r\n`
           : "") +
+        Object.entries(options.headers ?? {})
+          .map(([k, v]) => `${k}: ${v}\r\n`).join("") +
         "\r\n",
     ));
     let text = "";
