@@ -41,7 +41,7 @@ import { renderMarkdown } from "./markdown.ts";
 
 const WORKLOADS = ["w1", "w2", "w3"] as const;
 type Workload = typeof WORKLOADS[number];
-const TRANSPORTS = ["tcp", "unix", "2node"] as const;
+const TRANSPORTS = ["tcp", "unix", "udp", "ws", "2node"] as const;
 
 function list<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
@@ -90,7 +90,9 @@ const program = new Command()
   )
   .option(
     "--transport <list>",
-    "roomcast transports to measure (2node: two nodes sharing rooms through redis-server, over TCP)",
+    "roomcast transports to measure: tcp, unix, udp (datagrams; --udp-rate 0 as well), " +
+      "ws (WebSocket of the HTTP transport, GET /api/ws), 2node (two nodes sharing rooms " +
+      "through redis-server, over TCP)",
     list(TRANSPORTS),
     [...TRANSPORTS],
   )
@@ -190,10 +192,13 @@ async function main(): Promise<number> {
   if (o.baseline) {
     ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
   }
-  const streams = o.transport.filter((t) => t !== "2node");
+  const single = o.transport.filter((t) => t !== "2node");
+  // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
+  const streams = single.filter((t) => t === "tcp" || t === "unix");
+  if (streams.length === 0) streams.push("tcp");
   const targets: Target[] = [];
   for (const options of ours) {
-    for (const t of streams) targets.push(roomcastTarget(t, options));
+    for (const t of single) targets.push(roomcastTarget(t, options));
     if (o.transport.includes("2node")) {
       try {
         const redis = redisTarget(await ensurePeer("redis", log), "tcp");
@@ -270,11 +275,11 @@ async function main(): Promise<number> {
           });
           if (r.warnings) log(`${label}: ${r.warnings}`);
           runs.push({
+            ...r,
             target: target.name,
             transport: target.transport,
             ...(target.peer ? { peer: target.peer } : {}),
             run,
-            ...r,
           });
         } catch (e) {
           fail(`${label}: ${(e as Error).message}`);

@@ -1,5 +1,7 @@
 // roomcast load generator: one process, a few epoll threads, non-blocking
-// sockets. It speaks roomcast's binary protocol, RESP (Redis SUBSCRIBE and
+// sockets. It speaks roomcast's binary protocol (over TCP and Unix sockets,
+// over UDP with its datagram layer: loadgen_udp.c, and its JSON over a
+// WebSocket: loadgen_ws.c), RESP (Redis SUBSCRIBE and
 // PUBLISH), the NATS client protocol and IRC, with the same room model for
 // all: S members in a room, the first `senders` of them speak, every message
 // reaches the other S-1 members. It counts deliveries at the receivers, checks
@@ -7,7 +9,8 @@
 // time carried in the payload, and reads the server's CPU time and RSS from
 // /proc. It prints one JSON object on stdout.
 //
-// Built by bench/bench.ts with the system gcc: gcc -O2 -pthread loadgen.c
+// Built by bench/bench.ts with the system gcc: gcc -O2 -pthread loadgen.c -lm
+// (loadgen_udp.c and loadgen_ws.c are #included: one translation unit).
 //
 // Message text (the payload, `size` bytes, ASCII, no spaces):
 //   'm' | sender, 2 decimal digits | seq, 8 hex | send time ns (CLOCK_MONOTONIC), 16 hex | 'x' padding
@@ -34,7 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-enum proto { P_ROOMCAST, P_REDIS, P_NATS, P_IRC };
+// P_RC_UDP and P_RC_WS: roomcast, chosen by the address (udp:, ws:).
+enum proto { P_ROOMCAST, P_REDIS, P_NATS, P_IRC, P_RC_UDP, P_RC_WS };
 enum workload { W1, W2, W3 };
 enum phase { PH_SETUP, PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_DONE };
 
@@ -158,6 +162,7 @@ static uint16_t be16(const uint8_t *p) { return (uint16_t)((p[0] << 8) | p[1]); 
 // ---- connections and workers -------------------------------------------------
 
 struct worker;
+struct udp_state;
 
 typedef struct conn {
   int fd;
@@ -176,6 +181,7 @@ typedef struct conn {
   uint32_t *last;  // last sequence number seen, per sender
   uint8_t *prefix; // expected bytes before a message payload (RESP, NATS)
   uint32_t prefix_len;
+  struct udp_state *udp;  // UDP only (loadgen_udp.c)
   struct worker *w;
 } conn;
 
@@ -189,6 +195,11 @@ typedef struct worker {
   _Atomic uint64_t bytes;
   _Atomic uint64_t reads;  // read() calls that returned data
   uint64_t gaps, dups, bad, errors;
+  // UDP: events the server numbered that never arrived (SEQ jumps), and
+  // datagrams wholly below the expected event number (late or duplicated).
+  _Atomic uint64_t udp_lost;
+  uint64_t udp_late, udp_retransmits;
+  uint64_t udp_tick_ns;
   _Atomic int joined;
   uint32_t *hist;
   uint64_t hist_n, lat_max_ns;
@@ -352,6 +363,27 @@ static void rc_start(conn *c) {
   send_now(c, b, at);
 }
 
+// One server frame (stream or datagram): type and payload.
+static void rc_event(conn *c, uint8_t type, const uint8_t *p, size_t plen, uint64_t now) {
+  switch (type) {
+    case 0x85: {  // MESSAGE: room, from, text
+      size_t o = 2 + be16(p);
+      o += 2 + be16(p + o);
+      if (o + 2 <= plen && be16(p + o) == size) on_payload(c, p + o + 2, now);
+      else c->w->bad++;
+      break;
+    }
+    case 0x82:  // WELCOME
+      joined(c);
+      break;
+    case 0x88:  // ERROR
+      protocol_error(c, "server error", p + 5, plen > 5 ? plen - 5 : 0);
+      break;
+    default:
+      break;  // HELLO_OK, JOINED, LEFT, ANNOUNCEMENT, PONG
+  }
+}
+
 static size_t rc_parse(conn *c, const uint8_t *b, size_t len, uint64_t now) {
   size_t at = 0;
   if (c->step == 0) {
@@ -371,24 +403,7 @@ static size_t rc_parse(conn *c, const uint8_t *b, size_t len, uint64_t now) {
     }
     size_t flen = 6 + (size_t)be32(b + at + 2);
     if (len - at < flen) break;
-    const uint8_t *p = b + at + 6;
-    switch (b[at + 1]) {
-      case 0x85: {  // MESSAGE: room, from, text
-        size_t o = 2 + be16(p);
-        o += 2 + be16(p + o);
-        if (be16(p + o) == size) on_payload(c, p + o + 2, now);
-        else c->w->bad++;
-        break;
-      }
-      case 0x82:  // WELCOME
-        joined(c);
-        break;
-      case 0x88:  // ERROR
-        protocol_error(c, "server error", p + 5, flen - 11);
-        break;
-      default:
-        break;  // HELLO_OK, JOINED, LEFT, ANNOUNCEMENT
-    }
+    rc_event(c, b[at + 1], b + at + 6, flen - 6, now);
     at += flen;
   }
   return at;
@@ -621,6 +636,9 @@ static uint32_t irc_template(int s, uint8_t *b) {
   return (uint32_t)(n + size + 2);
 }
 
+#include "loadgen_udp.c"
+#include "loadgen_ws.c"
+
 // ---- dispatch ---------------------------------------------------------------
 
 static void proto_start(conn *c) {
@@ -629,6 +647,8 @@ static void proto_start(conn *c) {
     case P_REDIS: redis_start(c); break;
     case P_NATS: nats_start(c); break;
     case P_IRC: irc_start(c); break;
+    case P_RC_UDP: udp_start(c); break;
+    case P_RC_WS: ws_start(c); break;
   }
 }
 
@@ -638,6 +658,8 @@ static size_t proto_parse(conn *c, const uint8_t *b, size_t len, uint64_t now) {
     case P_REDIS: return redis_parse(c, b, len, now);
     case P_NATS: return nats_parse(c, b, len, now);
     case P_IRC: return irc_parse(c, b, len, now);
+    case P_RC_WS: return ws_parse(c, b, len, now);
+    case P_RC_UDP: break;  // udp_read
   }
   return len;
 }
@@ -648,11 +670,17 @@ static uint32_t proto_template(int s, uint8_t *b) {
     case P_REDIS: return redis_template(s, b);
     case P_NATS: return nats_template(s, b);
     case P_IRC: return irc_template(s, b);
+    case P_RC_UDP: return rc_template(s, b);  // unused: udp_send_says
+    case P_RC_WS: return ws_template(s, b);
   }
   return 0;
 }
 
 static void do_read(conn *c, uint64_t now) {
+  if (proto == P_RC_UDP) {
+    udp_read(c, now);
+    return;
+  }
   worker *w = c->w;
   uint8_t *buf = w->scratch;
   size_t have = c->carry_len;
@@ -694,13 +722,16 @@ static int dial(const char *addr) {
     strncpy(sa.sun_path, addr + 5, sizeof sa.sun_path - 1);
     fd = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) return -1;
-  } else if (strncmp(addr, "tcp:", 4) == 0) {
+  } else if (strncmp(addr, "udp:", 4) == 0) {
+    return udp_dial(addr + 4);
+  } else if (strncmp(addr, "tcp:", 4) == 0 || strncmp(addr, "ws:", 3) == 0) {
+    const char *hp = addr + (addr[0] == 'w' ? 3 : 4);  // ws:HOST:PORT: TCP to the HTTP port
     char host[64];
-    const char *colon = strrchr(addr + 4, ':');
+    const char *colon = strrchr(hp, ':');
     if (!colon) return -1;
-    size_t hl = (size_t)(colon - (addr + 4));
+    size_t hl = (size_t)(colon - hp);
     if (hl >= sizeof host) return -1;
-    memcpy(host, addr + 4, hl);
+    memcpy(host, hp, hl);
     host[hl] = 0;
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1))};
     if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) return -1;
@@ -727,6 +758,15 @@ static uint64_t total_delivered(void) {
   return n;
 }
 
+// Deliveries, plus (over UDP) the events the server numbered that never
+// arrived: what the in-flight window and the drain wait for.
+static uint64_t total_settled(void) {
+  uint64_t n = total_delivered();
+  for (int i = 0; i < threads; i++)
+    n += atomic_load_explicit(&workers[i].udp_lost, memory_order_relaxed);
+  return n;
+}
+
 static uint64_t total_reads(void) {
   uint64_t n = 0;
   for (int i = 0; i < threads; i++)
@@ -743,18 +783,32 @@ static uint64_t total_bytes(void) {
 
 // ---- sending ----------------------------------------------------------------
 
-static void send_batch(int s, long k, uint64_t now) {
+// Send up to k messages of sender s; returns how many went out.
+static long send_batch(int s, long k, uint64_t now) {
   conn *c = &conns[s];
-  if (c->closed || k <= 0) return;
-  for (long i = 0; i < k; i++) {
-    sent[s]++;
-    fill_text(tmpl[s] + tmpl_text[s], s, sent[s], now);
-    queue_out(c, tmpl[s], tmpl_len[s]);
+  if (c->closed || k <= 0) return 0;
+  if (proto == P_RC_UDP) {
+    k = udp_send_says(c, s, k, now);
+  } else {
+    for (long i = 0; i < k; i++) {
+      sent[s]++;
+      fill_text(tmpl[s] + tmpl_text[s], s, sent[s], now);
+      if (proto == P_RC_WS) ws_queue(c, tmpl[s], tmpl_len[s]);
+      else queue_out(c, tmpl[s], tmpl_len[s]);
+    }
+    flush_out(c);
   }
   sent_total += (uint64_t)k;
   if (atomic_load_explicit(&phase, memory_order_relaxed) == PH_MEASURE)
     sent_in_window += (uint64_t)k;
-  flush_out(c);
+  return k;
+}
+
+// Whether sender connection c can take more now.
+static int can_send(conn *c) {
+  if (c->closed) return 0;
+  if (proto == P_RC_UDP) return udp_can_send(c);
+  return c->out_len <= 64 * 1024;
 }
 
 static int rr = 0;
@@ -762,19 +816,18 @@ static int rr = 0;
 // W1: keep at most window_msgs messages in flight, counted end to end:
 // sent x receivers - delivered, in deliveries.
 static void pump_w1(uint64_t now) {
-  uint64_t delivered = total_delivered();
+  uint64_t delivered = total_settled();
   int64_t outstanding = (int64_t)(sent_total * (uint64_t)receivers_per_msg) - (int64_t)delivered;
   int64_t budget = window_msgs - outstanding / receivers_per_msg;
   while (budget > 0) {
     int progressed = 0;
     for (int i = 0; i < senders && budget > 0; i++) {
       int s = (rr + i) % senders;
-      conn *c = &conns[s];
-      if (c->closed || c->out_len > 64 * 1024) continue;
+      if (!can_send(&conns[s])) continue;
       long k = budget < batch ? budget : batch;
-      send_batch(s, k, now);
+      k = send_batch(s, k, now);
       budget -= k;
-      progressed = 1;
+      if (k > 0) progressed = 1;
     }
     rr = (rr + 1) % senders;
     if (!progressed) break;
@@ -788,7 +841,7 @@ static void pump_w2(uint64_t now) {
   uint64_t due = (uint64_t)((double)(now - w2_start) * rate / 1e9) + 1;
   while (sent_total < due) {
     int s = (int)(sent_total % (uint64_t)senders);
-    send_batch(s, 1, now_ns());
+    if (send_batch(s, 1, now_ns()) == 0) break;  // closed, or 32 unacknowledged
   }
 }
 
@@ -798,6 +851,7 @@ static void loop_once(worker *w, int timeout_ms, int timer_fd) {
   struct epoll_event evs[256];
   int n = epoll_wait(w->epfd, evs, 256, timeout_ms);
   uint64_t now = now_ns();
+  if (proto == P_RC_UDP) udp_tick(w, now);
   for (int i = 0; i < n; i++) {
     if (evs[i].data.ptr == NULL) {  // the W2 timer
       uint64_t ticks;
@@ -836,6 +890,7 @@ static void add_conn(int i, const char *addr) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --proto roomcast|redis|nats|irc --addr tcp:HOST:PORT|unix:PATH[,...]\n"
+          "  (roomcast also udp:HOST:PORT, its UDP transport, and ws:HOST:PORT, its WebSocket)\n"
           "  --workload w1|w2|w3 --members S --senders N --size BYTES --threads T\n"
           "  --warmup S --duration S --drain S --settle S --window MSGS --batch N\n"
           "  --rate MSGS_PER_S --room NAME --room-size N --pid PID[,PID] --max-pending N\n");
@@ -891,6 +946,15 @@ static void parse_args(int argc, char **argv) {
     usage();
   if (workload != W3 && (senders < 1 || senders >= members || senders > MAX_SENDERS)) usage();
   if (workload == W3) senders = 0;
+  if (proto == P_ROOMCAST && strncmp(addrs[0], "udp:", 4) == 0) proto = P_RC_UDP;
+  if (proto == P_ROOMCAST && strncmp(addrs[0], "ws:", 3) == 0) {
+    proto = P_RC_WS;
+    snprintf(ws_host, sizeof ws_host, "%s", addrs[0] + 3);
+  }
+  for (int i = 1; i < naddrs; i++)
+    if ((proto == P_RC_UDP) != (strncmp(addrs[i], "udp:", 4) == 0) ||
+        (proto == P_RC_WS) != (strncmp(addrs[i], "ws:", 3) == 0))
+      die("Cannot mix transports in --addr: %s", addrs[i]);
 }
 
 static double percentile(const uint32_t *hist, uint64_t n, double q) {
@@ -984,9 +1048,10 @@ int main(int argc, char **argv) {
   }
   double setup_s = (double)(now_ns() - t_setup) / 1e9;
 
-  printf("{\"proto\":\"%s\",\"workload\":\"w%d\",\"members\":%d,\"connections\":%d,"
-         "\"threads\":%d,\"setup_s\":%.3f",
-         proto == P_ROOMCAST ? "roomcast" : proto == P_REDIS ? "redis" : proto == P_NATS ? "nats" : "irc",
+  printf("{\"proto\":\"%s\",\"transport\":\"%s\",\"workload\":\"w%d\",\"members\":%d,"
+         "\"connections\":%d,\"threads\":%d,\"setup_s\":%.3f",
+         proto == P_REDIS ? "redis" : proto == P_NATS ? "nats" : proto == P_IRC ? "irc" : "roomcast",
+         proto == P_RC_UDP ? "udp" : proto == P_RC_WS ? "ws" : strncmp(addrs[0], "unix:", 5) == 0 ? "unix" : "tcp",
          workload + 1, members, nconns, threads, setup_s);
 
   if (workload == W3) {
@@ -1043,7 +1108,7 @@ int main(int argc, char **argv) {
       ph = PH_DRAIN;
     }
     if (ph == PH_DRAIN) {
-      if (total_delivered() >= sent_total * (uint64_t)receivers_per_msg ||
+      if (total_settled() >= sent_total * (uint64_t)receivers_per_msg ||
           now >= t_end + (uint64_t)(drain_s * 1e9))
         break;
       loop_once(w0, 1, timer_fd);
@@ -1082,6 +1147,24 @@ int main(int argc, char **argv) {
   printf(",\"reads_per_s\":%.1f,\"deliveries_per_read\":%.2f", (double)(r1 - r0) / secs,
          r1 > r0 ? deliveries / (double)(r1 - r0) : 0);
   printf(",\"machine_busy_cores\":%.3f", (k1 - k0) / secs);
+  if (proto == P_RC_UDP) {
+    // Datagrams received at the generator (= reads over UDP) and sent by
+    // the senders; events lost or late as the server numbered them.
+    uint64_t lost_ev = 0, late = 0, rexmit = 0;
+    for (int t = 0; t < threads; t++) {
+      lost_ev += atomic_load(&workers[t].udp_lost);
+      late += workers[t].udp_late;
+      rexmit += workers[t].udp_retransmits;
+    }
+    printf(",\"datagrams_per_s\":%.1f,\"deliveries_per_datagram\":%.2f,"
+           "\"sent_datagrams_per_s\":%.1f,\"messages_per_sent_datagram\":%.2f,"
+           "\"udp_lost_events\":%" PRIu64 ",\"udp_late_datagrams\":%" PRIu64
+           ",\"udp_retransmits\":%" PRIu64,
+           (double)(r1 - r0) / secs, r1 > r0 ? deliveries / (double)(r1 - r0) : 0,
+           udp_dg_sent_in_window / secs,
+           udp_dg_sent_in_window ? (double)sent_in_window / udp_dg_sent_in_window : 0,
+           lost_ev, late, rexmit);
+  }
   if (npids > 0)
     printf(",\"other_cores\":%.3f", fmax(0, ((k1 - k0) - (c1 - c0) - (g1 - g0)) / secs));
   if (npids > 0)

@@ -19,6 +19,8 @@ export interface Latency {
 /** What one generator run reports (see bench/loadgen.c). */
 export interface LoadResult {
   proto: Proto;
+  /** `tcp`, `unix`, `udp` or `ws` (from the address). */
+  transport?: string;
   workload: "w1" | "w2" | "w3";
   members: number;
   connections: number;
@@ -59,6 +61,21 @@ export interface LoadResult {
   server_cpu_cores?: number;
   server_ns_per_delivery?: number;
   latency_us?: Latency;
+  // UDP only
+  /** Datagrams received per second at the generator (all members). */
+  datagrams_per_s?: number;
+  /** Deliveries per received datagram: how well the server packs events. */
+  deliveries_per_datagram?: number;
+  /** Datagrams the senders sent per second (first sends). */
+  sent_datagrams_per_s?: number;
+  /** Messages per datagram the senders sent. */
+  messages_per_sent_datagram?: number;
+  /** Events the server numbered that never arrived (SEQ jumps), whole run. */
+  udp_lost_events?: number;
+  /** Datagrams wholly below the expected event number (late or duplicated). */
+  udp_late_datagrams?: number;
+  /** Datagrams the generator sent again for want of an acknowledgement. */
+  udp_retransmits?: number;
   // W3
   room_size?: number;
   rss_before_kib?: number;
@@ -92,6 +109,10 @@ export interface LoadOptions {
 }
 
 const SOURCE = new URL("./loadgen.c", import.meta.url);
+/** Every file of the generator (loadgen.c #includes the others). */
+const SOURCES = ["loadgen.c", "loadgen_udp.c", "loadgen_ws.c"].map((f) =>
+  new URL(`./${f}`, import.meta.url)
+);
 const OUT = new URL("./out/", import.meta.url);
 
 /**
@@ -103,12 +124,13 @@ const OUT = new URL("./out/", import.meta.url);
 export async function buildLoadgen(): Promise<string> {
   await Deno.mkdir(OUT, { recursive: true });
   const bin = new URL("loadgen", OUT).pathname;
-  const src = await Deno.stat(SOURCE);
+  let newest = 0;
+  for (const f of SOURCES) {
+    newest = Math.max(newest, (await Deno.stat(f)).mtime?.getTime() ?? 0);
+  }
   try {
     const built = await Deno.stat(bin);
-    if ((built.mtime?.getTime() ?? 0) >= (src.mtime?.getTime() ?? 0)) {
-      return bin;
-    }
+    if ((built.mtime?.getTime() ?? 0) >= newest) return bin;
   } catch {
     // not built yet
   }

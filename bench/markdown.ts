@@ -60,6 +60,7 @@ export function renderMarkdown(report: Report): string {
     `transport (over TCP for peers without one), from the same run.`,
   ];
   const w1 = report.summary.filter((r) => r.workload === "w1");
+  const udp = w1.some((r) => r.datagramsPerS);
   if (w1.length > 0) {
     out.push(
       `**W1 fan-out throughput** (${o.senders} senders, ${o.size}-byte messages, ` +
@@ -76,11 +77,21 @@ export function renderMarkdown(report: Report): string {
           "other cores",
           "deliveries/read",
           "lost",
-        ],
+        ].toSpliced(
+          3,
+          0,
+          ...(udp ? ["datagrams/s", "deliveries/datagram"] : []),
+        ),
         w1.map((r) => [
           r.target,
           String(r.members),
           cell(r.deliveriesPerS, fmtRate),
+          ...(udp
+            ? [
+              r.datagramsPerS ? cell(r.datagramsPerS, fmtRate) : "",
+              r.perDatagram?.median.toFixed(1) ?? "",
+            ]
+            : []),
           ratio(report, r, "deliveries/s"),
           cell(r.serverNsPerDelivery, (n) => n.toFixed(0)),
           r.serverCores?.median.toFixed(2) ?? "-",

@@ -212,6 +212,7 @@ export function renderReport(report: Report): string {
   if (w1.length > 0) {
     const sizes = [...new Set(w1.map((r) => r.members))];
     const names = targetsOf(w1);
+    const udp = w1.some((r) => r.datagramsPerS);
     sections.push(
       `<h2>W1 fan-out throughput</h2><p>${o.senders} senders, ${o.size}-byte messages, ${o.window} messages in flight, ${o.duration} s measured after ${o.warmup} s warm-up. Deliveries counted at the receivers.</p>`,
       barChart({
@@ -231,6 +232,7 @@ export function renderReport(report: Report): string {
           "target",
           "S",
           "deliveries/s",
+          ...(udp ? ["datagrams/s", "deliveries/datagram"] : []),
           "sent/s",
           "lost",
           "server ns/delivery",
@@ -244,6 +246,12 @@ export function renderReport(report: Report): string {
           r.target,
           String(r.members),
           cell(r.deliveriesPerS, fmtRate),
+          ...(udp
+            ? [
+              r.datagramsPerS ? cell(r.datagramsPerS, fmtRate) : "",
+              r.perDatagram ? cell(r.perDatagram, (n) => n.toFixed(1)) : "",
+            ]
+            : []),
           cell(r.sentPerS, fmtRate),
           String(r.lost + r.seqErrors),
           cell(r.serverNsPerDelivery, (n) => n.toFixed(0)),

@@ -1,11 +1,14 @@
 /**
  * roomcast as the bench runs it: `serve` as its own process (or two of them
  * sharing rooms through redis-server), with the per-member rate limit off
- * because the peers have none.
+ * because the peers have none. Over TCP, Unix sockets, UDP (`udp`, also
+ * with the per-address datagram rate limit off) and the WebSocket of the
+ * HTTP transport (`ws`).
  *
  * @module
  */
 
+import dgram from "node:dgram";
 import {
   freePort,
   output,
@@ -28,16 +31,54 @@ export interface RoomcastOptions {
   serveArgs?: readonly string[];
 }
 
+/** The transports a single roomcast server is measured over. */
+export type RoomcastTransport = "tcp" | "unix" | "udp" | "ws";
+
+/**
+ * Wait until a UDP server answers: a datagram that is not whole frames gets
+ * a bare FRAME_MALFORMED ERROR back (docs/protocol.md 12.7) and opens no
+ * session.
+ */
+async function waitUdp(
+  port: number,
+  child: Deno.ChildProcess,
+): Promise<void> {
+  let exited = false;
+  child.status.then(() => exited = true);
+  const socket = dgram.createSocket("udp4");
+  socket.on("error", () => {}); // an ICMP "unreachable" before the bind
+  let answered = false;
+  socket.on("message", () => answered = true);
+  try {
+    await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+    const probe = new Uint8Array(64);
+    probe.set([0xab, 0x03, 0, 0, 0, 0xff]); // a SAY cut short
+    const until = Date.now() + 15_000;
+    while (!answered) {
+      if (exited) throw new Error("Cannot start roomcast: it exited at once");
+      if (Date.now() > until) {
+        throw new Error("Cannot start roomcast: no UDP answer after 15 s");
+      }
+      socket.send(probe, port, "127.0.0.1");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+}
+
 /**
  * A roomcast server over one transport. `serve` runs as its own process
- * with the rate limit off (the peers have none).
+ * with the rate limit off (the peers have none); over UDP the datagram rate
+ * limit per address and session (`--udp-rate`) is off too, and over `ws`
+ * the HTTP transport serves `GET /api/ws`.
  *
- * @param transport `tcp` or `unix`.
+ * @param transport `tcp`, `unix`, `udp` or `ws`.
  * @param options Checkout, label and extra flags.
  * @returns The target.
  */
 export function roomcastTarget(
-  transport: "tcp" | "unix",
+  transport: RoomcastTransport,
   options: RoomcastOptions = {},
 ): Target {
   const root = options.dir ?? ROOT.pathname;
@@ -50,6 +91,16 @@ export function roomcastTarget(
       const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-" });
       const port = freePort();
       const socket = `${dir}/roomcast.sock`;
+      const serveArgs: string[] = [];
+      if (transport === "udp") serveArgs.push("--udp-rate", "0");
+      if (transport === "ws") {
+        const tokenFile = `${dir}/admin.token`;
+        await Deno.writeTextFile(tokenFile, crypto.randomUUID() + "\n", {
+          mode: 0o600,
+        });
+        serveArgs.push("--http-port", String(port));
+        serveArgs.push("--admin-token-file", tokenFile);
+      }
       const child = spawnServer(Deno.execPath(), [
         "run",
         "-A",
@@ -57,7 +108,7 @@ export function roomcastTarget(
         "cli.ts",
         "serve",
         "--transport",
-        transport,
+        transport === "ws" ? "http" : transport,
         "--port",
         String(port),
         "--socket",
@@ -66,15 +117,18 @@ export function roomcastTarget(
         "0",
         "--max-connections",
         "20000",
+        ...serveArgs,
         "--quiet",
         ...(options.serveArgs ?? []),
       ], root);
-      const addr = transport === "tcp"
-        ? `tcp:127.0.0.1:${port}`
-        : `unix:${socket}`;
-      const probe = transport === "tcp"
-        ? { hostname: "127.0.0.1", port }
-        : { transport: "unix" as const, path: socket };
+      const addr = transport === "unix"
+        ? `unix:${socket}`
+        : `${transport}:127.0.0.1:${port}`;
+      const probe = transport === "udp"
+        ? (c: Deno.ChildProcess) => waitUdp(port, c)
+        : transport === "unix"
+        ? { transport: "unix" as const, path: socket }
+        : { hostname: "127.0.0.1", port };
       return await started(child, [addr], probe, "roomcast", dir);
     },
     version: () => output(Deno.execPath(), ["--version"]),

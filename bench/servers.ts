@@ -14,7 +14,11 @@ export type Proto = "roomcast" | "redis" | "nats" | "irc";
 
 /** A server started for one measurement. */
 export interface Running {
-  /** Addresses for the load generator: `tcp:HOST:PORT` or `unix:PATH`. */
+  /**
+   * Addresses for the load generator: `tcp:HOST:PORT`, `unix:PATH`, and for
+   * roomcast `udp:HOST:PORT` (its UDP transport) or `ws:HOST:PORT` (the
+   * WebSocket of its HTTP transport).
+   */
   readonly addrs: readonly string[];
   /** Server processes whose CPU time and RSS are measured. */
   readonly pids: readonly number[];
@@ -28,7 +32,7 @@ export interface Target {
   readonly name: string;
   /** Protocol of the load generator. */
   readonly proto: Proto;
-  /** Transport, such as `tcp` or `unix`. */
+  /** Transport, such as `tcp`, `unix`, `udp` or `ws`. */
   readonly transport: string;
   /** The peer's name (`redis`, `nats`, `irc`), or undefined for roomcast. */
   readonly peer?: string;
@@ -134,12 +138,16 @@ export async function stopChild(child: Deno.ChildProcess): Promise<string> {
 export async function started(
   child: Deno.ChildProcess,
   addrs: string[],
-  probe: Deno.ConnectOptions | Deno.UnixConnectOptions,
+  probe:
+    | Deno.ConnectOptions
+    | Deno.UnixConnectOptions
+    | ((child: Deno.ChildProcess) => Promise<void>),
   what: string,
   dir: string,
 ): Promise<Running> {
   try {
-    await waitConnectable(probe, child, what);
+    if (typeof probe === "function") await probe(child);
+    else await waitConnectable(probe, child, what);
   } catch (e) {
     const err = await stopChild(child);
     await Deno.remove(dir, { recursive: true }).catch(() => {});

@@ -43,6 +43,16 @@ export interface SummaryRow {
   perRead?: Stat;
   /** Cores other processes on the machine used meanwhile (noise). */
   otherCores?: Stat;
+  /** UDP: datagrams received per second at the generator. */
+  datagramsPerS?: Stat;
+  /** UDP: deliveries per received datagram (how well the server packs). */
+  perDatagram?: Stat;
+  /** UDP: datagrams the senders sent per second. */
+  sentDatagramsPerS?: Stat;
+  /** UDP: most events the server numbered that never arrived, in any run. */
+  udpLost?: number;
+  /** UDP: most datagrams sent again for a late acknowledgement, in any run. */
+  retransmits?: number;
   p50?: Stat;
   p99?: Stat;
   p999?: Stat;
@@ -52,7 +62,10 @@ export interface SummaryRow {
   kibMarginal?: Stat;
   /** Most messages lost in any run (expected minus received after drain). */
   lost: number;
-  /** Sequence gaps and duplicates seen in any run. */
+  /**
+   * Sequence gaps and duplicates seen in any run (over UDP duplicates only:
+   * its gaps are the losses already counted in `lost`).
+   */
   seqErrors: number;
   disconnects: number;
 }
@@ -131,7 +144,9 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
       members: first.members,
       lost: Math.max(...g.map((r) => r.lost ?? 0)),
       seqErrors: Math.max(
-        ...g.map((r) => (r.seq_gaps ?? 0) + (r.seq_dups ?? 0)),
+        ...g.map((r) =>
+          (r.transport === "udp" ? 0 : r.seq_gaps ?? 0) + (r.seq_dups ?? 0)
+        ),
       ),
       disconnects: Math.max(...g.map((r) => r.disconnects)),
     };
@@ -146,6 +161,13 @@ export function summarize(runs: readonly RunRecord[]): SummaryRow[] {
     set("genCores", pick(g, (r) => r.gen_cpu_cores));
     set("otherCores", pick(g, (r) => r.other_cores));
     set("perRead", pick(g, (r) => r.deliveries_per_read));
+    set("datagramsPerS", pick(g, (r) => r.datagrams_per_s));
+    set("perDatagram", pick(g, (r) => r.deliveries_per_datagram));
+    set("sentDatagramsPerS", pick(g, (r) => r.sent_datagrams_per_s));
+    if (g.some((r) => r.udp_lost_events !== undefined)) {
+      row.udpLost = Math.max(...g.map((r) => r.udp_lost_events ?? 0));
+      row.retransmits = Math.max(...g.map((r) => r.udp_retransmits ?? 0));
+    }
     set("p50", pick(g, (r) => r.latency_us?.p50));
     set("p99", pick(g, (r) => r.latency_us?.p99));
     set("p999", pick(g, (r) => r.latency_us?.p999));

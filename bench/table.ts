@@ -64,12 +64,16 @@ export function printTable(report: Report): void {
       `\nW1 fan-out throughput: ${o.senders} senders, ${o.size}-byte messages, ` +
         `${o.window} in flight, ${o.duration} s after ${o.warmup} s warm-up`,
     );
+    // Over UDP: datagrams received per second beside the deliveries, and
+    // the deliveries each datagram carried (the server's packing).
+    const udp = w1.some((r) => r.datagramsPerS);
     console.log(table(
       [
         "target",
         "S",
         "deliveries/s",
         "spread",
+        ...(udp ? ["datagrams/s", "deliveries/datagram"] : []),
         "sent/s",
         "lost",
         "server ns/delivery",
@@ -83,6 +87,12 @@ export function printTable(report: Report): void {
         String(r.members),
         r.deliveriesPerS ? fmtRate(r.deliveriesPerS.median) : "-",
         spread(r.deliveriesPerS, fmtRate),
+        ...(udp
+          ? [
+            r.datagramsPerS ? fmtRate(r.datagramsPerS.median) : "",
+            r.perDatagram?.median.toFixed(1) ?? "",
+          ]
+          : []),
         r.sentPerS ? fmtRate(r.sentPerS.median) : "-",
         String(r.lost + r.seqErrors),
         r.serverNsPerDelivery?.median.toFixed(0) ?? "-",
