@@ -1,8 +1,9 @@
-// A smoke run of `deno task bench` with tiny counts (roomcast over TCP only,
-// about ten seconds), so the bench cannot rot: the C generator builds, the
-// server starts, every workload runs and the JSON and HTML are written. No
-// timed assertions: figures are checked by the bench, not here; this checks
-// that nothing was lost and every field is there.
+// Smoke runs of `deno task bench` with tiny counts (roomcast over TCP, then
+// over UDP and WebSocket, about ten seconds each), so the bench cannot rot:
+// the C generator builds, the server starts, every workload runs and the
+// JSON and HTML are written. No timed assertions: figures are checked by the
+// bench, not here; this checks that nothing was lost (over UDP: that losses
+// are counted) and every field is there.
 
 import assert from "node:assert/strict";
 import type { Report } from "../bench/summary.ts";
@@ -82,6 +83,89 @@ Deno.test("bench: a tiny run of every workload over TCP", async () => {
     const page = await Deno.readTextFile(html);
     assert.match(page, /<svg/);
     assert.match(page, /roomcast\/tcp/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("bench: a tiny run over UDP and WebSocket", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-smoke-" });
+  try {
+    const json = `${dir}/bench.json`;
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "bench/bench.ts",
+        "--transport",
+        "udp,ws",
+        "--members",
+        "10",
+        "--latency-members",
+        "10",
+        "--memory-members",
+        "40",
+        "--memory-room-size",
+        "20",
+        "--rate",
+        "200",
+        "--warmup",
+        "0.2",
+        "--duration",
+        "0.5",
+        "--json",
+        json,
+        "--html",
+        `${dir}/report.html`,
+        "--quiet",
+      ],
+      cwd: ROOT.pathname,
+      stdin: "null",
+    }).output();
+    const stdout = new TextDecoder().decode(out.stdout);
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+    assert.match(stdout, /datagrams\/s/);
+
+    const report = JSON.parse(await Deno.readTextFile(json)) as Report;
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(
+      report.runs.map((r) => `${r.target} ${r.workload}`),
+      [
+        "roomcast/udp w1",
+        "roomcast/ws w1",
+        "roomcast/udp w2",
+        "roomcast/ws w2",
+        "roomcast/udp w3",
+        "roomcast/ws w3",
+      ],
+    );
+    for (const r of report.runs) {
+      assert.equal(r.disconnects, 0, `${r.target} ${r.workload} disconnects`);
+      if (r.workload === "w3") {
+        assert.equal(r.connections, 40);
+        continue;
+      }
+      assert.ok(r.total_sent! > 0, `${r.target} ${r.workload} sent nothing`);
+      assert.equal(r.expected, r.total_sent! * 9);
+      assert.equal(r.received! + r.lost!, r.expected);
+      assert.equal(r.seq_dups, 0);
+      assert.equal(r.bad, 0);
+      assert.equal(r.errors, 0);
+      if (r.transport === "ws") {
+        assert.equal(r.lost, 0, `${r.workload} over ws lost messages`);
+        assert.equal(r.datagrams_per_s, undefined);
+        continue;
+      }
+      // UDP from server to client is best effort: losses are counted (lost,
+      // and the events the server numbered that never came), not asserted.
+      assert.ok(r.datagrams_per_s! > 0);
+      assert.ok(r.deliveries_per_datagram! > 0); // ACK-only datagrams too
+      assert.ok(r.sent_datagrams_per_s! > 0);
+      assert.ok(r.messages_per_sent_datagram! >= 1);
+      assert.equal(typeof r.udp_lost_events, "number");
+      assert.equal(typeof r.udp_retransmits, "number");
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
