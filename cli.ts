@@ -240,9 +240,8 @@ program
   )
   .option(
     "--udp-text-timeout <seconds>",
-    "a text member on UDP (nc -u) silent this long is removed; 0 turns text mode on UDP off",
+    "a text member on UDP (nc -u) silent this long is removed; 0 turns text mode on UDP off (default: 600 when --host is a loopback address, else 0: text mode has no token, so a forged source address would get a session)",
     secondsOrOff,
-    600,
   )
   .option(
     "--udp-rate <per-second>",
@@ -318,7 +317,9 @@ program
           limits: {
             datagramSize: o.datagramSize,
             idleTimeoutMs: Math.round(o.udpTimeout * 1000),
-            textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000),
+            ...(o.udpTextTimeout !== undefined
+              ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
+              : {}),
             datagramsPerSecond: o.udpRate,
             handshakes: o.udpHandshakes,
           },

@@ -10,7 +10,11 @@
 
 import dgram from "node:dgram";
 import type { Chat, LogRecord } from "../core/chat.ts";
-import type { DatagramAddress, DatagramLimits } from "../core/datagram.ts";
+import {
+  type DatagramAddress,
+  type DatagramLimits,
+  defaultTextIdleTimeoutMs,
+} from "../core/datagram.ts";
 import { DatagramServer } from "../core/datagram_server.ts";
 import { ListenError } from "./stream.ts";
 
@@ -20,7 +24,11 @@ export interface UdpOptions {
   hostname?: string;
   /** Port to bind; 0 picks a free one. @default {7878} */
   port?: number;
-  /** Datagram limits to override (size, timeouts, rate, handshakes). */
+  /**
+   * Datagram limits to override (size, timeouts, rate, handshakes). Without
+   * `textIdleTimeoutMs`, text mode (`nc -u`) is on (600 s) when `hostname`
+   * is a loopback address and off elsewhere ({@link defaultTextIdleTimeoutMs}).
+   */
   limits?: Partial<DatagramLimits>;
   /** Time to send queued goodbyes when closing, in ms. @default {2000} */
   lingerMs?: number;
@@ -147,7 +155,10 @@ export async function listenUdp(
   });
   const out = new SendQueue(socket, options.maxQueuedBytes ?? MAX_QUEUED);
   const server = new DatagramServer(chat, {
-    limits: options.limits ?? {},
+    limits: {
+      textIdleTimeoutMs: defaultTextIdleTimeoutMs(hostname),
+      ...definedOnly(options.limits ?? {}),
+    },
     send: (bytes, to) => out.push(bytes, to),
     schedule: queueMicrotask,
     random: (bytes) => crypto.getRandomValues(bytes),
@@ -212,4 +223,10 @@ export async function listenUdp(
       })();
     },
   };
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
 }

@@ -54,6 +54,53 @@ export const DEFAULT_DATAGRAM_LIMITS: DatagramLimits = {
 };
 
 /**
+ * Whether a host to bind is a loopback address: `localhost`, 127.0.0.0/8
+ * (also IPv4-mapped, `::ffff:127.0.0.1`) or `::1`. Any other form,
+ * wildcards (`0.0.0.0`, `::`) included, is not.
+ *
+ * @param hostname The host, as given to bind (brackets allowed).
+ * @returns True for a loopback host.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(isLoopbackHost("127.0.0.1") && isLoopbackHost("[::1]"));
+ * assert.ok(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("192.168.1.2"));
+ * ```
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
+  if (host === "localhost" || host.endsWith(".localhost")) return true;
+  const v4 = host.replace(/^(?:0{0,4}:){5}ffff:/, "").replace(/^::ffff:/, "");
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)) {
+    return v4.split(".").every((p) => Number(p) <= 255);
+  }
+  return /^(?:0{0,4}:){7}0{0,3}1$/.test(host) ||
+    /^(?:0{0,4}:){0,6}:0{0,3}1$/.test(host);
+}
+
+/**
+ * The text-session timeout (`textIdleTimeoutMs`) of a UDP listener on
+ * `hostname` when none is given. Text mode over UDP (`nc -u`) has no token,
+ * so a forged source address gets a session and the room's traffic: it is
+ * on (600 s) on a loopback address, where only local programs can send, and
+ * off (0) on any other.
+ *
+ * @param hostname The host the listener binds.
+ * @returns The timeout in ms; 0 is off.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(defaultTextIdleTimeoutMs("127.0.0.1"), 600_000);
+ * assert.equal(defaultTextIdleTimeoutMs("0.0.0.0"), 0);
+ * ```
+ */
+export function defaultTextIdleTimeoutMs(hostname: string): number {
+  return isLoopbackHost(hostname)
+    ? DEFAULT_DATAGRAM_LIMITS.textIdleTimeoutMs
+    : 0;
+}
+
+/**
  * Fill in defaults and check values.
  *
  * @param given Limits to override.

@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import { decodeFrames, encodeFrame } from "../../core/codec.ts";
 import type { ChatEvent } from "../../core/events.ts";
+import { listenUdp } from "../../adapters/udp.ts";
+import { Chat } from "../../core/chat.ts";
 import { Proc } from "../_process.ts";
 import { carries, concat, RawUdp, UdpRelay } from "./_udp.ts";
 
@@ -341,5 +343,39 @@ Deno.test("udp: join exit codes: name refused (3), nobody listening (4)", async 
       "stderr",
     );
     assert.equal((await none.exit()).code, 4);
+  });
+});
+
+Deno.test("udp: text mode is on by default on loopback; --udp-text-timeout sets it or turns it off", async () => {
+  const chat = new Chat({ now: () => performance.now() });
+  try {
+    for (
+      const [hostname, limits, expected] of [
+        ["127.0.0.1", {}, 600_000],
+        ["::1", {}, 600_000],
+        ["127.0.0.1", { textIdleTimeoutMs: 0 }, 0],
+        ["127.0.0.1", { textIdleTimeoutMs: 5000 }, 5000],
+      ] as const
+    ) {
+      const udp = await listenUdp(chat, { hostname, port: 0, limits });
+      try {
+        assert.equal(udp.server.limits.textIdleTimeoutMs, expected, hostname);
+      } finally {
+        await udp.close();
+      }
+    }
+  } finally {
+    await chat.shutdown();
+  }
+  // Off answers a text datagram with one short line, and makes no session.
+  await withAll(async (track) => {
+    const { urls } = await serveProc(track, ["udp"], [
+      "--udp-text-timeout",
+      "0",
+    ]);
+    const raw = track(await RawUdp.open(urls.udp!));
+    raw.send(new TextEncoder().encode("mallory, with a long enough line\n"));
+    const reply = await raw.next();
+    assert.equal(new TextDecoder().decode(reply), "text mode is off on UDP\n");
   });
 });

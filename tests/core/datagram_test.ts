@@ -5,7 +5,9 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { decodeFrames, encodeFrame } from "../../core/codec.ts";
 import {
+  defaultTextIdleTimeoutMs,
   InboundWindow,
+  isLoopbackHost,
   RateBucket,
   resolveDatagramLimits,
   WINDOW,
@@ -18,6 +20,43 @@ import {
 } from "../../core/datagram_pack.ts";
 import { sameToken, tokenBytes } from "../../core/datagram_frames.ts";
 import { Outgoing } from "../../core/peer.ts";
+
+Deno.test("datagram: text mode over UDP is on by default on loopback only", () => {
+  const loopback = [
+    "127.0.0.1",
+    "127.1.2.3",
+    "localhost",
+    "LOCALHOST",
+    "chat.localhost",
+    "::1",
+    "[::1]",
+    "0:0:0:0:0:0:0:1",
+    "::ffff:127.0.0.1",
+  ];
+  const others = [
+    "0.0.0.0",
+    "::",
+    "[::]",
+    "192.168.1.2",
+    "10.0.0.1",
+    "128.0.0.1",
+    "127.0.0.256",
+    "::2",
+    "1::1",
+    "::ffff:10.0.0.1",
+    "example.com",
+    "localhost.example.com",
+    "",
+  ];
+  for (const host of loopback) {
+    assert.ok(isLoopbackHost(host), host);
+    assert.equal(defaultTextIdleTimeoutMs(host), 600_000, host);
+  }
+  for (const host of others) {
+    assert.ok(!isLoopbackHost(host), host);
+    assert.equal(defaultTextIdleTimeoutMs(host), 0, host);
+  }
+});
 
 Deno.test("datagram: limits have defaults and refuse values that cannot work", () => {
   const d = resolveDatagramLimits();
