@@ -77,6 +77,15 @@ class SendQueue {
     if (!this.#sending) this.#next();
   }
 
+  /**
+   * Run a task once nothing is queued or being sent: as a microtask when
+   * the socket is idle, else when the queue has drained.
+   */
+  whenIdle(task: () => void): void {
+    if (!this.#sending) queueMicrotask(task);
+    else this.#idle.push(task);
+  }
+
   /** Resolves once nothing is queued or being sent. */
   drained(): Promise<void> {
     if (!this.#sending) return Promise.resolve();
@@ -160,7 +169,14 @@ export async function listenUdp(
       ...definedOnly(options.limits ?? {}),
     },
     send: (bytes, to) => out.push(bytes, to),
-    schedule: queueMicrotask,
+    // Events are flushed when the socket has nothing left to send (at once
+    // when it is idle): while datagrams are going out, events from more
+    // client datagrams gather, and then share one datagram per member (14
+    // MESSAGEs of 64 bytes in 1200 bytes instead of about 8 under load).
+    // Each datagram is a send, so this is what UDP throughput turns on: the
+    // bench measured W1 (S=100) 0.34-0.47M deliveries/s with a flush after
+    // every datagram received, and more with this (docs/performance.md).
+    schedule: (task) => out.whenIdle(task),
     random: (bytes) => crypto.getRandomValues(bytes),
     ...(options.log ? { log: options.log } : {}),
   });

@@ -825,6 +825,14 @@ static void pump_w1(uint64_t now) {
       int s = (rr + i) % senders;
       if (!can_send(&conns[s])) continue;
       long k = budget < batch ? budget : batch;
+      if (proto == P_RC_UDP) {
+        // A datagram costs the server a system call per member: senders
+        // wait until a full datagram of messages may be in flight.
+        long full = udp_capacity(&conns[s]);
+        if (full > window_msgs) full = window_msgs;
+        if (budget < full) break;
+        k = full;
+      }
       k = send_batch(s, k, now);
       budget -= k;
       if (k > 0) progressed = 1;

@@ -288,6 +288,11 @@ static long udp_send_says(conn *c, int s, long k, uint64_t now) {
   return done;
 }
 
+// SAY frames of `size` bytes of text that fit one datagram after ENVELOPE.
+static long udp_capacity(conn *c) {
+  return (long)((c->udp->max_dg - 26) / (8 + (size_t)size));
+}
+
 static int udp_can_send(conn *c) {
   udp_state *u = c->udp;
   return u->have_token && u->next_seq - 1 - u->acked < (uint32_t)u->nslots;
