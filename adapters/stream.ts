@@ -13,7 +13,7 @@ import type { Outgoing, Peer } from "../core/peer.ts";
 import type { Session } from "../core/session.ts";
 
 /** Smallest read buffer: a pending read pins its buffer, so idle members stay cheap. */
-const MIN_READ = 512;
+const MIN_READ = 128;
 /** Largest read buffer. */
 const MAX_READ = 64 * 1024;
 /** Default quiet time before a silent connection is asked for a name. */
@@ -121,9 +121,8 @@ export async function listenStream(
       addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
     }:${addr.port}`;
   }
-  const open = new Set<StreamConnection>();
-  const done = new Set<Promise<void>>();
   const transport = options.transport;
+  const pool = new Pool(chat, transport, lingerMs, promptMs);
   let stopped = false;
   let retry:
     | { timer: ReturnType<typeof setTimeout>; resolve: () => void }
@@ -154,23 +153,7 @@ export async function listenStream(
         continue;
       }
       delay = ACCEPT_RETRY_MS;
-      if (transport === "tcp") {
-        // Keepalive finds peers that vanished without a FIN (a cable pulled).
-        (conn as Deno.TcpConn).setNoDelay(true);
-        (conn as Deno.TcpConn).setKeepAlive(true);
-      }
-      const remote = conn.remoteAddr.transport === "unix"
-        ? "unix"
-        : `${(conn.remoteAddr as Deno.NetAddr).hostname}:${
-          (conn.remoteAddr as Deno.NetAddr).port
-        }`;
-      const c = new StreamConnection(conn, chat, lingerMs, promptMs);
-      open.add(c);
-      const finished = c.run(transport, remote).finally(() => {
-        open.delete(c);
-        done.delete(finished);
-      });
-      done.add(finished);
+      pool.attach(conn);
     }
   })();
 
@@ -180,7 +163,7 @@ export async function listenStream(
     addr: listener.addr as Deno.NetAddr | Deno.UnixAddr,
     url,
     get connections() {
-      return open.size;
+      return pool.open.size;
     },
     close() {
       return closing ??= (async () => {
@@ -194,12 +177,12 @@ export async function listenStream(
         // Give queued goodbyes up to the linger time, then cut the rest.
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([
-          Promise.all(done),
+          pool.drained(),
           new Promise((r) => timer = setTimeout(r, lingerMs)),
         ]);
         clearTimeout(timer);
-        for (const c of open) c.close(false);
-        await Promise.all(done);
+        for (const c of pool.open) c.close(false);
+        await pool.drained();
         if (socketPath !== undefined) await removeSocket(socketPath);
       })();
     },
@@ -212,7 +195,7 @@ export async function listenStream(
  */
 const BUSY_ROUND_MS = 1;
 /** Flushes of the connections that have something queued, in order. */
-const due: (() => void)[] = [];
+const due: StreamConnection[] = [];
 let roundArmed = false;
 let busy = false;
 
@@ -225,8 +208,8 @@ let busy = false;
  * makes fewer, fuller writes (at 1,000 members it doubled W1 throughput:
  * docs/performance.md); a server that is not busy writes at once.
  */
-function scheduleFlush(flush: () => void): void {
-  due.push(flush);
+function scheduleFlush(c: StreamConnection): void {
+  due.push(c);
   if (roundArmed) return;
   roundArmed = true;
   if (busy) setTimeout(flushRound, 0);
@@ -236,89 +219,145 @@ function scheduleFlush(flush: () => void): void {
 function flushRound(): void {
   roundArmed = false;
   const start = performance.now();
-  const flushes = due.splice(0);
-  for (const flush of flushes) flush();
+  const connections = due.splice(0);
+  for (const c of connections) c.flush();
   busy = performance.now() - start > BUSY_ROUND_MS;
+}
+
+/**
+ * A listener's connections and what they share. Per-connection state is
+ * kept small, because a server holds thousands of idle members: no async
+ * function or promise chain per connection, only a pending read and the
+ * callbacks made once per connection (docs/performance.md, W3).
+ */
+class Pool {
+  readonly open = new Set<StreamConnection>();
+  #idle: (() => void) | undefined;
+
+  constructor(
+    readonly chat: Chat,
+    readonly transport: "tcp" | "unix",
+    readonly lingerMs: number,
+    readonly promptMs: number,
+  ) {}
+
+  attach(conn: Deno.Conn): void {
+    let remote = "unix";
+    if (this.transport === "tcp") {
+      const tcp = conn as Deno.TcpConn;
+      // Keepalive finds peers that vanished without a FIN (a cable pulled).
+      tcp.setNoDelay(true);
+      tcp.setKeepAlive(true);
+      const addr = tcp.remoteAddr;
+      remote = `${addr.hostname}:${addr.port}`;
+    }
+    this.open.add(new StreamConnection(conn, this, remote));
+  }
+
+  /** A connection is closed and reads no more. */
+  finished(c: StreamConnection): void {
+    if (this.open.delete(c) && this.open.size === 0) this.#idle?.();
+  }
+
+  /** Resolves once every connection has finished. */
+  drained(): Promise<void> {
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle = () => {
+        this.#idle = undefined;
+        resolve();
+      };
+    });
+  }
 }
 
 /** One connection: the {@link Peer} the core writes to. */
 class StreamConnection implements Peer {
   readonly #conn: Deno.Conn;
-  readonly #chat: Chat;
+  readonly #pool: Pool;
   readonly #outbox: Outbox;
-  readonly #lingerMs: number;
-  readonly #promptMs: number;
-  #session: Session | undefined;
+  readonly #session: Session;
+  #buf = new Uint8Array(MIN_READ);
+  #prompt: ReturnType<typeof setTimeout> | undefined;
+  #reading = true;
   #scheduled = false;
   #writing = false;
   #closing = false;
   #closed = false;
   #linger: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    conn: Deno.Conn,
-    chat: Chat,
-    lingerMs: number,
-    promptMs: number,
-  ) {
+  constructor(conn: Deno.Conn, pool: Pool, remote: string) {
     this.#conn = conn;
-    this.#chat = chat;
-    this.#outbox = new Outbox(chat.limits.outboundBytes);
-    this.#lingerMs = lingerMs;
-    this.#promptMs = promptMs;
-  }
-
-  async run(transport: string, remote: string): Promise<void> {
-    const session = this.#chat.connect(this, {
-      transport,
+    this.#pool = pool;
+    this.#outbox = new Outbox(pool.chat.limits.outboundBytes);
+    const session = pool.chat.connect(this, {
+      transport: pool.transport,
       remote,
       hello: true,
     });
     this.#session = session;
     // Nothing yet after a moment: a person (nc, telnet) waiting to be asked.
-    let prompt: ReturnType<typeof setTimeout> | undefined;
-    if (this.#promptMs > 0 && session.state !== "closed") {
-      prompt = setTimeout(() => {
-        prompt = undefined;
+    if (pool.promptMs > 0 && session.state !== "closed") {
+      this.#prompt = setTimeout(() => {
+        this.#prompt = undefined;
         session.startText();
-      }, this.#promptMs);
+      }, pool.promptMs);
     }
-    let buf = new Uint8Array(MIN_READ);
-    while (!this.#closed && session.state !== "closed") {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buf);
-      } catch {
-        break;
-      }
-      if (n === null) break;
-      if (prompt !== undefined) {
-        clearTimeout(prompt);
-        prompt = undefined; // a cleared timer still holds its callback
-      }
-      session.feed(buf.subarray(0, n));
-      if (n === buf.length && buf.length < MAX_READ) {
-        buf = new Uint8Array(buf.length * 2);
-      } else if (n < MIN_READ && buf.length > MIN_READ) {
-        buf = new Uint8Array(MIN_READ);
-      }
+    this.#readNext();
+  }
+
+  #readNext(): void {
+    if (this.#closed || this.#session.state === "closed") {
+      this.#stopReading();
+      return;
     }
-    clearTimeout(prompt);
-    session.close();
+    this.#conn.read(this.#buf).then(this.#onRead, this.#onRead);
+  }
+
+  // One plain callback made once per connection for both outcomes (a
+  // failed read passes its error), not an async read loop: an idle member
+  // then holds only its pending read.
+  #onRead = (n: number | null | Error): void => {
+    if (typeof n !== "number") {
+      this.#stopReading(); // end of stream, or the connection broke
+      return;
+    }
+    if (this.#prompt !== undefined) {
+      clearTimeout(this.#prompt);
+      this.#prompt = undefined; // a cleared timer still holds its callback
+    }
+    const buf = this.#buf;
+    this.#session.feed(buf.subarray(0, n));
+    if (n === buf.length && buf.length < MAX_READ) {
+      this.#buf = new Uint8Array(buf.length * 2);
+    } else if (n < MIN_READ && buf.length > MIN_READ) {
+      this.#buf = new Uint8Array(MIN_READ);
+    }
+    this.#readNext();
+  };
+
+  /** The peer is gone or the session ended: write what is queued, close. */
+  #stopReading(): void {
+    this.#reading = false;
+    clearTimeout(this.#prompt);
+    this.#prompt = undefined;
+    this.#session.close();
     // Write what is still queued (a goodbye, an error), then close.
     this.close(true);
-    while (!this.#closed) await this.#drained();
+    if (this.#closed) this.#pool.finished(this);
   }
 
   send(out: Outgoing): boolean {
     if (this.#closing || this.#closed) return true;
-    const session = this.#session;
+    // The session is unset only while it is being made (a refusal sent
+    // from connect, such as the connection limit).
+    const session = this.#session as Session | undefined;
     if (!this.#outbox.push(session ? session.encode(out) : out.binary())) {
       return false;
     }
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
-      scheduleFlush(this.#flush);
+      scheduleFlush(this);
     }
     return true;
   }
@@ -336,10 +375,11 @@ class StreamConnection implements Peer {
       this.#shut();
       return;
     }
-    this.#linger = setTimeout(() => this.#shut(), this.#lingerMs);
+    this.#linger = setTimeout(() => this.#shut(), this.#pool.lingerMs);
   }
 
-  #flush = (): void => {
+  /** Write everything queued, in one write (called by the flush round). */
+  flush(): void {
     this.#scheduled = false;
     if (this.#writing || this.#closed) return;
     const bytes = this.#outbox.take();
@@ -350,60 +390,51 @@ class StreamConnection implements Peer {
     this.#writing = true;
     this.#pending = bytes;
     this.#written = 0;
-    this.#conn.write(bytes).then(this.#wrote, this.#writeFailed);
-  };
+    this.#conn.write(bytes).then(this.#wrote, this.#wrote);
+  }
 
-  // The write in flight, and how much of it is written. Plain callbacks
-  // made once per connection, not an async function per write: this runs
-  // once per member per event-loop turn under load.
+  // The write in flight, and how much of it is written. One plain callback
+  // made once per connection for both outcomes (a failed write passes its
+  // error), not an async function per write: this runs once per member per
+  // event-loop turn under load.
   #pending: Uint8Array | undefined;
   #written = 0;
 
-  #wrote = (n: number): void => {
+  #wrote = (n: number | Error): void => {
     const bytes = this.#pending!;
+    if (typeof n !== "number") {
+      this.#pending = undefined;
+      this.#writing = false;
+      this.#outbox.clear();
+      this.#shut();
+      return;
+    }
     this.#written += n;
     if (this.#written < bytes.length) {
       // A partial write: go on with the rest.
       this.#conn.write(bytes.subarray(this.#written))
-        .then(this.#wrote, this.#writeFailed);
+        .then(this.#wrote, this.#wrote);
       return;
     }
     this.#pending = undefined;
     this.#writing = false;
     this.#outbox.written();
-    this.#wake?.();
-    this.#flush();
+    this.flush();
   };
-
-  #writeFailed = (): void => {
-    this.#pending = undefined;
-    this.#writing = false;
-    this.#outbox.clear();
-    this.#shut();
-  };
-
-  #wake: (() => void) | undefined;
-  #drained(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#wake = () => {
-        this.#wake = undefined;
-        resolve();
-      };
-    });
-  }
 
   #shut(): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing = false;
     clearTimeout(this.#linger);
+    clearTimeout(this.#prompt);
     this.#outbox.clear();
     try {
-      this.#conn.close();
+      this.#conn.close(); // a pending read ends, and with it the connection
     } catch {
       // already closed
     }
-    this.#wake?.();
+    if (!this.#reading) this.#pool.finished(this);
   }
 }
 

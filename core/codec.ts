@@ -434,6 +434,9 @@ export interface DecoderOptions {
   maxFrameSize?: number;
 }
 
+/** The empty buffer every idle decoder holds (nothing is ever written to it). */
+const NO_BYTES = new Uint8Array(0);
+
 /**
  * Splits a byte stream into frames. Feed it chunks as they arrive; it returns
  * the frames completed by each chunk. A frame whose fields are wrong yields a
@@ -453,7 +456,7 @@ export interface DecoderOptions {
  */
 export class FrameDecoder {
   readonly #max: number;
-  #buf: Uint8Array = new Uint8Array(0);
+  #buf: Uint8Array = NO_BYTES;
   #len = 0;
   #failed = false;
 
@@ -496,7 +499,7 @@ export class FrameDecoder {
         out.push(problem);
         this.#failed = true;
         this.#len = 0;
-        this.#buf = new Uint8Array(0);
+        this.#buf = NO_BYTES;
         return out;
       }
       const size = HEADER_SIZE + readU32(data, at + 2);
@@ -516,7 +519,7 @@ export class FrameDecoder {
       if (rest > 0) this.#keep(chunk.subarray(at));
     } else if (rest === 0) {
       this.#len = 0;
-      if (this.#buf.length > 4096) this.#buf = new Uint8Array(0);
+      if (this.#buf.length > 4096) this.#buf = NO_BYTES;
     } else if (at > 0) {
       this.#buf.copyWithin(0, at, this.#len);
       this.#len = rest;

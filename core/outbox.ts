@@ -41,6 +41,13 @@ function sameChunks(
 const KEEP_SLOTS = 256;
 
 /**
+ * Chunk slots an idle outbox keeps. An outbox whose write finished with
+ * nothing queued gives back a larger array: after a burst (a join storm),
+ * thousands of idle members would otherwise each hold hundreds of slots.
+ */
+const IDLE_SLOTS = 16;
+
+/**
  * Outbound queue with a byte limit that counts both queued bytes and the
  * bytes of the write in flight.
  *
@@ -133,6 +140,9 @@ export class Outbox {
   /** The write of everything taken so far has finished. */
   written(): void {
     this.#inFlight = 0;
+    if (this.#count === 0 && this.#chunks.length > IDLE_SLOTS) {
+      this.#chunks = [];
+    }
   }
 
   /** Drop everything (the connection is gone). */
