@@ -379,3 +379,38 @@ Deno.test("udp: text mode is on by default on loopback; --udp-text-timeout sets 
     assert.equal(new TextDecoder().decode(reply), "text mode is off on UDP\n");
   });
 });
+
+Deno.test("udp: events from several client datagrams share one datagram per member when the server is busy", async () => {
+  await withAll(async (track) => {
+    const { urls } = await serveProc(track, ["udp"], [
+      "--rate",
+      "0",
+      "--udp-rate",
+      "0",
+    ]);
+    const amy = await rawMember(urls.udp!, "amy");
+    track({ close: () => amy.raw.close() });
+    const bob = await rawMember(urls.udp!, "bob");
+    track({ close: () => bob.raw.close() });
+    const before = amy.raw.received.length;
+    // 30 datagrams of one SAY each, back to back (within the 32 a client
+    // may have unacknowledged).
+    for (let i = 0; i < 30; i++) bob.say(`m${i}`, 2 + i);
+    const texts: string[] = [];
+    let datagrams = 0;
+    while (texts.length < 30) {
+      const got = events(await amy.raw.next()).filter((e) =>
+        e.type === "message"
+      );
+      if (got.length > 0) datagrams++;
+      for (const e of got) if (e.type === "message") texts.push(e.text);
+    }
+    assert.deepEqual(texts, Array.from({ length: 30 }, (_, i) => `m${i}`));
+    // Flushed when the socket's queue drains, not after each datagram in:
+    // messages that came while datagrams were going out travel together.
+    assert.ok(
+      datagrams < 30,
+      `30 messages in ${datagrams} datagrams (${before} before)`,
+    );
+  });
+});
