@@ -68,6 +68,25 @@ async function waitUdp(
 }
 
 /**
+ * The `--v8-flags=...` of the checkout's `serve` task in deno.json, so the
+ * bench runs the server as `deno task serve` does.
+ *
+ * @param root The checkout.
+ * @returns The flags (none when the task has none).
+ */
+export async function serveTaskV8Flags(root: string): Promise<string[]> {
+  try {
+    const config = JSON.parse(
+      await Deno.readTextFile(`${root.replace(/\/$/, "")}/deno.json`),
+    ) as { tasks?: Record<string, string> };
+    return (config.tasks?.serve ?? "").split(/\s+/)
+      .filter((a) => a.startsWith("--v8-flags="));
+  } catch {
+    return [];
+  }
+}
+
+/**
  * A roomcast server over one transport. `serve` runs as its own process
  * with the rate limit off (the peers have none); over UDP the datagram rate
  * limit per address and session (`--udp-rate`) is off too, and over `ws`
@@ -87,7 +106,12 @@ export function roomcastTarget(
     proto: "roomcast",
     transport,
     async start() {
-      const denoFlags = options.denoFlags ?? [];
+      // The runtime flags `deno task serve` gives the server (its V8 heap
+      // settings), then any given for this run.
+      const denoFlags = [
+        ...(await serveTaskV8Flags(root)),
+        ...(options.denoFlags ?? []),
+      ];
       const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-" });
       const port = freePort();
       const socket = `${dir}/roomcast.sock`;
