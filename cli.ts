@@ -256,6 +256,12 @@ program
     1024,
   )
   .option(
+    "--udp-send-queue <bytes>",
+    "UDP datagrams waiting for the socket, all members together (>= 65536); client datagrams are taken in at the pace of sending, and beyond this bound server datagrams are dropped (members see the gap)",
+    int("udp-send-queue", 65536),
+    16777216,
+  )
+  .option(
     "--redis <url>",
     "join a cluster of nodes through Redis, redis://[:PASSWORD@]HOST:PORT[/DB] (default: $CHAT_REDIS_URL; none: serve alone)",
   )
@@ -314,6 +320,7 @@ program
         log,
         udp: {
           ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
+          maxQueuedBytes: o.udpSendQueue,
           limits: {
             datagramSize: o.datagramSize,
             idleTimeoutMs: Math.round(o.udpTimeout * 1000),

@@ -17,6 +17,8 @@ import {
 } from "../core/datagram.ts";
 import { DatagramServer } from "../core/datagram_server.ts";
 import { ListenError } from "./stream.ts";
+import { Intake } from "./udp_intake.ts";
+import { SendQueue } from "./udp_send_queue.ts";
 
 /** Options of {@link listenUdp}. */
 export interface UdpOptions {
@@ -32,96 +34,40 @@ export interface UdpOptions {
   limits?: Partial<DatagramLimits>;
   /** Time to send queued goodbyes when closing, in ms. @default {2000} */
   lingerMs?: number;
-  /** Receives refusals (at most one per quiet period per address). */
+  /**
+   * Receives refusals (at most one per quiet period per address) and drops
+   * (`udp_send_dropped`, `udp_intake_dropped`: at most one per second of
+   * drops).
+   */
   log?: (record: LogRecord) => void;
   /**
    * Bytes of datagrams waiting for the socket; beyond this new datagrams
-   * are dropped, as a full network would (clients see the gap).
+   * are dropped, as a full network would (clients see the gap). Client
+   * datagrams are taken in at the pace of the output, about half of this
+   * per round, so it is a safety net (`serve --udp-send-queue`).
    * @default {16777216}
    */
   maxQueuedBytes?: number;
+  /**
+   * Client datagrams that wait while the server is sending; beyond this
+   * they are dropped (their clients send them again).
+   * @default {4096}
+   */
+  maxHeldDatagrams?: number;
+  /** Bytes of the client datagrams that wait. @default {4194304} */
+  maxHeldBytes?: number;
+}
+
+/** Datagrams a UDP listener dropped, by direction. */
+export interface UdpDrops {
+  /** Server datagrams dropped because the send queue was full. */
+  readonly sent: number;
+  /** Client datagrams dropped because too many were waiting. */
+  readonly received: number;
 }
 
 /** Default bound of the socket's send queue. */
 const MAX_QUEUED = 16 * 1024 * 1024;
-
-/**
- * The socket's send queue. Datagrams go out one at a time, in order: with
- * several sends in flight at once, `node:dgram` in Deno was seen to put
- * them on the wire in reverse order, which a receiver takes for loss. One
- * at a time is also faster there.
- */
-class SendQueue {
-  /** Datagrams dropped because the queue was full. */
-  dropped = 0;
-  readonly #socket: dgram.Socket;
-  readonly #max: number;
-  #items: ({ bytes: Uint8Array; to: DatagramAddress } | undefined)[] = [];
-  #head = 0;
-  #bytes = 0;
-  #sending = false;
-  #idle: (() => void)[] = [];
-
-  constructor(socket: dgram.Socket, max: number) {
-    this.#socket = socket;
-    this.#max = max;
-  }
-
-  push(bytes: Uint8Array, to: DatagramAddress): void {
-    if (this.#bytes + bytes.length > this.#max) {
-      this.dropped++;
-      return;
-    }
-    this.#items.push({ bytes, to });
-    this.#bytes += bytes.length;
-    if (!this.#sending) this.#next();
-  }
-
-  /**
-   * Run a task once nothing is queued or being sent: as a microtask when
-   * the socket is idle, else when the queue has drained.
-   */
-  whenIdle(task: () => void): void {
-    if (!this.#sending) queueMicrotask(task);
-    else this.#idle.push(task);
-  }
-
-  /** Resolves once nothing is queued or being sent. */
-  drained(): Promise<void> {
-    if (!this.#sending) return Promise.resolve();
-    return new Promise((resolve) => this.#idle.push(resolve));
-  }
-
-  /** Drop what is queued (the send in flight finishes). */
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-    this.#bytes = 0;
-  }
-
-  #next = (): void => {
-    const item = this.#items[this.#head];
-    if (item === undefined) return this.#stop();
-    this.#items[this.#head++] = undefined;
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    this.#bytes -= item.bytes.length;
-    this.#sending = true;
-    try {
-      this.#socket.send(item.bytes, item.to.port, item.to.address, this.#next);
-    } catch {
-      this.#stop(); // the socket is closed: nothing more goes out
-    }
-  };
-
-  #stop(): void {
-    this.#sending = false;
-    this.clear();
-    for (const wake of this.#idle.splice(0)) wake();
-  }
-}
 
 /** A running UDP listener. */
 export interface UdpListener {
@@ -133,6 +79,8 @@ export interface UdpListener {
   readonly url: string;
   /** The datagram sessions (limits, counters). */
   readonly server: DatagramServer;
+  /** Datagrams dropped in the adapter, running totals. */
+  readonly dropped: UdpDrops;
   /** Close every session (as a disconnect), then the socket. */
   close(): Promise<void>;
 }
@@ -159,10 +107,16 @@ export async function listenUdp(
   const hostname = options.hostname ?? "127.0.0.1";
   const port = options.port ?? 7878;
   const lingerMs = options.lingerMs ?? 2000;
+  const maxQueued = options.maxQueuedBytes ?? MAX_QUEUED;
+  if (!Number.isInteger(maxQueued) || maxQueued < 1) {
+    throw new RangeError(
+      `Cannot use a UDP send queue of ${maxQueued} bytes: it must be a whole number >= 1`,
+    );
+  }
   const socket = dgram.createSocket({
     type: hostname.includes(":") ? "udp6" : "udp4",
   });
-  const out = new SendQueue(socket, options.maxQueuedBytes ?? MAX_QUEUED);
+  const out = new SendQueue(socket, maxQueued);
   const server = new DatagramServer(chat, {
     limits: {
       textIdleTimeoutMs: defaultTextIdleTimeoutMs(hostname),
@@ -207,10 +161,45 @@ export async function listenUdp(
     "error",
     (e) => options.log?.({ event: "udp_error", error: e.message }),
   );
-  socket.on("message", (msg: Uint8Array, rinfo: DatagramAddress) => {
-    server.receive(msg, rinfo);
+  // Client datagrams are taken in at the pace of the output, as a TCP
+  // server reads no faster than it writes (adapters/udp_intake.ts).
+  const intake = new Intake({
+    receive: (bytes, from) => server.receive(bytes, from),
+    budgetBytes: maxQueued / 2,
+    ...(options.maxHeldDatagrams !== undefined
+      ? { maxDatagrams: options.maxHeldDatagrams }
+      : {}),
+    ...(options.maxHeldBytes !== undefined
+      ? { maxBytes: options.maxHeldBytes }
+      : {}),
+    onDrop: () =>
+      options.log?.({
+        event: "udp_intake_dropped",
+        total: intake.dropped,
+        held: intake.held,
+      }),
   });
-  const sweeper = setInterval(() => server.sweep(), 1000);
+  out.onDrop = () =>
+    options.log?.({
+      event: "udp_send_dropped",
+      total: out.dropped,
+      limit: maxQueued,
+    });
+  out.hook = {
+    before: () => intake.take(),
+    after: () => intake.settle(out.pushedBytes),
+  };
+  socket.on("message", (msg: Uint8Array, rinfo: DatagramAddress) => {
+    intake.offer(msg, rinfo, !out.busy);
+  });
+  // Drops are logged once per spell: a second without any ends it.
+  let seen = { sent: 0, received: 0 };
+  const sweeper = setInterval(() => {
+    server.sweep();
+    if (out.dropped === seen.sent) out.quiet();
+    if (intake.dropped === seen.received) intake.quiet();
+    seen = { sent: out.dropped, received: intake.dropped };
+  }, 1000);
   const bound = socket.address();
   const host = bound.address.includes(":")
     ? `[${bound.address}]`
@@ -221,9 +210,18 @@ export async function listenUdp(
     addr: { hostname: bound.address, port: bound.port },
     url: `udp://${host}:${bound.port}`,
     server,
+    dropped: {
+      get sent() {
+        return out.dropped;
+      },
+      get received() {
+        return intake.dropped;
+      },
+    },
     close() {
       return closing ??= (async () => {
         clearInterval(sweeper);
+        intake.clear();
         server.close();
         // Let queued goodbyes reach the socket, then close it.
         await new Promise<void>((resolve) => queueMicrotask(resolve));

@@ -209,6 +209,8 @@ export function carries(bytes: Uint8Array, type: string): boolean {
  * over (a fatal error or a LEFT for itself): UDP has no connection to close.
  */
 export class UdpTestClient implements TestClient {
+  /** Server events lost on the way (gaps in the server's numbering). */
+  lost = 0;
   readonly #socket: dgram.Socket;
   readonly #client: DatagramClient;
   readonly #transmit: (bytes: Uint8Array) => void;
@@ -231,6 +233,9 @@ export class UdpTestClient implements TestClient {
     this.#client.onEvent = (e) => {
       this.#queue.push(e);
       this.#waiter.notify();
+    };
+    this.#client.onLost = (count) => {
+      this.lost += count;
     };
     this.#client.onClose = () => {
       this.#ended = true;
