@@ -58,14 +58,6 @@ export interface UdpOptions {
   maxHeldBytes?: number;
 }
 
-/** Datagrams a UDP listener dropped, by direction. */
-export interface UdpDrops {
-  /** Server datagrams dropped because the send queue was full. */
-  readonly sent: number;
-  /** Client datagrams dropped because too many were waiting. */
-  readonly received: number;
-}
-
 /** Default bound of the socket's send queue. */
 const MAX_QUEUED = 16 * 1024 * 1024;
 
@@ -79,8 +71,12 @@ export interface UdpListener {
   readonly url: string;
   /** The datagram sessions (limits, counters). */
   readonly server: DatagramServer;
-  /** Datagrams dropped in the adapter, running totals. */
-  readonly dropped: UdpDrops;
+  /**
+   * Datagrams dropped in the adapter, running totals: `sent`, server
+   * datagrams beyond the send queue's bound; `received`, client datagrams
+   * beyond the intake's (their clients send them again).
+   */
+  readonly dropped: { readonly sent: number; readonly received: number };
   /** Close every session (as a disconnect), then the socket. */
   close(): Promise<void>;
 }
