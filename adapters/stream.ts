@@ -18,6 +18,8 @@ const MIN_READ = 128;
 const MAX_READ = 64 * 1024;
 /** Default quiet time before a silent connection is asked for a name. */
 export const TEXT_PROMPT_MS = 500;
+/** How often idle connections give back spare outbox slots, in ms. */
+const TRIM_MS = 1000;
 /** First wait before accepting again after a failed accept (EMFILE...). */
 const ACCEPT_RETRY_MS = 50;
 /** Longest wait between accept retries. */
@@ -194,8 +196,12 @@ export async function listenStream(
  * (a big room, many writes): the next round waits for a timer tick.
  */
 const BUSY_ROUND_MS = 1;
-/** Flushes of the connections that have something queued, in order. */
-const due: StreamConnection[] = [];
+// Two lists of the connections with something queued, swapped each round
+// and kept (not reallocated): at 1,000 members a new list per round was
+// garbage the young generation had to collect (docs/performance.md).
+let due: (StreamConnection | undefined)[] = [];
+let dueCount = 0;
+let spare: (StreamConnection | undefined)[] = [];
 let roundArmed = false;
 let busy = false;
 
@@ -209,7 +215,7 @@ let busy = false;
  * docs/performance.md); a server that is not busy writes at once.
  */
 function scheduleFlush(c: StreamConnection): void {
-  due.push(c);
+  due[dueCount++] = c;
   if (roundArmed) return;
   roundArmed = true;
   if (busy) setTimeout(flushRound, 0);
@@ -219,8 +225,13 @@ function scheduleFlush(c: StreamConnection): void {
 function flushRound(): void {
   roundArmed = false;
   const start = performance.now();
-  const connections = due.splice(0);
-  for (const c of connections) c.flush();
+  const list = due;
+  const n = dueCount;
+  due = spare;
+  dueCount = 0;
+  for (let i = 0; i < n; i++) list[i]!.flush();
+  list.fill(undefined, 0, n);
+  spare = list;
   busy = performance.now() - start > BUSY_ROUND_MS;
 }
 
@@ -233,6 +244,7 @@ function flushRound(): void {
 class Pool {
   readonly open = new Set<StreamConnection>();
   #idle: (() => void) | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(
     readonly chat: Chat,
@@ -252,11 +264,22 @@ class Pool {
       remote = `${addr.hostname}:${addr.port}`;
     }
     this.open.add(new StreamConnection(conn, this, remote));
+    // Idle members give back the buffers of their last burst, once a
+    // second (docs/performance.md, W3).
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => {
+        for (const c of this.open) c.trim();
+      }, TRIM_MS);
+      Deno.unrefTimer(this.#sweeper);
+    }
   }
 
   /** A connection is closed and reads no more. */
   finished(c: StreamConnection): void {
-    if (this.open.delete(c) && this.open.size === 0) this.#idle?.();
+    if (!this.open.delete(c) || this.open.size > 0) return;
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    this.#idle?.();
   }
 
   /** Resolves once every connection has finished. */
@@ -376,6 +399,11 @@ class StreamConnection implements Peer {
       return;
     }
     this.#linger = setTimeout(() => this.#shut(), this.#pool.lingerMs);
+  }
+
+  /** Give back the outbox's spare slots if nothing is queued. */
+  trim(): void {
+    this.#outbox.trim();
   }
 
   /** Write everything queued, in one write (called by the flush round). */

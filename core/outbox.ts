@@ -35,15 +35,18 @@ function sameChunks(
 
 /**
  * Chunk slots an outbox keeps between turns. Pushing into a kept array is
- * cheaper than growing a new one every turn; a turn that queued more than
- * this gives its (large) array back.
+ * cheaper than growing a new one every turn: at 1,000 members a member's
+ * queue holds a few thousand events while its reader catches up, and
+ * growing those arrays anew every turn was most of what the server
+ * allocated (docs/performance.md). A turn that queued more than this gives
+ * its array back; {@link Outbox.trim} gives back the slots of an idle one.
  */
-const KEEP_SLOTS = 256;
+const KEEP_SLOTS = 16384;
 
 /**
- * Chunk slots an idle outbox keeps. An outbox whose write finished with
- * nothing queued gives back a larger array: after a burst (a join storm),
- * thousands of idle members would otherwise each hold hundreds of slots.
+ * Chunk slots an idle outbox keeps when {@link Outbox.trim} is called.
+ * After a burst (a join storm), thousands of idle members would otherwise
+ * each hold hundreds of slots.
  */
 const IDLE_SLOTS = 16;
 
@@ -71,6 +74,8 @@ export class Outbox {
   #count = 0;
   #queued = 0;
   #inFlight = 0;
+  // Whether anything was pushed since the last trim().
+  #used = false;
 
   /**
    * Create a new instance.
@@ -83,6 +88,11 @@ export class Outbox {
   /** Bytes queued and not yet taken. */
   get queued(): number {
     return this.#queued;
+  }
+
+  /** Chunk slots kept for the next pushes (queued ones included). */
+  get slots(): number {
+    return this.#chunks.length;
   }
 
   /** Bytes taken and not yet reported written. */
@@ -99,6 +109,7 @@ export class Outbox {
   push(chunk: Uint8Array): boolean {
     if (this.#queued + this.#inFlight + chunk.length > this.limit) return false;
     this.#chunks[this.#count++] = chunk;
+    this.#used = true;
     this.#queued += chunk.length;
     return true;
   }
@@ -140,7 +151,18 @@ export class Outbox {
   /** The write of everything taken so far has finished. */
   written(): void {
     this.#inFlight = 0;
-    if (this.#count === 0 && this.#chunks.length > IDLE_SLOTS) {
+  }
+
+  /**
+   * Give back a large slot array if nothing was queued since the last
+   * call. A transport calls this from time to time (every second, say), so
+   * members that went quiet give back the slots of their last burst while
+   * busy members keep theirs.
+   */
+  trim(): void {
+    if (this.#used) {
+      this.#used = false;
+    } else if (this.#count === 0 && this.#chunks.length > IDLE_SLOTS) {
       this.#chunks = [];
     }
   }
@@ -152,10 +174,15 @@ export class Outbox {
     this.#inFlight = 0;
   }
 
-  /** Empty the slots (keeping no chunk alive), keeping a small array. */
+  /**
+   * Empty the slots (keeping no chunk alive), keeping the array unless it
+   * is very large. A plain loop: `Array.prototype.fill` allocated on every
+   * call here.
+   */
   #release(n: number): void {
+    const chunks = this.#chunks;
     if (n > KEEP_SLOTS) this.#chunks = [];
-    else this.#chunks.fill(undefined, 0, n);
+    else for (let i = 0; i < n; i++) chunks[i] = undefined;
     this.#count = 0;
   }
 }

@@ -105,3 +105,35 @@ Deno.test("outbox: outboxes holding the very same chunks share one joined buffer
   assert.deepEqual([...boxes[2]!.take()!], [1, 2, 3]);
   assert.equal(boxes[2]!.inFlight, 3);
 });
+
+Deno.test("outbox: a busy outbox keeps its slots; a quiet one gives them back on trim", () => {
+  const box = new Outbox(1 << 20);
+  const chunk = new Uint8Array([1]);
+  const burst = () => {
+    for (let i = 0; i < 100; i++) box.push(chunk);
+    assert.equal(box.take()!.length, 100);
+    box.written();
+  };
+  burst();
+  const slots = box.slots;
+  assert.ok(slots >= 100);
+  box.trim(); // pushed since the last trim: busy, kept
+  burst();
+  assert.equal(box.slots, slots, "the same slots are reused, not regrown");
+  box.trim();
+  assert.equal(box.slots, slots);
+  box.trim(); // nothing pushed since the last trim: quiet, given back
+  assert.ok(box.slots <= 16);
+  burst(); // and it still works
+  assert.equal(box.queued, 0);
+});
+
+Deno.test("outbox: something queued is never trimmed away", () => {
+  const box = new Outbox(1 << 20);
+  for (let i = 0; i < 100; i++) box.push(new Uint8Array([i]));
+  box.trim();
+  box.trim();
+  const bytes = box.take()!;
+  assert.equal(bytes.length, 100);
+  assert.equal(bytes[99], 99);
+});
