@@ -161,6 +161,7 @@ export async function listenUdp(
   // server reads no faster than it writes (adapters/udp_intake.ts).
   const intake = new Intake({
     receive: (bytes, from) => server.receive(bytes, from),
+    deliveries: () => chat.stats.deliveries,
     budgetBytes: maxQueued / 2,
     ...(options.maxHeldDatagrams !== undefined
       ? { maxDatagrams: options.maxHeldDatagrams }

@@ -2,10 +2,14 @@
  * The UDP adapter's intake: client datagrams are handed to the core at
  * the pace the socket sends, as a TCP server reads no faster than it can
  * write. A datagram that arrives while the server is sending waits here,
- * and each time the send queue drains the intake hands over as many as
- * the queue can take the output of: their events then go out in one flush
- * (packed per member) instead of one burst of everything received, which
- * overflowed the send queue (docs/performance.md, UDP). Client-to-server
+ * and each time the send queue drains the intake hands over datagrams
+ * until the events they made (the chat's deliveries) would fill about half
+ * the queue: they then go out in one flush (packed per member) instead of
+ * one burst of everything received, which overflowed the send queue
+ * (docs/performance.md, UDP). The bytes per delivery are learned from the
+ * previous rounds. Counting deliveries, not datagrams, is what makes this
+ * hold: a retransmitted duplicate costs nothing, and one datagram that
+ * fills a gap may release 31 that waited behind it (docs/protocol.md 12.4). Client-to-server
  * datagrams are reliable (docs/protocol.md 12.4): one dropped here, beyond
  * the bound, is sent again by its client.
  *
@@ -18,11 +22,19 @@ import type { DatagramAddress } from "../core/datagram.ts";
 export const MAX_HELD_DATAGRAMS = 4096;
 /** Default most bytes of client datagrams held. */
 export const MAX_HELD_BYTES = 4 * 1024 * 1024;
+/** Bytes per delivery assumed until one round has been measured. */
+const FIRST_BYTES_PER_DELIVERY = 128;
 
 /** Options of an {@link Intake}. */
 export interface IntakeOptions {
   /** Hand one datagram to the core. */
   receive(bytes: Uint8Array, from: DatagramAddress): void;
+  /**
+   * A running count of the deliveries (events queued to members) that the
+   * datagrams handed over make, read right after each one: the chat's
+   * `stats.deliveries`.
+   */
+  deliveries(): number;
   /** Bytes of output one round may produce (half the send queue). */
   budgetBytes: number;
   /** Most datagrams held. @default {4096} */
@@ -55,6 +67,7 @@ export class Intake {
   /** Datagrams dropped because the intake was full. */
   dropped = 0;
   readonly #receive: (bytes: Uint8Array, from: DatagramAddress) => void;
+  readonly #deliveries: () => number;
   readonly #budget: number;
   readonly #maxDatagrams: number;
   readonly #maxBytes: number;
@@ -62,12 +75,10 @@ export class Intake {
   #items: (Held | undefined)[] = [];
   #head = 0;
   #bytes = 0;
-  /** Datagrams handed over since the last {@link Intake.settle}. */
-  #handed = 0;
-  /** Output bytes counted at the last {@link Intake.settle}. */
-  #mark = 0;
-  /** Estimated output bytes per datagram handed over; 0: not known yet. */
-  #perDatagram = 0;
+  /** Output bytes and deliveries counted at the last {@link Intake.settle}. */
+  #mark = { bytes: 0, deliveries: 0 };
+  /** Estimated output bytes per delivery. */
+  #perDelivery = FIRST_BYTES_PER_DELIVERY;
   #dropping = false;
 
   /**
@@ -76,6 +87,8 @@ export class Intake {
    */
   constructor(options: IntakeOptions) {
     this.#receive = options.receive;
+    this.#deliveries = options.deliveries;
+    this.#mark.deliveries = options.deliveries();
     this.#budget = Math.max(1, options.budgetBytes);
     this.#maxDatagrams = options.maxDatagrams ?? MAX_HELD_DATAGRAMS;
     this.#maxBytes = options.maxBytes ?? MAX_HELD_BYTES;
@@ -92,9 +105,9 @@ export class Intake {
     return this.#bytes;
   }
 
-  /** Estimated output bytes per datagram (0 until measured). */
-  get perDatagram(): number {
-    return this.#perDatagram;
+  /** Estimated output bytes per delivery. */
+  get perDelivery(): number {
+    return this.#perDelivery;
   }
 
   /**
@@ -108,7 +121,6 @@ export class Intake {
    */
   offer(bytes: Uint8Array, from: DatagramAddress, idle: boolean): void {
     if (idle && this.held === 0) {
-      this.#handed++;
       this.#receive(bytes, from);
       return;
     }
@@ -129,24 +141,24 @@ export class Intake {
   }
 
   /**
-   * The send queue has drained: hand over the datagrams whose output the
-   * budget allows by the estimate (at least one, so the intake always moves).
+   * The send queue has drained: hand over datagrams, in order, until their
+   * deliveries would make about the budget's bytes of output (at least one
+   * datagram, so the intake always moves).
    *
    * @returns How many were handed over.
    */
   take(): number {
-    const held = this.held;
-    if (held === 0) return 0;
-    const k = this.#perDatagram === 0 ? 1 : Math.min(
-      held,
-      Math.max(1, Math.floor(this.#budget / this.#perDatagram)),
-    );
-    for (let i = 0; i < k; i++) {
+    if (this.held === 0) return 0;
+    const start = this.#deliveries();
+    const limit = this.#budget / this.#perDelivery;
+    let n = 0;
+    while (this.held > 0) {
       const item = this.#items[this.#head]!;
       this.#items[this.#head++] = undefined;
       this.#bytes -= item.bytes.length;
-      this.#handed++;
+      n++;
       this.#receive(item.bytes, item.from);
+      if (this.#deliveries() - start >= limit) break;
     }
     if (this.#head === this.#items.length) {
       this.#items = [];
@@ -155,28 +167,31 @@ export class Intake {
       this.#items = this.#items.slice(this.#head);
       this.#head = 0;
     }
-    return k;
+    return n;
   }
 
   /**
    * The output of what was handed over has been queued: learn how many
-   * bytes one datagram makes. A larger sample is taken at once, a smaller
-   * one a quarter at a time, so a few small datagrams (PINGs, duplicates)
-   * do not let the next round take too many.
+   * bytes one delivery makes. A larger figure is taken at once, a smaller
+   * one a quarter at a time.
    *
    * @param output Total bytes queued for sending so far (a running count).
    * @returns True when datagrams are still held.
    */
   settle(output: number): boolean {
-    const bytes = output - this.#mark;
-    this.#mark = output;
-    if (this.#handed > 0) {
-      const sample = bytes / this.#handed;
-      this.#perDatagram = sample >= this.#perDatagram
-        ? sample
-        : this.#perDatagram * 0.75 + sample * 0.25;
-      this.#handed = 0;
+    const deliveries = this.#deliveries();
+    const bytes = output - this.#mark.bytes;
+    const count = deliveries - this.#mark.deliveries;
+    if (count > 0) {
+      const sample = bytes / count;
+      this.#perDelivery = Math.max(
+        1,
+        sample >= this.#perDelivery
+          ? sample
+          : this.#perDelivery * 0.75 + sample * 0.25,
+      );
     }
+    this.#mark = { bytes: output, deliveries };
     return this.held > 0;
   }
 
