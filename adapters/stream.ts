@@ -191,6 +191,32 @@ export async function listenStream(
   };
 }
 
+/** Read buffers in one shared slab. */
+const SLAB_SLOTS = 256;
+/** Free {@link MIN_READ}-byte read buffers, views into shared slabs. */
+const freeReads: Uint8Array[] = [];
+
+/**
+ * A read buffer for a connection that reads little: a view into a shared
+ * slab, so that an idle member (whose pending read pins its buffer) costs
+ * a view, not an ArrayBuffer and an allocation of its own. Views are
+ * disjoint, so pending reads never share bytes.
+ */
+function takeReadBuffer(): Uint8Array {
+  const free = freeReads.pop();
+  if (free !== undefined) return free;
+  const slab = new ArrayBuffer(MIN_READ * SLAB_SLOTS);
+  for (let i = SLAB_SLOTS - 1; i > 0; i--) {
+    freeReads.push(new Uint8Array(slab, i * MIN_READ, MIN_READ));
+  }
+  return new Uint8Array(slab, 0, MIN_READ);
+}
+
+/** Give back a read buffer once no read is pending on it. */
+function giveReadBuffer(buf: Uint8Array): void {
+  if (buf.length === MIN_READ) freeReads.push(buf);
+}
+
 /**
  * A flush round that took longer than this (in ms) means the server is busy
  * (a big room, many writes): the next round waits for a timer tick.
@@ -300,7 +326,7 @@ class StreamConnection implements Peer {
   readonly #pool: Pool;
   readonly #outbox: Outbox;
   readonly #session: Session;
-  #buf = new Uint8Array(MIN_READ);
+  #buf = takeReadBuffer();
   #prompt: ReturnType<typeof setTimeout> | undefined;
   #reading = true;
   #scheduled = false;
@@ -350,11 +376,12 @@ class StreamConnection implements Peer {
       this.#prompt = undefined; // a cleared timer still holds its callback
     }
     const buf = this.#buf;
-    this.#session.feed(buf.subarray(0, n));
+    this.#session.feed(buf.subarray(0, n)); // the session keeps no view
     if (n === buf.length && buf.length < MAX_READ) {
       this.#buf = new Uint8Array(buf.length * 2);
+      giveReadBuffer(buf);
     } else if (n < MIN_READ && buf.length > MIN_READ) {
-      this.#buf = new Uint8Array(MIN_READ);
+      this.#buf = takeReadBuffer();
     }
     this.#readNext();
   };
@@ -362,6 +389,7 @@ class StreamConnection implements Peer {
   /** The peer is gone or the session ended: write what is queued, close. */
   #stopReading(): void {
     this.#reading = false;
+    giveReadBuffer(this.#buf); // no read is pending on it any more
     clearTimeout(this.#prompt);
     this.#prompt = undefined;
     this.#session.close();
