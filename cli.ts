@@ -262,6 +262,12 @@ program
     16777216,
   )
   .option(
+    "--udp-intake <n>",
+    "UDP client datagrams that wait while the server is sending (their bytes: at most n x 1 KiB); beyond this they are dropped and their clients send them again",
+    int("udp-intake", 1),
+    4096,
+  )
+  .option(
     "--redis <url>",
     "join a cluster of nodes through Redis, redis://[:PASSWORD@]HOST:PORT[/DB] (default: $CHAT_REDIS_URL; none: serve alone)",
   )
@@ -321,6 +327,8 @@ program
         udp: {
           ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
           maxQueuedBytes: o.udpSendQueue,
+          maxHeldDatagrams: o.udpIntake,
+          maxHeldBytes: o.udpIntake * 1024,
           limits: {
             datagramSize: o.datagramSize,
             idleTimeoutMs: Math.round(o.udpTimeout * 1000),

@@ -213,6 +213,8 @@ Deno.test("cli: exit 2 on usage errors", async () => {
         ["serve", "--bogus"],
         ["serve", "--port", "x"],
         ["serve", "--transport", "carrier-pigeon"],
+        ["serve", "--udp-intake", "0"],
+        ["serve", "--udp-send-queue", "1000"],
         ["join", "--lang", "fr", "--name", "bob"],
         ["join", "--server", "ftp://x", "--name", "bob"],
         ["join"], // no --name, and stdin is not a terminal
