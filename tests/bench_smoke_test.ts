@@ -10,48 +10,58 @@ import type { Report } from "../bench/summary.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
+/** Run the bench with tiny counts over some transports; write JSON and HTML. */
+async function tinyRun(
+  transports: string,
+  memoryMembers: number,
+  dir: string,
+): Promise<{ stdout: string; report: Report; html: string }> {
+  const json = `${dir}/bench.json`;
+  const html = `${dir}/report.html`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "bench/bench.ts",
+      "--transport",
+      transports,
+      "--members",
+      "10",
+      "--latency-members",
+      "10",
+      "--memory-members",
+      String(memoryMembers),
+      "--memory-room-size",
+      "20",
+      "--rate",
+      "200",
+      "--warmup",
+      "0.2",
+      "--duration",
+      "0.5",
+      "--json",
+      json,
+      "--html",
+      html,
+      "--quiet",
+    ],
+    cwd: ROOT.pathname,
+    stdin: "null",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout);
+  const stderr = new TextDecoder().decode(out.stderr);
+  assert.equal(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+  const report = JSON.parse(await Deno.readTextFile(json)) as Report;
+  return { stdout, report, html: await Deno.readTextFile(html) };
+}
+
 Deno.test("bench: a tiny run of every workload over TCP", async () => {
   const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-smoke-" });
   try {
-    const json = `${dir}/bench.json`;
-    const html = `${dir}/report.html`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "bench/bench.ts",
-        "--transport",
-        "tcp",
-        "--members",
-        "10",
-        "--latency-members",
-        "10",
-        "--memory-members",
-        "60",
-        "--memory-room-size",
-        "20",
-        "--rate",
-        "200",
-        "--warmup",
-        "0.2",
-        "--duration",
-        "0.5",
-        "--json",
-        json,
-        "--html",
-        html,
-        "--quiet",
-      ],
-      cwd: ROOT.pathname,
-      stdin: "null",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+    const { stdout, report, html: page } = await tinyRun("tcp", 60, dir);
     assert.match(stdout, /W1 fan-out throughput/);
     assert.match(stdout, /rate limit: off/);
 
-    const report = JSON.parse(await Deno.readTextFile(json)) as Report;
     assert.deepEqual(report.errors, []);
     assert.deepEqual(
       report.runs.map((r) => `${r.target} ${r.workload}`),
@@ -80,7 +90,6 @@ Deno.test("bench: a tiny run of every workload over TCP", async () => {
     assert.ok(w2.latency_us!.p50 <= w2.latency_us!.p99);
     assert.ok(w2.latency_us!.p99 <= w2.latency_us!.max + 1);
 
-    const page = await Deno.readTextFile(html);
     assert.match(page, /<svg/);
     assert.match(page, /roomcast\/tcp/);
   } finally {
@@ -91,43 +100,8 @@ Deno.test("bench: a tiny run of every workload over TCP", async () => {
 Deno.test("bench: a tiny run over UDP and WebSocket", async () => {
   const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-smoke-" });
   try {
-    const json = `${dir}/bench.json`;
-    const out = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "-A",
-        "bench/bench.ts",
-        "--transport",
-        "udp,ws",
-        "--members",
-        "10",
-        "--latency-members",
-        "10",
-        "--memory-members",
-        "40",
-        "--memory-room-size",
-        "20",
-        "--rate",
-        "200",
-        "--warmup",
-        "0.2",
-        "--duration",
-        "0.5",
-        "--json",
-        json,
-        "--html",
-        `${dir}/report.html`,
-        "--quiet",
-      ],
-      cwd: ROOT.pathname,
-      stdin: "null",
-    }).output();
-    const stdout = new TextDecoder().decode(out.stdout);
-    const stderr = new TextDecoder().decode(out.stderr);
-    assert.equal(out.code, 0, `bench failed:\n${stdout}\n${stderr}`);
+    const { stdout, report } = await tinyRun("udp,ws", 40, dir);
     assert.match(stdout, /datagrams\/s/);
-
-    const report = JSON.parse(await Deno.readTextFile(json)) as Report;
     assert.deepEqual(report.errors, []);
     assert.deepEqual(
       report.runs.map((r) => `${r.target} ${r.workload}`),
