@@ -289,7 +289,6 @@ class Pool {
       const addr = tcp.remoteAddr;
       remote = `${addr.hostname}:${addr.port}`;
     }
-    this.open.add(new StreamConnection(conn, this, remote));
     // Idle members give back the buffers of their last burst, once a
     // second (docs/performance.md, W3).
     if (this.#sweeper === undefined) {
@@ -298,6 +297,9 @@ class Pool {
       }, TRIM_MS);
       Deno.unrefTimer(this.#sweeper);
     }
+    // The connection joins `open` itself, first thing: the chat may refuse
+    // and close it while it is being made (a full server).
+    new StreamConnection(conn, this, remote);
   }
 
   /** A connection is closed and reads no more. */
@@ -338,6 +340,7 @@ class StreamConnection implements Peer {
   constructor(conn: Deno.Conn, pool: Pool, remote: string) {
     this.#conn = conn;
     this.#pool = pool;
+    pool.open.add(this); // before chat.connect, which may close it at once
     this.#outbox = new Outbox(pool.chat.limits.outboundBytes);
     const session = pool.chat.connect(this, {
       transport: pool.transport,
