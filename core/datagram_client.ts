@@ -22,7 +22,12 @@ import {
   WINDOW,
 } from "./datagram.ts";
 import { packFrames } from "./datagram_pack.ts";
-import { ENVELOPE_SIZE, sameToken } from "./datagram_frames.ts";
+import {
+  encodeEnvelope,
+  ENVELOPE_SIZE,
+  sameToken,
+  tokenBytes,
+} from "./datagram_frames.ts";
 import { FrameError } from "./errors.ts";
 import type { ChatEvent, ErrorEvent } from "./events.ts";
 
@@ -97,6 +102,8 @@ export class DatagramClient {
   #size: number;
   #state: DatagramClientState = "connecting";
   #token = "";
+  /** The token's 16 bytes, for the ENVELOPE at the head of every datagram. */
+  #tokenBytes: Uint8Array = new Uint8Array(0);
   #idleMs = 30_000;
   #pingMs = 10_000;
   #nextSeq = 1;
@@ -220,7 +227,7 @@ export class DatagramClient {
       ) length += this.#queue[n++]!.length;
       const frames = this.#queue.splice(0, n);
       const seq = this.#nextSeq++;
-      const head = encodeFrame({ type: "envelope", token: this.#token, seq });
+      const head = encodeEnvelope(this.#tokenBytes, seq);
       const [bytes] = packFrames(frames, this.#size, () => head);
       this.#unacked.set(seq, {
         bytes: bytes!,
@@ -256,6 +263,7 @@ export class DatagramClient {
       ) return;
       if (!sameToken(token.token, first.token)) return;
       this.#token = token.token;
+      this.#tokenBytes = tokenBytes(token.token);
       this.#idleMs = token.idleTimeoutMs;
       this.#pingMs = token.pingIntervalMs;
       this.#size = Math.min(this.#size, token.maxDatagram);
@@ -340,11 +348,7 @@ export class DatagramClient {
       );
     }
     if (now - this.#lastSent >= this.#pingMs) {
-      const head = encodeFrame({
-        type: "envelope",
-        token: this.#token,
-        seq: 0,
-      });
+      const head = encodeEnvelope(this.#tokenBytes, 0);
       const ping = encodeFrame({ type: "ping", nonce: ++this.#nonce >>> 0 });
       this.#send(packFrames([ping], this.#size, () => head)[0]!, now);
     }

@@ -10,7 +10,15 @@
 
 import type { ByteReader, ByteWriter } from "./_bytes.ts";
 import type { FrameType } from "./codec.ts";
+import { putHexToken, TOKEN_BYTES, tokenToHex } from "./datagram_token.ts";
 import { FrameError } from "./errors.ts";
+
+export {
+  sameToken,
+  TOKEN_BYTES,
+  tokenBytes,
+  tokenToHex,
+} from "./datagram_token.ts";
 
 /** Wire numbers of the datagram frames (client 0x10-0x1F, server 0x90-0x9F). */
 export const DatagramFrameType = {
@@ -21,8 +29,6 @@ export const DatagramFrameType = {
   SEQ: 0x92,
 } as const;
 
-/** Bytes in a session token. */
-export const TOKEN_BYTES = 16;
 /** Whole ENVELOPE frame: header, token, seq. */
 export const ENVELOPE_SIZE = 6 + TOKEN_BYTES + 4;
 /** Whole SEQ frame: header, token, seq. */
@@ -108,36 +114,124 @@ export type DatagramFrameTag = DatagramFrame["type"];
 /** Makes a frame header for a payload length; given by core/codec.ts. */
 export type FrameStarter = (type: FrameType, payload: number) => ByteWriter;
 
+/** First byte of every frame (core/codec.ts `MAGIC`). */
+const MAGIC = 0xab;
+/** Frame header: magic, type, u32 payload length. */
+const HEADER = 6;
+
 /**
- * Encode a datagram frame.
+ * Encode a datagram frame, written straight into one buffer of the frame's
+ * size (no writer object, no DataView; numbers wrap as DataView's setters
+ * wrap them).
  *
  * @param frame The frame.
- * @param start Writes the frame header (core/codec.ts `frameOf`).
+ * @param _start Unused: core/codec.ts still passes its `frameOf`.
  * @returns The whole frame.
- * @throws {RangeError} When a token is not 32 hex digits or a number is out
- *   of range.
+ * @throws {RangeError} When a token is not 32 lowercase hex digits, or a PAD
+ *   length is not a valid byte count.
  */
 export function encodeDatagramFrame(
   frame: DatagramFrame,
-  start: FrameStarter,
+  _start?: FrameStarter,
 ): Uint8Array {
   switch (frame.type) {
     case "envelope":
-      return start(DatagramFrameType.ENVELOPE, TOKEN_BYTES + 4)
-        .raw(tokenBytes(frame.token)).u32(frame.seq).bytes;
+    case "seq": {
+      const b = start(
+        frame.type === "seq"
+          ? DatagramFrameType.SEQ
+          : DatagramFrameType.ENVELOPE,
+        TOKEN_BYTES + 4,
+      );
+      putHexToken(b, HEADER, frame.token);
+      putU32(b, HEADER + TOKEN_BYTES, frame.seq);
+      return b;
+    }
     case "pad":
-      return start(DatagramFrameType.PAD, frame.length).bytes;
-    case "token":
-      return start(DatagramFrameType.TOKEN, TOKEN_BYTES + 10)
-        .raw(tokenBytes(frame.token)).u32(frame.idleTimeoutMs)
-        .u32(frame.pingIntervalMs).u16(frame.maxDatagram).bytes;
-    case "ack":
-      return start(DatagramFrameType.ACK, 8).u32(frame.ack).u32(frame.mask)
-        .bytes;
-    case "seq":
-      return start(DatagramFrameType.SEQ, TOKEN_BYTES + 4)
-        .raw(tokenBytes(frame.token)).u32(frame.seq).bytes;
+      return start(DatagramFrameType.PAD, frame.length);
+    case "token": {
+      const b = start(DatagramFrameType.TOKEN, TOKEN_BYTES + 10);
+      putHexToken(b, HEADER, frame.token);
+      putU32(b, HEADER + TOKEN_BYTES, frame.idleTimeoutMs);
+      putU32(b, HEADER + TOKEN_BYTES + 4, frame.pingIntervalMs);
+      const n = frame.maxDatagram;
+      b[HEADER + TOKEN_BYTES + 8] = n >>> 8;
+      b[HEADER + TOKEN_BYTES + 9] = n;
+      return b;
+    }
+    case "ack": {
+      const b = start(DatagramFrameType.ACK, 8);
+      putU32(b, HEADER, frame.ack);
+      putU32(b, HEADER + 4, frame.mask);
+      return b;
+    }
   }
+}
+
+/**
+ * A SEQ frame from the token's 16 bytes, which a session keeps (decoded
+ * once): the head of every server datagram, so no hex is parsed per
+ * datagram. Same bytes as {@link encodeDatagramFrame} with the token's hex.
+ *
+ * @param token The session token's 16 bytes.
+ * @param seq Sequence number of the datagram's first event frame.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const b = encodeSeq(new Uint8Array(16).fill(7), 1);
+ * assert.equal(b.length, SEQ_SIZE);
+ * assert.equal(b[1], DatagramFrameType.SEQ);
+ * ```
+ */
+export function encodeSeq(token: Uint8Array, seq: number): Uint8Array {
+  return stamp(DatagramFrameType.SEQ, token, seq);
+}
+
+/**
+ * An ENVELOPE frame from the token's 16 bytes (see {@link encodeSeq}): the
+ * head of every client datagram.
+ *
+ * @param token The session token's 16 bytes.
+ * @param seq Sequence number of the datagram; 0 for an unreliable one.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const b = encodeEnvelope(new Uint8Array(16).fill(7), 0);
+ * assert.equal(b.length, ENVELOPE_SIZE);
+ * ```
+ */
+export function encodeEnvelope(token: Uint8Array, seq: number): Uint8Array {
+  return stamp(DatagramFrameType.ENVELOPE, token, seq);
+}
+
+function stamp(type: number, token: Uint8Array, seq: number): Uint8Array {
+  if (token.length !== TOKEN_BYTES) {
+    throw new RangeError(
+      `Cannot encode token: expected ${TOKEN_BYTES} bytes, got ${token.length}`,
+    );
+  }
+  const b = start(type, TOKEN_BYTES + 4);
+  b.set(token, HEADER);
+  putU32(b, HEADER + TOKEN_BYTES, seq);
+  return b;
+}
+
+/** A frame of `payload` bytes with its header written. */
+function start(type: number, payload: number): Uint8Array {
+  const b = new Uint8Array(HEADER + payload);
+  b[0] = MAGIC;
+  b[1] = type;
+  putU32(b, 2, payload);
+  return b;
+}
+
+/** Big-endian u32 at `at`; wraps modulo 2^32 as `DataView.setUint32` does. */
+function putU32(b: Uint8Array, at: number, n: number): void {
+  n = n >>> 0;
+  b[at] = n >>> 24;
+  b[at + 1] = n >>> 16;
+  b[at + 2] = n >>> 8;
+  b[at + 3] = n;
 }
 
 /**
@@ -199,64 +293,6 @@ export function decodeDatagramPayload(
   );
 }
 
-const HEX = /^[0-9a-f]{32}$/;
-
-/**
- * The 16 bytes of a token given as 32 lowercase hex digits.
- *
- * @throws {RangeError} When it is not 32 lowercase hex digits.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(tokenBytes("00".repeat(15) + "ff")[15], 255);
- * ```
- */
-export function tokenBytes(token: string): Uint8Array {
-  if (!HEX.test(token)) {
-    throw new RangeError(
-      `Cannot encode token: expected 32 lowercase hex digits, got ${token.length} characters`,
-    );
-  }
-  const out = new Uint8Array(TOKEN_BYTES);
-  for (let i = 0; i < TOKEN_BYTES; i++) {
-    out[i] = parseInt(token.slice(i * 2, i * 2 + 2), 16);
-  }
-  return out;
-}
-
-/**
- * A token's 32 lowercase hex digits.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(tokenToHex(new Uint8Array(16).fill(0xab)), "ab".repeat(16));
- * ```
- */
-export function tokenToHex(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += b.toString(16).padStart(2, "0");
-  return s;
-}
-
 function tokenHex(r: ByteReader, what: string): string {
   return tokenToHex(r.bytes(TOKEN_BYTES, what));
-}
-
-/**
- * Compare two tokens in time that depends only on their length, never on
- * where they first differ (so a forger learns nothing from timing).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(sameToken("ab".repeat(16), "ab".repeat(16)), true);
- * assert.equal(sameToken("ab".repeat(16), "ab".repeat(15) + "ac"), false);
- * ```
- */
-export function sameToken(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }

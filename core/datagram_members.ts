@@ -14,7 +14,7 @@ import {
   InboundWindow,
   RateBucket,
 } from "./datagram.ts";
-import { tokenToHex } from "./datagram_frames.ts";
+import { encodeSeq, tokenToHex } from "./datagram_frames.ts";
 import { packFrames, packLines } from "./datagram_pack.ts";
 import type { Outgoing, Peer } from "./peer.ts";
 import type { Session } from "./session.ts";
@@ -63,6 +63,8 @@ export class BinaryMember implements Peer {
   /** The answer to the opening HELLO, sent again if the HELLO comes again. */
   helloReply: Uint8Array | undefined;
   readonly #link: Link;
+  /** The token's 16 bytes, kept for the SEQ at the head of every datagram. */
+  readonly #tokenBytes: Uint8Array;
   #pending: Uint8Array[] = [];
   #bytes = 0;
   #nextSeq = 1;
@@ -80,6 +82,7 @@ export class BinaryMember implements Peer {
   ) {
     this.#link = link;
     this.id = id;
+    this.#tokenBytes = token.slice();
     this.token = tokenToHex(token);
     this.addr = addr;
     this.key = key;
@@ -135,11 +138,11 @@ export class BinaryMember implements Peer {
     const first = this.#nextSeq;
     this.#nextSeq += frames.length;
     const size = this.#link.limits.datagramSize;
-    const token = this.token;
+    const token = this.#tokenBytes;
     const datagrams = packFrames(
       frames,
       size,
-      (i) => encodeFrame({ type: "seq", token, seq: first + i }),
+      (i) => encodeSeq(token, first + i),
       lead,
     );
     if (!this.confirmed) {
@@ -178,11 +181,11 @@ export class BinaryMember implements Peer {
     });
     const first = this.#nextSeq;
     this.#nextSeq += frames.length;
-    const token = this.token;
+    const token = this.#tokenBytes;
     const [reply, ...more] = packFrames(
       frames,
       limits.datagramSize,
-      () => encodeFrame({ type: "seq", token, seq: first }),
+      () => encodeSeq(token, first),
       tokenFrame,
     );
     if (reply === undefined || more.length > 0 || reply.length > limit) {
