@@ -204,6 +204,26 @@ export function encodeEnvelope(token: Uint8Array, seq: number): Uint8Array {
   return stamp(DatagramFrameType.ENVELOPE, token, seq);
 }
 
+/**
+ * Set the seq of an ENVELOPE or SEQ frame in place, so one head serves every
+ * datagram of a flush (core/datagram_pack.ts `packFrames` copies the head
+ * before it asks for the next).
+ *
+ * @param frame A frame from {@link encodeSeq} or {@link encodeEnvelope}.
+ * @param seq The new sequence number.
+ * @returns The same frame.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const b = encodeSeq(new Uint8Array(16), 1);
+ * assert.equal(restamp(b, 258)[SEQ_SIZE - 2], 1);
+ * ```
+ */
+export function restamp(frame: Uint8Array, seq: number): Uint8Array {
+  putU32(frame, HEADER + TOKEN_BYTES, seq);
+  return frame;
+}
+
 function stamp(type: number, token: Uint8Array, seq: number): Uint8Array {
   if (token.length !== TOKEN_BYTES) {
     throw new RangeError(

@@ -14,7 +14,7 @@ import {
   InboundWindow,
   RateBucket,
 } from "./datagram.ts";
-import { encodeSeq, tokenToHex } from "./datagram_frames.ts";
+import { encodeSeq, restamp, tokenToHex } from "./datagram_frames.ts";
 import { packFrames, packLines } from "./datagram_pack.ts";
 import type { Outgoing, Peer } from "./peer.ts";
 import type { Session } from "./session.ts";
@@ -138,11 +138,11 @@ export class BinaryMember implements Peer {
     const first = this.#nextSeq;
     this.#nextSeq += frames.length;
     const size = this.#link.limits.datagramSize;
-    const token = this.#tokenBytes;
+    const head = encodeSeq(this.#tokenBytes, first);
     const datagrams = packFrames(
       frames,
       size,
-      (i) => encodeSeq(token, first + i),
+      (i) => restamp(head, first + i),
       lead,
     );
     if (!this.confirmed) {

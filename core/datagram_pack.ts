@@ -20,7 +20,8 @@ import type { Outgoing } from "./peer.ts";
  *
  * @param frames Frames, each small enough to fit a datagram with its head.
  * @param size Largest datagram.
- * @param head The leading bytes of a datagram whose first frame is `i`.
+ * @param head The leading bytes of a datagram whose first frame is `i`;
+ *   copied before `head` is called again, so it may rewrite one buffer.
  * @param lead Bytes for the first datagram only (an ACK, a TOKEN).
  * @returns The datagrams; one (head and lead only) when `frames` is empty.
  * @throws {RangeError} When a frame cannot fit.

@@ -11,10 +11,12 @@ import {
   encodeDatagramFrame,
   encodeEnvelope,
   encodeSeq,
+  restamp,
   TOKEN_BYTES,
   tokenBytes,
   tokenToHex,
 } from "../../core/datagram_frames.ts";
+import { packFrames } from "../../core/datagram_pack.ts";
 
 /** The encoder before frames were written straight into one buffer. */
 function referenceEncode(frame: DatagramFrame): Uint8Array {
@@ -140,4 +142,37 @@ Deno.test("datagram frames: a token that is not 32 lowercase hex digits is refus
     /^RangeError: Cannot encode token: expected 16 bytes, got 15/,
   );
   assert.equal(tokenToHex(tokenBytes(good)), good);
+});
+
+Deno.test("datagram frames: one restamped SEQ head packs as a fresh head per datagram", () => {
+  const frameSizes = fc.array(fc.integer({ min: 1, max: 600 }), {
+    maxLength: 40,
+  });
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.integer({ min: 1, max: 0xffffffff }),
+      frameSizes,
+      (token, first, sizes) => {
+        const frames = sizes.map((n, i) => new Uint8Array(n).fill(i));
+        const head = encodeSeq(token, first);
+        const reused = packFrames(
+          frames,
+          1200,
+          (i) => restamp(head, first + i),
+        );
+        const fresh = packFrames(
+          frames,
+          1200,
+          (i) =>
+            referenceEncode({
+              type: "seq",
+              token: tokenToHex(token),
+              seq: first + i,
+            }),
+        );
+        assert.deepEqual(reused, fresh);
+      },
+    ),
+  );
 });
