@@ -138,8 +138,16 @@ export async function listenStream(
         conn = await listener.accept();
       } catch (e) {
         if (stopped) return; // listener closed
-        // Out of file descriptors or memory, or a connection reset before
-        // it was accepted: keep serving, and try again a little later.
+        // A connection reset while it waited to be accepted: only that
+        // connection failed, so accept the next one at once (a client that
+        // resets connections on purpose must not slow accepting down).
+        if (
+          e instanceof Deno.errors.NotConnected ||
+          e instanceof Deno.errors.ConnectionReset ||
+          e instanceof Deno.errors.ConnectionAborted
+        ) continue;
+        // Out of file descriptors or memory: keep serving, and try again a
+        // little later.
         options.log?.({
           event: "accept_error",
           transport,
