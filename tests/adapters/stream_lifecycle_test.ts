@@ -109,7 +109,18 @@ async function readUntil(
   const buf = new Uint8Array(64 * 1024);
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
-    const n = await c.read(buf);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const n = await Promise.race([
+      c.read(buf),
+      new Promise<"late">((r) =>
+        timer = setTimeout(() => r("late"), deadline - Date.now())
+      ),
+    ]);
+    clearTimeout(timer);
+    if (n === "late") {
+      c.close(); // ends the pending read: the test fails, bounded
+      break;
+    }
     if (n === null) break;
     for (const f of decoder.push(buf.subarray(0, n))) {
       if (f instanceof Error) throw f;
