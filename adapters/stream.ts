@@ -264,7 +264,7 @@ function flushRound(): void {
   due = spare;
   dueCount = 0;
   for (let i = 0; i < n; i++) list[i]!.flush();
-  list.fill(undefined, 0, n);
+  for (let i = 0; i < n; i++) list[i] = undefined; // fill() allocates
   spare = list;
   busy = performance.now() - start > BUSY_ROUND_MS;
 }

@@ -151,8 +151,8 @@ export async function listenUdp(
       { cause },
     );
   }
-  // A send that fails (no route, buffer full) loses that datagram, as UDP
-  // may; the socket stays up.
+  // Errors of the socket itself; a send that fails (no route, buffer full)
+  // is reported to the send queue instead (udp_error from onSendError).
   socket.on(
     "error",
     (e) => options.log?.({ event: "udp_error", error: e.message }),
@@ -182,6 +182,8 @@ export async function listenUdp(
       total: out.dropped,
       limit: maxQueued,
     });
+  out.onSendError = (e) =>
+    options.log?.({ event: "udp_error", error: e.message, total: out.failed });
   out.hook = {
     before: () => intake.take(),
     after: () => intake.settle(out.pushedBytes),
@@ -189,13 +191,14 @@ export async function listenUdp(
   socket.on("message", (msg: Uint8Array, rinfo: DatagramAddress) => {
     intake.offer(msg, rinfo, !out.busy);
   });
-  // Drops are logged once per spell: a second without any ends it.
-  let seen = { sent: 0, received: 0 };
+  // Drops and failed sends are logged once per spell: a second without any
+  // ends it.
+  let seen = { sent: 0, failed: 0, received: 0 };
   const sweeper = setInterval(() => {
     server.sweep();
-    if (out.dropped === seen.sent) out.quiet();
+    if (out.dropped === seen.sent && out.failed === seen.failed) out.quiet();
     if (intake.dropped === seen.received) intake.quiet();
-    seen = { sent: out.dropped, received: intake.dropped };
+    seen = { sent: out.dropped, failed: out.failed, received: intake.dropped };
   }, 1000);
   const bound = socket.address();
   const host = bound.address.includes(":")

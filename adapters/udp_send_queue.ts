@@ -44,6 +44,14 @@ export class SendQueue {
   pushedBytes = 0;
   /** Called on the first drop after {@link SendQueue.quiet} (the log). */
   onDrop: (() => void) | undefined;
+  /** Sends the socket refused (no route, datagram too big, buffer full). */
+  failed = 0;
+  /**
+   * Called with the first failed send after {@link SendQueue.quiet} (the
+   * log). `node:dgram` reports a failed send to the send's callback only,
+   * never as the socket's `error` event.
+   */
+  onSendError: ((error: Error) => void) | undefined;
   /** Runs each time the queue drains. */
   hook: DrainHook | undefined;
   readonly #socket: dgram.Socket;
@@ -55,6 +63,7 @@ export class SendQueue {
   #idle: (() => void)[] = [];
   #turn = false;
   #dropping = false;
+  #failing = false;
   #closed = false;
 
   /**
@@ -97,6 +106,7 @@ export class SendQueue {
   /** Count the next drop as the start of a new spell (log it again). */
   quiet(): void {
     this.#dropping = false;
+    this.#failing = false;
   }
 
   /**
@@ -126,7 +136,15 @@ export class SendQueue {
     this.#bytes = 0;
   }
 
-  #next = (): void => {
+  #next = (error?: Error | null): void => {
+    if (error) {
+      // That datagram is lost, as UDP may lose it; the next one goes on.
+      this.failed++;
+      if (!this.#failing) {
+        this.#failing = true;
+        this.onSendError?.(error);
+      }
+    }
     const item = this.#items[this.#head];
     if (item === undefined) {
       this.#sending = false;

@@ -154,3 +154,51 @@ Deno.test("udp pacing: client datagrams wait while the socket is busy, within th
     await new Promise<void>((r) => peer.close(() => r()));
   }
 });
+
+Deno.test("udp send queue: a send the socket refuses is counted and reported once, and the next datagrams still go out", async () => {
+  const server = dgram.createSocket("udp4");
+  const peer = dgram.createSocket("udp4");
+  try {
+    await new Promise<void>((r) => server.bind(0, "127.0.0.1", () => r()));
+    await new Promise<void>((r) => peer.bind(0, "127.0.0.1", () => r()));
+    const got: number[] = [];
+    const arrived = new Promise<void>((resolve) =>
+      peer.on("message", (m: Uint8Array) => {
+        got.push(m[0]!);
+        if (got.length === 2) resolve();
+      })
+    );
+    const to: DatagramAddress = {
+      address: "127.0.0.1",
+      port: peer.address().port,
+    };
+    const out = new SendQueue(server, 1 << 20);
+    const errors: string[] = [];
+    out.onSendError = (e) => errors.push(e.message);
+    out.push(new Uint8Array([1]), to);
+    // Over 64 KiB: no UDP datagram can carry it (EMSGSIZE), twice.
+    out.push(new Uint8Array(70_000), to);
+    out.push(new Uint8Array(70_000), to);
+    out.push(new Uint8Array([2]), to);
+    await out.drained();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      arrived,
+      new Promise((_, reject) =>
+        timer = setTimeout(() => reject(new Error("datagrams lost")), 5000)
+      ),
+    ]);
+    clearTimeout(timer);
+    assert.deepEqual(got, [1, 2]);
+    assert.equal(out.failed, 2);
+    assert.equal(errors.length, 1, "one report per spell");
+    out.quiet();
+    out.push(new Uint8Array(70_000), to);
+    await out.drained();
+    assert.equal(out.failed, 3);
+    assert.equal(errors.length, 2, "a new spell is reported again");
+  } finally {
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise<void>((r) => peer.close(() => r()));
+  }
+});
