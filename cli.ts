@@ -19,7 +19,7 @@ import type { LogRecord } from "./core/chat.ts";
 import { runStdinConsole } from "./adapters/console.ts";
 import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
 import { parseServerUrl } from "./adapters/client.ts";
-import { parseOrigin } from "./adapters/http_origin.ts";
+import { parseHost, parseOrigin } from "./adapters/http_origin.ts";
 import { ExitCode, runJoin } from "./adapters/terminal.ts";
 import {
   DEFAULT_HTTP_SERVER,
@@ -74,6 +74,20 @@ function origins(value: string, previous: string[] | undefined): string[] {
       throw new InvalidArgumentError((e as Error).message);
     }
     if (!list.includes(origin)) list.push(origin);
+  }
+  return list;
+}
+
+function hosts(value: string, previous: string[] | undefined): string[] {
+  const list = [...(previous ?? [])];
+  for (const h of value.split(",").map((s) => s.trim()).filter(Boolean)) {
+    let host: string;
+    try {
+      host = parseHost(h);
+    } catch (e) {
+      throw new InvalidArgumentError((e as Error).message);
+    }
+    if (!list.includes(host)) list.push(host);
   }
   return list;
 }
@@ -184,6 +198,11 @@ program
     "--allow-origin <list>",
     "web origins whose pages may open chat sessions (WebSocket, POST .../sessions) besides the server's own, comma-separated or repeated, such as https://chat.example.com; * allows any (requests without Origin, from programs, are always allowed)",
     origins,
+  )
+  .option(
+    "--allow-host <list>",
+    "host names (the Host header) the HTTP server answers to besides loopback names, comma-separated or repeated, such as chat.example.com (default: a server on a loopback address answers only to loopback names, against DNS rebinding; elsewhere to any)",
+    hosts,
   )
   .option(
     "--http-max-body <bytes>",
@@ -343,6 +362,7 @@ program
           port: o.httpPort,
           adminTokenFile: o.adminTokenFile,
           allowOrigins: o.allowOrigin ?? [],
+          ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
           limits: {
             maxBodyBytes: o.httpMaxBody,
             graceMs: Math.round(o.httpGrace * 1000),

@@ -28,6 +28,7 @@ import {
   standaloneWith,
 } from "./http_listen.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./http_metrics.ts";
+import { hostAllowed } from "./http_origin.ts";
 import { HttpProblem } from "./http_problem.ts";
 import { ROUTES } from "./http_routes.ts";
 import { describeIssues } from "./http_schemas.ts";
@@ -73,6 +74,21 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
         "BODY_TOO_LARGE",
         `Cannot read body: larger than ${hub.limits.maxBodyBytes} bytes`,
       ).toResponse(),
+  });
+  // A loopback server answers only to its own names, so that a web page
+  // cannot reach it by DNS rebinding (adapters/http_origin.ts).
+  app.use("*", async (c, next) => {
+    const host = c.req.header("host");
+    if (!hostAllowed(host, hub.allowHosts)) {
+      throw new HttpProblem(
+        421,
+        "HOST_NOT_ALLOWED",
+        `Cannot serve host ${
+          JSON.stringify(host)
+        }: not a name of this server (see serve --allow-host)`,
+      );
+    }
+    await next();
   });
   // Only requests that carry a body: for the others the middleware would
   // copy the request for nothing.

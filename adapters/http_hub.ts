@@ -10,7 +10,7 @@
 import type { Chat, LogRecord } from "../core/chat.ts";
 import { Outgoing } from "../core/peer.ts";
 import { randomToken, tokensEqual } from "./admin_token.ts";
-import { parseOrigin } from "./http_origin.ts";
+import { parseHost, parseOrigin } from "./http_origin.ts";
 import { HttpSession, type SessionHost } from "./http_session.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
 
@@ -55,6 +55,12 @@ export interface HttpHubOptions {
    * `Origin` header are always allowed. @default {[]}
    */
   allowOrigins?: readonly string[] | undefined;
+  /**
+   * Host names (`Host` header, without the port) the server answers to
+   * besides loopback ones; undefined: any (adapters/http_origin.ts).
+   * @default {undefined}
+   */
+  allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
 }
@@ -85,6 +91,8 @@ export class HttpHub {
   readonly streams = { sse: 0, ws: 0 };
   /** Canonical origins allowed besides the server's own (`*`: any). */
   readonly allowOrigins: readonly string[];
+  /** Host names allowed besides loopback ones; undefined: any. */
+  readonly allowHosts: readonly string[] | undefined;
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
@@ -112,6 +120,7 @@ export class HttpHub {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...definedOnly(options.limits) };
     this.#adminToken = options.adminToken;
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
+    this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
     this.replay = new ReplayBuffer({
       eventsPerRoom: this.limits.replayEvents,

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { isLoopbackHost } from "../core/datagram.ts";
 import { Chat, type LogRecord } from "../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub, type HttpLimits } from "./http_hub.ts";
@@ -43,6 +44,13 @@ export interface HttpOptions {
    * `Origin` header (programs) are always allowed. @default {[]}
    */
   allowOrigins?: readonly string[] | undefined;
+  /**
+   * Host names (the `Host` header, without the port) the server answers
+   * to, besides loopback names. Without this, a server bound to a loopback
+   * address answers only to loopback names (a page cannot reach it by DNS
+   * rebinding) and one bound elsewhere to any. @default {undefined}
+   */
+  allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
 }
@@ -90,6 +98,8 @@ export async function listenHttpWith(
     adminToken: admin.token,
     limits: options.limits ?? {},
     allowOrigins: options.allowOrigins,
+    allowHosts: options.allowHosts ??
+      (isLoopbackHost(hostname) ? [] : undefined),
     log: options.log,
   });
   const app = makeApp(hub);

@@ -10,8 +10,16 @@
  * `https`) is allowed; origins given with `serve --allow-origin` are
  * allowed; `*` there allows every origin; anything else is refused.
  *
+ * The server's own origin is judged from the `Host` header, which a page
+ * controls through DNS rebinding (`evil.example` first resolving to the
+ * page's server, then to 127.0.0.1). So a server bound to a loopback address
+ * also checks `Host` on every request ({@link hostAllowed}): loopback names,
+ * and the names given with `serve --allow-host`.
+ *
  * @module
  */
+
+import { isLoopbackHost } from "../core/datagram.ts";
 
 /**
  * The canonical form of an origin for `--allow-origin`: `scheme://host[:port]`
@@ -97,4 +105,68 @@ export function originAllowed(
   }
   return own.pathname === "/" && own.username === "" && own.search === "" &&
     own.host === url.host;
+}
+
+/**
+ * Whether a request's `Host` names this server. A server bound to a
+ * loopback address serves only loopback names (`localhost`, 127.0.0.0/8,
+ * `[::1]`) and the names it was given; one bound elsewhere, without a list
+ * of names, serves any (a proxy in front of it decides).
+ *
+ * @param host The request's `Host` header (missing: allowed, no browser
+ *   sends a request without one).
+ * @param allowed Host names allowed besides loopback ones, lower case, no
+ *   port; undefined: any host.
+ * @returns True when allowed.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.ok(hostAllowed("127.0.0.1:8787", []));
+ * assert.ok(hostAllowed("localhost:8787", []));
+ * assert.ok(!hostAllowed("evil.example:8787", []));
+ * assert.ok(hostAllowed("chat.example.com", ["chat.example.com"]));
+ * assert.ok(hostAllowed("evil.example", undefined));
+ * ```
+ */
+export function hostAllowed(
+  host: string | null | undefined,
+  allowed: readonly string[] | undefined,
+): boolean {
+  if (allowed === undefined || host === null || host === undefined) {
+    return true;
+  }
+  let name: string;
+  try {
+    name = new URL(`http://${host.trim()}`).hostname;
+  } catch {
+    return false;
+  }
+  return isLoopbackHost(name) || allowed.includes(name.toLowerCase());
+}
+
+/**
+ * The canonical form of a host name for `--allow-host`: lower case, no
+ * port.
+ *
+ * @param value A host name as a user wrote it (`Chat.Example.com`).
+ * @returns The canonical name.
+ * @throws {TypeError} When the value is not a host name.
+ */
+export function parseHost(value: string): string {
+  const text = value.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(`http://${text}`);
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined || url.host !== url.hostname || text === "" ||
+    /[/?#@\s]/.test(text)
+  ) {
+    throw new TypeError(
+      `Cannot use host "${value}": write a host name without a port`,
+    );
+  }
+  return url.hostname;
 }

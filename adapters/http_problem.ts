@@ -16,6 +16,7 @@ export type HttpErrorCode =
   | "UNAUTHORIZED"
   | "FORBIDDEN"
   | "ORIGIN_NOT_ALLOWED"
+  | "HOST_NOT_ALLOWED"
   | "NOT_FOUND"
   | "ROOM_NOT_FOUND"
   | "BODY_TOO_LARGE"
@@ -67,6 +68,7 @@ const TITLES: Record<number, string> = {
   409: "Conflict",
   413: "Content Too Large",
   415: "Unsupported Media Type",
+  421: "Misdirected Request",
   422: "Unprocessable Content",
   426: "Upgrade Required",
   429: "Too Many Requests",

@@ -4,7 +4,12 @@
 // join; programs (no Origin), the server's own pages and listed origins can.
 
 import assert from "node:assert/strict";
-import { originAllowed, parseOrigin } from "../../adapters/http_origin.ts";
+import {
+  hostAllowed,
+  originAllowed,
+  parseHost,
+  parseOrigin,
+} from "../../adapters/http_origin.ts";
 import { PERMISSIONS } from "../_process.ts";
 import { HttpServerProc, run } from "./_http_server.ts";
 import { connectWs } from "./_ws_client.ts";
@@ -218,4 +223,78 @@ Deno.test("origin: serve refuses a --allow-origin that is not an origin", async 
     out.stderr,
     /Cannot use origin "chat\.example\.com": write it as http\(s\):\/\/HOST\[:PORT\]/,
   );
+});
+
+Deno.test("host: the rule and --allow-host values", () => {
+  const cases: [string | null, string[] | undefined, boolean][] = [
+    ["127.0.0.1:8787", [], true],
+    ["localhost:8787", [], true],
+    ["[::1]:8787", [], true],
+    ["127.1.2.3", [], true],
+    ["evil.example:8787", [], false], // DNS rebinding
+    ["evil.example", undefined, true], // a server bound elsewhere: any
+    ["Chat.Example.com:443", ["chat.example.com"], true],
+    ["other.example.com", ["chat.example.com"], false],
+    ["bad host", [], false],
+    [null, [], true], // no Host: not a browser
+  ];
+  for (const [host, allowed, expected] of cases) {
+    assert.equal(hostAllowed(host, allowed), expected, `${host} [${allowed}]`);
+  }
+  assert.equal(parseHost(" Chat.Example.COM "), "chat.example.com");
+  for (const bad of ["chat.example.com:443", "", "a/b", "https://x"]) {
+    assert.throws(() => parseHost(bad), TypeError, bad);
+  }
+});
+
+/** One raw HTTP/1.1 GET with the Host header given (fetch sets its own). */
+async function getWithHost(url: string, host: string): Promise<string> {
+  const u = new URL(url);
+  const conn = await Deno.connect({
+    hostname: u.hostname,
+    port: Number(u.port),
+  });
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `GET /api/rooms HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`,
+      ),
+    );
+    let text = "";
+    const buf = new Uint8Array(4096);
+    const decoder = new TextDecoder();
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) break;
+      text += decoder.decode(buf.subarray(0, n), { stream: true });
+    }
+    return text;
+  } finally {
+    conn.close();
+  }
+}
+
+Deno.test("host: a loopback server answers only to its own names (no DNS rebinding)", async () => {
+  const server = await HttpServerProc.start(["http"], [
+    "--allow-host",
+    "chat.example.com",
+  ]);
+  try {
+    const url = server.urls.http!;
+    const port = new URL(url).port;
+    for (const ok of [`127.0.0.1:${port}`, `localhost:${port}`]) {
+      assert.match(await getWithHost(url, ok), /^HTTP\/1\.1 200/, ok);
+    }
+    assert.match(
+      await getWithHost(url, `chat.example.com:${port}`),
+      /^HTTP\/1\.1 200/,
+    );
+    const refused = await getWithHost(url, `evil.example:${port}`);
+    assert.match(refused, /^HTTP\/1\.1 421/);
+    assert.match(refused, /"code":"HOST_NOT_ALLOWED"/);
+    assert.match(refused, /application\/problem\+json/);
+    assert.match(refused, /"title":"Misdirected Request"/);
+  } finally {
+    await server.stop();
+  }
 });
