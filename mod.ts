@@ -51,7 +51,7 @@ export type {
   RoomInfo,
   Roster,
 } from "./core/backplane.ts";
-export { LeaveReason } from "./core/events.ts";
+export { isEventType, LeaveReason } from "./core/events.ts";
 export type {
   AnnouncementEvent,
   ChatEvent,
@@ -62,7 +62,10 @@ export type {
   MembersEvent,
   MessageEvent,
   PongEvent,
+  ReceivedEvent,
   RoomEvent,
+  UnknownErrorEvent,
+  UnknownLeftEvent,
   WelcomeEvent,
 } from "./core/events.ts";
 export { ErrorCode, FrameError } from "./core/errors.ts";

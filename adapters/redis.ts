@@ -333,8 +333,18 @@ export class RedisBackplane implements Backplane {
       return this.#bad(errorText(e));
     }
     switch (event.type) {
-      case "joined":
       case "left":
+        if (event.reason === "unknown") {
+          // A newer node's reason: the member left all the same. Binary
+          // members get the frame as it came; the rest read `disconnect`.
+          const { reasonNumber: _, ...left } = event;
+          const known = { ...left, reason: "disconnect" } as const;
+          this.#receiver(known, new Outgoing(known, frame));
+          return;
+        }
+        this.#receiver(event, new Outgoing(event, frame));
+        return;
+      case "joined":
       case "message":
       case "announcement":
         this.#receiver(event, new Outgoing(event, frame));

@@ -18,7 +18,7 @@ import {
   isDatagramType,
 } from "./datagram_frames.ts";
 import { ErrorCode, errorCodeName, FrameError } from "./errors.ts";
-import type { ChatEvent } from "./events.ts";
+import type { ReceivedEvent } from "./events.ts";
 import { LeaveReason, leaveReasonName } from "./events.ts";
 
 /** First byte of every frame. It cannot start UTF-8 text (it is a continuation byte). */
@@ -72,8 +72,11 @@ export type Command =
   | { readonly type: "leave" }
   | { readonly type: "ping"; readonly nonce: number };
 
-/** Any decoded frame: commands, events, and the datagram transport's frames. */
-export type Frame = Command | ChatEvent | DatagramFrame;
+/**
+ * Any decoded frame: commands, events (with codes and reasons newer than
+ * this code carried, not refused), and the datagram transport's frames.
+ */
+export type Frame = Command | ReceivedEvent | DatagramFrame;
 
 /** Byte budget for member lists so WELCOME and MEMBERS stay small. */
 const MEMBER_LIST_BUDGET = 16 * 1024;
@@ -146,8 +149,11 @@ export function encodeFrame(frame: Frame): Uint8Array {
     }
     case "left": {
       const r = field(frame.room), n = field(frame.name);
+      const why = frame.reason === "unknown"
+        ? wireNumber(frame.reasonNumber, 0xff, "LEFT reason")
+        : LeaveReason[frame.reason];
       return frameOf(FrameType.LEFT, 5 + r.length + n.length).str(r).str(n)
-        .u8(LeaveReason[frame.reason]).bytes;
+        .u8(why).bytes;
     }
     case "message":
       return encodeMessage(frame.room, frame.from, frame.text);
@@ -158,7 +164,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
     }
     case "error": {
       const m = field(frame.message);
-      return frameOf(FrameType.ERROR, 5 + m.length).u16(ErrorCode[frame.code])
+      const code = frame.code === "UNKNOWN"
+        ? wireNumber(frame.codeNumber, 0xffff, "ERROR code")
+        : ErrorCode[frame.code];
+      return frameOf(FrameType.ERROR, 5 + m.length).u16(code)
         .u8(frame.fatal ? 1 : 0).str(m).bytes;
     }
     case "pong":
@@ -170,6 +179,19 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case "seq":
       return encodeDatagramFrame(frame, frameOf);
   }
+}
+
+/**
+ * The wire number of an unknown code or reason (decoded from a newer peer),
+ * sent on as it came so that a relay loses nothing.
+ */
+function wireNumber(n: number, max: number, what: string): number {
+  if (!Number.isInteger(n) || n < 0 || n > max) {
+    throw new RangeError(
+      `Cannot encode ${what}: ${n} is not a wire number (0-${max})`,
+    );
+  }
+  return n;
 }
 
 /**
@@ -347,14 +369,10 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
       const name = r.str("LEFT name");
       const n = r.u8("LEFT reason");
       const reason = leaveReasonName(n);
-      if (reason === undefined) {
-        throw new FrameError(
-          "FRAME_MALFORMED",
-          `Cannot decode LEFT reason: unknown reason ${n}`,
-          HEADER_SIZE + payload.length - 1,
-        );
-      }
-      frame = { type: "left", room, name, reason };
+      // A reason newer than this reader is carried, not refused.
+      frame = reason === undefined
+        ? { type: "left", room, name, reason: "unknown", reasonNumber: n }
+        : { type: "left", room, name, reason };
       break;
     }
     case FrameType.MESSAGE:
@@ -379,14 +397,10 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
       const fatal = r.u8("ERROR fatal") !== 0;
       const message = r.str("ERROR message");
       const code = errorCodeName(n);
-      if (code === undefined) {
-        throw new FrameError(
-          "FRAME_MALFORMED",
-          `Cannot decode ERROR code: unknown code ${n}`,
-          HEADER_SIZE,
-        );
-      }
-      frame = { type: "error", code, fatal, message };
+      // A code newer than this reader is carried, not refused.
+      frame = code === undefined
+        ? { type: "error", code: "UNKNOWN", codeNumber: n, fatal, message }
+        : { type: "error", code, fatal, message };
       break;
     }
     case FrameType.PONG:

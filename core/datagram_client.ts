@@ -381,7 +381,7 @@ export class DatagramClient {
     // Errors outside a session: refusals of a HELLO or an unknown token.
     for (const f of frames) {
       if (f instanceof FrameError || f.type !== "error") continue;
-      this.#emit(f);
+      this.#emit(f as ChatEvent); // an unknown code too (docs/protocol.md)
       if (this.#state === "closed") return;
     }
   }

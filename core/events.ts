@@ -159,6 +159,76 @@ export type ChatEvent =
   | PongEvent
   | HelloOkEvent;
 
+/**
+ * An ERROR whose code this reader does not know: a newer server's. Decoders
+ * carry it rather than refuse the frame (docs/protocol.md, "Versions and
+ * forward compatibility"); `fatal` keeps its meaning. Servers never send
+ * the name `UNKNOWN`: it is not an {@link ErrorCodeName}.
+ */
+export interface UnknownErrorEvent {
+  /** Event type tag. */
+  readonly type: "error";
+  /** Always `"UNKNOWN"`. */
+  readonly code: "UNKNOWN";
+  /** The code's wire number (u16). */
+  readonly codeNumber: number;
+  /** The server's English detail. */
+  readonly message: string;
+  /** True when the server closes the connection after this error. */
+  readonly fatal: boolean;
+}
+
+/**
+ * A LEFT whose reason this reader does not know: a newer server's. Carried
+ * like {@link UnknownErrorEvent}; the member has left all the same.
+ */
+export interface UnknownLeftEvent {
+  /** Event type tag. */
+  readonly type: "left";
+  /** Canonical room name. */
+  readonly room: string;
+  /** Member name as others see it. */
+  readonly name: string;
+  /** Always `"unknown"`. */
+  readonly reason: "unknown";
+  /** The reason's wire number (u8). */
+  readonly reasonNumber: number;
+}
+
+/**
+ * Anything a client may read from a server, a newer one included: the
+ * events this code sends, and errors and leaves with codes and reasons it
+ * does not know.
+ */
+export type ReceivedEvent = ChatEvent | UnknownErrorEvent | UnknownLeftEvent;
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<ChatEvent["type"]>([
+  "welcome",
+  "joined",
+  "left",
+  "message",
+  "announcement",
+  "members",
+  "error",
+  "pong",
+  "hello_ok",
+]);
+
+/**
+ * Whether a `type` tag names an event this code knows. A client reading
+ * JSON from a newer server skips objects of other types rather than fail.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(isEventType("message"), true);
+ * assert.equal(isEventType("reaction"), false);
+ * ```
+ */
+export function isEventType(type: unknown): type is ChatEvent["type"] {
+  return typeof type === "string" && EVENT_TYPES.has(type);
+}
+
 /** Events that are fanned out to a room (and carried between nodes). */
 export type RoomEvent =
   | JoinedEvent

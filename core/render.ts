@@ -8,7 +8,7 @@
  */
 
 import type { ErrorCodeName } from "./errors.ts";
-import type { ChatEvent, LeaveReason } from "./events.ts";
+import type { LeaveReason, ReceivedEvent } from "./events.ts";
 
 /** Supported languages. */
 export type Lang = "en" | "zh";
@@ -152,7 +152,7 @@ export interface RenderOptions {
  * ```
  */
 export function renderEvent(
-  event: ChatEvent,
+  event: ReceivedEvent,
   lang: Lang,
   options: RenderOptions = {},
 ): string {
@@ -166,7 +166,9 @@ export function renderEvent(
     case "joined":
       return `${printable(event.name)} ${w.entered}`;
     case "left": {
-      const why = REASONS[lang][event.reason];
+      // An unknown reason (a newer server's, or JSON this code does not
+      // know) is not guessed at: the member left, that is all.
+      const why = ownString(REASONS[lang], event.reason);
       return `${printable(event.name)} ${w.left}${why ? ` (${why})` : ""}`;
     }
     case "message":
@@ -181,15 +183,28 @@ export function renderEvent(
         event.total,
         namesOf(event.members),
       );
-    case "error":
-      return `${w.error} ${event.code}: ${
+    case "error": {
+      const code = event.code === "UNKNOWN"
+        ? String(event.codeNumber)
+        : printable(event.code);
+      return `${w.error} ${code}: ${
         renderError(event.code, event.message, lang)
       }`;
+    }
     case "pong":
       return "pong";
     case "hello_ok":
       return `${event.software} (protocol ${event.version})`;
   }
+  // JSON of a type this code does not know (clients skip those first).
+  return `(${printable(String((event as { type: unknown }).type))})`;
+}
+
+/** `table[key]` when `key` is the table's own (JSON can name anything). */
+function ownString(table: object, key: string): string | undefined {
+  if (!Object.hasOwn(table, key)) return undefined;
+  const value: unknown = (table as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
 }
 
 function namesOf(names: readonly string[]): string {
@@ -224,12 +239,12 @@ export function renderLost(count: number, lang: Lang): string {
  * ```
  */
 export function renderError(
-  code: ErrorCodeName,
+  code: ErrorCodeName | "UNKNOWN",
   detail: string,
   lang: Lang,
 ): string {
   if (lang === "en") return printable(detail);
-  return ERRORS[lang][code] ?? printable(detail);
+  return ownString(ERRORS[lang], code) ?? printable(detail);
 }
 
 /**
@@ -245,5 +260,5 @@ export function errorPhrase(
   code: ErrorCodeName,
   lang: Lang,
 ): string | undefined {
-  return ERRORS[lang][code];
+  return ownString(ERRORS[lang], code);
 }
