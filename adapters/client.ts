@@ -13,7 +13,7 @@ import {
   isCommand,
   MAGIC,
 } from "../core/codec.ts";
-import type { ChatEvent } from "../core/events.ts";
+import type { ReceivedEvent } from "../core/events.ts";
 import { FrameError } from "../core/errors.ts";
 import { dialUdp } from "./udp_client.ts";
 import { dialWebSocket } from "./ws_client.ts";
@@ -22,8 +22,12 @@ import { dialWebSocket } from "./ws_client.ts";
 export interface ClientConnection {
   /** Send a command. */
   send(command: Command): void;
-  /** Receives each event from the server, in order. */
-  onEvent: (event: ChatEvent) => void;
+  /**
+   * Receives each event from the server, in order: a newer server's error
+   * codes and leave reasons arrive as `UNKNOWN` / `unknown` with their
+   * numbers, and its frame types this client does not know are skipped.
+   */
+  onEvent(event: ReceivedEvent): void;
   /**
    * Told how many events from the server were lost, where the transport can
    * lose them and tell (UDP).
@@ -147,7 +151,7 @@ async function dialStream(url: URL): Promise<ClientConnection> {
 }
 
 class StreamClient implements ClientConnection {
-  onEvent: (event: ChatEvent) => void = () => {};
+  onEvent: (event: ReceivedEvent) => void = () => {};
   readonly closed: Promise<void>;
   readonly #conn: Deno.Conn;
   #writes: Promise<unknown> = Promise.resolve();
@@ -204,6 +208,11 @@ class StreamClient implements ClientConnection {
           framed = true;
         }
         for (const item of decoder.push(chunk)) {
+          // A frame type from a newer server: its length told where it
+          // ends, so it is skipped (docs/protocol.md, forward compatibility).
+          if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") {
+            continue;
+          }
           if (item instanceof FrameError) {
             this.onEvent({
               type: "error",
@@ -225,7 +234,7 @@ class StreamClient implements ClientConnection {
   }
 }
 
-function isEvent(frame: { type: string }): frame is ChatEvent {
+function isEvent(frame: { type: string }): frame is ReceivedEvent {
   if (isCommand(frame)) return false;
   switch (frame.type) {
     // Datagram frames never come on a stream.

@@ -9,7 +9,8 @@
 import process from "node:process";
 import readline from "node:readline";
 import { PROTOCOL_VERSION } from "../core/codec.ts";
-import type { ChatEvent } from "../core/events.ts";
+import { ErrorCode } from "../core/errors.ts";
+import type { ReceivedEvent } from "../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../core/render.ts";
 import { type ClientConnection, ConnectError, dial } from "./client.ts";
 
@@ -148,7 +149,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     conn?.close();
   };
 
-  const show = (event: ChatEvent) => {
+  const show = (event: ReceivedEvent) => {
     if (event.type === "hello_ok" || event.type === "pong") return;
     if (options.json) writeOut(JSON.stringify(event) + "\n");
     else print(renderEvent(event, lang));
@@ -166,7 +167,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     conn?.send({ type: "join", room, name });
   };
 
-  const onEvent = (event: ChatEvent) => {
+  const onEvent = (event: ReceivedEvent) => {
     if (finished) return;
     show(event);
     switch (event.type) {
@@ -186,6 +187,12 @@ export async function runJoin(options: JoinOptions): Promise<number> {
         } else if (state === "joining" && REFUSALS.has(event.code)) {
           if (interactive) retryName();
           else finish(ExitCode.REFUSED);
+        } else if (
+          state === "joining" && !Object.hasOwn(ErrorCode, event.code)
+        ) {
+          // A newer server refused the JOIN for a reason this client does
+          // not know: its message was shown; asking for a name would not help.
+          finish(ExitCode.REFUSED);
         } else if (interactive && state === "joined") {
           rl.prompt(true);
         }

@@ -8,7 +8,7 @@
  */
 
 import type { Command } from "../core/codec.ts";
-import type { ChatEvent } from "../core/events.ts";
+import { isEventType, type ReceivedEvent } from "../core/events.ts";
 import { type ClientConnection, ConnectError } from "./client.ts";
 
 /** How long the WebSocket handshake may take, in ms. */
@@ -56,7 +56,7 @@ export function dialWebSocket(url: URL): Promise<ClientConnection> {
 }
 
 class WebSocketClient implements ClientConnection {
-  onEvent: (event: ChatEvent) => void = () => {};
+  onEvent: (event: ReceivedEvent) => void = () => {};
   readonly closed: Promise<void>;
   readonly #socket: WebSocket;
 
@@ -85,7 +85,7 @@ class WebSocketClient implements ClientConnection {
   }
 
   #message(data: unknown): void {
-    let event: ChatEvent;
+    let event: ReceivedEvent;
     try {
       event = JSON.parse(String(data));
     } catch {
@@ -97,7 +97,11 @@ class WebSocketClient implements ClientConnection {
       });
       return;
     }
-    if (event !== null && typeof event === "object" && "type" in event) {
+    // Events of types this client does not know (a newer server's) are
+    // skipped, like unknown frame types on a stream.
+    if (
+      event !== null && typeof event === "object" && isEventType(event.type)
+    ) {
       this.onEvent(event);
     }
   }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { dial } from "../../adapters/client.ts";
 import { encodeFrame } from "../../core/codec.ts";
-import type { ChatEvent } from "../../core/events.ts";
+import type { ReceivedEvent } from "../../core/events.ts";
 
 Deno.test("client: a name prompt written before the first frame (a slow HELLO) is skipped", async () => {
   using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -30,7 +30,7 @@ Deno.test("client: a name prompt written before the first frame (a slow HELLO) i
   const client = await dial(
     new URL(`tcp://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`),
   );
-  const events: ChatEvent[] = [];
+  const events: ReceivedEvent[] = [];
   client.onEvent = (e) => events.push(e);
   await server;
   await client.closed;
