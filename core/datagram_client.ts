@@ -281,9 +281,13 @@ export class DatagramClient {
       return; // an older session's datagram
     }
     this.#lastHeard = now;
-    const events: ChatEvent[] = [];
+    // null: a frame type from a newer server, skipped but counted (it took
+    // an event number; docs/protocol.md, forward compatibility).
+    const events: (ChatEvent | null)[] = [];
     for (const f of frames.slice(1)) {
-      if (f instanceof FrameError) {
+      if (f instanceof FrameError && f.code === "UNKNOWN_TYPE") {
+        events.push(null);
+      } else if (f instanceof FrameError) {
         events.push({
           type: "error",
           code: f.code,
@@ -300,6 +304,7 @@ export class DatagramClient {
       this.#expected = seq + events.length;
       for (const e of events.slice(skip)) {
         if (this.state === "closed") return;
+        if (e === null) continue;
         if (e.type === "hello_ok" && this.#helloOk === undefined) {
           this.#helloOk = e;
           this.onOpen();

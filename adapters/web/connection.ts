@@ -13,7 +13,11 @@
  * @module
  */
 
-import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
+import {
+  type ChatEvent,
+  type ErrorEvent,
+  isEventType,
+} from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 
 /** Where the connection stands. */
@@ -268,6 +272,8 @@ export class ChatConnection {
       } catch {
         return;
       }
+      // A newer server's event types are skipped (docs/protocol.md §15).
+      if (!isEventType(event?.type)) return;
       this.#receive(event);
     };
     ws.onclose = () => {
