@@ -177,7 +177,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case "token":
     case "ack":
     case "seq":
-      return encodeDatagramFrame(frame, frameOf);
+      return encodeDatagramFrame(frame);
   }
 }
 

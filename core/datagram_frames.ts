@@ -8,8 +8,7 @@
  * @module
  */
 
-import type { ByteReader, ByteWriter } from "./_bytes.ts";
-import type { FrameType } from "./codec.ts";
+import type { ByteReader } from "./_bytes.ts";
 import { putHexToken, TOKEN_BYTES, tokenToHex } from "./datagram_token.ts";
 import { FrameError } from "./errors.ts";
 
@@ -111,9 +110,6 @@ export type DatagramFrame =
 /** Frame tags of {@link DatagramFrame}. */
 export type DatagramFrameTag = DatagramFrame["type"];
 
-/** Makes a frame header for a payload length; given by core/codec.ts. */
-export type FrameStarter = (type: FrameType, payload: number) => ByteWriter;
-
 /** First byte of every frame (core/codec.ts `MAGIC`). */
 const MAGIC = 0xab;
 /** Frame header: magic, type, u32 payload length. */
@@ -125,15 +121,11 @@ const HEADER = 6;
  * wrap them).
  *
  * @param frame The frame.
- * @param _start Unused: core/codec.ts still passes its `frameOf`.
  * @returns The whole frame.
  * @throws {RangeError} When a token is not 32 lowercase hex digits, or a PAD
  *   length is not a valid byte count.
  */
-export function encodeDatagramFrame(
-  frame: DatagramFrame,
-  _start?: FrameStarter,
-): Uint8Array {
+export function encodeDatagramFrame(frame: DatagramFrame): Uint8Array {
   switch (frame.type) {
     case "envelope":
     case "seq": {
