@@ -29,7 +29,7 @@ import {
   tokenBytes,
 } from "./datagram_frames.ts";
 import { FrameError } from "./errors.ts";
-import type { ChatEvent, ErrorEvent } from "./events.ts";
+import { type ChatEvent, type ErrorEvent, isEventType } from "./events.ts";
 
 /** Options of a {@link DatagramClient}. */
 export interface DatagramClientOptions {
@@ -61,17 +61,6 @@ const MIN_RTO = 200;
 const MAX_RTO = 4000;
 const HELLO_RTO = 250;
 const MAX_QUEUED = 4096;
-const EVENTS = new Set<string>([
-  "hello_ok",
-  "welcome",
-  "joined",
-  "left",
-  "message",
-  "announcement",
-  "members",
-  "error",
-  "pong",
-]);
 
 /**
  * One client's datagram session.
@@ -295,7 +284,7 @@ export class DatagramClient {
           fatal: false,
         });
       } else if (f.type === "ack") this.#acked(f.ack, f.mask, now);
-      else if (EVENTS.has(f.type)) events.push(f as ChatEvent);
+      else if (isEventType(f.type)) events.push(f as ChatEvent);
     }
     const seq = first.seq;
     if (seq + events.length > this.#expected) {
