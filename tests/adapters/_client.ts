@@ -5,6 +5,7 @@
 import { type Command, encodeFrame, FrameDecoder } from "../../core/codec.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
+export { concat } from "../_bytes.ts";
 
 /** How long any single wait in an adapter test may take, in ms. */
 export const WAIT_MS = 5000;
@@ -213,17 +214,6 @@ export async function connectStream(url: string): Promise<StreamTestClient> {
       port: Number(u.port),
     });
   return new StreamTestClient(conn);
-}
-
-/** Concatenate frames (or any byte arrays) into one buffer. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /**

@@ -9,6 +9,8 @@ import { DatagramClient } from "../../core/datagram_client.ts";
 import { MIN_HELLO_DATAGRAM } from "../../core/datagram.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { TestClient } from "./_client.ts";
+import { concat } from "../_bytes.ts";
+export { concat } from "../_bytes.ts";
 
 /** How long any single wait may take, in ms. */
 export const WAIT_MS = 5000;
@@ -375,15 +377,4 @@ export function inOrder(socket: dgram.Socket): (bytes: Uint8Array) => void {
     queue.push(bytes);
     if (!sending) pump();
   };
-}
-
-/** Concatenate byte arrays. */
-export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

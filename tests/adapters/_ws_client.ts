@@ -9,6 +9,7 @@ import { type Command, FrameDecoder } from "../../core/codec.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { type TestClient, WAIT_MS } from "./_client.ts";
+import { concat } from "../_bytes.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -310,14 +311,4 @@ export async function connectWs(
     throw e;
   }
   return client;
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -15,6 +15,7 @@ import {
 import { FrameError } from "../../core/errors.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { Proc } from "../_process.ts";
+import { concat } from "../_bytes.ts";
 
 const WAIT_MS = 8000;
 
@@ -39,16 +40,6 @@ const unknownLeft = (name: string, reason: number) =>
   rawFrame(FrameType.LEFT, [...str("lobby"), ...str(name), reason]);
 /** A server frame type from the future, with a payload. */
 const futureFrame = (type: number) => rawFrame(type, [1, 2, 3, 4, 5, 6, 7]);
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const HELLO_OK = encodeFrame({
   type: "hello_ok",

@@ -21,6 +21,7 @@ import {
   SOFTWARE,
 } from "../../core/session.ts";
 import { FakeClock, FakePeer, settle } from "./_peers.ts";
+import { concat } from "../_bytes.ts";
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -101,16 +102,6 @@ function assertEvents(
       assert.deepEqual(have[key], want[key], `${what}[${i}].${key}`);
     }
   });
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function frames(...commands: Command[]): Uint8Array {

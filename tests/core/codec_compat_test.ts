@@ -14,6 +14,7 @@ import {
 import { ErrorCode, FrameError } from "../../core/errors.ts";
 import { isEventType, LeaveReason } from "../../core/events.ts";
 import { renderEvent } from "../../core/render.ts";
+import { concat } from "../_bytes.ts";
 
 function rawFrame(type: number, payload: readonly number[]): Uint8Array {
   const n = payload.length;
@@ -31,16 +32,6 @@ function rawFrame(type: number, payload: readonly number[]): Uint8Array {
 function str(s: string): number[] {
   const b = new TextEncoder().encode(s);
   return [b.length >> 8, b.length & 0xff, ...b];
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 const errorFrame = (code: number, fatal: number, message: string) =>

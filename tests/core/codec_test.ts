@@ -19,6 +19,7 @@ import {
   FrameError,
 } from "../../core/errors.ts";
 import { LeaveReason } from "../../core/events.ts";
+import { concat } from "../_bytes.ts";
 
 // One of every frame type, with text that is not plain ASCII where a field
 // is text, and extreme numbers where a field is a number.
@@ -89,16 +90,6 @@ const FIXTURES: readonly Frame[] = [
   { type: "ack", ack: 7, mask: 0x80000001 },
   { type: "seq", token: "0000002a8f3c11d07e2b9a6c5d4e3f21", seq: 1 },
 ];
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function rawFrame(type: number, payload: number[]): Uint8Array {
   const n = payload.length;

@@ -8,6 +8,7 @@ import { MIN_HELLO_DATAGRAM } from "../../core/datagram.ts";
 import { addMember } from "../../core/member.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { Net, type NetClient } from "./_datagram_net.ts";
+import { concat } from "../_bytes.ts";
 
 const hello = encodeFrame({ type: "hello", version: 1, software: "t" });
 
@@ -16,16 +17,6 @@ function padded(size = MIN_HELLO_DATAGRAM, first = hello): Uint8Array {
     first,
     encodeFrame({ type: "pad", length: size - first.length - 6 }),
   );
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 function frames(bytes: Uint8Array): Decoded[] {

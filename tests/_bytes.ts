@@ -1,0 +1,12 @@
+// Byte helpers shared by the tests.
+
+/** The bytes of all parts, one after another, in a new buffer. */
+export function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
