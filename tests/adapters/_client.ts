@@ -6,6 +6,7 @@ import { type Command, encodeFrame, FrameDecoder } from "../../core/codec.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 export { concat } from "../_bytes.ts";
+import { EventInbox } from "./_inbox.ts";
 
 /** How long any single wait in an adapter test may take, in ms. */
 export const WAIT_MS = 5000;
@@ -38,24 +39,17 @@ export interface TestClient {
   close(): Promise<void>;
 }
 
-type Waiter = {
-  resolve: () => void;
-};
-
 /**
  * A {@link TestClient} over a byte stream. Events are decoded as they
  * arrive into a queue; `next` takes from the queue.
  */
 export class StreamTestClient implements TestClient {
   readonly #conn: Deno.Conn;
-  readonly #queue: ChatEvent[] = [];
+  readonly #inbox = new EventInbox<ChatEvent>(() => this.#why());
   readonly #decoder = new FrameDecoder({ maxFrameSize: 1 << 24 });
   readonly #reading: Promise<void>;
   #writes: Promise<void> = Promise.resolve();
-  #eof = false;
   #closed = false;
-  #waiter: Waiter | undefined;
-  #paused: { promise: Promise<void>; resolve: () => void } | undefined;
   #problem: Error | undefined;
 
   constructor(conn: Deno.Conn) {
@@ -81,47 +75,20 @@ export class StreamTestClient implements TestClient {
     });
   }
 
-  async next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
-    await this.#until(
-      () => this.#queue.length > 0 || this.#eof,
-      timeoutMs,
-      () => `no event within ${timeoutMs} ms`,
-    );
-    const event = this.#queue.shift();
-    if (event === undefined) {
-      throw new Error(
-        `connection closed by the server, expected an event${this.#why()}`,
-      );
-    }
-    return event;
+  next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
+    return this.#inbox.next(timeoutMs);
   }
 
-  async ended(timeoutMs = WAIT_MS): Promise<void> {
-    await this.#until(
-      () => this.#queue.length > 0 || this.#eof,
-      timeoutMs,
-      () => `connection still open after ${timeoutMs} ms`,
-    );
-    if (this.#queue.length > 0) {
-      throw new Error(
-        `expected the connection to close, got ${
-          JSON.stringify(this.#queue[0])
-        }`,
-      );
-    }
+  ended(timeoutMs = WAIT_MS): Promise<void> {
+    return this.#inbox.ended(timeoutMs);
   }
 
   pause(): void {
-    if (this.#paused) return;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => resolve = r);
-    this.#paused = { promise, resolve };
+    this.#inbox.pause();
   }
 
   resume(): void {
-    const p = this.#paused;
-    this.#paused = undefined;
-    p?.resolve();
+    this.#inbox.resume();
   }
 
   async close(): Promise<void> {
@@ -142,37 +109,11 @@ export class StreamTestClient implements TestClient {
     return this.#problem ? ` (${this.#problem.message})` : "";
   }
 
-  async #until(
-    ready: () => boolean,
-    timeoutMs: number,
-    message: () => string,
-  ): Promise<void> {
-    if (ready()) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => {
-          this.#waiter = undefined;
-          reject(new Error(message()));
-        }, timeoutMs);
-        this.#waiter = {
-          resolve: () => {
-            if (!ready()) return;
-            this.#waiter = undefined;
-            resolve();
-          },
-        };
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async #read(): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
     try {
       for (;;) {
-        while (this.#paused) await this.#paused.promise;
+        await this.#inbox.gate();
         if (this.#closed) break;
         const n = await this.#conn.read(buf);
         if (n === null) break;
@@ -180,10 +121,9 @@ export class StreamTestClient implements TestClient {
           if (item instanceof FrameError) {
             this.#problem = new Error(`bad frame from server: ${item.message}`);
           } else {
-            this.#queue.push(item as ChatEvent);
+            this.#inbox.push(item as ChatEvent);
           }
         }
-        this.#waiter?.resolve();
         if (this.#decoder.failed) break;
       }
     } catch (e) {
@@ -191,8 +131,7 @@ export class StreamTestClient implements TestClient {
         this.#problem = e instanceof Error ? e : new Error(String(e));
       }
     }
-    this.#eof = true;
-    this.#waiter?.resolve();
+    this.#inbox.end();
   }
 }
 

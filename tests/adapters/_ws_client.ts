@@ -10,6 +10,7 @@ import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { type TestClient, WAIT_MS } from "./_client.ts";
 import { concat } from "../_bytes.ts";
+import { EventInbox } from "./_inbox.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -41,15 +42,12 @@ export class WsTestClient implements TestClient {
   /** Close code sent by the server, if any. */
   closeCode: number | undefined;
   readonly #conn: Deno.Conn;
-  readonly #queue: ChatEvent[] = [];
+  readonly #inbox = new EventInbox<ChatEvent>();
   readonly #frames = new FrameDecoder({ maxFrameSize: 1 << 24 });
   #buf: Uint8Array = new Uint8Array(0);
   #reading: Promise<void> | undefined;
   #writes: Promise<void> = Promise.resolve();
-  #eof = false;
   #closed = false;
-  #wake: (() => void) | undefined;
-  #paused: { promise: Promise<void>; resolve: () => void } | undefined;
   #message: Uint8Array[] = [];
 
   constructor(conn: Deno.Conn) {
@@ -100,7 +98,7 @@ export class WsTestClient implements TestClient {
         this.#buf = concat(this.#buf, chunk.subarray(0, n));
       }
       body = td.decode(this.#buf);
-      this.#eof = true;
+      this.#inbox.end();
     } else {
       this.#reading = this.#read();
     }
@@ -135,37 +133,20 @@ export class WsTestClient implements TestClient {
     }
   }
 
-  async next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
-    await this.#until(() => this.#queue.length > 0 || this.#eof, timeoutMs);
-    const e = this.#queue.shift();
-    if (e === undefined) {
-      throw new Error("connection closed by the server, expected an event");
-    }
-    return e;
+  next(timeoutMs = WAIT_MS): Promise<ChatEvent> {
+    return this.#inbox.next(timeoutMs);
   }
 
-  async ended(timeoutMs = WAIT_MS): Promise<void> {
-    await this.#until(() => this.#queue.length > 0 || this.#eof, timeoutMs);
-    if (this.#queue.length > 0) {
-      throw new Error(
-        `expected the connection to close, got ${
-          JSON.stringify(this.#queue[0])
-        }`,
-      );
-    }
+  ended(timeoutMs = WAIT_MS): Promise<void> {
+    return this.#inbox.ended(timeoutMs);
   }
 
   pause(): void {
-    if (this.#paused) return;
-    let resolve!: () => void;
-    const promise = new Promise<void>((r) => resolve = r);
-    this.#paused = { promise, resolve };
+    this.#inbox.pause();
   }
 
   resume(): void {
-    const p = this.#paused;
-    this.#paused = undefined;
-    p?.resolve();
+    this.#inbox.resume();
   }
 
   async close(): Promise<void> {
@@ -209,44 +190,22 @@ export class WsTestClient implements TestClient {
     while (at < bytes.length) at += await this.#conn.write(bytes.subarray(at));
   }
 
-  async #until(ready: () => boolean, timeoutMs: number): Promise<void> {
-    if (ready()) return;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        timer = setTimeout(() => {
-          this.#wake = undefined;
-          reject(new Error(`nothing from the server within ${timeoutMs} ms`));
-        }, timeoutMs);
-        this.#wake = () => {
-          if (!ready()) return;
-          this.#wake = undefined;
-          resolve();
-        };
-      });
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
   async #read(): Promise<void> {
     const chunk = new Uint8Array(64 * 1024);
     try {
       this.#parse();
-      while (!this.#eof) {
-        while (this.#paused) await this.#paused.promise;
+      while (!this.#inbox.done) {
+        await this.#inbox.gate();
         if (this.#closed) break;
         const n = await this.#conn.read(chunk);
         if (n === null) break;
         this.#buf = concat(this.#buf, chunk.subarray(0, n));
         this.#parse();
-        this.#wake?.();
       }
     } catch {
       // reset, or closed by us
     }
-    this.#eof = true;
-    this.#wake?.();
+    this.#inbox.end();
   }
 
   /** Take whole frames out of the buffer. */
@@ -271,7 +230,7 @@ export class WsTestClient implements TestClient {
       this.#buf = b.subarray(at + len);
       if (opcode === 0x8) {
         this.closeCode = len >= 2 ? (payload[0]! << 8) | payload[1]! : 1005;
-        this.#eof = true;
+        this.#inbox.end();
         return;
       }
       if (opcode === 0x9) {
@@ -283,7 +242,7 @@ export class WsTestClient implements TestClient {
       if (!fin) continue;
       const text = td.decode(concat(...this.#message));
       this.#message = [];
-      this.#queue.push(JSON.parse(text));
+      this.#inbox.push(JSON.parse(text));
     }
   }
 }
