@@ -396,7 +396,7 @@ program
   .command("join")
   .description(
     "Join a room and chat: each stdin line is a message; /who, /join ROOM, /lang en|zh, /quit.\n" +
-      "Exit codes: 0 quit or end of input, 2 usage, 3 join refused (name taken, invalid or reserved; room invalid), 4 cannot connect, 5 disconnected by the server.",
+      "Exit codes: 0 quit or end of input, 2 usage, 3 join refused (name taken, invalid or reserved; room invalid; or another reason, such as the cluster not answering), 4 cannot connect, 5 disconnected by the server.",
   )
   .option(
     "-n, --name <name>",

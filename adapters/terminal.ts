@@ -187,11 +187,10 @@ export async function runJoin(options: JoinOptions): Promise<number> {
         } else if (state === "joining" && REFUSALS.has(event.code)) {
           if (interactive) retryName();
           else finish(ExitCode.REFUSED);
-        } else if (
-          state === "joining" && !Object.hasOwn(ErrorCode, event.code)
-        ) {
-          // A newer server refused the JOIN for a reason this client does
-          // not know: its message was shown; asking for a name would not help.
+        } else if (state === "joining") {
+          // The JOIN was refused for another reason (the cluster did not
+          // answer, or a code of a newer server): its message was shown;
+          // asking for another name would not help, nor would waiting.
           finish(ExitCode.REFUSED);
         } else if (interactive && state === "joined") {
           rl.prompt(true);

@@ -306,3 +306,31 @@ Deno.test("client compat: cli.ts join exits 3 when a newer server refuses the JO
   }
   assert.equal(bob.stdout, "error 260: rooms are closed today\n");
 });
+
+Deno.test("client compat: cli.ts join exits 3 when the JOIN is refused for a reason other than the name", async () => {
+  const server = fakeServer(async (peer) => {
+    await greet(peer, "bob");
+    await peer.write(encodeFrame({
+      type: "error",
+      code: "UNAVAILABLE",
+      message: "Cannot join: the cluster did not answer",
+      fatal: false,
+    }));
+    await peer.drain();
+  });
+  const bob = Proc.cli("client", [
+    "join",
+    "--server",
+    server.url,
+    "--name",
+    "bob",
+  ]);
+  try {
+    assert.equal((await bob.exit()).code, 3, bob.stdout + bob.stderr);
+    await server.done;
+  } finally {
+    await bob.stop();
+    await server.done.catch(() => {});
+  }
+  assert.match(bob.stdout, /the cluster did not answer/);
+});
