@@ -9,7 +9,6 @@
 import process from "node:process";
 import readline from "node:readline";
 import { PROTOCOL_VERSION } from "../core/codec.ts";
-import { ErrorCode } from "../core/errors.ts";
 import type { ReceivedEvent } from "../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../core/render.ts";
 import { type ClientConnection, ConnectError, dial } from "./client.ts";
