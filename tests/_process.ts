@@ -260,3 +260,23 @@ export async function startServe(
   }
   return out;
 }
+
+/** Something to stop or close when a test ends. */
+export type Closable = {
+  stop?: () => Promise<void>;
+  close?: () => Promise<void>;
+};
+/** Registers a {@link Closable}; returns it. */
+export type Track = <T extends Closable>(x: T) => T;
+
+/** Run `fn`; then stop and close what it tracked, last first. */
+export async function withAll(
+  fn: (track: Track) => Promise<void>,
+): Promise<void> {
+  const things: Closable[] = [];
+  try {
+    await fn((x) => (things.push(x), x));
+  } finally {
+    for (const t of things.reverse()) await (t.stop ? t.stop() : t.close?.());
+  }
+}

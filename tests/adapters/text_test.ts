@@ -4,20 +4,7 @@
 // type (bytes that are not UTF-8, very long lines).
 
 import assert from "node:assert/strict";
-import { Proc } from "../_process.ts";
-
-/** Something to stop or close when a test ends. */
-type Closable = { stop?: () => Promise<void>; close?: () => Promise<void> };
-type Track = <T extends Closable>(x: T) => T;
-
-async function withAll(fn: (track: Track) => Promise<void>): Promise<void> {
-  const things: Closable[] = [];
-  try {
-    await fn((x) => (things.push(x), x));
-  } finally {
-    for (const t of things.reverse()) await (t.stop ? t.stop() : t.close?.());
-  }
-}
+import { Proc, type Track, withAll } from "../_process.ts";
 
 /** `cli.ts serve` over TCP, Unix and UDP; its URLs by transport. */
 async function serveProc(

@@ -7,13 +7,8 @@ import { decodeFrames, encodeFrame } from "../../core/codec.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { listenUdp } from "../../adapters/udp.ts";
 import { Chat } from "../../core/chat.ts";
-import { Proc } from "../_process.ts";
+import { Proc, type Track, withAll } from "../_process.ts";
 import { carries, concat, RawUdp, UdpRelay } from "./_udp.ts";
-
-/** Something to stop or close when a test ends. */
-type Closable = { stop?: () => Promise<void>; close?: () => Promise<void> };
-/** Registers a {@link Closable}; returns it. */
-type Track = <T extends Closable>(x: T) => T;
 
 /**
  * `cli.ts serve` with these flags; waits for one listen line per transport.
@@ -44,16 +39,6 @@ async function serveProc(
     urls[m[1]!] = m[2]!;
   }
   return { proc, urls };
-}
-
-/** Run `fn`; then stop and close what it tracked, last first. */
-async function withAll(fn: (track: Track) => Promise<void>): Promise<void> {
-  const things: Closable[] = [];
-  try {
-    await fn((x) => (things.push(x), x));
-  } finally {
-    for (const t of things.reverse()) await (t.stop ? t.stop() : t.close?.());
-  }
 }
 
 function join(args: string[], lang = "en"): Proc {
