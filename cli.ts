@@ -13,20 +13,20 @@ import {
   InvalidArgumentError,
   Option,
 } from "@commander-js/extra-typings";
-import { langFromLocale } from "./core/render.ts";
+import { langFromLocale } from "./core/text/render.ts";
 import type { Limits } from "./core/limits.ts";
 import type { LogRecord } from "./core/chat.ts";
-import { runStdinConsole } from "./adapters/console.ts";
-import { formatLog, serve, TRANSPORTS } from "./adapters/server.ts";
-import { parseServerUrl } from "./adapters/client.ts";
-import { parseHost, parseOrigin } from "./adapters/http_origin.ts";
-import { ExitCode, runJoin } from "./adapters/terminal.ts";
+import { runStdinConsole } from "./adapters/server/console.ts";
+import { formatLog, serve, TRANSPORTS } from "./adapters/server/serve.ts";
+import { parseServerUrl } from "./adapters/client/dial.ts";
+import { parseHost, parseOrigin } from "./adapters/http/origin.ts";
+import { ExitCode, runJoin } from "./adapters/terminal/join.ts";
 import {
   DEFAULT_HTTP_SERVER,
   runAnnounce,
   runRooms,
   runWho,
-} from "./adapters/http_commands.ts";
+} from "./adapters/cli/api_commands.ts";
 
 function int(what: string, min = 0) {
   return (value: string): number => {
@@ -321,7 +321,9 @@ program
     if (redisUrl) {
       try {
         // Loaded only for a cluster: a lone server never loads ioredis.
-        const { RedisBackplane } = await import("./adapters/redis.ts");
+        const { RedisBackplane } = await import(
+          "./adapters/redis/backplane.ts"
+        );
         backplane = await RedisBackplane.connect({
           url: redisUrl,
           leaseMs: Math.round(o.lease * 1000),

@@ -88,28 +88,32 @@ export {
   foldName,
   type NameCheck,
 } from "./core/names.ts";
-export { type Lang, renderEvent, type RenderOptions } from "./core/render.ts";
+export {
+  type Lang,
+  renderEvent,
+  type RenderOptions,
+} from "./core/text/render.ts";
 export {
   defaultSocketPath,
   formatLog,
   serve,
   TRANSPORTS,
-} from "./adapters/server.ts";
+} from "./adapters/server/serve.ts";
 export type {
   Listener,
   ServeOptions,
   Server,
   TransportStarter,
-} from "./adapters/server.ts";
-export { ListenError, listenStream } from "./adapters/stream.ts";
+} from "./adapters/server/serve.ts";
+export { ListenError, listenStream } from "./adapters/stream/listen.ts";
 export type {
   StreamAddress,
   StreamListener,
   StreamOptions,
-} from "./adapters/stream.ts";
-export { ConnectError, dial, parseServerUrl } from "./adapters/client.ts";
-export type { ClientConnection } from "./adapters/client.ts";
-export type { TextHost } from "./core/text_mode.ts";
+} from "./adapters/stream/listen.ts";
+export { ConnectError, dial, parseServerUrl } from "./adapters/client/dial.ts";
+export type { ClientConnection } from "./adapters/client/dial.ts";
+export type { TextHost } from "./core/text/mode.ts";
 export type {
   AckFrame,
   DatagramFrame,
@@ -117,40 +121,40 @@ export type {
   PadFrame,
   SeqFrame,
   TokenFrame,
-} from "./core/datagram_frames.ts";
-export { listenUdp } from "./adapters/udp.ts";
-export type { UdpListener, UdpOptions } from "./adapters/udp.ts";
-export { dialUdp, type UdpDialOptions } from "./adapters/udp_client.ts";
+} from "./core/datagram/frames.ts";
+export { listenUdp } from "./adapters/udp/listen.ts";
+export type { UdpListener, UdpOptions } from "./adapters/udp/listen.ts";
+export { dialUdp, type UdpDialOptions } from "./adapters/client/udp.ts";
 export {
   type DatagramAddress,
   type DatagramLimits,
   DEFAULT_DATAGRAM_LIMITS,
-} from "./core/datagram.ts";
+} from "./core/datagram/limits.ts";
 export {
   DatagramServer,
   type DatagramServerOptions,
   type DatagramStats,
-} from "./core/datagram_server.ts";
+} from "./core/datagram/server.ts";
 export {
   DatagramClient,
   type DatagramClientOptions,
   type DatagramClientState,
-} from "./core/datagram_client.ts";
-export { listenHttp } from "./adapters/http.ts";
-export type { HttpListener, HttpOptions } from "./adapters/http.ts";
-export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./adapters/http_hub.ts";
-export { ApiClient, ApiError } from "./adapters/http_client.ts";
+} from "./core/datagram/client.ts";
+export { listenHttp } from "./adapters/http/app.ts";
+export type { HttpListener, HttpOptions } from "./adapters/http/app.ts";
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./adapters/http/hub.ts";
+export { ApiClient, ApiError } from "./adapters/client/api.ts";
 export type {
   AnnounceAnswer,
   RoomMembers,
   RoomSummary,
-} from "./adapters/http_client.ts";
+} from "./adapters/client/api.ts";
 export {
   defaultAdminTokenPath,
   loadAdminToken,
-} from "./adapters/admin_token.ts";
+} from "./adapters/http/admin_token.ts";
 export type {
   AdminToken,
   AdminTokenOptions,
   AdminTokenSource,
-} from "./adapters/admin_token.ts";
+} from "./adapters/http/admin_token.ts";

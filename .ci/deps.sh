@@ -7,7 +7,7 @@ need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v nc.openbsd >/dev/null 2>&1 || need+=(netcat-openbsd)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
-# Chinese text in the chat page's screenshots (tests/adapters/web_page_test.ts).
+# Chinese text in the chat page's screenshots (tests/adapters/web/page_test.ts).
 [ -n "$(fc-list :lang=zh 2>/dev/null || true)" ] || need+=(fonts-wqy-microhei)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ps >/dev/null 2>&1 || need+=(procps) # serve: is the console in the background?

@@ -16,7 +16,7 @@ import {
   decodeDatagramPayload,
   encodeDatagramFrame,
   isDatagramType,
-} from "./datagram_frames.ts";
+} from "./datagram/frames.ts";
 import { ErrorCode, errorCodeName, FrameError } from "./errors.ts";
 import type { ReceivedEvent } from "./events.ts";
 import { LeaveReason, leaveReasonName } from "./events.ts";
@@ -49,7 +49,7 @@ export const FrameType = {
   MEMBERS: 0x87,
   ERROR: 0x88,
   PONG: 0x89,
-  // Datagram transports only (core/datagram_frames.ts).
+  // Datagram transports only (core/datagram/frames.ts).
   ENVELOPE: 0x10,
   PAD: 0x1f,
   TOKEN: 0x90,

@@ -1,7 +1,7 @@
 /**
  * Stable error codes shared by every transport, and the error classes of the
  * core. Codes are wire numbers (see docs/protocol.md); user-facing text is
- * rendered at the edge (core/render.ts), never baked into these values.
+ * rendered at the edge (core/text/render.ts), never baked into these values.
  *
  * @module
  */

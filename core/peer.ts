@@ -8,7 +8,7 @@
 
 import { encodeFrame } from "./codec.ts";
 import type { ChatEvent } from "./events.ts";
-import { type Lang, renderEvent } from "./render.ts";
+import { type Lang, renderEvent } from "./text/render.ts";
 
 const encoder = new TextEncoder();
 

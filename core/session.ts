@@ -18,11 +18,11 @@ import { FrameError } from "./errors.ts";
 import { utf8Length } from "./_bytes.ts";
 import { checkName, checkRoom } from "./names.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
-import type { Lang } from "./render.ts";
+import type { Lang } from "./text/render.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
 import type { ChatInternals, Membership } from "./chat.ts";
-import { type TextHost, TextMode } from "./text_mode.ts";
+import { type TextHost, TextMode } from "./text/mode.ts";
 
 /** Where a session is in its life. */
 export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
@@ -150,7 +150,7 @@ export class Session implements RoomMember, TextHost {
   /**
    * Bytes from a stream transport. The first byte picks the mode: the frame
    * magic byte means binary frames; anything else makes a text session
-   * (core/text_mode.ts), as does {@link Session.startText}.
+   * (core/text/mode.ts), as does {@link Session.startText}.
    */
   feed(chunk: Uint8Array): void {
     if (this.#state === "closed" || chunk.length === 0) return;

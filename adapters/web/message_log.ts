@@ -10,7 +10,7 @@
  */
 
 import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
-import { type Lang, renderError, renderEvent } from "../../core/render.ts";
+import { type Lang, renderError, renderEvent } from "../../core/text/render.ts";
 import { WORDS } from "./words.ts";
 
 /** Items kept in the list; older ones are dropped. */

@@ -4,14 +4,18 @@
  * The chat page (adapters/web/page.html): wires the join form, the message
  * list, the member list, the send box, the language switch and the tab
  * title to a {@link ChatConnection}. Served to the browser as JavaScript by
- * adapters/web_page.ts.
+ * adapters/http/web_page.ts.
  *
  * @module
  */
 
 import type { ChatEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import { type Lang, langFromLocale, renderError } from "../../core/render.ts";
+import {
+  type Lang,
+  langFromLocale,
+  renderError,
+} from "../../core/text/render.ts";
 import {
   ChatConnection,
   type ConnectionState,

@@ -8,7 +8,7 @@
 //     connectClient: (s) => connectStream(s.server.listeners[0]!.url),
 //   });
 
-import { serve, type ServeOptions } from "../../adapters/server.ts";
+import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
 import { CHAT_CASES } from "./_cases_chat.ts";
 import { BAD_INPUT_CASES } from "./_cases_bad_input.ts";
 import { LIMIT_CASES } from "./_cases_limits.ts";

@@ -3,7 +3,7 @@
 // assertions every case uses. Everything started here is closed in `end`.
 
 import assert from "node:assert/strict";
-import type { Server } from "../../adapters/server.ts";
+import type { Server } from "../../adapters/server/serve.ts";
 import { PROTOCOL_VERSION } from "../../core/codec.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";

@@ -2,8 +2,8 @@
 // `app.request()` (no socket). Call `close()` in `finally`.
 
 import assert from "node:assert/strict";
-import { createHttpApp } from "../../adapters/http.ts";
-import { HttpHub, type HttpLimits } from "../../adapters/http_hub.ts";
+import { createHttpApp } from "../../adapters/http/app.ts";
+import { HttpHub, type HttpLimits } from "../../adapters/http/hub.ts";
 import { Chat } from "../../core/chat.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";

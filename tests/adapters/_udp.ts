@@ -1,12 +1,12 @@
 // Test helpers for UDP over real sockets: a raw socket that sends whatever
 // a test likes and collects what comes back, a relay that can lose or pass
 // datagrams between a client and a server, and a TestClient for the adapter
-// conformance suite built on the real client protocol (core/datagram_client.ts).
+// conformance suite built on the real client protocol (core/datagram/client.ts).
 
 import dgram from "node:dgram";
 import { type Command, decodeFrames, encodeFrame } from "../../core/codec.ts";
-import { DatagramClient } from "../../core/datagram_client.ts";
-import { MIN_HELLO_DATAGRAM } from "../../core/datagram.ts";
+import { DatagramClient } from "../../core/datagram/client.ts";
+import { MIN_HELLO_DATAGRAM } from "../../core/datagram/limits.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { TestClient } from "./_client.ts";
 import { concat } from "../_bytes.ts";

@@ -1063,7 +1063,7 @@ Deno.test("chat: feed one byte at a time", () => {
 });
 
 // A first byte that cannot start a frame makes a text session (details in
-// tests/core/text_mode_test.ts): no HELLO, the first line is the name.
+// tests/core/text/mode_test.ts): no HELLO, the first line is the name.
 Deno.test("chat: feed makes a stream that does not start with the magic byte a text session", () => {
   const { chat } = setup();
   const amy = member(chat, "amy");

@@ -13,7 +13,7 @@ import {
 } from "../../core/codec.ts";
 import { ErrorCode, FrameError } from "../../core/errors.ts";
 import { isEventType, LeaveReason } from "../../core/events.ts";
-import { renderEvent } from "../../core/render.ts";
+import { renderEvent } from "../../core/text/render.ts";
 import { concat } from "../_bytes.ts";
 
 function rawFrame(type: number, payload: readonly number[]): Uint8Array {

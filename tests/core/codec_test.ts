@@ -71,7 +71,7 @@ const FIXTURES: readonly Frame[] = [
     fatal: i % 2 === 0,
   })),
   { type: "pong", nonce: 123456789 },
-  // Datagram transports (core/datagram_frames.ts).
+  // Datagram transports (core/datagram/frames.ts).
   { type: "envelope", token: "00112233445566778899aabbccddeeff", seq: 0 },
   {
     type: "envelope",

@@ -1,0 +1,327 @@
+/**
+ * The state of the HTTP adapter behind its routes: HTTP sessions by token,
+ * the per-room event history, the admin token, and the clock that sends
+ * heartbeats and ends sessions whose stream went away. No Hono here: the
+ * routes in adapters/http/app.ts call into it.
+ *
+ * @module
+ */
+
+import type { Chat, LogRecord } from "../../core/chat.ts";
+import { Outgoing } from "../../core/peer.ts";
+import { randomToken, tokensEqual } from "./admin_token.ts";
+import { parseHost, parseOrigin } from "./origin.ts";
+import { HttpSession, type SessionHost } from "./session.ts";
+import { ReplayBuffer } from "./replay_buffer.ts";
+
+/** Limits and timings of the HTTP adapter. */
+export interface HttpLimits {
+  /** Largest request body, in bytes. @default {65536} */
+  maxBodyBytes: number;
+  /** Time a session whose stream went away has to come back, in ms. @default {5000} */
+  graceMs: number;
+  /** A session with no stream and no requests ends after this, in ms. @default {60000} */
+  idleTimeoutMs: number;
+  /** Interval of SSE heartbeats, in ms. @default {15000} */
+  heartbeatMs: number;
+  /** Room events kept per room for `Last-Event-ID` resume. @default {256} */
+  replayEvents: number;
+  /** Size of the event history of all rooms together, in bytes. @default {16777216} */
+  replayBytes: number;
+  /** Time to finish writing to a stream being closed, in ms. @default {2000} */
+  lingerMs: number;
+}
+
+/** The defaults of {@link HttpLimits}. */
+export const DEFAULT_HTTP_LIMITS: HttpLimits = {
+  maxBodyBytes: 64 * 1024,
+  graceMs: 5000,
+  idleTimeoutMs: 60_000,
+  heartbeatMs: 15_000,
+  replayEvents: 256,
+  replayBytes: 16 * 1024 * 1024,
+  lingerMs: 2000,
+};
+
+/** Options of an {@link HttpHub}. */
+export interface HttpHubOptions {
+  /** The admin token; without one, announcements are refused (403). */
+  adminToken?: string | undefined;
+  /** Limits to override. */
+  limits?: Partial<HttpLimits>;
+  /**
+   * Web origins, besides the server's own, whose pages may open chat
+   * sessions (`https://chat.example.com`; `*`: any). Requests without an
+   * `Origin` header are always allowed. @default {[]}
+   */
+  allowOrigins?: readonly string[] | undefined;
+  /**
+   * Host names (`Host` header, without the port) the server answers to
+   * besides loopback ones; undefined: any (adapters/http/origin.ts).
+   * @default {undefined}
+   */
+  allowHosts?: readonly string[] | undefined;
+  /** Receives one record per lifecycle event. */
+  log?: ((record: LogRecord) => void) | undefined;
+}
+
+/** What the admin check found. */
+export type AdminCheck = "ok" | "missing" | "wrong";
+
+/** A WebSocket that has not said who it is yet. */
+export interface PendingSocket {
+  /** When it opened (chat clock). */
+  readonly openedAt: number;
+  /**
+   * Give up on it: send a fatal error (JOIN_TIMEOUT, or SHUTTING_DOWN when
+   * `shutdown`) and close.
+   */
+  expire(shutdown: boolean): void;
+}
+
+/** HTTP sessions, event history and timers over one chat. */
+export class HttpHub {
+  /** The chat. */
+  readonly chat: Chat;
+  /** Limits in force. */
+  readonly limits: HttpLimits;
+  /** Event ids and per-room history. */
+  readonly replay: ReplayBuffer;
+  /** Open SSE streams and WebSockets, for metrics. */
+  readonly streams = { sse: 0, ws: 0 };
+  /** Canonical origins allowed besides the server's own (`*`: any). */
+  readonly allowOrigins: readonly string[];
+  /** Host names allowed besides loopback ones; undefined: any. */
+  readonly allowHosts: readonly string[] | undefined;
+  readonly #adminToken: string | undefined;
+  readonly #log: ((record: LogRecord) => void) | undefined;
+  readonly #byToken = new Map<string, HttpSession>();
+  readonly #sessions = new Set<HttpSession>();
+  readonly #pending = new Set<PendingSocket>();
+  /** Open WebSockets, each settling once its close event came. */
+  readonly #sockets = new Set<Promise<void>>();
+  readonly #host: SessionHost;
+  /** The fan-out's own Outgoing of each event, so history shares its bytes. */
+  readonly #outgoing = new WeakMap<object, Outgoing>();
+  readonly #unobserve: () => void;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #lastBeat = 0;
+  #closed = false;
+
+  /**
+   * A hub over a chat; {@link HttpHub.start} starts its clock.
+   *
+   * @param chat The chat.
+   * @param options Admin token, limits, allowed origins and log.
+   * @throws {TypeError} When an allowed origin is not an http(s) origin.
+   */
+  constructor(chat: Chat, options: HttpHubOptions = {}) {
+    this.chat = chat;
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...definedOnly(options.limits) };
+    this.#adminToken = options.adminToken;
+    this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
+    this.allowHosts = options.allowHosts?.map(parseHost);
+    this.#log = options.log;
+    this.replay = new ReplayBuffer({
+      eventsPerRoom: this.limits.replayEvents,
+      totalBytes: this.limits.replayBytes,
+    });
+    this.#host = {
+      replay: this.replay,
+      outboundBytes: chat.limits.outboundBytes,
+      now: () => chat.now(),
+      seen: (out) => {
+        if (!this.#outgoing.has(out.event)) {
+          this.#outgoing.set(out.event, out);
+        }
+      },
+      ended: (session) => {
+        this.#sessions.delete(session);
+        if (session.token !== undefined) this.#byToken.delete(session.token);
+      },
+    };
+    // Number room events as they are fanned out (observers run right after
+    // the fan-out, before any stream flushes).
+    this.#unobserve = chat.observe((event) => {
+      if (this.replay.rooms === 0) return;
+      this.replay.record(this.#outgoing.get(event) ?? new Outgoing(event));
+    });
+  }
+
+  /** Open HTTP sessions (with or without a stream). */
+  get sessions(): number {
+    return this.#sessions.size;
+  }
+
+  /** Start the clock: heartbeats, grace periods, WebSocket join timeouts. */
+  start(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    const every = Math.max(
+      10,
+      Math.min(1000, this.limits.graceMs, this.chat.limits.joinTimeoutMs) / 2,
+    );
+    this.#timer = setInterval(() => this.sweep(), every);
+  }
+
+  /**
+   * Apply time once: heartbeats on idle streams, end sessions whose grace
+   * period is over, keep sessions with a stream from idling out, and close
+   * WebSockets that did not say who they are within the join timeout.
+   */
+  sweep(): void {
+    const now = this.chat.now();
+    const beat = now - this.#lastBeat >= this.limits.heartbeatMs;
+    if (beat) this.#lastBeat = now;
+    for (const s of [...this.#sessions]) {
+      const sink = s.sink;
+      if (sink !== undefined) {
+        if (!s.closed) s.core.lastSeen = now;
+        if (beat) sink.heartbeat?.();
+      } else if (
+        s.detachedAt !== undefined && s.token !== undefined &&
+        now - s.detachedAt >= this.limits.graceMs
+      ) {
+        s.disconnect();
+      }
+    }
+    for (const p of [...this.#pending]) {
+      if (now - p.openedAt >= this.chat.limits.joinTimeoutMs) {
+        this.#pending.delete(p);
+        p.expire(false);
+      }
+    }
+  }
+
+  /**
+   * A new session with a token, not yet in a room (`POST .../sessions`).
+   *
+   * @param remote Remote address for logs.
+   */
+  createSession(remote?: string): HttpSession {
+    const session = new HttpSession(this.#host, randomToken());
+    this.#track(session, {
+      transport: "http",
+      idleTimeoutMs: this.limits.idleTimeoutMs,
+      ...(remote ? { remote } : {}),
+    });
+    return session;
+  }
+
+  /**
+   * A session that lives and dies with one WebSocket.
+   *
+   * @param remote Remote address for logs.
+   */
+  createSocketSession(remote?: string): HttpSession {
+    const session = new HttpSession(this.#host, undefined);
+    this.#track(session, {
+      transport: "ws",
+      ...(remote ? { remote } : {}),
+    });
+    return session;
+  }
+
+  /**
+   * The open session of a token.
+   *
+   * @param token A session token.
+   */
+  find(token: string): HttpSession | undefined {
+    const s = this.#byToken.get(token);
+    return s === undefined || s.closed ? undefined : s;
+  }
+
+  /** WebSockets open but not yet in a session: they count as connections. */
+  get pendingCount(): number {
+    return this.#pending.size;
+  }
+
+  /** Track a WebSocket until it says who it is. */
+  addPending(socket: PendingSocket): void {
+    this.#pending.add(socket);
+  }
+
+  /**
+   * Track an open WebSocket until `closed` settles (its close event).
+   */
+  trackSocket(closed: Promise<void>): void {
+    this.#sockets.add(closed);
+    closed.finally(() => this.#sockets.delete(closed));
+  }
+
+  /**
+   * Settles once every WebSocket open now has closed. (A socket whose peer
+   * stopped reading cannot finish closing; it ends when the peer reads or
+   * goes away.)
+   */
+  async socketsClosed(): Promise<void> {
+    await Promise.all(this.#sockets);
+  }
+
+  /** It said who it is, or went away. */
+  removePending(socket: PendingSocket): void {
+    this.#pending.delete(socket);
+  }
+
+  /**
+   * Check an `Authorization` header against the admin token, in constant
+   * time.
+   *
+   * @param header The header, if any.
+   */
+  async checkAdmin(header: string | undefined): Promise<AdminCheck> {
+    const presented = bearer(header);
+    if (presented === undefined) return "missing";
+    if (this.#adminToken === undefined) return "wrong";
+    return await tokensEqual(presented, this.#adminToken) ? "ok" : "wrong";
+  }
+
+  /** Log a record. */
+  log(record: LogRecord): void {
+    this.#log?.(record);
+  }
+
+  /**
+   * Stop the clock and detach from the chat. Sessions still open are ended
+   * by the chat's shutdown; any left (chat still running) leave now.
+   */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    this.#unobserve();
+    for (const p of this.#pending) p.expire(true);
+    this.#pending.clear();
+    for (const s of [...this.#sessions]) s.disconnect();
+  }
+
+  #track(
+    session: HttpSession,
+    options: Parameters<Chat["connect"]>[1],
+  ): void {
+    this.#sessions.add(session);
+    if (session.token !== undefined) this.#byToken.set(session.token, session);
+    // connect may fail the session at once (server full, shutting down):
+    // it is then closed already, with its failure kept.
+    session.core = this.chat.connect(session, options);
+  }
+}
+
+/**
+ * The token of an `Authorization: Bearer <token>` header.
+ *
+ * @param header The header value.
+ * @returns The token, or undefined.
+ */
+export function bearer(header: string | undefined | null): string | undefined {
+  const m = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
+  return m?.[1];
+}
+
+function definedOnly<T extends object>(o: Partial<T> | undefined): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [k, v] of Object.entries(o ?? {})) {
+    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,204 @@
+/**
+ * Serving the HTTP app: on a port next to the other transports
+ * ({@link listenHttpWith}, behind `listenHttp` in adapters/http/app.ts), or on its
+ * own under `deno serve` ({@link standaloneWith}). Takes the app factory as a
+ * parameter so that Hono stays in adapters/http/app.ts.
+ *
+ * @module
+ */
+
+import { isLoopbackHost } from "../../core/datagram/limits.ts";
+import { Chat, type LogRecord } from "../../core/chat.ts";
+import { loadAdminToken } from "./admin_token.ts";
+import { HttpHub, type HttpLimits } from "./hub.ts";
+import { HttpProblem } from "./problem.ts";
+import { ListenError } from "../stream/listen.ts";
+
+/** Something with a fetch handler: the Hono app. */
+export interface FetchApp {
+  /** Answer one request. */
+  fetch(
+    request: Request,
+    info: Deno.ServeHandlerInfo,
+  ): Response | Promise<Response>;
+}
+
+/** Options of `listenHttp`. */
+export interface HttpOptions {
+  /** Host to bind. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** Port; 0 picks a free one. @default {8787} */
+  port?: number;
+  /** The admin token. @default {the CHAT_ADMIN_TOKEN environment variable} */
+  adminToken?: string | undefined;
+  /** A file holding the admin token (`--admin-token-file`). */
+  adminTokenFile?: string | undefined;
+  /** Where a generated admin token is written. @default {defaultAdminTokenPath()} */
+  adminTokenPath?: string | undefined;
+  /** Limits to override. */
+  limits?: Partial<HttpLimits>;
+  /**
+   * Web origins, besides the server's own, whose pages may open chat
+   * sessions (`GET /api/ws`, `POST .../sessions`), such as
+   * `https://chat.example.com`; `*` allows any. Requests without an
+   * `Origin` header (programs) are always allowed. @default {[]}
+   */
+  allowOrigins?: readonly string[] | undefined;
+  /**
+   * Host names (the `Host` header, without the port) the server answers
+   * to, besides loopback names. Without this, a server bound to a loopback
+   * address answers only to loopback names (a page cannot reach it by DNS
+   * rebinding) and one bound elsewhere to any. @default {undefined}
+   */
+  allowHosts?: readonly string[] | undefined;
+  /** Receives one record per lifecycle event. */
+  log?: ((record: LogRecord) => void) | undefined;
+}
+
+/** A running HTTP listener. */
+export interface HttpListener {
+  /** Always `"http"`. */
+  readonly transport: "http";
+  /** `http://HOST:PORT`. */
+  readonly url: string;
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  /**
+   * Stop serving and end HTTP sessions still open. Waits up to the linger
+   * time for streams still writing; each call waits again for WebSockets
+   * that have not finished closing.
+   */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve an app made by `makeApp` for a chat.
+ *
+ * @param makeApp Builds the app over the hub.
+ * @param chat The chat.
+ * @param options Address, admin token, limits and log.
+ * @returns The running listener.
+ * @throws {ListenError} When the address is in use.
+ * @throws {Error} When the admin token cannot be read or written.
+ * @throws {TypeError} When an allowed origin is not an http(s) origin.
+ */
+export async function listenHttpWith(
+  makeApp: (hub: HttpHub) => FetchApp,
+  chat: Chat,
+  options: HttpOptions = {},
+): Promise<HttpListener> {
+  const admin = await loadAdminToken({
+    token: options.adminToken ?? Deno.env.get("CHAT_ADMIN_TOKEN"),
+    file: options.adminTokenFile,
+    generatedPath: options.adminTokenPath,
+  });
+  const hostname = options.hostname ?? "127.0.0.1";
+  const port = options.port ?? 8787;
+  const hub = new HttpHub(chat, {
+    adminToken: admin.token,
+    limits: options.limits ?? {},
+    allowOrigins: options.allowOrigins,
+    allowHosts: options.allowHosts ??
+      (isLoopbackHost(hostname) ? [] : undefined),
+    log: options.log,
+  });
+  const app = makeApp(hub);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname,
+      port,
+      onListen: () => {},
+      onError: () =>
+        new HttpProblem(500, "INTERNAL", "Cannot answer: internal error")
+          .toResponse(),
+    }, (request, info) => app.fetch(request, info));
+  } catch (cause) {
+    hub.close();
+    throw new ListenError(
+      `Cannot listen on ${hostname}:${port}: ${
+        cause instanceof Error ? cause.message : String(cause)
+      }`,
+      { cause },
+    );
+  }
+  options.log?.({
+    event: "admin_token",
+    source: admin.source,
+    ...(admin.path ? { file: admin.path } : {}),
+  });
+  hub.start();
+  const addr = server.addr;
+  const host = addr.hostname.includes(":")
+    ? `[${addr.hostname}]`
+    : addr.hostname;
+  let closing: Promise<void> | undefined;
+  return {
+    transport: "http",
+    url: `http://${host}:${addr.port}`,
+    addr,
+    async close() {
+      const linger = hub.limits.lingerMs;
+      closing ??= (() => {
+        hub.close();
+        return server.shutdown();
+      })();
+      // Every call waits, at most the linger time, for what is still
+      // closing: a WebSocket whose peer stopped reading ends only when the
+      // peer reads or goes away, and the server's shutdown waits for it.
+      await within(Promise.all([hub.socketsClosed(), closing]), linger);
+    },
+  };
+}
+
+/** Wait for a promise, but at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise,
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
+
+let standalone: Promise<FetchApp> | undefined;
+
+/**
+ * The app of `deno serve adapters/http/app.ts`: a chat of its own, served over
+ * HTTP only, made on first use. The admin token comes from
+ * `CHAT_ADMIN_TOKEN` or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is
+ * generated. SIGINT and SIGTERM shut the chat down (members are told).
+ *
+ * @param makeApp Builds the app over the hub.
+ * @returns The app.
+ */
+export function standaloneWith(
+  makeApp: (hub: HttpHub) => FetchApp,
+): Promise<FetchApp> {
+  return standalone ??= (async () => {
+    const { formatLog } = await import("../server/serve.ts");
+    const encoder = new TextEncoder();
+    const log = (record: LogRecord) =>
+      Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
+    const chat = new Chat({ now: () => performance.now(), log });
+    const admin = await loadAdminToken({
+      token: Deno.env.get("CHAT_ADMIN_TOKEN"),
+      file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),
+    });
+    log({ event: "admin_token", source: admin.source, file: admin.path });
+    const hub = new HttpHub(chat, { adminToken: admin.token, log });
+    hub.start();
+    const clock = setInterval(() => chat.tick(), 1000);
+    const stop = async () => {
+      clearInterval(clock);
+      await chat.shutdown();
+      hub.close();
+      // Let the goodbyes reach the sockets.
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      Deno.exit(0);
+    };
+    Deno.addSignalListener("SIGINT", stop);
+    Deno.addSignalListener("SIGTERM", stop);
+    return makeApp(hub);
+  })();
+}

@@ -1,0 +1,179 @@
+/**
+ * Server-Sent Events: a member's events as `text/event-stream`, one
+ * `data:` line of JSON per event (the same objects as `cli.ts join --json`),
+ * with `id:` on room events for `Last-Event-ID` resume, comment heartbeats,
+ * and a bounded buffer.
+ *
+ * @module
+ */
+
+import type { Outgoing } from "../../core/peer.ts";
+import type { EventSink, SinkItem } from "./session.ts";
+
+const encoder = new TextEncoder();
+/** SSE frames of numbered events, shared by every recipient of a fan-out. */
+const frames = new WeakMap<Outgoing, Uint8Array>();
+const HEARTBEAT = encoder.encode(": heartbeat\n\n");
+
+/**
+ * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
+ * line. The bytes of a numbered event are made once and shared.
+ *
+ * @param item The event and its id.
+ * @returns UTF-8 bytes.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Outgoing } from "../../core/peer.ts";
+ * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
+ * const text = new TextDecoder().decode(sseFrame({ out, id: 7 }));
+ * assert.equal(text, 'id: 7\ndata: {"type":"joined","room":"lobby","name":"bob"}\n\n');
+ * ```
+ */
+export function sseFrame(item: SinkItem): Uint8Array {
+  if (item.id === undefined) {
+    return encoder.encode(`data: ${item.out.json()}\n\n`);
+  }
+  let bytes = frames.get(item.out);
+  if (bytes === undefined) {
+    bytes = encoder.encode(`id: ${item.id}\ndata: ${item.out.json()}\n\n`);
+    frames.set(item.out, bytes);
+  }
+  return bytes;
+}
+
+/** Options of an {@link SseSink}. */
+export interface SseOptions {
+  /** Most bytes queued for the client before it is a slow consumer. */
+  limit: number;
+  /** Time to finish writing when closing, then the stream is cut. */
+  lingerMs: number;
+  /** Reconnection delay suggested to the client, in ms. */
+  retryMs: number;
+  /**
+   * Called once when the stream ends: `byClient` when the client went away,
+   * otherwise the server ended it.
+   */
+  onClose: (sink: SseSink, byClient: boolean) => void;
+}
+
+/** One open event stream. */
+export class SseSink implements EventSink {
+  /** Always `"sse"`. */
+  readonly kind = "sse";
+  /** The response body. */
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly #limit: number;
+  readonly #lingerMs: number;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+  readonly #onClose: (sink: SseSink, byClient: boolean) => void;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
+  #closed = false;
+  #wrote = false;
+
+  /** @param options Buffer limit, retry hint and cancel callback. */
+  constructor(options: SseOptions) {
+    this.#limit = options.limit;
+    this.#lingerMs = options.lingerMs;
+    this.#onClose = options.onClose;
+    this.stream = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        this.#controller = controller;
+        controller.enqueue(encoder.encode(`retry: ${options.retryMs}\n\n`));
+      },
+      // Called as the server takes chunks: a closing stream ends once
+      // everything queued was taken.
+      pull: () => {
+        if (this.#linger !== undefined && this.buffered === 0) this.#end();
+      },
+      cancel: () => {
+        clearTimeout(this.#linger);
+        this.#linger = undefined;
+        if (this.#closed) return;
+        this.#closed = true;
+        this.#onClose(this, true);
+      },
+    }, new ByteLengthQueuingStrategy({ highWaterMark: options.limit }));
+  }
+
+  /** Bytes queued and not yet taken by the HTTP server. */
+  get buffered(): number {
+    const free = this.#controller.desiredSize;
+    return free === null ? 0 : Math.max(0, this.#limit - free);
+  }
+
+  /** Write a batch of events as one chunk. */
+  write(items: readonly SinkItem[]): void {
+    if (this.#closed || items.length === 0) return;
+    if (items.length === 1) {
+      this.#enqueue(sseFrame(items[0]!));
+      return;
+    }
+    const parts = items.map(sseFrame);
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    this.#enqueue(out);
+  }
+
+  /** Events after `after` up to `lostUpTo` can no longer be replayed. */
+  gap(after: number, lostUpTo: number): void {
+    this.#enqueue(encoder.encode(
+      `event: gap\ndata: ${
+        JSON.stringify({ type: "gap", after, lostUpTo })
+      }\n\n`,
+    ));
+  }
+
+  /** A comment line, unless something else was written since the last one. */
+  heartbeat(): void {
+    if (!this.#wrote) this.#enqueue(HEARTBEAT);
+    this.#wrote = false;
+  }
+
+  /**
+   * End the stream: after what is queued has been taken (at most the
+   * linger time, then it is cut), or at once, dropping it.
+   */
+  close(flush: boolean): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!flush) this.#cut();
+    else if (this.buffered === 0) this.#end();
+    else this.#linger = setTimeout(() => this.#cut(), this.#lingerMs);
+    this.#onClose(this, false);
+  }
+
+  #end(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    try {
+      this.#controller.close();
+    } catch {
+      // already closed or errored
+    }
+  }
+
+  #cut(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+    try {
+      this.#controller.error(new Error("Cannot keep up: stream cut"));
+    } catch {
+      // already closed or errored
+    }
+  }
+
+  #enqueue(bytes: Uint8Array): void {
+    if (this.#closed) return;
+    this.#wrote = true;
+    try {
+      this.#controller.enqueue(bytes);
+    } catch {
+      // the body was cancelled
+    }
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * A chat server: a {@link Chat} with its listeners, the clock that drives
+ * its timeouts, and an orderly shutdown. Transports plug in through
+ * {@link TRANSPORTS}.
+ *
+ * @module
+ */
+
+import type { Backplane } from "../../core/backplane.ts";
+import { Chat, type LogRecord } from "../../core/chat.ts";
+import type { Limits } from "../../core/limits.ts";
+import { listenStream } from "../stream/listen.ts";
+import { listenUdp, type UdpOptions } from "../udp/listen.ts";
+import { type HttpOptions, listenHttp } from "../http/app.ts";
+
+/** A running listener of any transport. */
+export interface Listener {
+  /** Transport name. */
+  readonly transport: string;
+  /** Where clients connect. */
+  readonly url: string;
+  /** Stop it and close its connections. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link serve}. */
+export interface ServeOptions {
+  /** Transports to serve. @default {["tcp", "unix", "http"]} */
+  transports?: readonly string[];
+  /** TCP (and UDP) host. @default {"127.0.0.1"} */
+  hostname?: string;
+  /** TCP (and UDP) port; 0 picks a free one. @default {7878} */
+  port?: number;
+  /** Unix socket path. @default {defaultSocketPath()} */
+  socketPath?: string;
+  /** Limits to override. */
+  limits?: Partial<Limits>;
+  /** Cluster backplane. @default {in-memory, one node} */
+  backplane?: Backplane;
+  /** Receives one record per lifecycle event. */
+  log?: (record: LogRecord) => void;
+  /** How often timeouts are checked, in ms. @default {1000} */
+  tickMs?: number;
+  /**
+   * Quiet time after which a TCP or Unix connection that sent nothing is
+   * asked for a name as a text session (nc, telnet), in ms; 0 never asks.
+   * @default {500}
+   */
+  textPromptMs?: number;
+  /**
+   * UDP options: port (default: `port`), datagram limits. The host is
+   * `hostname`.
+   */
+  udp?: Omit<UdpOptions, "hostname" | "log">;
+  /**
+   * HTTP options: port (default 8787), admin token, HTTP limits. The host
+   * is `hostname`.
+   */
+  http?: Omit<HttpOptions, "hostname" | "log">;
+}
+
+/** Starts one transport for a chat. */
+export type TransportStarter = (
+  chat: Chat,
+  options: ServeOptions,
+) => Promise<Listener>;
+
+/** The transports `serve` knows, by name. */
+export const TRANSPORTS: Map<string, TransportStarter> = new Map<
+  string,
+  TransportStarter
+>([
+  [
+    "tcp",
+    (chat, o) =>
+      listenStream(chat, {
+        transport: "tcp",
+        hostname: o.hostname ?? "127.0.0.1",
+        port: o.port ?? 7878,
+        ...(o.log ? { log: o.log } : {}),
+        ...(o.textPromptMs !== undefined
+          ? { textPromptMs: o.textPromptMs }
+          : {}),
+      }),
+  ],
+  [
+    "unix",
+    (chat, o) =>
+      listenStream(chat, {
+        transport: "unix",
+        path: o.socketPath ?? defaultSocketPath(),
+        ...(o.log ? { log: o.log } : {}),
+        ...(o.textPromptMs !== undefined
+          ? { textPromptMs: o.textPromptMs }
+          : {}),
+      }),
+  ],
+  [
+    "udp",
+    (chat, o) =>
+      listenUdp(chat, {
+        hostname: o.hostname ?? "127.0.0.1",
+        port: o.port ?? 7878,
+        ...o.udp,
+        ...(o.log ? { log: o.log } : {}),
+      }),
+  ],
+  [
+    "http",
+    (chat, o) =>
+      listenHttp(chat, {
+        hostname: o.hostname ?? "127.0.0.1",
+        ...o.http,
+        log: o.log,
+      }),
+  ],
+]);
+
+/**
+ * The default Unix socket path: `$XDG_RUNTIME_DIR/roomcast.sock`, or
+ * `/tmp/roomcast-UID.sock` where that variable is not set.
+ *
+ * @returns The path.
+ */
+export function defaultSocketPath(): string {
+  const dir = Deno.env.get("XDG_RUNTIME_DIR");
+  if (dir) return `${dir}/roomcast.sock`;
+  return `/tmp/roomcast-${Deno.uid() ?? 0}.sock`;
+}
+
+/** A running server. */
+export interface Server {
+  /** The chat. */
+  readonly chat: Chat;
+  /** Its listeners. */
+  readonly listeners: readonly Listener[];
+  /**
+   * Tell every member the server is shutting down, close every connection
+   * and listener (removing the Unix socket file) and stop the clock. Each
+   * listener waits at most its linger time; calling this again waits again
+   * for connections still closing.
+   */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Start a chat server.
+ *
+ * @param options Transports, addresses, limits, backplane and log.
+ * @returns The running server.
+ * @throws {ListenError} When a listener cannot start (the others are closed).
+ * @example
+ * ```ts ignore
+ * const server = await serve({ transports: ["tcp"], port: 0 });
+ * console.log(server.listeners[0]?.url);
+ * await server.shutdown();
+ * ```
+ */
+export async function serve(options: ServeOptions = {}): Promise<Server> {
+  const chat = new Chat({
+    now: () => performance.now(),
+    ...(options.backplane ? { backplane: options.backplane } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const names = options.transports ?? ["tcp", "unix", "http"];
+  const listeners: Listener[] = [];
+  try {
+    for (const name of names) {
+      const start = TRANSPORTS.get(name);
+      if (start === undefined) {
+        throw new TypeError(
+          `Cannot serve transport "${name}": known transports are ${
+            [...TRANSPORTS.keys()].join(", ")
+          }`,
+        );
+      }
+      listeners.push(await start(chat, options));
+    }
+  } catch (e) {
+    await Promise.all(listeners.map((l) => l.close()));
+    await chat.shutdown();
+    throw e;
+  }
+  for (const l of listeners) {
+    options.log?.({ event: "listen", transport: l.transport, url: l.url });
+  }
+  const clock = setInterval(() => chat.tick(), options.tickMs ?? 1000);
+  let stopping: Promise<void> | undefined;
+  return {
+    chat,
+    listeners,
+    shutdown() {
+      if (stopping !== undefined) {
+        // Called again: wait (bounded) for what is still closing, such as a
+        // WebSocket whose peer had stopped reading.
+        return stopping.then(async () => {
+          await Promise.all(listeners.map((l) => l.close()));
+        });
+      }
+      return stopping = (async () => {
+        clearInterval(clock);
+        await chat.shutdown();
+        await Promise.all(listeners.map((l) => l.close()));
+        options.log?.({ event: "stopped" });
+      })();
+    },
+  };
+}
+
+/**
+ * Format a log record as one line: time, event, then `key=value` fields.
+ *
+ * @param record The record.
+ * @param time When it happened.
+ * @returns The line, without a line break.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const line = formatLog({ event: "join", room: "lobby", name: "bob smith" }, new Date(0));
+ * assert.equal(line, '1970-01-01T00:00:00.000Z join room=lobby name="bob smith"');
+ * ```
+ */
+export function formatLog(record: LogRecord, time: Date = new Date()): string {
+  let line = `${time.toISOString()} ${record.event}`;
+  for (const [key, value] of Object.entries(record)) {
+    if (key === "event" || value === undefined) continue;
+    const text = typeof value === "string" ? value : JSON.stringify(value);
+    line += ` ${key}=${
+      /^[^\s"=\\]+$/.test(text) ? text : JSON.stringify(text)
+    }`;
+  }
+  return line;
+}

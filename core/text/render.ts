@@ -1,0 +1,264 @@
+/**
+ * One table of user-facing renderings, in English and Chinese, shared by the
+ * CLI, the text mode and the web page. The Chinese lines are the course's
+ * own wording (`xxx 进入了聊天室`, `xxx 退出了聊天室`, `xxx 说: ...`,
+ * `管理员 说: ...`).
+ *
+ * @module
+ */
+
+import type { ErrorCodeName } from "../errors.ts";
+import type { LeaveReason, ReceivedEvent } from "../events.ts";
+
+/** Supported languages. */
+export type Lang = "en" | "zh";
+
+/**
+ * Pick a language from a locale string such as `zh_CN.UTF-8` or `en-US`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(langFromLocale("zh_CN.UTF-8"), "zh");
+ * assert.equal(langFromLocale(undefined), "en");
+ * ```
+ */
+export function langFromLocale(locale: string | undefined): Lang {
+  return locale?.toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+const REASONS: Record<Lang, Record<LeaveReason, string>> = {
+  en: {
+    quit: "",
+    disconnect: "disconnected",
+    timeout: "timed out",
+    slow_consumer: "too slow to keep up",
+    shutdown: "server shutting down",
+    node_lost: "server node lost",
+    moved: "",
+  },
+  zh: {
+    quit: "",
+    disconnect: "连接断开",
+    timeout: "超时",
+    slow_consumer: "接收太慢",
+    shutdown: "服务器关闭",
+    node_lost: "服务器节点丢失",
+    moved: "",
+  },
+};
+
+const ERRORS: Record<Lang, Partial<Record<ErrorCodeName, string>>> = {
+  en: {
+    NAME_TAKEN: "that name is already in use in this room, try another",
+    NAME_INVALID: "that name is not allowed",
+    NAME_RESERVED: "that name is reserved, try another",
+    ROOM_INVALID: "that room name is not allowed",
+    MESSAGE_EMPTY: "empty message not sent",
+    MESSAGE_TOO_LONG: "message too long, not sent",
+    RATE_LIMITED: "sending too fast, message not sent",
+    NOT_JOINED: "join a room first",
+    SERVER_FULL: "the server is full",
+    SHUTTING_DOWN: "the server is shutting down",
+    JOIN_TIMEOUT: "took too long to join",
+    LINE_TOO_LONG: "line too long, not sent",
+    INVALID_UTF8: "not valid UTF-8, not sent",
+    DATAGRAM_TOO_LARGE: "too large for one datagram",
+    BAD_TOKEN: "the session is unknown to the server",
+  },
+  zh: {
+    NAME_TAKEN: "该名字在本聊天室已被使用,请换一个",
+    NAME_INVALID: "该名字不可用",
+    NAME_RESERVED: "该名字被保留,请换一个",
+    ROOM_INVALID: "该聊天室名不可用",
+    MESSAGE_EMPTY: "空消息未发送",
+    MESSAGE_TOO_LONG: "消息太长,未发送",
+    RATE_LIMITED: "发送太快,消息未发送",
+    NOT_JOINED: "请先进入聊天室",
+    SERVER_FULL: "服务器已满",
+    SHUTTING_DOWN: "服务器正在关闭",
+    JOIN_TIMEOUT: "进入聊天室超时",
+    LINE_TOO_LONG: "这一行太长,未发送",
+    INVALID_UTF8: "不是有效的 UTF-8 文本,未发送",
+    BAD_TOKEN: "服务器不认识这个会话",
+  },
+};
+
+const WORDS = {
+  en: {
+    entered: "entered the room",
+    left: "left the room",
+    says: "says:",
+    admin: "admin",
+    inRoom: (room: string, n: number, names: string) =>
+      `in ${room} (${n}): ${names}`,
+    welcome: (name: string, room: string) => `you are ${name} in ${room}`,
+    error: "error",
+  },
+  zh: {
+    entered: "进入了聊天室",
+    left: "退出了聊天室",
+    says: "说:",
+    admin: "管理员",
+    inRoom: (room: string, n: number, names: string) =>
+      `${room} 聊天室成员 (${n}): ${names}`,
+    welcome: (name: string, room: string) => `你是 ${name},在 ${room} 聊天室`,
+    error: "错误",
+  },
+} as const;
+
+/**
+ * Make untrusted text safe to print on a terminal: control characters
+ * (escape sequences could rewrite the screen) are shown as `\u{…}`, and line
+ * breaks inside a message are kept only when `multiline` is set.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(printable("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+ * ```
+ */
+export function printable(text: string, multiline = false): string {
+  return text.replace(
+    // deno-lint-ignore no-control-regex
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g,
+    (c) =>
+      multiline && c === "\n" ? c : `\\u{${c.codePointAt(0)?.toString(16)}}`,
+  );
+}
+
+/** Options of {@link renderEvent}. */
+export interface RenderOptions {
+  /** Keep line breaks inside texts. @default {false} */
+  multiline?: boolean;
+}
+
+/**
+ * Render an event as one line in the given language, the way the CLI and
+ * text mode print it.
+ *
+ * @param event What to render.
+ * @param lang Language.
+ * @param options `multiline` keeps line breaks inside message and
+ *   announcement texts (the web page shows them); otherwise they are shown
+ *   as `\u{a}` so that one event is one line.
+ * @returns The line, without a line break unless `multiline` is set.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const e = { type: "joined", room: "lobby", name: "bob" } as const;
+ * assert.equal(renderEvent(e, "en"), "bob entered the room");
+ * assert.equal(renderEvent(e, "zh"), "bob 进入了聊天室");
+ * ```
+ */
+export function renderEvent(
+  event: ReceivedEvent,
+  lang: Lang,
+  options: RenderOptions = {},
+): string {
+  const w = WORDS[lang];
+  const multiline = options.multiline ?? false;
+  switch (event.type) {
+    case "welcome":
+      return `${w.welcome(printable(event.name), printable(event.room))}; ${
+        w.inRoom(printable(event.room), event.total, namesOf(event.members))
+      }`;
+    case "joined":
+      return `${printable(event.name)} ${w.entered}`;
+    case "left": {
+      // An unknown reason (a newer server's, or JSON this code does not
+      // know) is not guessed at: the member left, that is all.
+      const why = ownString(REASONS[lang], event.reason);
+      return `${printable(event.name)} ${w.left}${why ? ` (${why})` : ""}`;
+    }
+    case "message":
+      return `${printable(event.from)} ${w.says} ${
+        printable(event.text, multiline)
+      }`;
+    case "announcement":
+      return `${w.admin} ${w.says} ${printable(event.text, multiline)}`;
+    case "members":
+      return w.inRoom(
+        printable(event.room),
+        event.total,
+        namesOf(event.members),
+      );
+    case "error": {
+      const code = event.code === "UNKNOWN"
+        ? String(event.codeNumber)
+        : printable(event.code);
+      return `${w.error} ${code}: ${
+        renderError(event.code, event.message, lang)
+      }`;
+    }
+    case "pong":
+      return "pong";
+    case "hello_ok":
+      return `${event.software} (protocol ${event.version})`;
+  }
+  // JSON of a type this code does not know (clients skip those first).
+  return `(${printable(String((event as { type: unknown }).type))})`;
+}
+
+/** `table[key]` when `key` is the table's own (JSON can name anything). */
+function ownString(table: object, key: string): string | undefined {
+  if (!Object.hasOwn(table, key)) return undefined;
+  const value: unknown = (table as Record<string, unknown>)[key];
+  return typeof value === "string" ? value : undefined;
+}
+
+function namesOf(names: readonly string[]): string {
+  return names.map((n) => printable(n)).join(", ");
+}
+
+/**
+ * The line a client prints when it learns that events from the server were
+ * lost on the way (UDP is best-effort from server to client).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(renderLost(2, "en"), "(2 messages lost)");
+ * assert.equal(renderLost(1, "en"), "(1 message lost)");
+ * assert.equal(renderLost(2, "zh"), "(丢失了 2 条消息)");
+ * ```
+ */
+export function renderLost(count: number, lang: Lang): string {
+  if (lang === "zh") return `(丢失了 ${count} 条消息)`;
+  return `(${count} message${count === 1 ? "" : "s"} lost)`;
+}
+
+/**
+ * A refusal in the user's language, falling back to the server's English
+ * detail for codes without a translation.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(renderError("NAME_TAKEN", "x", "zh"), "该名字在本聊天室已被使用,请换一个");
+ * ```
+ */
+export function renderError(
+  code: ErrorCodeName | "UNKNOWN",
+  detail: string,
+  lang: Lang,
+): string {
+  if (lang === "en") return printable(detail);
+  return ownString(ERRORS[lang], code) ?? printable(detail);
+}
+
+/**
+ * A short English phrase for a code, for clients that want one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.match(errorPhrase("NAME_TAKEN", "en") ?? "", /already in use/);
+ * ```
+ */
+export function errorPhrase(
+  code: ErrorCodeName,
+  lang: Lang,
+): string | undefined {
+  return ownString(ERRORS[lang], code);
+}

@@ -1,0 +1,85 @@
+// The chat page's routes through `app.request()` (no socket, no browser):
+// what is served, with which headers, and what is not.
+
+import assert from "node:assert/strict";
+import { Hono } from "hono";
+import { PAGE_CSP, registerWebPage } from "../../../adapters/http/web_page.ts";
+
+function app(): Hono {
+  const app = new Hono();
+  registerWebPage(app);
+  return app;
+}
+
+Deno.test("web page routes: GET / is the page, with a strict CSP", async () => {
+  const res = await app().request("/");
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+  assert.equal(res.headers.get("content-security-policy"), PAGE_CSP);
+  assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  const html = await res.text();
+  assert.match(
+    html,
+    /<script type="module" src="\/src\/adapters\/web\/page.ts">/,
+  );
+  // No inline script or style for the CSP to allow.
+  assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/);
+  assert.doesNotMatch(html, /\sstyle=|<style/);
+  assert.doesNotMatch(PAGE_CSP, /unsafe/);
+});
+
+Deno.test("web page routes: modules are served as JavaScript, types stripped", async () => {
+  const a = app();
+  const res = await a.request("/src/core/text/render.ts");
+  assert.equal(res.status, 200);
+  assert.equal(
+    res.headers.get("content-type"),
+    "text/javascript; charset=utf-8",
+  );
+  const js = await res.text();
+  assert.match(js, /export function renderEvent\(\s*event,\s*lang,/);
+  assert.doesNotMatch(js, /import type|: Lang\b|: ChatEvent\b/);
+  const page = await (await a.request("/src/adapters/web/page.ts")).text();
+  assert.match(page, /from "\.\.\/\.\.\/core\/text\/render\.ts"/);
+  assert.doesNotMatch(page, /\bas HTMLElement\b|<HTMLElement>/);
+});
+
+Deno.test("web page routes: an unchanged file answers 304 to its ETag", async () => {
+  const a = app();
+  for (const path of ["/", "/assets/page.css", "/src/core/text/render.ts"]) {
+    const first = await a.request(path);
+    await first.body?.cancel();
+    const etag = first.headers.get("etag");
+    assert.match(etag ?? "", /^"[0-9a-f]{24}"$/);
+    const again = await a.request(path, {
+      headers: { "if-none-match": etag! },
+    });
+    assert.equal(again.status, 304, path);
+    assert.equal(await again.text(), "");
+  }
+});
+
+Deno.test("web page routes: nothing outside the page and the core", async () => {
+  const a = app();
+  for (
+    const path of [
+      "/src/adapters/http/app.ts",
+      "/src/core/nothing.ts",
+      "/src/core/_bytes.ts",
+      "/src/core/../deno.json",
+      "/src/%2e%2e/deno.json",
+      "/src/core/text/render.js",
+      "/src/deno.json",
+      "/assets/page.ts",
+    ]
+  ) {
+    const res = await a.request(path);
+    await res.body?.cancel();
+    assert.equal(res.status, 404, path);
+  }
+  for (const path of ["/assets/page.css", "/assets/icon.svg"]) {
+    const res = await a.request(path);
+    await res.body?.cancel();
+    assert.equal(res.status, 200, path);
+  }
+});

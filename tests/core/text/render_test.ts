@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import type { ChatEvent } from "../../../core/events.ts";
+import { Outgoing } from "../../../core/peer.ts";
+import {
+  errorPhrase,
+  langFromLocale,
+  printable,
+  renderError,
+  renderEvent,
+} from "../../../core/text/render.ts";
+
+const CASES: [ChatEvent, string, string][] = [
+  [
+    { type: "joined", room: "lobby", name: "bob" },
+    "bob entered the room",
+    "bob 进入了聊天室",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "quit" },
+    "bob left the room",
+    "bob 退出了聊天室",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "moved" },
+    "bob left the room",
+    "bob 退出了聊天室",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "disconnect" },
+    "bob left the room (disconnected)",
+    "bob 退出了聊天室 (连接断开)",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "timeout" },
+    "bob left the room (timed out)",
+    "bob 退出了聊天室 (超时)",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "slow_consumer" },
+    "bob left the room (too slow to keep up)",
+    "bob 退出了聊天室 (接收太慢)",
+  ],
+  [
+    { type: "left", room: "lobby", name: "bob", reason: "shutdown" },
+    "bob left the room (server shutting down)",
+    "bob 退出了聊天室 (服务器关闭)",
+  ],
+  [
+    { type: "message", room: "lobby", from: "bob", text: "hi" },
+    "bob says: hi",
+    "bob 说: hi",
+  ],
+  [
+    { type: "message", room: "lobby", from: "张三", text: "你好" },
+    "张三 says: 你好",
+    "张三 说: 你好",
+  ],
+  [
+    { type: "announcement", room: null, text: "x" },
+    "admin says: x",
+    "管理员 说: x",
+  ],
+  [
+    { type: "announcement", room: "lobby", text: "x" },
+    "admin says: x",
+    "管理员 说: x",
+  ],
+  [
+    { type: "members", room: "lobby", members: ["amy", "bob"], total: 2 },
+    "in lobby (2): amy, bob",
+    "lobby 聊天室成员 (2): amy, bob",
+  ],
+  [
+    { type: "welcome", room: "lobby", name: "bob", members: ["bob"], total: 1 },
+    "you are bob in lobby; in lobby (1): bob",
+    "你是 bob,在 lobby 聊天室; lobby 聊天室成员 (1): bob",
+  ],
+  [
+    {
+      type: "error",
+      code: "NAME_TAKEN",
+      message: 'Cannot join room "lobby": name "bob" is taken',
+      fatal: false,
+    },
+    'error NAME_TAKEN: Cannot join room "lobby": name "bob" is taken',
+    "错误 NAME_TAKEN: 该名字在本聊天室已被使用,请换一个",
+  ],
+  [{ type: "pong", nonce: 1 }, "pong", "pong"],
+  [
+    {
+      type: "hello_ok",
+      version: 1,
+      software: "roomcast/0.1",
+      maxFrame: 65536,
+      maxMessage: 4096,
+    },
+    "roomcast/0.1 (protocol 1)",
+    "roomcast/0.1 (protocol 1)",
+  ],
+];
+
+Deno.test("render: exact lines in en and zh", () => {
+  for (const [event, en, zh] of CASES) {
+    assert.equal(renderEvent(event, "en"), en);
+    assert.equal(renderEvent(event, "zh"), zh);
+  }
+});
+
+Deno.test("render: Outgoing.text and line match renderEvent", () => {
+  const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
+  assert.equal(out.text("en"), "bob entered the room");
+  assert.equal(out.text("zh"), "bob 进入了聊天室");
+  assert.equal(
+    new TextDecoder().decode(out.line("zh")),
+    "bob 进入了聊天室\n",
+  );
+  assert.equal(
+    new TextDecoder().decode(out.line("en")),
+    "bob entered the room\n",
+  );
+  assert.equal(out.line("en"), out.line("en")); // encoded once
+  assert.equal(out.json(), '{"type":"joined","room":"lobby","name":"bob"}');
+});
+
+Deno.test("render: printable escapes terminal control sequences", () => {
+  assert.equal(printable("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+  assert.equal(printable("\x1b]0;pwned\x07"), "\\u{1b}]0;pwned\\u{7}");
+  assert.equal(printable("\x9b31m"), "\\u{9b}31m"); // C1 CSI
+  assert.equal(printable("\x00\x7f"), "\\u{0}\\u{7f}");
+  assert.equal(printable("a\rb"), "a\\u{d}b");
+  assert.equal(printable("a\u2028b\u2029"), "a\\u{2028}b\\u{2029}");
+  assert.equal(printable("a\nb"), "a\\u{a}b");
+  assert.equal(printable("a\nb", true), "a\nb");
+  assert.equal(printable("a\r\nb", true), "a\\u{d}\nb");
+  assert.equal(printable("plain 你好 😀"), "plain 你好 😀");
+});
+
+Deno.test("render: untrusted fields are escaped in every rendering", () => {
+  const evil = "\x1b[2J";
+  const lines = [
+    renderEvent({ type: "message", room: "r", from: evil, text: evil }, "en"),
+    renderEvent({ type: "joined", room: "r", name: evil }, "zh"),
+    renderEvent({ type: "announcement", room: null, text: evil }, "en"),
+    renderEvent(
+      { type: "members", room: evil, members: [evil], total: 1 },
+      "en",
+    ),
+    renderEvent(
+      { type: "error", code: "FRAME_MALFORMED", message: evil, fatal: true },
+      "zh",
+    ),
+  ];
+  for (const line of lines) assert.ok(!line.includes("\x1b"), line);
+});
+
+Deno.test("render: errors fall back to the English detail", () => {
+  assert.equal(renderError("NAME_TAKEN", "detail", "en"), "detail");
+  assert.equal(
+    renderError("NAME_TAKEN", "detail", "zh"),
+    "该名字在本聊天室已被使用,请换一个",
+  );
+  assert.equal(
+    renderError("FRAME_TOO_LARGE", "bad \x1b frame", "zh"),
+    "bad \\u{1b} frame",
+  );
+  assert.match(errorPhrase("RATE_LIMITED", "en") ?? "", /too fast/);
+  assert.equal(errorPhrase("FRAME_TOO_LARGE", "en"), undefined);
+});
+
+Deno.test("render: langFromLocale", () => {
+  assert.equal(langFromLocale("zh_CN.UTF-8"), "zh");
+  assert.equal(langFromLocale("zh-TW"), "zh");
+  assert.equal(langFromLocale("ZH"), "zh");
+  assert.equal(langFromLocale("en_US.UTF-8"), "en");
+  assert.equal(langFromLocale("C"), "en");
+  assert.equal(langFromLocale(""), "en");
+  assert.equal(langFromLocale(undefined), "en");
+});
+
+Deno.test("render: multiline keeps line breaks in texts only", () => {
+  const message: ChatEvent = {
+    type: "message",
+    room: "lobby",
+    from: "bob\nx",
+    text: "one\ntwo\x1b[2J",
+  };
+  assert.equal(
+    renderEvent(message, "en"),
+    "bob\\u{a}x says: one\\u{a}two\\u{1b}[2J",
+  );
+  assert.equal(
+    renderEvent(message, "en", { multiline: true }),
+    "bob\\u{a}x says: one\ntwo\\u{1b}[2J",
+  );
+  assert.equal(
+    renderEvent({ type: "announcement", room: null, text: "a\nb" }, "zh", {
+      multiline: true,
+    }),
+    "管理员 说: a\nb",
+  );
+});
