@@ -1,10 +1,13 @@
-// The core is sans-IO: no runtime APIs, no clocks or timers, no npm or node
-// modules, no reaching into the adapters. This test reads core/**/*.ts and
-// fails on any of those in code (comments, including JSDoc examples, are
-// ignored; string literals are not).
+// The architecture, checked by reading the sources:
+// - the core is sans-IO: no runtime APIs, no clocks or timers, no npm or node
+//   modules, no reaching into the adapters (core/**/*.ts);
+// - no two source files import each other, directly or in a circle;
+// - an adapter folder reaches another only through that folder's mod.ts.
+// Comments, including JSDoc examples, are ignored; string literals are not.
 
 import assert from "node:assert/strict";
 
+const ROOT = new URL("../", import.meta.url);
 const CORE = new URL("../core/", import.meta.url);
 
 const FORBIDDEN: readonly [RegExp, string][] = [
@@ -170,4 +173,131 @@ Deno.test("architecture: core/ uses no runtime, clock, timer, npm, node or adapt
   }
   assert.ok(files >= 10, `found only ${files} files under core/`);
   assert.deepEqual(problems, []);
+});
+
+/** Relative module specifiers a source imports, statically or dynamically. */
+export function importsOf(code: string): string[] {
+  const found: string[] = [];
+  const pattern =
+    /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm;
+  for (const m of code.matchAll(pattern)) found.push(m[1]!);
+  return found;
+}
+
+/**
+ * The import graph of the sources (core/, adapters/, cli.ts, mod.ts; not
+ * tests or bench), by path from the repository root, comments ignored.
+ */
+async function sourceGraph(): Promise<Map<string, string[]>> {
+  const graph = new Map<string, string[]>();
+  const roots = [new URL("core/", ROOT), new URL("adapters/", ROOT)];
+  const files: URL[] = [new URL("cli.ts", ROOT), new URL("mod.ts", ROOT)];
+  for (const dir of roots) {
+    for await (const url of tsFiles(dir)) files.push(url);
+  }
+  for (const url of files) {
+    const code = stripComments(await Deno.readTextFile(url));
+    const from = url.pathname.slice(ROOT.pathname.length);
+    graph.set(
+      from,
+      importsOf(code).map((spec) =>
+        new URL(spec, url).pathname.slice(ROOT.pathname.length)
+      ),
+    );
+  }
+  return graph;
+}
+
+/** Every import cycle in a graph, each as the files in it, first repeated. */
+export function findCycles(graph: Map<string, string[]>): string[][] {
+  const cycles: string[][] = [];
+  const state = new Map<string, "open" | "done">();
+  const stack: string[] = [];
+  const visit = (node: string) => {
+    state.set(node, "open");
+    stack.push(node);
+    for (const next of graph.get(node) ?? []) {
+      const seen = state.get(next);
+      if (seen === "open") {
+        cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      } else if (seen === undefined && graph.has(next)) {
+        visit(next);
+      }
+    }
+    stack.pop();
+    state.set(node, "done");
+  };
+  for (const node of [...graph.keys()].sort()) {
+    if (!state.has(node)) visit(node);
+  }
+  return cycles;
+}
+
+/**
+ * Imports that break the folder rules: the core imports nothing outside
+ * core/, and a file in adapters/X/ imports from another adapter folder Y only
+ * through adapters/Y/mod.ts (files directly under adapters/ are shared by
+ * all).
+ */
+export function folderViolations(graph: Map<string, string[]>): string[] {
+  const problems: string[] = [];
+  const folderOf = (path: string) => {
+    const parts = path.split("/");
+    return parts[0] === "adapters" && parts.length > 2 ? parts[1] : undefined;
+  };
+  for (const [from, targets] of graph) {
+    for (const to of targets) {
+      if (from.startsWith("core/") && !to.startsWith("core/")) {
+        problems.push(`${from} imports ${to}: the core imports only core/`);
+      }
+      const a = folderOf(from), b = folderOf(to);
+      if (
+        b !== undefined && a !== b && to !== `adapters/${b}/mod.ts` &&
+        from.startsWith("adapters/")
+      ) {
+        problems.push(
+          `${from} imports ${to}: another adapter's internals (use adapters/${b}/mod.ts)`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+Deno.test("architecture: findCycles and folderViolations see what they should", () => {
+  const graph = new Map([
+    ["core/a.ts", ["core/b.ts"]],
+    ["core/b.ts", ["core/c.ts", "adapters/x/y.ts"]],
+    ["core/c.ts", ["core/a.ts"]],
+    ["adapters/x/y.ts", ["adapters/z/mod.ts"]],
+    ["adapters/x/w.ts", ["adapters/z/inner.ts", "adapters/shared.ts"]],
+    ["adapters/z/mod.ts", ["adapters/z/inner.ts"]],
+    ["adapters/z/inner.ts", []],
+  ]);
+  assert.deepEqual(findCycles(graph), [[
+    "core/a.ts",
+    "core/b.ts",
+    "core/c.ts",
+    "core/a.ts",
+  ]]);
+  assert.deepEqual(folderViolations(graph), [
+    "core/b.ts imports adapters/x/y.ts: the core imports only core/",
+    "adapters/x/w.ts imports adapters/z/inner.ts: another adapter's internals (use adapters/z/mod.ts)",
+  ]);
+  assert.deepEqual(
+    importsOf(
+      'import a from "./a.ts";\nexport { b } from "../b.ts";\nawait import("./c.ts");\nimport "./d.ts";\nimport x from "npm:x";',
+    ),
+    ["./a.ts", "../b.ts", "./c.ts", "./d.ts"],
+  );
+});
+
+Deno.test("architecture: no import cycles between source files", async () => {
+  const graph = await sourceGraph();
+  assert.ok(graph.size >= 40, `found only ${graph.size} source files`);
+  assert.deepEqual(findCycles(graph).map((c) => c.join(" -> ")), []);
+});
+
+Deno.test("architecture: adapters depend on core, and reach other adapter folders only through their mod.ts", async () => {
+  assert.deepEqual(folderViolations(await sourceGraph()), []);
 });
