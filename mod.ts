@@ -95,7 +95,6 @@ export {
 } from "./core/text/render.ts";
 export {
   defaultSocketPath,
-  formatLog,
   serve,
   TRANSPORTS,
 } from "./adapters/server/serve.ts";
@@ -105,14 +104,19 @@ export type {
   Server,
   TransportStarter,
 } from "./adapters/server/serve.ts";
-export { ListenError, listenStream } from "./adapters/stream/listen.ts";
+export { listenStream } from "./adapters/stream/listen.ts";
+export { ListenError } from "./adapters/errors.ts";
+export { formatLog } from "./adapters/log.ts";
 export type {
   StreamAddress,
   StreamListener,
   StreamOptions,
 } from "./adapters/stream/listen.ts";
-export { ConnectError, dial, parseServerUrl } from "./adapters/client/dial.ts";
-export type { ClientConnection } from "./adapters/client/dial.ts";
+export { dial, parseServerUrl } from "./adapters/client/dial.ts";
+export {
+  type ClientConnection,
+  ConnectError,
+} from "./adapters/client/connection.ts";
 export type { TextHost } from "./core/text/mode.ts";
 export type {
   AckFrame,

@@ -6,9 +6,8 @@
  * @module
  */
 
-import { defaultAdminTokenPath } from "../http/admin_token.ts";
-import { ConnectError } from "../client/dial.ts";
-import { ApiClient, ApiError } from "../client/api.ts";
+import { defaultAdminTokenPath } from "../http/mod.ts";
+import { ApiClient, ApiError, ConnectError } from "../client/mod.ts";
 
 /** Exit codes of the HTTP commands. */
 export const ApiExit = {

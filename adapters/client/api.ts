@@ -6,7 +6,7 @@
  * @module
  */
 
-import { ConnectError } from "./dial.ts";
+import { ConnectError } from "./connection.ts";
 
 /** The server answered with a problem (RFC 9457). */
 export class ApiError extends Error {

@@ -12,7 +12,7 @@ import dgram from "node:dgram";
 import type { Command } from "../../core/codec.ts";
 import { DatagramClient } from "../../core/datagram/client.ts";
 import type { ChatEvent } from "../../core/events.ts";
-import { type ClientConnection, ConnectError } from "./dial.ts";
+import { type ClientConnection, ConnectError } from "./connection.ts";
 
 /** Options of {@link dialUdp}. */
 export interface UdpDialOptions {

@@ -9,7 +9,7 @@
 
 import type { Command } from "../../core/codec.ts";
 import { isEventType, type ReceivedEvent } from "../../core/events.ts";
-import { type ClientConnection, ConnectError } from "./dial.ts";
+import { type ClientConnection, ConnectError } from "./connection.ts";
 
 /** How long the WebSocket handshake may take, in ms. */
 const OPEN_TIMEOUT_MS = 10_000;

@@ -12,7 +12,8 @@ import { Chat, type LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub, type HttpLimits } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
-import { ListenError } from "../stream/listen.ts";
+import { ListenError } from "../errors.ts";
+import { formatLog } from "../log.ts";
 
 /** Something with a fetch handler: the Hono app. */
 export interface FetchApp {
@@ -176,7 +177,6 @@ export function standaloneWith(
   makeApp: (hub: HttpHub) => FetchApp,
 ): Promise<FetchApp> {
   return standalone ??= (async () => {
-    const { formatLog } = await import("../server/serve.ts");
     const encoder = new TextEncoder();
     const log = (record: LogRecord) =>
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ListenError } from "../errors.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Outbox } from "../../core/outbox.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
@@ -24,19 +25,6 @@ const TRIM_MS = 1000;
 const ACCEPT_RETRY_MS = 50;
 /** Longest wait between accept retries. */
 const ACCEPT_RETRY_MAX_MS = 1000;
-
-/** A transport listener failed to start. */
-export class ListenError extends Error {
-  /**
-   * Create a new instance.
-   * @param message What failed, in the style `Cannot listen on X: detail`.
-   * @param options Standard error options (cause).
-   */
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ListenError";
-  }
-}
 
 /** Where to listen. */
 export type StreamAddress =

@@ -11,7 +11,7 @@ import readline from "node:readline";
 import { PROTOCOL_VERSION } from "../../core/codec.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
-import { type ClientConnection, ConnectError, dial } from "../client/dial.ts";
+import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
 
 /** Exit codes of `cli.ts join`. */
 export const ExitCode = {

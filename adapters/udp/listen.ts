@@ -16,7 +16,7 @@ import {
   defaultTextIdleTimeoutMs,
 } from "../../core/datagram/limits.ts";
 import { DatagramServer } from "../../core/datagram/server.ts";
-import { ListenError } from "../stream/listen.ts";
+import { ListenError } from "../errors.ts";
 import { Intake } from "./intake.ts";
 import { SendQueue } from "./send_queue.ts";
 

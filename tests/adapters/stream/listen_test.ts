@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { serve } from "../../../adapters/server/serve.ts";
-import { ListenError } from "../../../adapters/stream/listen.ts";
+import { ListenError } from "../../../adapters/errors.ts";
 import { connectStream } from "../_client.ts";
 
 async function exists(path: string): Promise<boolean> {
