@@ -10,7 +10,8 @@
 import { isLoopbackHost } from "../../core/datagram/limits.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
-import { HttpHub, type HttpLimits } from "./hub.ts";
+import { HttpHub } from "./hub.ts";
+import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ListenError } from "../errors.ts";
 import { formatLog } from "../log.ts";

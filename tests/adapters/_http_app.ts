@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { createHttpApp } from "../../adapters/http/app.ts";
-import { HttpHub, type HttpLimits } from "../../adapters/http/hub.ts";
+import { HttpHub } from "../../adapters/http/hub.ts";
+import type { HttpLimits } from "../../adapters/http/limits.ts";
 import { Chat } from "../../core/chat.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
