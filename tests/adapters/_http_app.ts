@@ -113,6 +113,19 @@ export class TestApp {
   }
 }
 
+/** Run `fn` with a fresh test app, closed afterwards. */
+export async function withApp(
+  fn: (t: TestApp) => Promise<void>,
+  options?: ConstructorParameters<typeof TestApp>[0],
+): Promise<void> {
+  const t = new TestApp(options);
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
+  }
+}
+
 /** Assert a problem response with this status and code; returns its body. */
 export async function expectProblem(
   res: Response,
