@@ -22,13 +22,13 @@ import {
   type HttpListener,
   type HttpOptions,
   listenHttpWith,
-  standaloneWith,
 } from "./listen.ts";
 import { registerOpsRoutes } from "./ops_routes.ts";
 import { hostAllowed } from "./origin.ts";
 import { HttpProblem } from "./problem.ts";
 import { registerRoomRoutes } from "./room_routes.ts";
 import { registerSessionRoutes } from "./session_routes.ts";
+import { standaloneWith } from "./standalone.ts";
 import { registerWebPage } from "./web_page.ts";
 import { registerWsRoute } from "./ws_route.ts";
 
