@@ -146,7 +146,10 @@ export {
 } from "./core/datagram/client.ts";
 export { listenHttp } from "./adapters/http/app.ts";
 export type { HttpListener, HttpOptions } from "./adapters/http/app.ts";
-export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./adapters/http/hub.ts";
+export {
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+} from "./adapters/http/limits.ts";
 export { ApiClient, ApiError } from "./adapters/client/api.ts";
 export type {
   AnnounceAnswer,

@@ -1,8 +1,9 @@
 /**
  * The state of the HTTP adapter behind its routes: HTTP sessions by token,
- * the per-room event history, the admin token, and the clock that sends
- * heartbeats and ends sessions whose stream went away. No Hono here: the
- * routes in adapters/http/app.ts call into it.
+ * WebSockets not yet in a session, the per-room event history, the admin
+ * token, and the clock that sends heartbeats and ends sessions whose stream
+ * went away. Its limits are in adapters/http/limits.ts. No Hono here: the
+ * routes (adapters/http/*_routes.ts) call into it.
  *
  * @module
  */
@@ -10,38 +11,10 @@
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Outgoing } from "../../core/peer.ts";
 import { randomToken, tokensEqual } from "./admin_token.ts";
+import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
-import { HttpSession, type SessionHost } from "./session.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
-
-/** Limits and timings of the HTTP adapter. */
-export interface HttpLimits {
-  /** Largest request body, in bytes. @default {65536} */
-  maxBodyBytes: number;
-  /** Time a session whose stream went away has to come back, in ms. @default {5000} */
-  graceMs: number;
-  /** A session with no stream and no requests ends after this, in ms. @default {60000} */
-  idleTimeoutMs: number;
-  /** Interval of SSE heartbeats, in ms. @default {15000} */
-  heartbeatMs: number;
-  /** Room events kept per room for `Last-Event-ID` resume. @default {256} */
-  replayEvents: number;
-  /** Size of the event history of all rooms together, in bytes. @default {16777216} */
-  replayBytes: number;
-  /** Time to finish writing to a stream being closed, in ms. @default {2000} */
-  lingerMs: number;
-}
-
-/** The defaults of {@link HttpLimits}. */
-export const DEFAULT_HTTP_LIMITS: HttpLimits = {
-  maxBodyBytes: 64 * 1024,
-  graceMs: 5000,
-  idleTimeoutMs: 60_000,
-  heartbeatMs: 15_000,
-  replayEvents: 256,
-  replayBytes: 16 * 1024 * 1024,
-  lingerMs: 2000,
-};
+import { HttpSession, type SessionHost } from "./session.ts";
 
 /** Options of an {@link HttpHub}. */
 export interface HttpHubOptions {
@@ -117,7 +90,7 @@ export class HttpHub {
    */
   constructor(chat: Chat, options: HttpHubOptions = {}) {
     this.chat = chat;
-    this.limits = { ...DEFAULT_HTTP_LIMITS, ...definedOnly(options.limits) };
+    this.limits = resolveHttpLimits(options.limits);
     this.#adminToken = options.adminToken;
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.allowHosts = options.allowHosts?.map(parseHost);
@@ -316,12 +289,4 @@ export class HttpHub {
 export function bearer(header: string | undefined | null): string | undefined {
   const m = header?.match(/^Bearer[ \t]+(\S+)[ \t]*$/i);
   return m?.[1];
-}
-
-function definedOnly<T extends object>(o: Partial<T> | undefined): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o ?? {})) {
-    if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  }
-  return out;
 }

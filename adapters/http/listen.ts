@@ -1,19 +1,19 @@
 /**
- * Serving the HTTP app: on a port next to the other transports
- * ({@link listenHttpWith}, behind `listenHttp` in adapters/http/app.ts), or on its
- * own under `deno serve` ({@link standaloneWith}). Takes the app factory as a
- * parameter so that Hono stays in adapters/http/app.ts.
+ * Serving the HTTP app on a port next to the other transports
+ * ({@link listenHttpWith}, behind `listenHttp` in adapters/http/app.ts).
+ * Takes the app factory as a parameter so that this file does not depend on
+ * the app (adapters/http/standalone.ts serves it under `deno serve`).
  *
  * @module
  */
 
 import { isLoopbackHost } from "../../core/datagram/limits.ts";
-import { Chat, type LogRecord } from "../../core/chat.ts";
+import type { Chat, LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
-import { HttpHub, type HttpLimits } from "./hub.ts";
+import { HttpHub } from "./hub.ts";
+import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ListenError } from "../errors.ts";
-import { formatLog } from "../log.ts";
 
 /** Something with a fetch handler: the Hono app. */
 export interface FetchApp {
@@ -160,45 +160,4 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
-}
-
-let standalone: Promise<FetchApp> | undefined;
-
-/**
- * The app of `deno serve adapters/http/app.ts`: a chat of its own, served over
- * HTTP only, made on first use. The admin token comes from
- * `CHAT_ADMIN_TOKEN` or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is
- * generated. SIGINT and SIGTERM shut the chat down (members are told).
- *
- * @param makeApp Builds the app over the hub.
- * @returns The app.
- */
-export function standaloneWith(
-  makeApp: (hub: HttpHub) => FetchApp,
-): Promise<FetchApp> {
-  return standalone ??= (async () => {
-    const encoder = new TextEncoder();
-    const log = (record: LogRecord) =>
-      Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
-    const chat = new Chat({ now: () => performance.now(), log });
-    const admin = await loadAdminToken({
-      token: Deno.env.get("CHAT_ADMIN_TOKEN"),
-      file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),
-    });
-    log({ event: "admin_token", source: admin.source, file: admin.path });
-    const hub = new HttpHub(chat, { adminToken: admin.token, log });
-    hub.start();
-    const clock = setInterval(() => chat.tick(), 1000);
-    const stop = async () => {
-      clearInterval(clock);
-      await chat.shutdown();
-      hub.close();
-      // Let the goodbyes reach the sockets.
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      Deno.exit(0);
-    };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
-    return makeApp(hub);
-  })();
 }

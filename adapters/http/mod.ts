@@ -8,7 +8,8 @@
 
 export { createHttpApp, listenHttp } from "./app.ts";
 export type { HttpListener, HttpOptions } from "./listen.ts";
-export { DEFAULT_HTTP_LIMITS, HttpHub, type HttpLimits } from "./hub.ts";
+export { HttpHub } from "./hub.ts";
+export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./limits.ts";
 export { defaultAdminTokenPath, loadAdminToken } from "./admin_token.ts";
 export type {
   AdminToken,

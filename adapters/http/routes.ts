@@ -1,7 +1,8 @@
 /**
  * The route table of the HTTP API: method, path, request and response
- * schemas of every route. adapters/http/app.ts registers each one with its
- * handler; the same definitions generate `GET /api/openapi.json`.
+ * schemas of every route. The `*_routes.ts` files and `ws_route.ts` register
+ * each one with its handler; the same definitions generate
+ * `GET /api/openapi.json`.
  *
  * @module
  */

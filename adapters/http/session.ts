@@ -1,9 +1,9 @@
 /**
- * One HTTP member: the {@link Peer} behind a core session whose events go
- * to whichever stream is attached (Server-Sent Events or a WebSocket), or
- * wait for one. Room events a member misses while no stream is attached are
- * not queued per member: they are replayed from the shared per-room
- * {@link ReplayBuffer} when a stream attaches again.
+ * One HTTP member: the {@link Peer} behind a core session. It joins and
+ * leaves rooms (keeping the room's history while it is there), reports
+ * join outcomes and refusals to the request that asked, and hands every
+ * event to its {@link EventFeed}, which writes to whichever stream is
+ * attached (Server-Sent Events or a WebSocket) or replays it later.
  *
  * @module
  */
@@ -13,31 +13,9 @@ import type { ErrorEvent, WelcomeEvent } from "../../core/events.ts";
 import { checkRoom } from "../../core/names.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";
+import { EventFeed } from "./event_feed.ts";
+import type { EventSink } from "./event_sink.ts";
 import type { ReplayBuffer } from "./replay_buffer.ts";
-
-/** One event for a stream, with its id when it is a numbered room event. */
-export interface SinkItem {
-  /** The event, shared with the other recipients. */
-  readonly out: Outgoing;
-  /** Its id, for `Last-Event-ID`. */
-  readonly id: number | undefined;
-}
-
-/** Where an attached stream takes events. */
-export interface EventSink {
-  /** Which kind of stream. */
-  readonly kind: "sse" | "ws";
-  /** Bytes written and not yet taken by the client (about). */
-  readonly buffered: number;
-  /** Write events, in order, as one batch. */
-  write(items: readonly SinkItem[]): void;
-  /** Tell the client that events after `after` up to `lostUpTo` are gone. */
-  gap?(after: number, lostUpTo: number): void;
-  /** Keep an idle stream alive. */
-  heartbeat?(): void;
-  /** End the stream: after what is queued (`flush`), or at once. */
-  close(flush: boolean): void;
-}
 
 /** What a session needs of its hub. */
 export interface SessionHost {
@@ -56,27 +34,16 @@ export interface SessionHost {
 /** The outcome of a join made over HTTP. */
 export type JoinOutcome = WelcomeEvent | ErrorEvent;
 
-const ROOM_EVENTS = new Set(["joined", "left", "message", "announcement"]);
-
 /** A member over HTTP: SSE, WebSocket, or plain requests. */
 export class HttpSession implements Peer {
   /** The session token, for sessions made by `POST .../sessions`. */
   readonly token: string | undefined;
-  /** The last room event id this member has been given. */
-  cursor: number;
   /** When the last stream went away (chat clock), while none is attached. */
   detachedAt: number | undefined;
   readonly #host: SessionHost;
+  readonly #feed: EventFeed;
   #core: Session | undefined;
-  #sink: EventSink | undefined;
-  #queue: Outgoing[] = [];
-  #queueBytes = 0;
-  #scheduled = false;
-  #pending: Outgoing[] = [];
-  #pendingBytes = 0;
   #rooms = new Set<string>();
-  /** Cursor when the member entered its room: nothing older is replayed. */
-  #floor: number;
   #capture: { error: ErrorEvent | undefined } | undefined;
   #joinWaiter: ((outcome: JoinOutcome) => void) | undefined;
   #failure: ErrorEvent | undefined;
@@ -90,7 +57,11 @@ export class HttpSession implements Peer {
   constructor(host: SessionHost, token: string | undefined) {
     this.#host = host;
     this.token = token;
-    this.cursor = this.#floor = host.replay.lastId;
+    this.#feed = new EventFeed({
+      replay: host.replay,
+      outboundBytes: host.outboundBytes,
+      replays: token !== undefined,
+    });
     this.detachedAt = undefined;
   }
 
@@ -117,7 +88,7 @@ export class HttpSession implements Peer {
 
   /** The attached stream, if any. */
   get sink(): EventSink | undefined {
-    return this.#sink;
+    return this.#feed.sink;
   }
 
   /** Handle a command from the member, keeping room history where it goes. */
@@ -164,39 +135,13 @@ export class HttpSession implements Peer {
    * events. A stream already attached is closed.
    */
   attach(sink: EventSink, after?: number): void {
-    const old = this.#sink;
-    this.#sink = sink;
     this.detachedAt = undefined;
-    old?.close(true);
-    this.#flush();
-    const items: SinkItem[] = this.#pending.map((out) => ({
-      out,
-      id: undefined,
-    }));
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    const room = this.#core?.room;
-    if (this.token !== undefined && room !== undefined) {
-      const from = Math.max(
-        this.#floor,
-        Math.min(after ?? this.cursor, this.#host.replay.lastId),
-      );
-      const slice = this.#host.replay.since(room, from);
-      if (slice.lostUpTo !== undefined) sink.gap?.(from, slice.lostUpTo);
-      const name = this.core.name;
-      for (const e of slice.entries) {
-        if (!isOwn(e.out, name)) items.push(e);
-        this.cursor = Math.max(this.cursor, e.id);
-      }
-    }
-    if (items.length > 0) sink.write(items);
+    this.#feed.attach(sink, after, this.#core);
   }
 
   /** The stream went away: start the grace period, or end a socket session. */
   detach(sink: EventSink): void {
-    if (this.#sink !== sink) return;
-    this.#flush();
-    this.#sink = undefined;
+    if (!this.#feed.detach(sink)) return;
     if (this.#closed) return;
     if (this.token === undefined) this.disconnect();
     else this.detachedAt = this.#host.now();
@@ -220,7 +165,7 @@ export class HttpSession implements Peer {
       return true;
     }
     if (event.type === "welcome") {
-      this.cursor = this.#floor = this.#host.replay.lastId;
+      this.#feed.restart();
       this.#syncRooms();
     } else if (event.type === "error" && this.#core?.state !== "joining") {
       this.#syncRooms();
@@ -231,59 +176,19 @@ export class HttpSession implements Peer {
         if (event.type === "error") return true;
       }
     }
-    const size = out.json().length + 32;
-    if (this.#sink === undefined) {
-      // Room events are replayed from the room's history on attach.
-      if (this.token !== undefined && ROOM_EVENTS.has(event.type)) return true;
-      if (this.#pendingBytes + size > this.#host.outboundBytes) return false;
-      this.#pending.push(out);
-      this.#pendingBytes += size;
-      return true;
-    }
-    if (
-      this.#queueBytes + size + this.#sink.buffered > this.#host.outboundBytes
-    ) {
-      return false;
-    }
-    this.#queue.push(out);
-    this.#queueBytes += size;
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.#flush);
-    }
-    return true;
+    return this.#feed.push(out);
   }
 
   /** Peer: the core ended the session. */
   close(flush: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
-    if (flush) this.#flush();
-    this.#queue = [];
-    this.#pending = [];
+    this.#feed.close(flush);
     for (const room of this.#rooms) this.#host.replay.release(room);
     this.#rooms.clear();
     this.#resolveJoin(this.#failure ?? shutdownError());
-    const sink = this.#sink;
-    this.#sink = undefined;
-    sink?.close(flush);
     this.#host.ended(this);
   }
-
-  #flush = (): void => {
-    this.#scheduled = false;
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#sink === undefined) return;
-    this.#queue = [];
-    this.#queueBytes = 0;
-    const replay = this.#host.replay;
-    const items = queue.map((out) => {
-      const id = replay.idOf(out.event);
-      if (id !== undefined && id > this.cursor) this.cursor = id;
-      return { out, id };
-    });
-    this.#sink.write(items);
-  };
 
   #resolveJoin(outcome: JoinOutcome): void {
     const waiter = this.#joinWaiter;
@@ -301,13 +206,6 @@ export class HttpSession implements Peer {
       }
     }
   }
-}
-
-/** Events about the member itself, which it was never sent live. */
-function isOwn(out: Outgoing, name: string): boolean {
-  const e = out.event;
-  return (e.type === "message" && e.from === name) ||
-    ((e.type === "joined" || e.type === "left") && e.name === name);
 }
 
 function shutdownError(): ErrorEvent {

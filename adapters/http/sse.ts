@@ -8,7 +8,7 @@
  */
 
 import type { Outgoing } from "../../core/peer.ts";
-import type { EventSink, SinkItem } from "./session.ts";
+import type { EventSink, SinkItem } from "./event_sink.ts";
 
 const encoder = new TextEncoder();
 /** SSE frames of numbered events, shared by every recipient of a fan-out. */

@@ -10,10 +10,11 @@
  */
 
 import type { ErrorCodeName } from "../../core/errors.ts";
+import type { EventSink, SinkItem } from "./event_sink.ts";
 import type { HttpHub, PendingSocket } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { parseClientMessage } from "./schemas.ts";
-import type { EventSink, HttpSession, SinkItem } from "./session.ts";
+import type { HttpSession } from "./session.ts";
 
 /** The subprotocol the server speaks. */
 export const WS_PROTOCOL = "roomcast.v1";

@@ -1,15 +1,16 @@
 /**
  * The Redis backplane: several roomcast nodes act as one chat through one
- * Redis. Names are claimed atomically in Redis and held by a per-node lease;
- * events travel on one pub/sub channel, published once per event as a small
- * envelope around the binary frame. While Redis cannot be reached a node
- * serves its own members alone and reconciles when Redis is back.
- * docs/scaling.md describes the guarantees, keys and channels.
+ * Redis. Names are claimed atomically in Redis (adapters/redis/name_claims.ts)
+ * and held by a per-node lease (lease.ts); events travel on one pub/sub
+ * channel, published once per event as a small envelope around the binary
+ * frame (event_channel.ts). While Redis cannot be reached a node serves its
+ * own members alone and reconciles when Redis is back. This file connects
+ * the pieces and is the chat's {@link Backplane}. docs/scaling.md describes
+ * the guarantees, keys and channels.
  *
  * @module
  */
 
-import type { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import type {
   Backplane,
@@ -19,12 +20,12 @@ import type {
   Roster,
 } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
-import { decodeFrame, encodeFrame } from "../../core/codec.ts";
 import type { RoomEvent } from "../../core/events.ts";
-import { foldName } from "../../core/names.ts";
-import { Outgoing } from "../../core/peer.ts";
+import type { Outgoing } from "../../core/peer.ts";
+import { EventChannel } from "./event_channel.ts";
 import { NodeLease } from "./lease.ts";
 import { Ledger } from "./ledger.ts";
+import { NameClaims } from "./name_claims.ts";
 import type { ScriptCommands } from "./scripts.ts";
 import {
   createClients,
@@ -32,9 +33,7 @@ import {
   envelopeHead,
   errorText,
   hangUp,
-  open,
   redact,
-  seal,
   withTimeout,
 } from "./wire.ts";
 
@@ -62,14 +61,6 @@ export const DEFAULT_LEASE_MS = 10_000;
 /** Shortest lease allowed, in ms. */
 export const MIN_LEASE_MS = 1000;
 /**
- * Most bytes of events waiting for Redis before messages stop going to the
- * cluster (see {@link RedisBackplane.publish}).
- */
-export const MAX_PENDING_BYTES = 16 << 20;
-/** Largest frame accepted from another node. */
-const MAX_REMOTE_FRAME = 1 << 20;
-
-/**
  * Redis as the {@link Backplane}: claims, leases, events between nodes.
  *
  * @example
@@ -90,17 +81,11 @@ export class RedisBackplane implements Backplane {
   readonly #cmd: Redis & ScriptCommands;
   readonly #sub: Redis;
   readonly #log: (record: LogRecord) => void;
-  readonly #head: Buffer;
-  readonly #ledger = new Ledger();
   readonly #lease: NodeLease;
+  readonly #claims: NameClaims;
+  readonly #events: EventChannel;
   readonly #url: string;
-  #receiver: Receiver | undefined;
-  #badMessages = 0;
   #closed = false;
-  /** Bytes published and not yet acknowledged by Redis. */
-  #pending = 0;
-  #overflowing: ReturnType<typeof setInterval> | undefined;
-  #dropped = 0;
 
   private constructor(options: RedisBackplaneOptions) {
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
@@ -110,30 +95,47 @@ export class RedisBackplane implements Backplane {
       );
     }
     this.nodeId = options.nodeId ?? defaultNodeId();
-    this.#head = envelopeHead(this.nodeId);
-    this.#prefix = options.prefix ?? "roomcast:";
-    this.#channel = `${this.#prefix}events`;
+    const head = envelopeHead(this.nodeId);
+    const prefix = this.#prefix = options.prefix ?? "roomcast:";
+    this.#channel = `${prefix}events`;
     this.#log = options.log ?? (() => {});
     this.#url = redact(options.url);
     const { cmd, sub } = createClients(options.url, this.nodeId);
     this.#cmd = cmd;
     this.#sub = sub;
+    const ledger = new Ledger();
     // The command connection decides whether this node is online; either
     // connection's trouble is logged once per outage.
     this.#lease = new NodeLease({
       cmd,
-      prefix: this.#prefix,
+      prefix,
       nodeId: this.nodeId,
       leaseMs: this.leaseMs,
-      ledger: this.#ledger,
+      ledger,
       url: this.#url,
       optional: options.optional ?? false,
+      log: this.#log,
+    });
+    this.#claims = new NameClaims({
+      cmd,
+      prefix,
+      nodeId: this.nodeId,
+      ledger,
+      lease: this.#lease,
+    });
+    this.#events = new EventChannel({
+      cmd,
+      channel: this.#channel,
+      head,
+      ledger,
+      online: () => this.#lease.online,
       log: this.#log,
     });
     sub.on("error", (e: Error) => this.#lease.warn(e));
     sub.on(
       "messageBuffer",
-      (_channel: Uint8Array, message: Uint8Array) => this.#receive(message),
+      (_channel: Uint8Array, message: Uint8Array) =>
+        this.#events.receive(message),
     );
   }
 
@@ -181,123 +183,45 @@ export class RedisBackplane implements Backplane {
   get online(): boolean {
     return this.#lease.online;
   }
+
   /** Claim a name: in Redis when online, else locally until Redis is back. */
   claim(room: string, key: string, name: string): boolean | Promise<boolean> {
-    const entry = this.#ledger.add(room, key, name);
-    if (entry === undefined) return false;
-    if (!this.online) return true;
-    return this.#cmd.rcClaim(this.#prefix, this.nodeId, room, key, name).then(
-      (result) => {
-        if (result === 0) {
-          this.#ledger.remove(entry);
-          return false;
-        }
-        if (result === -1) queueMicrotask(() => this.#lease.sync());
-        return true;
-      },
-      // Redis went away mid-claim: decided locally, reconciled later.
-      () => true,
-    );
+    return this.#claims.claim(room, key, name);
   }
 
   /** Give up a claim. */
   release(room: string, key: string): void {
-    const entry = this.#ledger.release(room, key);
-    if (entry === undefined || !this.online) return;
-    this.#cmd.rcRelease(this.#prefix, this.nodeId, room, key).catch(() => {});
+    this.#claims.release(room, key);
   }
 
   /**
    * Publish an event once, as an envelope around its binary frame. While
-   * more than {@link MAX_PENDING_BYTES} wait for Redis, messages and
-   * announcements reach this node's members only (joins and leaves always
-   * go out).
+   * too much waits for Redis, messages and announcements reach this node's
+   * members only (adapters/redis/event_channel.ts).
    */
   publish(event: RoomEvent, out?: Outgoing): void {
-    const key = event.type === "joined" || event.type === "left"
-      ? foldName(event.name)
-      : undefined;
-    let send = this.online;
-    if (send && key === undefined && this.#pending > MAX_PENDING_BYTES) {
-      send = false;
-      this.#overflow();
-    }
-    if (key !== undefined) this.#ledger.published(key, event, send);
-    if (!send) return;
-    const envelope = seal(this.#head, out?.binary() ?? encodeFrame(event));
-    const size = envelope.length;
-    this.#pending += size;
-    this.#cmd.publish(this.#channel, envelope).then(() => {
-      this.#pending -= size;
-      if (key !== undefined) this.#ledger.delivered(key, event);
-    }, () => {
-      this.#pending -= size;
-      if (key !== undefined) this.#ledger.published(key, event, false);
-    });
-  }
-
-  /** Log the first event dropped for the cluster, once per backlog. */
-  #overflow(): void {
-    this.#dropped++;
-    if (this.#overflowing !== undefined) return;
-    this.#log({
-      event: "cluster",
-      state: "backlog_full",
-      pending_bytes: this.#pending,
-      detail: "messages reach this node's members only until Redis catches up",
-    });
-    this.#overflowing = setInterval(() => {
-      if (this.#pending > MAX_PENDING_BYTES / 2) return;
-      clearInterval(this.#overflowing);
-      this.#overflowing = undefined;
-      this.#log({
-        event: "cluster",
-        state: "backlog_drained",
-        dropped: this.#dropped,
-      });
-      this.#dropped = 0;
-    }, 100);
+    this.#events.publish(event, out);
   }
 
   /** Register the chat's receiver and lost-name handler. */
   listen(receiver: Receiver, lost?: LostHandler): void {
-    this.#receiver = receiver;
+    this.#events.receiver = receiver;
     this.#lease.lost = lost;
   }
 
   /** Member names of a room, cluster-wide (this node's alone while offline). */
   members(room: string): readonly string[] | Promise<readonly string[]> {
-    if (!this.online) return this.#ledger.names(room);
-    return this.#cmd.hvals(`${this.#prefix}claims:${room}`).then(
-      (values) => values.map(nameOf),
-      () => this.#ledger.names(room),
-    );
+    return this.#claims.members(room);
   }
 
   /** Up to `max` names of a room and its count, cluster-wide. */
   roster(room: string, max: number): Roster | Promise<Roster> {
-    const local = (): Roster => {
-      const names = this.#ledger.names(room);
-      return { names: names.slice(0, max), total: names.length };
-    };
-    if (!this.online) return local();
-    return this.#cmd.rcRoster(this.#prefix, this.nodeId, room, max).then(
-      ([total, values]) => ({ names: values.map(nameOf), total }),
-      local,
-    );
+    return this.#claims.roster(room, max);
   }
 
   /** Rooms and member counts, cluster-wide (this node's alone while offline). */
   rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]> {
-    if (!this.online) return this.#ledger.rooms();
-    return this.#cmd.hgetall(`${this.#prefix}rooms`).then(
-      (all) =>
-        Object.entries(all)
-          .map(([room, n]) => ({ room, members: Number(n) }))
-          .filter((r) => r.members > 0)
-          .sort((a, b) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0)),
-      () => this.#ledger.rooms(),
-    );
+    return this.#claims.rooms();
   }
 
   /** Leave the cluster: free this node's names and close both connections. */
@@ -316,56 +240,8 @@ export class RedisBackplane implements Backplane {
 
   async #hangUp(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#overflowing);
+    this.#events.close();
     this.#lease.stop();
     await Promise.all([hangUp(this.#cmd), hangUp(this.#sub)]);
   }
-
-  #receive(message: Uint8Array): void {
-    if (this.#closed || this.#receiver === undefined) return;
-    const frame = open(message, this.#head);
-    if (frame === null) return; // our own event, echoed
-    if (typeof frame === "string") return this.#bad(frame);
-    let event;
-    try {
-      event = decodeFrame(frame, { maxFrameSize: MAX_REMOTE_FRAME });
-    } catch (e) {
-      return this.#bad(errorText(e));
-    }
-    switch (event.type) {
-      case "left":
-        if (event.reason === "unknown") {
-          // A newer node's reason: the member left all the same. Binary
-          // members get the frame as it came; the rest read `disconnect`.
-          const { reasonNumber: _, ...left } = event;
-          const known = { ...left, reason: "disconnect" } as const;
-          this.#receiver(known, new Outgoing(known, frame));
-          return;
-        }
-        this.#receiver(event, new Outgoing(event, frame));
-        return;
-      case "joined":
-      case "message":
-      case "announcement":
-        this.#receiver(event, new Outgoing(event, frame));
-        return;
-      default:
-        this.#bad(`frame type ${event.type} is not a room event`);
-    }
-  }
-
-  #bad(detail: string): void {
-    if (this.#badMessages++ > 0) return;
-    this.#log({
-      event: "cluster",
-      state: "bad_message",
-      detail,
-      channel: this.#channel,
-    });
-  }
-}
-
-/** The display name in a claim value `NODE LF name`. */
-function nameOf(value: string): string {
-  return value.slice(value.indexOf("\n") + 1);
 }

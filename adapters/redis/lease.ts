@@ -1,7 +1,7 @@
 /**
  * A node's place in a Redis cluster: whether it is online, its lease and
  * the renewals that keep it, the re-sync of its names after an outage, and
- * the reaping of nodes whose lease ran out. Used by redis.ts.
+ * the reaping of nodes whose lease ran out. Used by backplane.ts.
  *
  * @module
  */

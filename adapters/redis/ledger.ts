@@ -1,7 +1,7 @@
 /**
  * What a Redis node knows without Redis: the names its members hold, which
  * of their joins the cluster has heard, and the leaves it has not. After an
- * outage the node re-claims from here (see redis.ts).
+ * outage the node re-claims from here (see lease.ts).
  *
  * @module
  */

@@ -3,7 +3,8 @@
 
 import assert from "node:assert/strict";
 import { createHttpApp } from "../../adapters/http/app.ts";
-import { HttpHub, type HttpLimits } from "../../adapters/http/hub.ts";
+import { HttpHub } from "../../adapters/http/hub.ts";
+import type { HttpLimits } from "../../adapters/http/limits.ts";
 import { Chat } from "../../core/chat.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
@@ -109,6 +110,19 @@ export class TestApp {
     for (const r of this.#readers) await r.cancel();
     this.hub.close();
     await this.chat.shutdown();
+  }
+}
+
+/** Run `fn` with a fresh test app, closed afterwards. */
+export async function withApp(
+  fn: (t: TestApp) => Promise<void>,
+  options?: ConstructorParameters<typeof TestApp>[0],
+): Promise<void> {
+  const t = new TestApp(options);
+  try {
+    await fn(t);
+  } finally {
+    await t.close();
   }
 }
 

@@ -8,7 +8,7 @@ import type { HttpListener } from "../../../adapters/http/app.ts";
 import { serve, type Server } from "../../../adapters/server/serve.ts";
 import type { ErrorCodeName } from "../../../core/errors.ts";
 import type { ChatEvent } from "../../../core/events.ts";
-import type { HttpLimits } from "../../../adapters/http/hub.ts";
+import type { HttpLimits } from "../../../adapters/http/limits.ts";
 import type { Limits } from "../../../core/limits.ts";
 import { connectWs, type WsTestClient } from "../_ws_client.ts";
 
