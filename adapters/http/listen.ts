@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isLoopbackHost } from "../../core/datagram/limits.ts";
+import { isLoopbackHost } from "../../core/loopback.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub, type HttpLimits } from "./hub.ts";

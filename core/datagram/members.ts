@@ -8,12 +8,10 @@
  */
 
 import { encodeFrame } from "../codec.ts";
-import {
-  type DatagramAddress,
-  type DatagramLimits,
-  InboundWindow,
-  RateBucket,
-} from "./limits.ts";
+import type { DatagramAddress } from "./address.ts";
+import type { DatagramLimits } from "./limits.ts";
+import { InboundWindow } from "./inbound_window.ts";
+import { RateBucket } from "./rate_bucket.ts";
 import { encodeSeq, restamp, tokenToHex } from "./frames.ts";
 import { packFrames, packLines } from "./pack.ts";
 import type { Outgoing, Peer } from "../peer.ts";

@@ -19,14 +19,13 @@ import {
   type Frame,
   MAGIC,
 } from "../codec.ts";
+import { addressKey, type DatagramAddress } from "./address.ts";
 import {
-  addressKey,
-  type DatagramAddress,
   type DatagramLimits,
   MIN_HELLO_DATAGRAM,
-  RateBucket,
   resolveDatagramLimits,
 } from "./limits.ts";
+import { RateBucket } from "./rate_bucket.ts";
 import { boundedError, fitFrame } from "./pack.ts";
 import { ACK_SIZE, ENVELOPE_SIZE, sameToken, SEQ_SIZE } from "./frames.ts";
 import { BinaryMember, type Link, type Member, TextMember } from "./members.ts";

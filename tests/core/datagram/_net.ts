@@ -5,10 +5,8 @@
 import { Chat } from "../../../core/chat.ts";
 import { DatagramServer } from "../../../core/datagram/server.ts";
 import { DatagramClient } from "../../../core/datagram/client.ts";
-import type {
-  DatagramAddress,
-  DatagramLimits,
-} from "../../../core/datagram/limits.ts";
+import type { DatagramAddress } from "../../../core/datagram/address.ts";
+import type { DatagramLimits } from "../../../core/datagram/limits.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import type { Limits } from "../../../core/limits.ts";
 import { FakeClock } from "../_peers.ts";
