@@ -1,8 +1,9 @@
 /**
  * The two kinds of datagram member a `DatagramServer` keeps, each the
  * {@link Peer} of its session: a binary member (token, windows, packed and
- * sequence-stamped datagrams) and a text member (`nc -u`, lines). Internal
- * to core/datagram/server.ts.
+ * sequence-stamped datagrams) and a text member (`nc -u`, lines), and the
+ * {@link Link} they send through (core/datagram/outbound.ts). Internal to
+ * the server (core/datagram/server.ts, sessions.ts).
  *
  * @module
  */
