@@ -129,8 +129,8 @@ export type {
 export { listenUdp } from "./adapters/udp/listen.ts";
 export type { UdpListener, UdpOptions } from "./adapters/udp/listen.ts";
 export { dialUdp, type UdpDialOptions } from "./adapters/client/udp.ts";
+export type { DatagramAddress } from "./core/datagram/address.ts";
 export {
-  type DatagramAddress,
   type DatagramLimits,
   DEFAULT_DATAGRAM_LIMITS,
 } from "./core/datagram/limits.ts";

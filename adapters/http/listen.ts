@@ -7,7 +7,7 @@
  * @module
  */
 
-import { isLoopbackHost } from "../../core/datagram/limits.ts";
+import { isLoopbackHost } from "../../core/loopback.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { isLoopbackHost } from "../../core/datagram/limits.ts";
+import { isLoopbackHost } from "../../core/loopback.ts";
 
 /**
  * The canonical form of an origin for `--allow-origin`: `scheme://host[:port]`

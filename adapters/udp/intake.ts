@@ -16,7 +16,7 @@
  * @module
  */
 
-import type { DatagramAddress } from "../../core/datagram/limits.ts";
+import type { DatagramAddress } from "../../core/datagram/address.ts";
 
 /** Default most client datagrams held. */
 export const MAX_HELD_DATAGRAMS = 4096;

@@ -10,8 +10,8 @@
 
 import dgram from "node:dgram";
 import type { Chat, LogRecord } from "../../core/chat.ts";
+import type { DatagramAddress } from "../../core/datagram/address.ts";
 import {
-  type DatagramAddress,
   type DatagramLimits,
   defaultTextIdleTimeoutMs,
 } from "../../core/datagram/limits.ts";

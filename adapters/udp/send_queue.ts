@@ -7,7 +7,7 @@
  */
 
 import type dgram from "node:dgram";
-import type { DatagramAddress } from "../../core/datagram/limits.ts";
+import type { DatagramAddress } from "../../core/datagram/address.ts";
 
 /**
  * What runs each time the queue has drained, before the tasks waiting for

@@ -1,10 +1,12 @@
 /**
- * The client side of the datagram transport (UDP), sans-IO: the padded
- * HELLO that opens a session, commands packed into sequence-numbered
- * datagrams and sent again until acknowledged (bounded tries), heartbeats,
- * and loss detection on what the server sends. The adapter gives it a clock
- * and a function that sends one datagram, feeds it what arrives, and calls
- * {@link DatagramClient.tick} at {@link DatagramClient.nextWake}.
+ * The client side of the datagram transport (UDP), sans-IO. The adapter
+ * gives it a clock and a function that sends one datagram, feeds it what
+ * arrives, and calls {@link DatagramClient.tick} at
+ * {@link DatagramClient.nextWake}. Here is the session's life (opening,
+ * heartbeats, silence, closing) and what it tells its user; beside it are
+ * the padded HELLO (handshake.ts), commands sent again until acknowledged
+ * (send_window.ts, round_trip.ts) and loss detection on what the server
+ * sends (event_sequence.ts).
  *
  * @module
  */
@@ -16,16 +18,15 @@ import {
   encodeFrame,
   PROTOCOL_VERSION,
 } from "../codec.ts";
-import { DEFAULT_DATAGRAM_SIZE, MIN_HELLO_DATAGRAM, WINDOW } from "./limits.ts";
+import { DEFAULT_DATAGRAM_SIZE } from "./limits.ts";
 import { packFrames } from "./pack.ts";
-import {
-  encodeEnvelope,
-  ENVELOPE_SIZE,
-  sameToken,
-  tokenBytes,
-} from "./frames.ts";
+import { encodeEnvelope, sameToken, tokenBytes } from "./frames.ts";
+import { EventSequence } from "./event_sequence.ts";
+import { Handshake } from "./handshake.ts";
+import { RoundTrip } from "./round_trip.ts";
+import { SendWindow } from "./send_window.ts";
 import { FrameError } from "../errors.ts";
-import { type ChatEvent, type ErrorEvent, isEventType } from "../events.ts";
+import type { ChatEvent, ErrorEvent } from "../events.ts";
 
 /** Options of a {@link DatagramClient}. */
 export interface DatagramClientOptions {
@@ -45,18 +46,6 @@ export interface DatagramClientOptions {
 
 /** Where a client is in its life. */
 export type DatagramClientState = "connecting" | "open" | "closed";
-
-interface Outstanding {
-  readonly bytes: Uint8Array;
-  readonly first: number;
-  tries: number;
-  due: number;
-}
-
-const MIN_RTO = 200;
-const MAX_RTO = 4000;
-const HELLO_RTO = 250;
-const MAX_QUEUED = 4096;
 
 /**
  * One client's datagram session.
@@ -81,9 +70,6 @@ export class DatagramClient {
 
   readonly #now: () => number;
   readonly #transmit: (bytes: Uint8Array) => void;
-  readonly #maxTries: number;
-  readonly #helloTries: number;
-  readonly #software: string;
   #size: number;
   #state: DatagramClientState = "connecting";
   #token = "";
@@ -91,19 +77,15 @@ export class DatagramClient {
   #tokenBytes: Uint8Array = new Uint8Array(0);
   #idleMs = 30_000;
   #pingMs = 10_000;
-  #nextSeq = 1;
-  #expected = 0;
   #nonce = 0;
-  readonly #unacked = new Map<number, Outstanding>();
-  #queue: Uint8Array[] = [];
+  readonly #rtt = new RoundTrip();
+  readonly #window: SendWindow;
+  readonly #handshake: Handshake;
+  readonly #events = new EventSequence({ lost: (n) => this.onLost(n) });
   #notices: ChatEvent[] = [];
-  #hello: Outstanding | undefined;
   #helloOk: ChatEvent | undefined;
   #lastSent = 0;
   #lastHeard = 0;
-  #srtt = 0;
-  #rttvar = 0;
-  #rto = 500;
   #closing = false;
   #me: { name: string; room: string } | undefined;
 
@@ -116,9 +98,17 @@ export class DatagramClient {
     this.#now = options.now;
     this.#transmit = options.transmit;
     this.#size = options.datagramSize ?? DEFAULT_DATAGRAM_SIZE;
-    this.#maxTries = options.maxTries ?? 8;
-    this.#helloTries = options.helloTries ?? 4;
-    this.#software = options.software ?? "roomcast-udp/0.1";
+    this.#window = new SendWindow({
+      maxTries: options.maxTries ?? 8,
+      send: (bytes, now) => this.#send(bytes, now),
+      rtt: this.#rtt,
+    });
+    this.#handshake = new Handshake({
+      software: options.software ?? "roomcast-udp/0.1",
+      tries: options.helloTries ?? 4,
+      send: (bytes, now) => this.#send(bytes, now),
+      rtt: this.#rtt,
+    });
   }
 
   /** Where the session is in its life. */
@@ -128,7 +118,7 @@ export class DatagramClient {
 
   /** True when nothing is waiting to be sent or acknowledged. */
   get idle(): boolean {
-    return this.#queue.length === 0 && this.#unacked.size === 0;
+    return this.#window.idle;
   }
 
   /** The session token (32 hex digits), once the session is open. */
@@ -143,23 +133,7 @@ export class DatagramClient {
 
   /** Send the opening HELLO, padded so the server may answer it. */
   start(): void {
-    const hello = encodeFrame({
-      type: "hello",
-      version: PROTOCOL_VERSION,
-      software: this.#software,
-    });
-    const pad = encodeFrame({
-      type: "pad",
-      length: Math.max(0, MIN_HELLO_DATAGRAM - hello.length - 6),
-    });
-    const [bytes] = packFrames(
-      [hello, pad],
-      MIN_HELLO_DATAGRAM + 64,
-      () => new Uint8Array(0),
-    );
-    const now = this.#now();
-    this.#hello = { bytes: bytes!, first: now, tries: 1, due: now + HELLO_RTO };
-    this.#send(bytes!, now);
+    this.#handshake.start(this.#now());
   }
 
   /**
@@ -173,28 +147,8 @@ export class DatagramClient {
       if (this.#helloOk) this.#notices.push(this.#helloOk);
       return;
     }
-    const frame = encodeFrame(command);
-    if (frame.length > this.#size - ENVELOPE_SIZE) {
-      this.#notices.push({
-        type: "error",
-        code: "DATAGRAM_TOO_LARGE",
-        message:
-          `Cannot send ${command.type}: ${frame.length} bytes do not fit a ${this.#size}-byte datagram`,
-        fatal: false,
-      });
-      return;
-    }
-    if (this.#queue.length >= MAX_QUEUED) {
-      this.#notices.push({
-        type: "error",
-        code: "RATE_LIMITED",
-        message:
-          `Cannot send ${command.type}: ${MAX_QUEUED} commands are already waiting`,
-        fatal: false,
-      });
-      return;
-    }
-    this.#queue.push(frame);
+    const refused = this.#window.push(command, this.#size);
+    if (refused !== undefined) this.#notices.push(refused);
   }
 
   /**
@@ -204,24 +158,7 @@ export class DatagramClient {
   flush(): void {
     for (const e of this.#notices.splice(0)) this.#emit(e);
     if (this.#state !== "open") return;
-    const now = this.#now();
-    while (this.#queue.length > 0 && this.#unacked.size < WINDOW) {
-      let n = 0, length = ENVELOPE_SIZE;
-      while (
-        n < this.#queue.length && length + this.#queue[n]!.length <= this.#size
-      ) length += this.#queue[n++]!.length;
-      const frames = this.#queue.splice(0, n);
-      const seq = this.#nextSeq++;
-      const head = encodeEnvelope(this.#tokenBytes, seq);
-      const [bytes] = packFrames(frames, this.#size, () => head);
-      this.#unacked.set(seq, {
-        bytes: bytes!,
-        first: now,
-        tries: 1,
-        due: now + this.#rto,
-      });
-      this.#send(bytes!, now);
-    }
+    this.#window.flush(this.#now(), this.#size, this.#tokenBytes);
     if (this.#closing && this.idle) this.#end(undefined);
   }
 
@@ -239,22 +176,14 @@ export class DatagramClient {
     if (first.type !== "seq") return this.#bare(frames);
     const now = this.#now();
     if (this.#state === "connecting") {
-      const token = frames.find((f) =>
-        !(f instanceof FrameError) && f.type === "token"
-      );
-      if (
-        token === undefined || token instanceof FrameError ||
-        token.type !== "token"
-      ) return;
-      if (!sameToken(token.token, first.token)) return;
+      const token = this.#handshake.answer(first, frames, now);
+      if (token === undefined) return;
       this.#token = token.token;
       this.#tokenBytes = tokenBytes(token.token);
       this.#idleMs = token.idleTimeoutMs;
       this.#pingMs = token.pingIntervalMs;
       this.#size = Math.min(this.#size, token.maxDatagram);
-      this.#expected = first.seq;
-      if (this.#hello?.tries === 1) this.#sample(now - this.#hello.first);
-      this.#hello = undefined;
+      this.#events.open(first.seq);
       this.#state = "open";
       // Using the token proves we receive at this address: from now on the
       // server sends us events (an empty envelope says it, unacknowledged).
@@ -266,35 +195,13 @@ export class DatagramClient {
       return; // an older session's datagram
     }
     this.#lastHeard = now;
-    // null: a frame type from a newer server, skipped but counted (it took
-    // an event number; docs/protocol.md, forward compatibility).
-    const events: (ChatEvent | null)[] = [];
-    for (const f of frames.slice(1)) {
-      if (f instanceof FrameError && f.code === "UNKNOWN_TYPE") {
-        events.push(null);
-      } else if (f instanceof FrameError) {
-        events.push({
-          type: "error",
-          code: f.code,
-          message: `Cannot read server frame: ${f.message}`,
-          fatal: false,
-        });
-      } else if (f.type === "ack") this.#acked(f.ack, f.mask, now);
-      else if (isEventType(f.type)) events.push(f as ChatEvent);
-    }
-    const seq = first.seq;
-    if (seq + events.length > this.#expected) {
-      const skip = Math.max(0, this.#expected - seq);
-      if (seq > this.#expected) this.onLost(seq - this.#expected);
-      this.#expected = seq + events.length;
-      for (const e of events.slice(skip)) {
-        if (this.state === "closed") return;
-        if (e === null) continue;
-        if (e.type === "hello_ok" && this.#helloOk === undefined) {
-          this.#helloOk = e;
-          this.onOpen();
-        } else this.#emit(e);
-      }
+    for (const e of this.#events.read(first.seq, frames, this.#window, now)) {
+      if (this.state === "closed") return;
+      if (e === null) continue;
+      if (e.type === "hello_ok" && this.#helloOk === undefined) {
+        this.#helloOk = e;
+        this.onOpen();
+      } else this.#emit(e);
     }
     this.flush();
   }
@@ -306,29 +213,18 @@ export class DatagramClient {
   tick(): void {
     if (this.#state === "closed") return;
     const now = this.#now();
-    const hello = this.#hello;
-    if (hello !== undefined) {
-      if (now < hello.due) return;
-      if (hello.tries >= this.#helloTries) {
-        return this.#fail(
-          `Cannot reach the server: no answer to ${hello.tries} HELLOs`,
-        );
-      }
-      hello.tries++;
-      hello.due = now + HELLO_RTO * 2 ** (hello.tries - 1);
-      this.#send(hello.bytes, now);
-      return;
+    if (this.#handshake.due !== undefined) {
+      const hellos = this.#handshake.resend(now);
+      if (hellos === undefined) return;
+      return this.#fail(
+        `Cannot reach the server: no answer to ${hellos} HELLOs`,
+      );
     }
-    for (const o of this.#unacked.values()) {
-      if (now < o.due) continue;
-      if (o.tries >= this.#maxTries) {
-        return this.#fail(
-          `Cannot deliver to the server: no acknowledgement after ${o.tries} tries`,
-        );
-      }
-      o.tries++;
-      o.due = now + Math.min(MAX_RTO, this.#rto * 2 ** (o.tries - 1));
-      this.#send(o.bytes, now);
+    const tries = this.#window.retransmit(now);
+    if (tries !== undefined) {
+      return this.#fail(
+        `Cannot deliver to the server: no acknowledgement after ${tries} tries`,
+      );
     }
     if (now - this.#lastHeard >= this.#idleMs) {
       return this.#fail(
@@ -347,14 +243,12 @@ export class DatagramClient {
   /** When {@link DatagramClient.tick} should run next (clock time), if ever. */
   nextWake(): number | undefined {
     if (this.#state === "closed") return undefined;
-    if (this.#hello !== undefined) return this.#hello.due;
+    const hello = this.#handshake.due;
+    if (hello !== undefined) return hello;
     if (this.#state !== "open") return undefined;
-    let wake = Math.min(
-      this.#lastSent + this.#pingMs,
-      this.#lastHeard + this.#idleMs,
+    return this.#window.wake(
+      Math.min(this.#lastSent + this.#pingMs, this.#lastHeard + this.#idleMs),
     );
-    for (const o of this.#unacked.values()) wake = Math.min(wake, o.due);
-    return wake;
   }
 
   /**
@@ -391,29 +285,6 @@ export class DatagramClient {
     }
   }
 
-  #acked(ack: number, mask: number, now: number): void {
-    for (const [seq, o] of this.#unacked) {
-      const bit = seq - ack - 1;
-      if (seq <= ack || (bit < 32 && (mask >>> bit) & 1)) {
-        if (o.tries === 1) this.#sample(now - o.first);
-        this.#unacked.delete(seq);
-      }
-    }
-  }
-
-  /** RFC 6298 round-trip estimate from one sample (Karn: first sends only). */
-  #sample(rtt: number): void {
-    if (this.#srtt === 0) {
-      this.#srtt = rtt;
-      this.#rttvar = rtt / 2;
-    } else {
-      this.#rttvar = 0.75 * this.#rttvar + 0.25 * Math.abs(this.#srtt - rtt);
-      this.#srtt = 0.875 * this.#srtt + 0.125 * rtt;
-    }
-    const rto = this.#srtt + Math.max(10, 4 * this.#rttvar);
-    this.#rto = Math.min(MAX_RTO, Math.max(MIN_RTO, rto));
-  }
-
   #send(bytes: Uint8Array, now: number): void {
     this.#lastSent = now;
     this.#transmit(bytes);
@@ -426,8 +297,7 @@ export class DatagramClient {
   #end(error: ErrorEvent | undefined): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
-    this.#unacked.clear();
-    this.#queue = [];
+    this.#window.clear();
     this.#notices = [];
     this.onClose(error);
   }

@@ -1,14 +1,13 @@
 /**
- * Building blocks of the datagram transport (UDP), sans-IO: addresses, the
- * limits, a token bucket, and the receive window that makes client-to-server
- * delivery reliable and exactly-once (packing is in core/datagram/pack.ts).
- * core/datagram/server.ts and core/datagram/client.ts put them together;
- * docs/protocol.md ("UDP") is the spec.
+ * The limits of the datagram transport (UDP), sans-IO: datagram sizes, the
+ * window of unacknowledged datagrams, timeouts, rates and handshakes, with
+ * their defaults and checks. The rest of the transport is beside it in
+ * core/datagram/; docs/protocol.md ("UDP") is the spec.
  *
  * @module
  */
 
-import type { Decoded } from "../codec.ts";
+import { isLoopbackHost } from "../loopback.ts";
 
 /** Default largest datagram, in bytes: fits any path with an IPv6-sized MTU. */
 export const DEFAULT_DATAGRAM_SIZE = 1200;
@@ -52,31 +51,6 @@ export const DEFAULT_DATAGRAM_LIMITS: DatagramLimits = {
   datagramsPerSecond: 100,
   handshakes: 1024,
 };
-
-/**
- * Whether a host to bind is a loopback address: `localhost`, 127.0.0.0/8
- * (also IPv4-mapped, `::ffff:127.0.0.1`) or `::1`. Any other form,
- * wildcards (`0.0.0.0`, `::`) included, is not.
- *
- * @param hostname The host, as given to bind (brackets allowed).
- * @returns True for a loopback host.
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.ok(isLoopbackHost("127.0.0.1") && isLoopbackHost("[::1]"));
- * assert.ok(!isLoopbackHost("0.0.0.0") && !isLoopbackHost("192.168.1.2"));
- * ```
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.trim().toLowerCase().replace(/^\[(.*)\]$/, "$1");
-  if (host === "localhost" || host.endsWith(".localhost")) return true;
-  const v4 = host.replace(/^(?:0{0,4}:){5}ffff:/, "").replace(/^::ffff:/, "");
-  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4)) {
-    return v4.split(".").every((p) => Number(p) <= 255);
-  }
-  return /^(?:0{0,4}:){7}0{0,3}1$/.test(host) ||
-    /^(?:0{0,4}:){0,6}:0{0,3}1$/.test(host);
-}
 
 /**
  * The text-session timeout (`textIdleTimeoutMs`) of a UDP listener on
@@ -146,149 +120,4 @@ export function resolveDatagramLimits(
     );
   }
   return limits;
-}
-
-/**
- * A token bucket: `rate` per second, holding at most `burst`. Time is given
- * by the caller (the chat clock).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const b = new RateBucket(1, 2, 0);
- * assert.deepEqual([b.take(0), b.take(0), b.take(0)], [true, true, false]);
- * assert.equal(b.take(1000), true);
- * ```
- */
-export class RateBucket {
-  readonly #rate: number;
-  readonly #burst: number;
-  #tokens: number;
-  #at: number;
-
-  /**
-   * @param rate Tokens per second; 0 means no limit.
-   * @param burst Most tokens held.
-   * @param now Current time in ms.
-   */
-  constructor(rate: number, burst: number, now: number) {
-    this.#rate = rate;
-    this.#burst = burst;
-    this.#tokens = burst;
-    this.#at = now;
-  }
-
-  /** Take one token; false when there is none. */
-  take(now: number): boolean {
-    if (this.#rate === 0) return true;
-    this.#refill(now);
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  /** True when the bucket is full again (the sender has been quiet). */
-  full(now: number): boolean {
-    this.#refill(now);
-    return this.#tokens >= this.#burst;
-  }
-
-  #refill(now: number): void {
-    const t = this.#tokens + ((now - this.#at) * this.#rate) / 1000;
-    this.#tokens = Math.min(this.#burst, t);
-    this.#at = now;
-  }
-}
-
-/** What became of a datagram given to an {@link InboundWindow}. */
-export type WindowResult =
-  /** In order: handle these batches now (it and any held ones it freed). */
-  | { readonly status: "new"; readonly ready: readonly (readonly Decoded[])[] }
-  /** Seen before: acknowledge again, handle nothing. */
-  | { readonly status: "duplicate" }
-  /** Ahead of a gap: held until the gap is filled. */
-  | { readonly status: "held" }
-  /** Too far ahead of the window: dropped unacknowledged. */
-  | { readonly status: "outside" };
-
-/**
- * The server's view of one session's client datagrams: each sequence number
- * is handled exactly once and in order. A datagram ahead of a gap is held
- * (up to {@link WINDOW} - 1 of them) until the gap is filled by a
- * retransmission; one seen before is reported as a duplicate.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const w = new InboundWindow();
- * assert.equal(w.receive(2, []).status, "held");
- * const r = w.receive(1, []);
- * assert.equal(r.status === "new" && r.ready.length, 2);
- * assert.equal(w.receive(1, []).status, "duplicate");
- * assert.deepEqual([w.ack, w.mask], [2, 0]);
- * ```
- */
-export class InboundWindow {
-  #next = 1;
-  readonly #held = new Map<number, readonly Decoded[]>();
-
-  /** Highest seq handled with every seq below it. */
-  get ack(): number {
-    return this.#next - 1;
-  }
-
-  /** Held seqs above {@link InboundWindow.ack}: bit i is seq ack + 1 + i. */
-  get mask(): number {
-    let mask = 0;
-    for (const seq of this.#held.keys()) mask |= 1 << (seq - this.#next);
-    return mask >>> 0;
-  }
-
-  /**
-   * Take a datagram's frames (after its envelope).
-   *
-   * @param seq Its sequence number (1 or more).
-   * @param frames Its decoded frames.
-   */
-  receive(seq: number, frames: readonly Decoded[]): WindowResult {
-    if (seq < this.#next || this.#held.has(seq)) return { status: "duplicate" };
-    if (seq >= this.#next + WINDOW) return { status: "outside" };
-    if (seq > this.#next) {
-      this.#held.set(seq, frames);
-      return { status: "held" };
-    }
-    const ready = [frames];
-    this.#next++;
-    for (;;) {
-      const next = this.#held.get(this.#next);
-      if (next === undefined) break;
-      this.#held.delete(this.#next);
-      ready.push(next);
-      this.#next++;
-    }
-    return { status: "new", ready };
-  }
-}
-
-/** Where a datagram came from or goes to. */
-export interface DatagramAddress {
-  /** IP address. */
-  readonly address: string;
-  /** UDP port. */
-  readonly port: number;
-}
-
-/**
- * An address as one string: `1.2.3.4:5678` or `[::1]:5678`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(addressKey({ address: "::1", port: 7 }), "[::1]:7");
- * ```
- */
-export function addressKey(a: DatagramAddress): string {
-  return a.address.includes(":")
-    ? `[${a.address}]:${a.port}`
-    : `${a.address}:${a.port}`;
 }

@@ -1,19 +1,18 @@
 /**
  * The two kinds of datagram member a `DatagramServer` keeps, each the
  * {@link Peer} of its session: a binary member (token, windows, packed and
- * sequence-stamped datagrams) and a text member (`nc -u`, lines). Internal
- * to core/datagram/server.ts.
+ * sequence-stamped datagrams) and a text member (`nc -u`, lines), and the
+ * {@link Link} they send through (core/datagram/outbound.ts). Internal to
+ * the server (core/datagram/server.ts, sessions.ts).
  *
  * @module
  */
 
 import { encodeFrame } from "../codec.ts";
-import {
-  type DatagramAddress,
-  type DatagramLimits,
-  InboundWindow,
-  RateBucket,
-} from "./limits.ts";
+import type { DatagramAddress } from "./address.ts";
+import type { DatagramLimits } from "./limits.ts";
+import { InboundWindow } from "./inbound_window.ts";
+import { RateBucket } from "./rate_bucket.ts";
 import { encodeSeq, restamp, tokenToHex } from "./frames.ts";
 import { packFrames, packLines } from "./pack.ts";
 import type { Outgoing, Peer } from "../peer.ts";

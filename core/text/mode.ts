@@ -4,7 +4,8 @@
  * prompt), every later line is a message, and lines starting with `/` are
  * commands (`/join ROOM`, `/who [ROOM]`, `/lang en|zh`, `/quit`, `/help`).
  * Events are written with the same renderings as the CLI (core/text/render.ts),
- * one per line. docs/protocol.md ("Text mode") is the spec.
+ * one per line; prompts and help with the wording in core/text/lines.ts.
+ * docs/protocol.md ("Text mode") is the spec.
  *
  * Sans-IO: a {@link TextMode} belongs to one session (core/session.ts) and
  * talks to the chat only through it.
@@ -14,7 +15,8 @@
 
 import type { Command } from "../codec.ts";
 import type { ErrorCodeName, Refusal } from "../errors.ts";
-import { Outgoing } from "../peer.ts";
+import type { Outgoing } from "../peer.ts";
+import { TEXT_LINES, TextLine } from "./lines.ts";
 import type { Lang } from "./render.ts";
 
 /** What a text session needs of its session; core/session.ts implements it. */
@@ -51,65 +53,6 @@ export interface TextModeOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
-const encoder = new TextEncoder();
-
-/** Text-mode wording that is not an event rendering, in en and zh. */
-export const TEXT_LINES = {
-  en: {
-    firstPrompt: "name (名字): ",
-    prompt: "name: ",
-    retry: "try another name: ",
-    help:
-      "commands: /join ROOM  /who [ROOM]  /lang en|zh  /quit  /help   (//text sends /text)",
-    usageJoin: "usage: /join ROOM",
-    usageLang: "usage: /lang en|zh",
-    unknown: (command: string) => `unknown command ${command}; type /help`,
-    lang: "language: English",
-    room: (room: string) => `you will join ${room}`,
-  },
-  zh: {
-    firstPrompt: "name (名字): ",
-    prompt: "名字: ",
-    retry: "换一个名字: ",
-    help:
-      "命令: /join 聊天室  /who [聊天室]  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
-    usageJoin: "用法: /join 聊天室",
-    usageLang: "用法: /lang en|zh",
-    unknown: (command: string) => `未知命令 ${command}; 输入 /help 查看命令`,
-    lang: "语言: 中文",
-    room: (room: string) => `将进入 ${room} 聊天室`,
-  },
-} as const;
-
-const PLACEHOLDER = { type: "pong", nonce: 0 } as const;
-
-/**
- * A line for text sessions only (a prompt, help), not an event. Its `line`
- * is the given text as is (a prompt has no line break). It is never fanned
- * out; `event` is a harmless PONG only so it can travel as an
- * {@link Outgoing}.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * const prompt = new TextLine("name: ");
- * assert.equal(new TextDecoder().decode(prompt.line("zh")), "name: ");
- * ```
- */
-export class TextLine extends Outgoing {
-  readonly #bytes: Uint8Array;
-
-  /** @param text The text, with its line break if it should have one. */
-  constructor(text: string) {
-    super(PLACEHOLDER);
-    this.#bytes = encoder.encode(text);
-  }
-
-  /** The text's UTF-8 bytes, whatever the language. */
-  override line(_lang: Lang): Uint8Array {
-    return this.#bytes;
-  }
-}
 
 type Phase = "name" | "joining" | "chat";
 

@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import dgram from "node:dgram";
-import type { DatagramAddress } from "../../../core/datagram/limits.ts";
+import type { DatagramAddress } from "../../../core/datagram/address.ts";
 import { Intake } from "../../../adapters/udp/intake.ts";
 import { SendQueue } from "../../../adapters/udp/send_queue.ts";
 import { Proc } from "../../_process.ts";

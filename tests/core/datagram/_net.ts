@@ -1,17 +1,26 @@
 // An in-memory network for the datagram transport: a DatagramServer and any
 // number of DatagramClients (or raw senders), a fake clock, and a wire that
-// a test can make lose, duplicate or reorder datagrams. No sockets.
+// a test can make lose, duplicate or reorder datagrams. No sockets. Then the
+// helpers the datagram tests share: raw HELLOs, frames, joined members.
 
+import assert from "node:assert/strict";
 import { Chat } from "../../../core/chat.ts";
+import {
+  type Decoded,
+  decodeFrames,
+  encodeFrame,
+} from "../../../core/codec.ts";
 import { DatagramServer } from "../../../core/datagram/server.ts";
 import { DatagramClient } from "../../../core/datagram/client.ts";
-import type {
-  DatagramAddress,
-  DatagramLimits,
+import type { DatagramAddress } from "../../../core/datagram/address.ts";
+import {
+  type DatagramLimits,
+  MIN_HELLO_DATAGRAM,
 } from "../../../core/datagram/limits.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import type { Limits } from "../../../core/limits.ts";
 import { FakeClock } from "../_peers.ts";
+import { concat } from "../../_bytes.ts";
 
 /** One datagram on the wire. */
 export interface Packet {
@@ -158,4 +167,48 @@ export class Net {
   #runTasks(): void {
     while (this.#tasks.length > 0) this.#tasks.shift()!();
   }
+}
+
+/** A HELLO frame, not padded. */
+export const hello = encodeFrame({ type: "hello", version: 1, software: "t" });
+
+/** A HELLO (or `first`) padded to `size` bytes. */
+export function padded(size = MIN_HELLO_DATAGRAM, first = hello): Uint8Array {
+  return concat(
+    first,
+    encodeFrame({ type: "pad", length: size - first.length - 6 }),
+  );
+}
+
+/** The frames of a datagram. */
+export function frames(bytes: Uint8Array): Decoded[] {
+  return decodeFrames(bytes);
+}
+
+/** A client that joined `lobby` as `name`; its events are cleared. */
+export function member(net: Net, name: string): NetClient {
+  const c = net.client();
+  net.run();
+  assert.equal(c.client.state, "open");
+  net.send(c, { type: "join", room: "lobby", name });
+  net.run();
+  assert.equal(c.events.at(-1)?.type, "welcome", JSON.stringify(c.events));
+  c.events.length = 0;
+  return c;
+}
+
+/** The token the server gave a client (from the TOKEN frame it sent). */
+export function tokenOf(net: Net, c: NetClient): string {
+  for (const p of net.fromServer) {
+    if (p.client !== c.address) continue;
+    for (const f of frames(p.bytes)) {
+      if (!(f instanceof Error) && f.type === "token") return f.token;
+    }
+  }
+  throw new Error("no token sent to that client");
+}
+
+/** The texts of the MESSAGEs among events. */
+export function texts(events: readonly ChatEvent[]): string[] {
+  return events.flatMap((e) => e.type === "message" ? [e.text] : []);
 }

@@ -1,0 +1,182 @@
+/**
+ * The session table of a `DatagramServer`, sans-IO: binary sessions by
+ * token and text sessions (`nc -u`) by source address, and how each opens.
+ * A HELLO gets a fresh token (its first four bytes the table key, the rest
+ * random) and the one datagram that answers it, sent again if the HELLO
+ * comes again; at most `handshakes` sessions wait for their token to be
+ * used, the oldest pushed out. Internal to core/datagram/server.ts.
+ *
+ * @module
+ */
+
+import type { Chat } from "../chat.ts";
+import type { Frame } from "../codec.ts";
+import type { DatagramAddress } from "./address.ts";
+import { sameToken } from "./frames.ts";
+import { BinaryMember, type Link, type Member, TextMember } from "./members.ts";
+
+/** Options of a {@link SessionTable}. */
+export interface SessionTableOptions {
+  /** The chat whose sessions these are. */
+  readonly chat: Chat;
+  /** What the members need of their server. */
+  readonly link: Link;
+  /** Fill an array with cryptographically strong random bytes. */
+  random(bytes: Uint8Array): void;
+  /** Transport name for sessions. */
+  readonly transport: string;
+}
+
+/** The datagram sessions of one server. */
+export class SessionTable {
+  readonly #chat: Chat;
+  readonly #link: Link;
+  readonly #random: (bytes: Uint8Array) => void;
+  readonly #transport: string;
+  readonly #byId = new Map<number, BinaryMember>();
+  readonly #handshakes = new Map<string, BinaryMember>();
+  readonly #texts = new Map<string, TextMember>();
+  #nextId = 1;
+
+  /** @param options The chat, the members' link, randomness. */
+  constructor(options: SessionTableOptions) {
+    this.#chat = options.chat;
+    this.#link = options.link;
+    this.#random = options.random;
+    this.#transport = options.transport;
+  }
+
+  /** Open sessions (binary and text). */
+  get size(): number {
+    return this.#byId.size + this.#texts.size;
+  }
+
+  /** The binary member with this token (32 hex digits), if any. */
+  lookup(token: string): BinaryMember | undefined {
+    const m = this.#byId.get(parseInt(token.slice(0, 8), 16));
+    return m !== undefined && sameToken(m.token, token) ? m : undefined;
+  }
+
+  /** The client used its token: it receives at its address. */
+  confirm(m: BinaryMember): void {
+    m.confirmed = true;
+    if (this.#handshakes.get(m.key) === m) this.#handshakes.delete(m.key);
+  }
+
+  /**
+   * Answer a HELLO that may open a session (padded, nothing else beside
+   * it): the first answer again if it was lost, else a new session and the
+   * one datagram that answers it, no larger than `size`.
+   *
+   * @param hello The HELLO.
+   * @param from Its source address.
+   * @param key The address as a string.
+   * @param size The size of the datagram it came in.
+   */
+  hello(
+    hello: Frame & { type: "hello" },
+    from: DatagramAddress,
+    key: string,
+    size: number,
+  ): void {
+    const known = this.#handshakes.get(key);
+    if (known?.helloReply !== undefined) {
+      // The answer was lost: the same answer again, same token.
+      this.#link.send(known.helloReply, from);
+      return;
+    }
+    if (this.#handshakes.size >= this.#link.limits.handshakes) {
+      const [, oldest] = this.#handshakes.entries().next().value ?? [];
+      if (oldest !== undefined) drop(oldest);
+    }
+    const id = this.#allocateId();
+    const token = new Uint8Array(16);
+    new DataView(token.buffer).setUint32(0, id);
+    this.#random(token.subarray(4));
+    const m = new BinaryMember(
+      this.#link,
+      id,
+      token,
+      from,
+      key,
+      this.#chat.now(),
+    );
+    const session = this.#chat.connect(m, {
+      transport: this.#transport,
+      remote: key,
+      hello: true,
+      idleTimeoutMs: this.#link.limits.idleTimeoutMs,
+    });
+    m.session = session;
+    if (session.state !== "closed") session.handle(hello);
+    const reply = m.handshake(size);
+    if (session.state === "closed") {
+      // Full, shutting down, or a version we do not speak: no session.
+      if (reply !== undefined) this.#link.send(reply, from);
+      return;
+    }
+    this.#byId.set(id, m);
+    this.#handshakes.set(key, m);
+    if (reply !== undefined) this.#link.send(reply, from);
+  }
+
+  /**
+   * The text member at an address, opened in text mode if there is none;
+   * undefined when the chat refuses it.
+   *
+   * @param from The source address.
+   * @param key The address as a string.
+   * @param idleTimeoutMs Silence after which the member is removed.
+   */
+  text(
+    from: DatagramAddress,
+    key: string,
+    idleTimeoutMs: number,
+  ): TextMember | undefined {
+    let t = this.#texts.get(key);
+    if (t === undefined) {
+      t = new TextMember(this.#link, from, key);
+      const session = this.#chat.connect(t, {
+        transport: this.#transport,
+        remote: key,
+        idleTimeoutMs,
+      });
+      t.session = session;
+      if (session.state === "closed") return undefined;
+      this.#texts.set(key, t);
+      session.startText({ prompt: false, datagram: true });
+    }
+    return t;
+  }
+
+  /** Drop a closed member from every table. */
+  forget(m: Member): void {
+    if (m instanceof BinaryMember) {
+      if (this.#byId.get(m.id) === m) this.#byId.delete(m.id);
+      if (this.#handshakes.get(m.key) === m) this.#handshakes.delete(m.key);
+    } else if (this.#texts.get(m.key) === m) {
+      this.#texts.delete(m.key);
+    }
+  }
+
+  /** Close every session still open as a disconnect. */
+  close(): void {
+    for (const m of [...this.#byId.values(), ...this.#texts.values()]) {
+      drop(m);
+    }
+  }
+
+  #allocateId(): number {
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = id === 0xffffffff ? 1 : id + 1;
+      if (!this.#byId.has(id)) return id;
+    }
+  }
+}
+
+/** Close a member's session as a disconnect and forget the member. */
+function drop(m: Member): void {
+  m.session.close();
+  m.close(false);
+}
