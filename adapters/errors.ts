@@ -17,3 +17,19 @@ export class ListenError extends Error {
     this.name = "ListenError";
   }
 }
+
+/**
+ * The message of a thrown value, for `Cannot X: detail` messages and logs.
+ *
+ * @param e What was thrown.
+ * @returns Its message, or the value as a string when it is not an Error.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(messageOf(new Error("refused")), "refused");
+ * assert.equal(messageOf("gone"), "gone");
+ * ```
+ */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

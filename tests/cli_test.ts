@@ -1,9 +1,10 @@
-// End-to-end tests of `cli.ts serve` and `cli.ts join` as real processes
-// over real TCP and Unix sockets: the whole chat scenario in en and zh, the
-// console, JSON output, exit codes, shutdown and socket-file handling.
+// End-to-end tests of the whole command line as real processes over real
+// TCP and Unix sockets: the chat scenario in en and zh (serve, join and the
+// console together), usage errors and --help on every command.
 
 import assert from "node:assert/strict";
-import { CLI, PERMISSIONS, Proc, startServe } from "./_process.ts";
+import { Proc, startServe } from "./_process.ts";
+import { gone, join, withProcs } from "./adapters/cli/_cli.ts";
 
 type Lang = "en" | "zh";
 
@@ -31,34 +32,6 @@ const WORDS = {
     locale: "zh_CN.UTF-8",
   },
 } as const;
-
-/** Run `fn` with a temp dir and a process list; stop every process after. */
-async function withProcs(
-  fn: (dir: string, track: (p: Proc) => Proc) => Promise<void>,
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "roomcast-cli-" });
-  const procs: Proc[] = [];
-  try {
-    await fn(dir, (p) => (procs.push(p), p));
-  } finally {
-    await Promise.all(procs.map((p) => p.stop()));
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-function join(args: string[], env: Record<string, string> = {}): Proc {
-  return Proc.cli("client", ["join", ...args], { env });
-}
-
-async function gone(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return false;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return true;
-    throw e;
-  }
-}
 
 for (
   const [transport, lang] of [
@@ -141,70 +114,6 @@ for (
   });
 }
 
-Deno.test("cli: join --json prints one JSON object a line", async () => {
-  await withProcs(async (dir, track) => {
-    const server = await startServe(
-      ["--port", "0", "--http-port", "0", "--socket", `${dir}/chat.sock`],
-    );
-    track(server.proc);
-    const amy = track(
-      join(["--name", "amy", "--server", server.unix!, "--json"]),
-    );
-    await amy.expect('"type":"welcome"');
-    // Piped input: joins, says hi, leaves at end of input with exit 0.
-    const bob = Proc.deno([
-      ...PERMISSIONS.client,
-      "cli.ts",
-      "join",
-      "--name",
-      "bob",
-      "--server",
-      server.tcp!,
-    ]);
-    track(bob);
-    await bob.write("hi\n");
-    await bob.closeStdin();
-    assert.equal((await bob.exit()).code, 0, bob.stdout + bob.stderr);
-    await amy.expect('"reason":"quit"}');
-    await server.proc.write("hello all\n");
-    await amy.expect('"type":"announcement"');
-    server.proc.kill("SIGTERM");
-    assert.equal((await amy.exit()).code, 5);
-    const events = amy.stdout.trim().split("\n").map((l) => JSON.parse(l));
-    assert.deepEqual(events, [
-      {
-        type: "welcome",
-        room: "lobby",
-        name: "amy",
-        total: 1,
-        members: ["amy"],
-      },
-      { type: "joined", room: "lobby", name: "bob" },
-      { type: "message", room: "lobby", from: "bob", text: "hi" },
-      { type: "left", room: "lobby", name: "bob", reason: "quit" },
-      { type: "announcement", room: null, text: "hello all" },
-      { type: "left", room: "lobby", name: "amy", reason: "shutdown" },
-    ]);
-    assert.equal((await server.proc.exit()).code, 0);
-  });
-});
-
-Deno.test("cli: exit 4 when nothing listens", async () => {
-  await withProcs(async (dir, track) => {
-    const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    const port = l.addr.port;
-    l.close();
-    for (
-      const server of [`tcp://127.0.0.1:${port}`, `unix://${dir}/none.sock`]
-    ) {
-      const p = track(join(["--name", "bob", "--server", server]));
-      assert.equal((await p.exit()).code, 4, p.stderr);
-      assert.match(p.stderr, /error: Cannot connect to /);
-      assert.doesNotMatch(p.stderr, /\n\s+at /, "no stack trace");
-    }
-  });
-});
-
 Deno.test("cli: exit 2 on usage errors", async () => {
   await withProcs(async (_dir, track) => {
     for (
@@ -251,151 +160,5 @@ Deno.test("cli: --help exits 0 on every subcommand", async () => {
       help(["help", "join"]),
       ...commands.map((c) => help([c, "--help"])),
     ]);
-  });
-});
-
-Deno.test("cli: a stale socket file is replaced, a live one is not stolen", async () => {
-  await withProcs(async (dir, track) => {
-    const socket = `${dir}/chat.sock`;
-    // A crash: a process listening on the path, killed with SIGKILL.
-    const crashed = track(
-      new Proc(Deno.execPath(), [
-        "eval",
-        `const l = Deno.listen({ transport: "unix", path: ${
-          JSON.stringify(socket)
-        } });
-         console.log("ready"); await l.accept();`,
-      ]),
-    );
-    await crashed.expect("ready");
-    crashed.kill("SIGKILL");
-    await crashed.exit();
-    assert.ok((await Deno.lstat(socket)).isSocket, "stale socket left behind");
-
-    const server = await startServe(["-t", "unix", "--socket", socket], 1);
-    track(server.proc);
-    const amy = track(join(["--name", "amy", "--server", socket]));
-    await amy.expect("you are amy in lobby");
-
-    // A second server on the same path: refused, the first one untouched.
-    const thief = track(
-      Proc.cli("serve", ["serve", "-t", "unix", "--socket", socket]),
-    );
-    const refused = await thief.exit();
-    assert.notEqual(refused.code, 0);
-    assert.match(
-      thief.stderr,
-      /error: Cannot listen on .*another server is listening there/,
-    );
-    assert.doesNotMatch(thief.stderr, /\n\s+at /, "no stack trace");
-    const bob = track(join(["--name", "bob", "--server", `unix://${socket}`]));
-    await bob.expect("you are bob in lobby");
-    await amy.expect("bob entered the room");
-
-    // Its TCP port is not stolen either.
-    const tcp = await startServe(["-t", "tcp", "--port", "0"], 1);
-    track(tcp.proc);
-    const port = new URL(tcp.tcp!).port;
-    const other = track(
-      Proc.cli("serve", ["serve", "-t", "tcp", "--port", port]),
-    );
-    assert.notEqual((await other.exit()).code, 0);
-    assert.match(
-      other.stderr,
-      new RegExp(`error: Cannot listen on 127.0.0.1:${port}: `),
-    );
-
-    // A file that is not a socket is never removed.
-    const plain = `${dir}/plain.txt`;
-    await Deno.writeTextFile(plain, "keep me");
-    const blocked = track(
-      Proc.cli("serve", ["serve", "-t", "unix", "--socket", plain]),
-    );
-    assert.notEqual((await blocked.exit()).code, 0);
-    assert.match(blocked.stderr, /not a socket/);
-    assert.equal(await Deno.readTextFile(plain), "keep me");
-
-    server.proc.kill("SIGTERM");
-    tcp.proc.kill("SIGTERM");
-    assert.equal((await server.proc.exit()).code, 0);
-    assert.equal((await tcp.proc.exit()).code, 0);
-    assert.ok(await gone(socket), "socket file removed");
-  });
-});
-
-Deno.test("cli: a relative --socket path is announced as an absolute URL", async () => {
-  await withProcs(async (dir, track) => {
-    const proc = track(
-      Proc.cli("serve", ["serve", "-t", "unix", "--socket", "rel.sock"], {
-        cwd: dir,
-      }),
-    );
-    const m = await proc.expect(/listen transport=unix url=(\S+)/, "stderr");
-    assert.equal(m[1], `unix://${dir}/rel.sock`);
-    const amy = track(join(["--name", "amy", "--server", m[1]!]));
-    await amy.expect("you are amy in lobby");
-  });
-});
-
-Deno.test("cli: the server accepts again after running out of file descriptors", async () => {
-  await withProcs(async (_dir, track) => {
-    // 64 descriptors: the server runs out after a few dozen connections.
-    const proc = track(
-      new Proc("bash", [
-        "-c",
-        'ulimit -n 64 && exec "$@"',
-        "bash",
-        Deno.execPath(),
-        "run",
-        ...PERMISSIONS.serve,
-        CLI,
-        "serve",
-        "-t",
-        "tcp",
-        "--port",
-        "0",
-      ]),
-    );
-    const m = await proc.expect(/listen transport=tcp url=(\S+)/, "stderr");
-    const url = new URL(m[1]!);
-    const flood: Deno.Conn[] = [];
-    try {
-      for (let i = 0; i < 100; i++) {
-        flood.push(
-          await Deno.connect({
-            hostname: url.hostname,
-            port: Number(url.port),
-          }),
-        );
-      }
-      await proc.expect(
-        /accept_error transport=tcp error=.*Too many open files/,
-        "stderr",
-      );
-    } finally {
-      for (const c of flood) c.close();
-    }
-    const amy = track(join(["--name", "amy", "--server", url.href]));
-    await amy.expect("you are amy in lobby");
-  });
-});
-
-Deno.test("cli: join exits 5 when the server dies", async () => {
-  await withProcs(async (dir, track) => {
-    const server = await startServe(
-      ["--port", "0", "--socket", `${dir}/chat.sock`],
-    );
-    track(server.proc);
-    const amy = track(join(["--name", "amy", "--server", server.tcp!]));
-    const bob = track(
-      join(["--name", "bob", "--server", server.unix!, "--lang", "zh"]),
-    );
-    await amy.expect("you are amy in lobby");
-    await bob.expect("你是 bob,在 lobby 聊天室");
-    server.proc.kill("SIGKILL");
-    assert.equal((await amy.exit()).code, 5);
-    assert.equal((await bob.exit()).code, 5);
-    assert.match(amy.stdout, /disconnected by the server\n$/);
-    assert.match(bob.stdout, /与服务器的连接已断开\n$/);
   });
 });

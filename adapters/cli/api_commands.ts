@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Command } from "@commander-js/extra-typings";
 import { defaultAdminTokenPath } from "../http/mod.ts";
 import { ApiClient, ApiError, ConnectError } from "../client/mod.ts";
 
@@ -29,6 +30,76 @@ const out = (line: string) =>
   Deno.stdout.writeSync(encoder.encode(line + "\n"));
 const err = (line: string) =>
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
+
+/**
+ * Add the `announce` command to the program.
+ *
+ * @param program The roomcast program.
+ */
+export function addAnnounceCommand(program: Command): void {
+  program
+    .command("announce")
+    .description(
+      "Announce as the administrator over HTTP (POST /api/announcements).\n" +
+        "Token: --token-file, else CHAT_ADMIN_TOKEN, else the file a local server generated.\n" +
+        "Exit codes: 0 delivered, 1 refused by the server, 2 usage or no token, 4 cannot connect.",
+    )
+    .argument("<text>", "what to say")
+    .option("-r, --room <room>", "one room (default: every room)")
+    .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+    .option("--token-file <file>", "file holding the admin token")
+    .option("--json", "print the answer as JSON", false)
+    .action(async (text, o) => {
+      Deno.exit(
+        await runAnnounce({
+          text,
+          room: o.room,
+          server: o.server,
+          tokenFile: o.tokenFile,
+          json: o.json,
+        }),
+      );
+    });
+}
+
+/**
+ * Add the `rooms` command to the program.
+ *
+ * @param program The roomcast program.
+ */
+export function addRoomsCommand(program: Command): void {
+  program
+    .command("rooms")
+    .description(
+      "List rooms and member counts over HTTP (GET /api/rooms).\n" +
+        "Exit codes: 0 done, 1 refused, 4 cannot connect.",
+    )
+    .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+    .option("--json", "print the answer as JSON", false)
+    .action(async (o) => {
+      Deno.exit(await runRooms({ server: o.server, json: o.json }));
+    });
+}
+
+/**
+ * Add the `who` command to the program.
+ *
+ * @param program The roomcast program.
+ */
+export function addWhoCommand(program: Command): void {
+  program
+    .command("who")
+    .description(
+      "List the members of a room over HTTP (GET /api/rooms/ROOM/members).\n" +
+        "Exit codes: 0 done, 1 refused (such as nobody in the room), 4 cannot connect.",
+    )
+    .argument("<room>", "the room")
+    .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
+    .option("--json", "print the answer as JSON", false)
+    .action(async (room, o) => {
+      Deno.exit(await runWho({ room, server: o.server, json: o.json }));
+    });
+}
 
 /** Options of {@link runAnnounce}. */
 export interface AnnounceOptions {

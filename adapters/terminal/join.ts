@@ -1,17 +1,19 @@
 /**
- * The terminal client behind `cli.ts join`: reads lines from stdin, prints
- * events in en or zh (or JSON), keeps the line being typed intact when
- * events arrive, and maps outcomes to exit codes.
+ * The terminal client behind `cli.ts join`: the session loop. It dials,
+ * joins (asking for another name on a terminal when one is refused), sends
+ * what is typed (`typed_line.ts` parses the slash commands), prints events
+ * in en or zh (or JSON) through the {@link Screen}, and maps outcomes to exit
+ * codes.
  *
  * @module
  */
 
-import process from "node:process";
-import readline from "node:readline";
 import { PROTOCOL_VERSION } from "../../core/codec.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
 import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
+import { Screen, writeErr, writeOut } from "./screen.ts";
+import { HELP, parseTypedLine } from "./typed_line.ts";
 
 /** Exit codes of `cli.ts join`. */
 export const ExitCode = {
@@ -48,21 +50,6 @@ const REFUSALS = new Set([
   "ROOM_INVALID",
 ]);
 
-const HELP: Record<Lang, string> = {
-  en:
-    "commands: /who [ROOM]  /join ROOM  /lang en|zh  /quit  /help   (//text sends /text)",
-  zh:
-    "命令: /who [聊天室]  /join 聊天室  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
-};
-
-const encoder = new TextEncoder();
-
-function writeOut(text: string): void {
-  const bytes = encoder.encode(text);
-  let at = 0;
-  while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
-}
-
 /**
  * Join a room and chat from stdin until `/quit`, end of input, or the server
  * ends the session.
@@ -74,57 +61,22 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   const interactive = Deno.stdin.isTerminal() && Deno.stdout.isTerminal() &&
     !options.json;
   let lang = options.lang;
-  const rl = readline.createInterface({
-    input: process.stdin,
-    ...(interactive
-      ? { output: process.stdout, terminal: true }
-      : { terminal: false }),
-  });
-  rl.setPrompt("> ");
-  const print = (line: string) => {
-    if (!interactive) {
-      writeOut(line + "\n");
-      return;
-    }
-    // Erase the prompt and the line being typed, which may wrap over several
-    // rows, print above them, then have readline draw them again.
-    const rows = state === "joined" ? rl.getCursorPos().rows : 0;
-    readline.moveCursor(process.stdout, 0, -rows);
-    readline.cursorTo(process.stdout, 0);
-    readline.clearScreenDown(process.stdout);
-    writeOut(line + "\n");
-    if (state === "joined") {
-      // Before redrawing, readline moves up as many rows as the cursor was
-      // below the prompt: give it those rows so it does not climb into ours.
-      writeOut("\n".repeat(rows));
-      rl.prompt(true);
-    }
-  };
+  const screen = new Screen(interactive);
+  const rl = screen.rl;
+  const print = (line: string) => screen.print(line, state === "joined");
   const warn = (line: string) => {
     if (options.json) {
       writeOut(JSON.stringify({ type: "client", message: line }) + "\n");
     } else print(line);
   };
-  const ask = (question: string) =>
-    new Promise<string | undefined>((resolve) => {
-      const onClose = () => resolve(undefined);
-      rl.once("close", onClose);
-      rl.question(question, (answer) => {
-        rl.off("close", onClose);
-        resolve(answer);
-      });
-    });
+  const ask = (question: string) => screen.ask(question);
 
   let state = "joining" as "joining" | "joined" | "quitting";
   let name = options.name;
   if (name === undefined) {
     if (!interactive) {
       rl.close();
-      Deno.stderr.writeSync(
-        encoder.encode(
-          "error: --name is required when stdin is not a terminal\n",
-        ),
-      );
+      writeErr("error: --name is required when stdin is not a terminal");
       return ExitCode.USAGE;
     }
     name = await ask(lang === "zh" ? "名字: " : "name: ");
@@ -216,44 +168,38 @@ export async function runJoin(options: JoinOptions): Promise<number> {
       return;
     }
     if (state !== "joined" || conn === undefined) return;
-    const line = raw.replace(/\r$/, "");
-    if (line.trim() === "") {
-      if (interactive) rl.prompt();
-      return;
+    const input = parseTypedLine(raw);
+    switch (input.kind) {
+      case "empty":
+        if (interactive) rl.prompt();
+        return;
+      case "quit":
+        return quit();
+      case "who":
+        conn.send({ type: "who", room: input.room });
+        return;
+      case "join":
+        if (input.room === undefined) warn("usage: /join ROOM");
+        else conn.send({ type: "join", room: input.room, name: name ?? "" });
+        return;
+      case "lang":
+        if (input.lang !== undefined) lang = input.lang;
+        else warn("usage: /lang en|zh");
+        if (interactive) rl.prompt();
+        return;
+      case "help":
+        warn(HELP[lang]);
+        if (interactive) rl.prompt();
+        return;
+      case "unknown":
+        warn(`unknown command ${input.command}; ${HELP[lang]}`);
+        if (interactive) rl.prompt();
+        return;
+      case "say":
+        conn.send({ type: "say", text: input.text });
+        if (interactive) rl.prompt();
+        return;
     }
-    if (line.startsWith("/") && !line.startsWith("//")) {
-      const [command = "", ...args] = line.trim().split(/\s+/);
-      switch (command) {
-        case "/quit":
-        case "/exit":
-          return quit();
-        case "/who":
-          conn.send({ type: "who", room: args[0] ?? "" });
-          return;
-        case "/join":
-          if (args[0] === undefined) warn("usage: /join ROOM");
-          else conn.send({ type: "join", room: args[0], name: name ?? "" });
-          return;
-        case "/lang":
-          if (args[0] === "en" || args[0] === "zh") lang = args[0];
-          else warn("usage: /lang en|zh");
-          if (interactive) rl.prompt();
-          return;
-        case "/help":
-          warn(HELP[lang]);
-          if (interactive) rl.prompt();
-          return;
-        default:
-          warn(`unknown command ${command}; ${HELP[lang]}`);
-          if (interactive) rl.prompt();
-          return;
-      }
-    }
-    conn.send({
-      type: "say",
-      text: line.startsWith("//") ? line.slice(1) : line,
-    });
-    if (interactive) rl.prompt();
   };
 
   rl.on("line", onLine);
@@ -275,7 +221,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   } catch (e) {
     rl.close();
     const message = e instanceof ConnectError ? e.message : String(e);
-    Deno.stderr.writeSync(encoder.encode(`error: ${message}\n`));
+    writeErr(`error: ${message}`);
     return ExitCode.CANNOT_CONNECT;
   }
   if (finished) {

@@ -1,0 +1,182 @@
+// deno-lint-ignore-file no-console
+/**
+ * What `cli.ts serve` runs: limits and transports from the flags, the Redis
+ * backplane when asked for (loaded only then), shutdown on SIGINT and
+ * SIGTERM, and the operator's console on stdin.
+ *
+ * @module
+ */
+
+import type { Limits } from "../../core/limits.ts";
+import type { LogRecord } from "../../core/chat.ts";
+import { runStdinConsole, serve } from "../server/mod.ts";
+import { formatLog } from "../log.ts";
+
+/** The flags of `cli.ts serve`, parsed (see `serve.ts` for each one's meaning). */
+export interface ServeFlags {
+  /** `--transport`: the transports to start; default tcp, unix and http. */
+  transport?: string[] | undefined;
+  /** `--host`: the host to bind. */
+  host: string;
+  /** `--port`: the TCP port, and the UDP one unless `udpPort`. */
+  port: number;
+  /** `--socket`: the Unix socket path. */
+  socket?: string | undefined;
+  /** `--max-frame`: largest frame in bytes. */
+  maxFrame: number;
+  /** `--max-message`: largest message text in UTF-8 bytes. */
+  maxMessage: number;
+  /** `--max-name`: longest name in characters. */
+  maxName: number;
+  /** `--outbound-bytes`: outbound buffer per member. */
+  outboundBytes: number;
+  /** `--join-timeout`: time to join, in seconds. */
+  joinTimeout: number;
+  /** `--max-connections`: most connections at once. */
+  maxConnections: number;
+  /** `--rate`: messages per second per member. */
+  rate: number;
+  /** `--burst`: messages in a burst. */
+  burst: number;
+  /** `--http-port`: the HTTP port. */
+  httpPort: number;
+  /** `--admin-token-file`: the admin token's file. */
+  adminTokenFile?: string | undefined;
+  /** `--allow-origin`: other web origins allowed. */
+  allowOrigin?: string[] | undefined;
+  /** `--allow-host`: other Host names answered. */
+  allowHost?: string[] | undefined;
+  /** `--http-max-body`: largest request body. */
+  httpMaxBody: number;
+  /** `--http-grace`: seconds a session waits for its stream to come back. */
+  httpGrace: number;
+  /** `--http-idle-timeout`: seconds before an idle HTTP session ends. */
+  httpIdleTimeout: number;
+  /** `--sse-heartbeat`: seconds between heartbeats. */
+  sseHeartbeat: number;
+  /** `--replay-events`: events kept per room. */
+  replayEvents: number;
+  /** `--replay-bytes`: size of the kept events. */
+  replayBytes: number;
+  /** `--udp-port`: the UDP port. */
+  udpPort?: number | undefined;
+  /** `--datagram-size`: largest datagram. */
+  datagramSize: number;
+  /** `--udp-timeout`: seconds before a silent UDP member is removed. */
+  udpTimeout: number;
+  /** `--udp-text-timeout`: the same for text members; 0 turns them off. */
+  udpTextTimeout?: number | undefined;
+  /** `--udp-rate`: datagrams per second. */
+  udpRate: number;
+  /** `--udp-handshakes`: UDP sessions waiting for their token. */
+  udpHandshakes: number;
+  /** `--udp-send-queue`: bytes waiting for the socket. */
+  udpSendQueue: number;
+  /** `--udp-intake`: client datagrams held while sending. */
+  udpIntake: number;
+  /** `--redis`: the Redis URL of a cluster. */
+  redis?: string | undefined;
+  /** `--redis-optional`: start when Redis cannot be reached. */
+  redisOptional?: true | undefined;
+  /** `--lease`: the cluster lease, in seconds. */
+  lease: number;
+  /** `--quiet`: log only errors. */
+  quiet?: true | undefined;
+}
+
+/**
+ * Run a server from the flags until SIGINT or SIGTERM; exit 1 when it
+ * cannot start.
+ *
+ * @param o The flags.
+ */
+export async function runServe(o: ServeFlags): Promise<void> {
+  const limits: Partial<Limits> = {
+    maxFrameSize: o.maxFrame,
+    maxMessageBytes: o.maxMessage,
+    maxNameLength: o.maxName,
+    outboundBytes: o.outboundBytes,
+    joinTimeoutMs: Math.round(o.joinTimeout * 1000),
+    maxConnections: o.maxConnections,
+    messagesPerSecond: o.rate,
+    messageBurst: o.burst,
+  };
+  const log = (record: LogRecord) => {
+    if (o.quiet && record.event !== "error") return;
+    console.error(formatLog(record));
+  };
+  const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
+  let backplane;
+  if (redisUrl) {
+    try {
+      // Loaded only for a cluster: a lone server never loads ioredis.
+      const { RedisBackplane } = await import("../redis/mod.ts");
+      backplane = await RedisBackplane.connect({
+        url: redisUrl,
+        leaseMs: Math.round(o.lease * 1000),
+        optional: o.redisOptional ?? false,
+        log,
+      });
+    } catch (e) {
+      console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+      Deno.exit(1);
+    }
+  }
+  let server;
+  try {
+    server = await serve({
+      ...(backplane ? { backplane } : {}),
+      transports: o.transport ?? ["tcp", "unix", "http"],
+      hostname: o.host,
+      port: o.port,
+      ...(o.socket ? { socketPath: o.socket } : {}),
+      limits,
+      log,
+      udp: {
+        ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
+        maxQueuedBytes: o.udpSendQueue,
+        maxHeldDatagrams: o.udpIntake,
+        maxHeldBytes: o.udpIntake * 1024,
+        limits: {
+          datagramSize: o.datagramSize,
+          idleTimeoutMs: Math.round(o.udpTimeout * 1000),
+          ...(o.udpTextTimeout !== undefined
+            ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
+            : {}),
+          datagramsPerSecond: o.udpRate,
+          handshakes: o.udpHandshakes,
+        },
+      },
+      http: {
+        port: o.httpPort,
+        adminTokenFile: o.adminTokenFile,
+        allowOrigins: o.allowOrigin ?? [],
+        ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
+        limits: {
+          maxBodyBytes: o.httpMaxBody,
+          graceMs: Math.round(o.httpGrace * 1000),
+          idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
+          heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+          replayEvents: o.replayEvents,
+          replayBytes: o.replayBytes,
+        },
+      },
+    });
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    Deno.exit(1);
+  }
+  const stop = async () => {
+    await server.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  runStdinConsole(
+    server.chat,
+    (line) => log({ event: "console", result: line }),
+  )
+    .then(() =>
+      log({ event: "console", result: "end of input; still serving" })
+    );
+}

@@ -1,0 +1,219 @@
+/**
+ * One stream connection: the {@link Peer} the core writes to. Reads go to
+ * `session.feed`; events are queued in a bounded {@link Outbox} and written
+ * in the next flush round, one write in flight per connection.
+ *
+ * @module
+ */
+
+import type { Chat } from "../../core/chat.ts";
+import { Outbox } from "../../core/outbox.ts";
+import type { Outgoing, Peer } from "../../core/peer.ts";
+import type { Session } from "../../core/session.ts";
+import { scheduleFlush } from "./flush_rounds.ts";
+import {
+  giveReadBuffer,
+  MAX_READ,
+  MIN_READ,
+  takeReadBuffer,
+} from "./read_buffers.ts";
+
+/** What a connection needs from its listener's pool (`Pool` is one). */
+export interface ConnectionPool {
+  /** Open connections; a connection adds itself first thing. */
+  readonly open: Set<StreamConnection>;
+  /** The chat it connects to. */
+  readonly chat: Chat;
+  /** Its transport, for the session. */
+  readonly transport: "tcp" | "unix";
+  /** Time to finish writing queued bytes when closing, in ms. */
+  readonly lingerMs: number;
+  /** Quiet time before a silent connection is asked for a name; 0 never. */
+  readonly promptMs: number;
+  /** Called once the connection is closed and reads no more. */
+  finished(c: StreamConnection): void;
+}
+
+/** One connection: the {@link Peer} the core writes to. */
+export class StreamConnection implements Peer {
+  readonly #conn: Deno.Conn;
+  readonly #pool: ConnectionPool;
+  readonly #outbox: Outbox;
+  readonly #session: Session;
+  #buf = takeReadBuffer();
+  #prompt: ReturnType<typeof setTimeout> | undefined;
+  #reading = true;
+  #scheduled = false;
+  #writing = false;
+  #closing = false;
+  #closed = false;
+  #linger: ReturnType<typeof setTimeout> | undefined;
+
+  /**
+   * Attach a connection to the chat and start reading.
+   *
+   * @param conn The accepted connection.
+   * @param pool Its listener's pool, which it joins first thing.
+   * @param remote The peer's address for logs (`HOST:PORT`, or `unix`).
+   */
+  constructor(conn: Deno.Conn, pool: ConnectionPool, remote: string) {
+    this.#conn = conn;
+    this.#pool = pool;
+    pool.open.add(this); // before chat.connect, which may close it at once
+    this.#outbox = new Outbox(pool.chat.limits.outboundBytes);
+    const session = pool.chat.connect(this, {
+      transport: pool.transport,
+      remote,
+      hello: true,
+    });
+    this.#session = session;
+    // Nothing yet after a moment: a person (nc, telnet) waiting to be asked.
+    if (pool.promptMs > 0 && session.state !== "closed") {
+      this.#prompt = setTimeout(() => {
+        this.#prompt = undefined;
+        session.startText();
+      }, pool.promptMs);
+    }
+    this.#readNext();
+  }
+
+  #readNext(): void {
+    if (this.#closed || this.#session.state === "closed") {
+      this.#stopReading();
+      return;
+    }
+    this.#conn.read(this.#buf).then(this.#onRead, this.#onRead);
+  }
+
+  // One plain callback made once per connection for both outcomes (a
+  // failed read passes its error), not an async read loop: an idle member
+  // then holds only its pending read.
+  #onRead = (n: number | null | Error): void => {
+    if (typeof n !== "number") {
+      this.#stopReading(); // end of stream, or the connection broke
+      return;
+    }
+    if (this.#prompt !== undefined) {
+      clearTimeout(this.#prompt);
+      this.#prompt = undefined; // a cleared timer still holds its callback
+    }
+    const buf = this.#buf;
+    this.#session.feed(buf.subarray(0, n)); // the session keeps no view
+    if (n === buf.length && buf.length < MAX_READ) {
+      this.#buf = new Uint8Array(buf.length * 2);
+      giveReadBuffer(buf);
+    } else if (n < MIN_READ && buf.length > MIN_READ) {
+      this.#buf = takeReadBuffer();
+    }
+    this.#readNext();
+  };
+
+  /** The peer is gone or the session ended: write what is queued, close. */
+  #stopReading(): void {
+    this.#reading = false;
+    giveReadBuffer(this.#buf); // no read is pending on it any more
+    clearTimeout(this.#prompt);
+    this.#prompt = undefined;
+    this.#session.close();
+    // Write what is still queued (a goodbye, an error), then close.
+    this.close(true);
+    if (this.#closed) this.#pool.finished(this);
+  }
+
+  /** Queue an event for the next flush round ({@link Peer.send}). */
+  send(out: Outgoing): boolean {
+    if (this.#closing || this.#closed) return true;
+    // The session is unset only while it is being made (a refusal sent
+    // from connect, such as the connection limit).
+    const session = this.#session as Session | undefined;
+    if (!this.#outbox.push(session ? session.encode(out) : out.binary())) {
+      return false;
+    }
+    if (!this.#scheduled && !this.#writing) {
+      this.#scheduled = true;
+      scheduleFlush(this);
+    }
+    return true;
+  }
+
+  /** Close, after writing what is queued if `flush` ({@link Peer.close}). */
+  close(flush: boolean): void {
+    if (this.#closed) return;
+    if (!flush) {
+      this.#outbox.clear();
+      this.#shut();
+      return;
+    }
+    if (this.#closing) return;
+    this.#closing = true;
+    if (!this.#writing && this.#outbox.queued === 0 && !this.#scheduled) {
+      this.#shut();
+      return;
+    }
+    this.#linger = setTimeout(() => this.#shut(), this.#pool.lingerMs);
+  }
+
+  /** Give back the outbox's spare slots if nothing is queued. */
+  trim(): void {
+    this.#outbox.trim();
+  }
+
+  /** Write everything queued, in one write (called by the flush round). */
+  flush(): void {
+    this.#scheduled = false;
+    if (this.#writing || this.#closed) return;
+    const bytes = this.#outbox.take();
+    if (bytes === undefined) {
+      if (this.#closing) this.#shut();
+      return;
+    }
+    this.#writing = true;
+    this.#pending = bytes;
+    this.#written = 0;
+    this.#conn.write(bytes).then(this.#wrote, this.#wrote);
+  }
+
+  // The write in flight, and how much of it is written. One plain callback
+  // made once per connection for both outcomes (a failed write passes its
+  // error), not an async function per write: this runs once per member per
+  // event-loop turn under load.
+  #pending: Uint8Array | undefined;
+  #written = 0;
+
+  #wrote = (n: number | Error): void => {
+    const bytes = this.#pending!;
+    if (typeof n !== "number") {
+      this.#pending = undefined;
+      this.#writing = false;
+      this.#outbox.clear();
+      this.#shut();
+      return;
+    }
+    this.#written += n;
+    if (this.#written < bytes.length) {
+      // A partial write: go on with the rest.
+      this.#conn.write(bytes.subarray(this.#written))
+        .then(this.#wrote, this.#wrote);
+      return;
+    }
+    this.#pending = undefined;
+    this.#writing = false;
+    this.#outbox.written();
+    this.flush();
+  };
+
+  #shut(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closing = false;
+    clearTimeout(this.#linger);
+    clearTimeout(this.#prompt);
+    this.#outbox.clear();
+    try {
+      this.#conn.close(); // a pending read ends, and with it the connection
+    } catch {
+      // already closed
+    }
+    if (!this.#reading) this.#pool.finished(this);
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * A stream listener's connections: the set it counts and closes, and the
+ * sweeper that has idle connections give back spare outbox slots.
+ *
+ * @module
+ */
+
+import type { Chat } from "../../core/chat.ts";
+import { type ConnectionPool, StreamConnection } from "./connection.ts";
+
+/** How often idle connections give back spare outbox slots, in ms. */
+const TRIM_MS = 1000;
+
+/**
+ * A listener's connections and what they share. Per-connection state is
+ * kept small, because a server holds thousands of idle members: no async
+ * function or promise chain per connection, only a pending read and the
+ * callbacks made once per connection (docs/performance.md, W3).
+ */
+export class Pool implements ConnectionPool {
+  readonly open = new Set<StreamConnection>();
+  #idle: (() => void) | undefined;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Create a listener's pool.
+   *
+   * @param chat The chat connections attach to.
+   * @param transport `"tcp"` or `"unix"`.
+   * @param lingerMs Time to finish writing queued bytes when closing, in ms.
+   * @param promptMs Quiet time before a silent connection is asked for a
+   *   name, in ms; 0 never asks.
+   */
+  constructor(
+    readonly chat: Chat,
+    readonly transport: "tcp" | "unix",
+    readonly lingerMs: number,
+    readonly promptMs: number,
+  ) {}
+
+  /**
+   * Attach an accepted connection to the chat.
+   *
+   * @param conn The connection.
+   */
+  attach(conn: Deno.Conn): void {
+    let remote = "unix";
+    if (this.transport === "tcp") {
+      const tcp = conn as Deno.TcpConn;
+      // Keepalive finds peers that vanished without a FIN (a cable pulled).
+      tcp.setNoDelay(true);
+      tcp.setKeepAlive(true);
+      const addr = tcp.remoteAddr;
+      remote = `${addr.hostname}:${addr.port}`;
+    }
+    // Idle members give back the buffers of their last burst, once a
+    // second (docs/performance.md, W3).
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => {
+        for (const c of this.open) c.trim();
+      }, TRIM_MS);
+      Deno.unrefTimer(this.#sweeper);
+    }
+    // The connection joins `open` itself, first thing: the chat may refuse
+    // and close it while it is being made (a full server).
+    new StreamConnection(conn, this, remote);
+  }
+
+  /**
+   * A connection is closed and reads no more.
+   *
+   * @param c The connection.
+   */
+  finished(c: StreamConnection): void {
+    if (!this.open.delete(c) || this.open.size > 0) return;
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    this.#idle?.();
+  }
+
+  /** Resolves once every connection has finished. */
+  drained(): Promise<void> {
+    if (this.open.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle = () => {
+        this.#idle = undefined;
+        resolve();
+      };
+    });
+  }
+}
