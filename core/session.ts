@@ -12,7 +12,7 @@ import {
   isCommand,
   MAGIC,
   PROTOCOL_VERSION,
-} from "./codec.ts";
+} from "./codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import { FrameError } from "./errors.ts";
 import { utf8Length } from "./_bytes.ts";

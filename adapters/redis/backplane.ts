@@ -19,7 +19,7 @@ import type {
   Roster,
 } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
-import { decodeFrame, encodeFrame } from "../../core/codec.ts";
+import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";
 import type { RoomEvent } from "../../core/events.ts";
 import { foldName } from "../../core/names.ts";
 import { Outgoing } from "../../core/peer.ts";

@@ -8,7 +8,7 @@
 
 import process from "node:process";
 import readline from "node:readline";
-import { PROTOCOL_VERSION } from "../../core/codec.ts";
+import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
 import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";

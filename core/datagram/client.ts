@@ -15,7 +15,7 @@ import {
   decodeFrames,
   encodeFrame,
   PROTOCOL_VERSION,
-} from "../codec.ts";
+} from "../codec/mod.ts";
 import { DEFAULT_DATAGRAM_SIZE, MIN_HELLO_DATAGRAM, WINDOW } from "./limits.ts";
 import { packFrames } from "./pack.ts";
 import {

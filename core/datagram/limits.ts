@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Decoded } from "../codec.ts";
+import type { Decoded } from "../codec/mod.ts";
 
 /** Default largest datagram, in bytes: fits any path with an IPv6-sized MTU. */
 export const DEFAULT_DATAGRAM_SIZE = 1200;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { encodeFrame } from "../codec.ts";
+import { encodeFrame } from "../codec/mod.ts";
 import {
   type DatagramAddress,
   type DatagramLimits,

@@ -18,7 +18,7 @@ import {
   decodeFrames,
   type Frame,
   MAGIC,
-} from "../codec.ts";
+} from "../codec/mod.ts";
 import {
   addressKey,
   type DatagramAddress,

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Command } from "../codec.ts";
+import type { Command } from "../codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "../errors.ts";
 import { Outgoing } from "../peer.ts";
 import type { Lang } from "./render.ts";

@@ -11,7 +11,7 @@ import {
   type Command,
   encodeFrame,
   PROTOCOL_VERSION,
-} from "../../core/codec.ts";
+} from "../../core/codec/mod.ts";
 import type { ChatEvent, RoomEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
 import {

@@ -10,7 +10,7 @@ import {
   FrameDecoder,
   FrameType,
   MAGIC,
-} from "../../core/codec.ts";
+} from "../../core/codec/mod.ts";
 import { ErrorCode, FrameError } from "../../core/errors.ts";
 import { isEventType, LeaveReason } from "../../core/events.ts";
 import { renderEvent } from "../../core/text/render.ts";

@@ -12,7 +12,7 @@ import {
   FrameType,
   HEADER_SIZE,
   MAGIC,
-} from "../../core/codec.ts";
+} from "../../core/codec/mod.ts";
 import {
   ErrorCode,
   type ErrorCodeName,

@@ -9,7 +9,7 @@ import {
   encodeFrame,
   FrameDecoder,
   PROTOCOL_VERSION,
-} from "../../../core/codec.ts";
+} from "../../../core/codec/mod.ts";
 
 async function readAll(conn: Deno.Conn, ms: number): Promise<number> {
   const buf = new Uint8Array(4096);

@@ -7,7 +7,7 @@ import {
   type Decoded,
   decodeFrames,
   encodeFrame,
-} from "../../../core/codec.ts";
+} from "../../../core/codec/mod.ts";
 import { MIN_HELLO_DATAGRAM } from "../../../core/datagram/limits.ts";
 import { addMember } from "../../../core/member.ts";
 import type { ChatEvent } from "../../../core/events.ts";

@@ -10,16 +10,16 @@
  * @module
  */
 
-import { ByteReader, ByteWriter, utf8 } from "./_bytes.ts";
+import { ByteReader, ByteWriter, utf8 } from "../_bytes.ts";
 import {
   type DatagramFrame,
   decodeDatagramPayload,
   encodeDatagramFrame,
   isDatagramType,
-} from "./datagram/frames.ts";
-import { ErrorCode, errorCodeName, FrameError } from "./errors.ts";
-import type { ReceivedEvent } from "./events.ts";
-import { LeaveReason, leaveReasonName } from "./events.ts";
+} from "../datagram/frames.ts";
+import { ErrorCode, errorCodeName, FrameError } from "../errors.ts";
+import type { ReceivedEvent } from "../events.ts";
+import { LeaveReason, leaveReasonName } from "../events.ts";
 
 /** First byte of every frame. It cannot start UTF-8 text (it is a continuation byte). */
 export const MAGIC = 0xab;
