@@ -15,20 +15,23 @@
  */
 
 export {
+  DEFAULT_MAX_FRAME_SIZE,
+  FrameType,
+  HEADER_SIZE,
+  MAGIC,
+} from "./header.ts";
+export {
   type Command,
+  type Frame,
+  isCommand,
+  PROTOCOL_VERSION,
+} from "./frame.ts";
+export { encodeFrame, MAX_FIELD_BYTES } from "./encode.ts";
+export { decodePayload } from "./decode_payload.ts";
+export {
   type Decoded,
   decodeFrame,
   decodeFrames,
-  decodePayload,
   type DecoderOptions,
-  DEFAULT_MAX_FRAME_SIZE,
-  encodeFrame,
-  type Frame,
   FrameDecoder,
-  FrameType,
-  HEADER_SIZE,
-  isCommand,
-  MAGIC,
-  MAX_FIELD_BYTES,
-  PROTOCOL_VERSION,
 } from "./decoder.ts";

@@ -1,4 +1,4 @@
-// MESSAGE, the frame of every fan-out, has its own encoder (core/codec.ts
+// MESSAGE, the frame of every fan-out, has its own encoder (core/codec/encode.ts
 // encodeMessage): it must give exactly the bytes of the documented layout,
 // as TextEncoder would, for any strings, lone surrogates included.
 
