@@ -21,7 +21,7 @@ import type { ChatEvent, LeaveReason } from "./events.ts";
 import type { Lang } from "./text/render.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
-import type { ChatInternals, Membership } from "./chat.ts";
+import type { ChatInternals, Membership } from "./chat_internals.ts";
 import { type TextHost, TextMode } from "./text/mode.ts";
 
 /** Where a session is in its life. */
@@ -88,7 +88,7 @@ export class Session implements RoomMember, TextHost {
   /** Language for rendered text. */
   lang: Lang;
 
-  readonly #chat: ChatInternals;
+  readonly #chat: ChatInternals<Session>;
   readonly #peer: Peer;
   #state: SessionState;
   #membership: Membership | undefined;
@@ -103,7 +103,7 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal Made by `Chat.connect`. */
   constructor(
-    chat: ChatInternals,
+    chat: ChatInternals<Session>,
     peer: Peer,
     id: number,
     options: ConnectOptions,
