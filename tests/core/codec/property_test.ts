@@ -12,14 +12,14 @@ import {
   FrameType,
   HEADER_SIZE,
   MAGIC,
-} from "../../core/codec/mod.ts";
+} from "../../../core/codec/mod.ts";
 import {
   ErrorCode,
   type ErrorCodeName,
   FrameError,
-} from "../../core/errors.ts";
-import { LeaveReason } from "../../core/events.ts";
-import { concat } from "../_bytes.ts";
+} from "../../../core/errors.ts";
+import { LeaveReason } from "../../../core/events.ts";
+import { concat } from "../../_bytes.ts";
 
 // One of every frame type, with text that is not plain ASCII where a field
 // is text, and extreme numbers where a field is a number.

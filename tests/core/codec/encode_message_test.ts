@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";
+import { decodeFrame, encodeFrame } from "../../../core/codec/mod.ts";
 
 function reference(room: string, from: string, text: string): Uint8Array {
   const enc = new TextEncoder();
