@@ -80,8 +80,13 @@ export {
   FrameType,
   isCommand,
   PROTOCOL_VERSION,
-} from "./core/codec.ts";
-export type { Command, Decoded, DecoderOptions, Frame } from "./core/codec.ts";
+} from "./core/codec/mod.ts";
+export type {
+  Command,
+  Decoded,
+  DecoderOptions,
+  Frame,
+} from "./core/codec/mod.ts";
 export {
   checkName,
   checkRoom,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE } from "./codec.ts";
+import { DEFAULT_MAX_FRAME_SIZE, HEADER_SIZE } from "./codec/mod.ts";
 import { DEFAULT_MAX_NAME_LENGTH, MAX_ROOM_LENGTH } from "./names.ts";
 import { DEFAULT_OUTBOUND_BYTES } from "./outbox.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { encodeFrame } from "./codec.ts";
+import { encodeFrame } from "./codec/mod.ts";
 import type { ChatEvent } from "./events.ts";
 import { type Lang, renderEvent } from "./text/render.ts";
 

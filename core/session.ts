@@ -1,65 +1,33 @@
 /**
- * One member's connection as the core sees it: commands in, events out
- * through its {@link Peer}. The protocol state machine lives here, the same
- * for every transport: HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING.
+ * One member's connection as the core sees it: bytes or commands in, events
+ * out through its {@link Peer}, and how it ends. The first byte of a stream
+ * picks binary frames or text lines (core/text/mode.ts); either way the
+ * commands go to the protocol state machine (core/commands.ts), the same for
+ * every transport.
  *
  * @module
  */
 
-import {
-  type Command,
-  FrameDecoder,
-  isCommand,
-  MAGIC,
-  PROTOCOL_VERSION,
-} from "./codec.ts";
+import type { ChatInternals, Membership } from "./chat_internals.ts";
+import { type Command, MAGIC } from "./codec/mod.ts";
+import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
-import { FrameError } from "./errors.ts";
-import { utf8Length } from "./_bytes.ts";
-import { checkName, checkRoom } from "./names.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
-import type { Lang } from "./text/render.ts";
+import { FrameMode } from "./frame_mode.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
-import type { ChatInternals, Membership } from "./chat.ts";
+import type { ConnectOptions, TextOptions } from "./session_options.ts";
+import type { Lang } from "./text/render.ts";
 import { type TextHost, TextMode } from "./text/mode.ts";
 
-/** Where a session is in its life. */
-export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
-
-/** Options for one connection, given by its transport. */
-export interface ConnectOptions {
-  /** Transport name for logs and metrics, such as `"tcp"`. */
-  transport: string;
-  /** Remote address for logs. */
-  remote?: string;
-  /** Binary streams must start with HELLO. @default {false} */
-  hello?: boolean;
-  /**
-   * Remove the member after this much silence, in ms (datagram and HTTP
-   * sessions, which have no connection to lose). @default {0} (never)
-   */
-  idleTimeoutMs?: number;
-  /** Language for rendered text, where the transport renders text. @default {"en"} */
-  lang?: Lang;
-}
-
-/** Options of {@link Session.startText}. */
-export interface TextOptions {
-  /** Write the name prompt now (streams, after a quiet start). @default {true} */
-  prompt?: boolean;
-  /** Each chunk fed is one datagram, ending any line in it. @default {false} */
-  datagram?: boolean;
-}
+export { type SessionState, SOFTWARE } from "./commands.ts";
+export type { ConnectOptions, TextOptions } from "./session_options.ts";
 
 /** Most events held for a member while its WELCOME is looked up. */
 export const MAX_HELD = 4096;
 
 /** Refusals of one session written to the log; later ones are only counted. */
 export const LOGGED_REFUSALS = 20;
-
-/** Software name sent in HELLO_OK. */
-export const SOFTWARE = "roomcast/0.1";
 
 /**
  * A connected member (or a connection that has not joined yet).
@@ -88,22 +56,17 @@ export class Session implements RoomMember, TextHost {
   /** Language for rendered text. */
   lang: Lang;
 
-  readonly #chat: ChatInternals;
+  readonly #chat: ChatInternals<Session>;
   readonly #peer: Peer;
-  #state: SessionState;
-  #membership: Membership | undefined;
-  #decoder: FrameDecoder | undefined;
-  #queue: Command[] | undefined;
+  readonly #commands: Commands<Session>;
+  #frames: FrameMode | undefined;
   #held: Outgoing[] | undefined;
   #text: TextMode | undefined;
-  readonly #needsHello: boolean;
-  #tokens: number;
-  #refill: number;
   #refusals = 0;
 
   /** @internal Made by `Chat.connect`. */
   constructor(
-    chat: ChatInternals,
+    chat: ChatInternals<Session>,
     peer: Peer,
     id: number,
     options: ConnectOptions,
@@ -116,30 +79,30 @@ export class Session implements RoomMember, TextHost {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.lang = options.lang ?? "en";
     this.connectedAt = this.lastSeen = this.waitingSince = chat.now();
-    this.#needsHello = options.hello ?? false;
-    this.#state = options.hello ? "new" : "ready";
-    this.#tokens = chat.limits.messageBurst;
-    this.#refill = this.connectedAt;
+    this.#commands = new Commands<Session>(this, chat, {
+      hello: options.hello ?? false,
+      since: this.connectedAt,
+    });
   }
 
   /** Where the session is in its life. */
   get state(): SessionState {
-    return this.#state;
+    return this.#commands.state;
   }
 
   /** Display name once joined. */
   get name(): string {
-    return this.#membership?.name ?? "";
+    return this.#commands.membership?.name ?? "";
   }
 
   /** @internal The member's place, once joined. */
   get membership(): Membership | undefined {
-    return this.#membership;
+    return this.#commands.membership;
   }
 
   /** Room name once joined. */
   get room(): string | undefined {
-    return this.#membership?.room;
+    return this.#commands.membership?.room;
   }
 
   /** True for a text session (lines in, rendered lines out). */
@@ -149,19 +112,19 @@ export class Session implements RoomMember, TextHost {
 
   /**
    * Bytes from a stream transport. The first byte picks the mode: the frame
-   * magic byte means binary frames; anything else makes a text session
-   * (core/text/mode.ts), as does {@link Session.startText}.
+   * magic byte means binary frames (core/frame_mode.ts); anything else makes
+   * a text session (core/text/mode.ts), as does {@link Session.startText}.
    */
   feed(chunk: Uint8Array): void {
-    if (this.#state === "closed" || chunk.length === 0) return;
-    let decoder = this.#decoder;
-    if (decoder === undefined) {
+    if (this.#commands.state === "closed" || chunk.length === 0) return;
+    let frames = this.#frames;
+    if (frames === undefined) {
       const text = this.#text;
       if (text !== undefined) {
         // A binary client that was slow to speak got the prompt: let it in.
         if (chunk[0] === MAGIC && !text.received && !text.joined) {
           this.#text = undefined;
-          if (this.#needsHello && this.#state === "ready") this.#state = "new";
+          this.#commands.expectHello();
         } else {
           text.feed(chunk);
           return;
@@ -171,30 +134,11 @@ export class Session implements RoomMember, TextHost {
         this.#text?.feed(chunk);
         return;
       }
-      decoder = this.#decoder = new FrameDecoder({
+      frames = this.#frames = new FrameMode(this, {
         maxFrameSize: this.#chat.limits.maxFrameSize,
       });
     }
-    const items = decoder.push(chunk);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i]!;
-      if (this.state === "closed") return;
-      if (item instanceof FrameError) {
-        // Only a framing error (always the last item) breaks the stream.
-        const fatal = decoder.failed && i === items.length - 1;
-        if (fatal || this.state === "new") this.fail(item.code, item.message);
-        else this.error(item.code, item.message);
-      } else if (isCommand(item)) {
-        this.handle(item);
-      } else if (this.state === "new") {
-        this.fail("HELLO_REQUIRED", "Cannot accept frame: send HELLO first");
-      } else {
-        this.error(
-          "UNKNOWN_TYPE",
-          `Cannot accept frame "${item.type}": it is not a command on this transport`,
-        );
-      }
-    }
+    frames.feed(chunk);
   }
 
   /**
@@ -205,7 +149,7 @@ export class Session implements RoomMember, TextHost {
    */
   startText(options: TextOptions = {}): void {
     if (
-      this.#state === "closed" || this.#decoder !== undefined ||
+      this.#commands.state === "closed" || this.#frames !== undefined ||
       this.#text !== undefined
     ) return;
     this.#text = new TextMode(this, {
@@ -213,13 +157,13 @@ export class Session implements RoomMember, TextHost {
       maxHeld: this.#chat.limits.pendingCommands,
       datagram: options.datagram ?? false,
     });
-    if (this.#state === "new") this.#state = "ready";
+    this.#commands.skipHello();
     if (options.prompt ?? true) this.#text.prompt();
   }
 
   /** @internal Write a text-mode line (a prompt, help) to this member. */
   write(out: Outgoing): void {
-    if (this.#state === "closed") return;
+    if (this.#commands.state === "closed") return;
     if (!this.#put(out)) this.drop("slow_consumer");
   }
 
@@ -230,173 +174,12 @@ export class Session implements RoomMember, TextHost {
 
   /** Handle one command from the member. */
   handle(cmd: Command): void {
-    if (this.#state === "closed") return;
-    this.lastSeen = this.#chat.now();
-    if (this.#state === "joining") {
-      this.#enqueue(cmd);
-      return;
-    }
-    if (this.#state === "new" && cmd.type !== "hello") {
-      this.fail("HELLO_REQUIRED", "Cannot accept frame: send HELLO first");
-      return;
-    }
-    switch (cmd.type) {
-      case "hello":
-        return this.#hello(cmd.version);
-      case "join":
-        return this.#join(cmd.room, cmd.name);
-      case "say":
-        return this.#say(cmd.text);
-      case "who":
-        return this.#who(cmd.room);
-      case "leave":
-        return this.drop("quit");
-      case "ping":
-        this.send({ type: "pong", nonce: cmd.nonce });
-        return;
-    }
+    this.#commands.handle(cmd);
   }
 
-  #hello(version: number): void {
-    if (version !== PROTOCOL_VERSION) {
-      this.fail(
-        "UNSUPPORTED_VERSION",
-        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION}`,
-      );
-      return;
-    }
-    if (this.#state === "new") this.#state = "ready";
-    const limits = this.#chat.limits;
-    this.send({
-      type: "hello_ok",
-      version: PROTOCOL_VERSION,
-      software: SOFTWARE,
-      maxFrame: limits.maxFrameSize,
-      maxMessage: limits.maxMessageBytes,
-    });
-  }
-
-  #join(room: string, name: string): void {
-    // Moving is rate-limited like messages: each move tells two rooms. A
-    // JOIN of the room and name one already has is not a move.
-    const m = this.#membership;
-    if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
-      if (!this.#rateOk("move")) return;
-    }
-    const previous = this.#state;
-    const answer = this.#chat.join(this, room, name);
-    if (answer instanceof Promise) {
-      this.#state = "joining";
-      answer.then(
-        (result) => this.#joined(result, previous),
-        () =>
-          this.#joined({
-            code: "UNAVAILABLE",
-            message: "Cannot join: the cluster did not answer",
-          }, previous),
-      );
-    } else {
-      this.#joined(answer, previous);
-    }
-  }
-
-  #joined(result: Membership | Refusal, previous: SessionState): void {
-    if (this.#state === "closed") {
-      // Never entered the room: give the claim back without a leave.
-      if ("key" in result) this.#chat.forget(this, result, "disconnect");
-      return;
-    }
-    if ("code" in result) {
-      this.#state = previous;
-      this.error(result.code, result.message);
-      this.#text?.answered(result);
-    } else {
-      const old = this.#membership;
-      this.#state = "joined";
-      if (old === result) {
-        this.#chat.welcome(this, result);
-      } else {
-        if (old) this.#chat.leave(this, old, "moved");
-        this.#membership = result;
-        this.#chat.enter(this, result);
-      }
-      this.#text?.answered(undefined);
-    }
-    const queue = this.#queue;
-    this.#queue = undefined;
-    if (queue) { for (const cmd of queue) this.handle(cmd); }
-  }
-
-  #enqueue(cmd: Command): void {
-    this.#queue ??= [];
-    if (this.#queue.length >= this.#chat.limits.pendingCommands) {
-      this.error(
-        "JOIN_PENDING",
-        `Cannot queue ${cmd.type}: a JOIN is still being decided`,
-      );
-      return;
-    }
-    this.#queue.push(cmd);
-  }
-
-  #say(text: string): void {
-    const m = this.#membership;
-    if (m === undefined) {
-      this.error("NOT_JOINED", "Cannot send message: join a room first");
-      return;
-    }
-    const limits = this.#chat.limits;
-    if (text.trim() === "") {
-      this.error("MESSAGE_EMPTY", "Cannot send message: it is empty");
-      return;
-    }
-    // Quick bound first: UTF-8 needs at most three bytes per UTF-16 unit.
-    if (text.length * 3 > limits.maxMessageBytes) {
-      const bytes = utf8Length(text);
-      if (bytes > limits.maxMessageBytes) {
-        this.error(
-          "MESSAGE_TOO_LONG",
-          `Cannot send message: ${bytes} bytes exceeds the limit of ${limits.maxMessageBytes}`,
-        );
-        return;
-      }
-    }
-    if (!this.#rateOk("send message")) return;
-    this.#chat.say(this, m, text);
-  }
-
-  /** Take a token from the member's bucket, or tell it why not. */
-  #rateOk(what: string): boolean {
-    const { messagesPerSecond: rate, messageBurst: burst } = this.#chat.limits;
-    if (this.#takeToken(rate, burst)) return true;
-    this.error(
-      "RATE_LIMITED",
-      `Cannot ${what}: more than ${rate} per second`,
-    );
-    return false;
-  }
-
-  #takeToken(rate: number, burst: number): boolean {
-    if (rate === 0) return true;
-    const now = this.lastSeen;
-    this.#tokens = Math.min(
-      burst,
-      this.#tokens + ((now - this.#refill) * rate) / 1000,
-    );
-    this.#refill = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
-  }
-
-  #who(room: string): void {
-    const target = room === "" ? this.#membership?.room : room;
-    if (target === undefined) {
-      this.error("NOT_JOINED", "Cannot list members: join a room first");
-      return;
-    }
-    if (!this.#rateOk("list members")) return;
-    this.#chat.who(this, target);
+  /** @internal A JOIN was answered: a text session prompts again on a refusal. */
+  answered(result: Refusal | undefined): void {
+    this.#text?.answered(result);
   }
 
   /**
@@ -409,13 +192,13 @@ export class Session implements RoomMember, TextHost {
 
   /** Send an event to this member only. */
   send(event: ChatEvent): void {
-    if (this.#state === "closed") return;
+    if (this.#commands.state === "closed") return;
     if (!this.#put(new Out(event))) this.drop("slow_consumer");
   }
 
   /** Queue a shared event (fan-out); false when the buffer is full. */
   deliver(out: Outgoing): boolean {
-    return this.#state === "closed" || this.#put(out);
+    return this.#commands.state === "closed" || this.#put(out);
   }
 
   /**
@@ -435,7 +218,7 @@ export class Session implements RoomMember, TextHost {
     this.send(first);
     if (held === undefined) return;
     for (const out of held) {
-      if (this.#state === "closed") return;
+      if (this.#commands.state === "closed") return;
       if (!this.#peer.send(out)) return this.drop("slow_consumer");
     }
   }
@@ -466,7 +249,7 @@ export class Session implements RoomMember, TextHost {
 
   /** Tell the member about an error and close the connection. */
   fail(code: ErrorCodeName, message: string): void {
-    if (this.#state === "closed") return;
+    if (this.#commands.state === "closed") return;
     this.#chat.log({ event: "error", session: this.id, code, message });
     this.#peer.send(new Out({ type: "error", code, message, fatal: true }));
     this.#end("disconnect", true);
@@ -478,8 +261,8 @@ export class Session implements RoomMember, TextHost {
    * told anything), and the connection is closed.
    */
   drop(reason: LeaveReason): void {
-    if (this.#state === "closed") return;
-    const m = this.#membership;
+    if (this.#commands.state === "closed") return;
+    const m = this.#commands.membership;
     if (reason !== "slow_consumer" && m) {
       this.#peer.send(
         new Out({ type: "left", room: m.room, name: m.name, reason }),
@@ -495,8 +278,8 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal End without telling others (server shutdown). */
   shutdown(): void {
-    if (this.#state === "closed") return;
-    const m = this.#membership;
+    if (this.#commands.state === "closed") return;
+    const m = this.#commands.membership;
     if (m) {
       this.#peer.send(
         new Out({
@@ -516,34 +299,19 @@ export class Session implements RoomMember, TextHost {
         }),
       );
     }
-    this.#state = "closed";
-    this.#membership = undefined;
-    this.#queue = undefined;
+    this.#commands.end();
     this.#held = undefined;
     this.#chat.forget(this, m, "shutdown");
     this.#peer.close(true);
   }
 
   #end(reason: LeaveReason, closePeer: boolean): void {
-    if (this.#state === "closed") return;
-    this.#state = "closed";
-    const m = this.#membership;
-    this.#membership = undefined;
-    this.#queue = undefined;
+    if (this.#commands.state === "closed") return;
+    const m = this.#commands.end();
     this.#held = undefined;
     if (m) this.#chat.leave(this, m, reason);
     this.#chat.forget(this, undefined, reason);
     if (reason === "slow_consumer") this.#peer.close(false);
     else if (closePeer) this.#peer.close(true);
   }
-}
-
-function sameMembership(
-  m: Membership,
-  room: string,
-  name: string,
-  maxNameLength: number,
-): boolean {
-  const r = checkRoom(room), n = checkName(name, maxNameLength);
-  return r.ok && n.ok && r.name === m.room && n.key === m.key;
 }

@@ -8,7 +8,7 @@
 // block is hex byte pairs, optionally followed by `| +OFFSET description`.
 
 import assert from "node:assert/strict";
-import { encodeFrame, type Frame, FrameType } from "../core/codec.ts";
+import { encodeFrame, type Frame, FrameType } from "../core/codec/mod.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LeaveReason } from "../core/events.ts";
 

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "../../core/codec.ts";
+import type { Command } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 
 /** A client's connection to a server, whatever the transport. */

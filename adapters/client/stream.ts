@@ -11,7 +11,7 @@ import {
   FrameDecoder,
   isCommand,
   MAGIC,
-} from "../../core/codec.ts";
+} from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { FrameError } from "../../core/errors.ts";
 import { type ClientConnection, ConnectError } from "./connection.ts";

@@ -9,7 +9,7 @@
  */
 
 import dgram from "node:dgram";
-import type { Command } from "../../core/codec.ts";
+import type { Command } from "../../core/codec/mod.ts";
 import { DatagramClient } from "../../core/datagram/client.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { type ClientConnection, ConnectError } from "./connection.ts";

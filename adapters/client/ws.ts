@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Command } from "../../core/codec.ts";
+import type { Command } from "../../core/codec/mod.ts";
 import { isEventType, type ReceivedEvent } from "../../core/events.ts";
 import { type ClientConnection, ConnectError } from "./connection.ts";
 

@@ -8,7 +8,7 @@
  */
 
 import { z } from "zod";
-import type { Command } from "../../core/codec.ts";
+import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 
 /** `POST /api/announcements` body. */

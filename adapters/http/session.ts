@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Command } from "../../core/codec.ts";
+import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorEvent, WelcomeEvent } from "../../core/events.ts";
 import { checkRoom } from "../../core/names.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";

@@ -12,7 +12,7 @@ import type { Buffer } from "node:buffer";
 import type { Redis } from "ioredis";
 import type { Receiver } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
-import { decodeFrame, encodeFrame } from "../../core/codec.ts";
+import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";
 import type { RoomEvent } from "../../core/events.ts";
 import { foldName } from "../../core/names.ts";
 import { Outgoing } from "../../core/peer.ts";

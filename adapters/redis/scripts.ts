@@ -19,7 +19,7 @@
  * @module
  */
 
-import { FrameType, MAGIC } from "../../core/codec.ts";
+import { FrameType, MAGIC } from "../../core/codec/mod.ts";
 import { LeaveReason } from "../../core/events.ts";
 
 /** Version byte of the pub/sub envelope. */

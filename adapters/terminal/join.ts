@@ -8,7 +8,7 @@
  * @module
  */
 
-import { PROTOCOL_VERSION } from "../../core/codec.ts";
+import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
 import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";

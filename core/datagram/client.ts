@@ -17,7 +17,7 @@ import {
   decodeFrames,
   encodeFrame,
   PROTOCOL_VERSION,
-} from "../codec.ts";
+} from "../codec/mod.ts";
 import { DEFAULT_DATAGRAM_SIZE } from "./limits.ts";
 import { packFrames } from "./pack.ts";
 import { encodeEnvelope, sameToken, tokenBytes } from "./frames.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Decoded } from "../codec.ts";
+import type { Decoded } from "../codec/mod.ts";
 import { FrameError } from "../errors.ts";
 import { type ChatEvent, isEventType } from "../events.ts";
 import type { SendWindow } from "./send_window.ts";

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Decoded, encodeFrame, PROTOCOL_VERSION } from "../codec.ts";
+import { type Decoded, encodeFrame, PROTOCOL_VERSION } from "../codec/mod.ts";
 import { FrameError } from "../errors.ts";
 import { MIN_HELLO_DATAGRAM } from "./limits.ts";
 import { sameToken, type SeqFrame, type TokenFrame } from "./frames.ts";

@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { Command, Decoded } from "../codec.ts";
+import type { Command, Decoded } from "../codec/mod.ts";
 import { FrameError } from "../errors.ts";
 import type { DatagramAddress } from "./address.ts";
 import type { BinaryMember, Link } from "./members.ts";

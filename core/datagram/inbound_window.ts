@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Decoded } from "../codec.ts";
+import type { Decoded } from "../codec/mod.ts";
 import { WINDOW } from "./limits.ts";
 
 /** What became of a datagram given to an {@link InboundWindow}. */

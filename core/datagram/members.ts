@@ -8,7 +8,7 @@
  * @module
  */
 
-import { encodeFrame } from "../codec.ts";
+import { encodeFrame } from "../codec/mod.ts";
 import type { DatagramAddress } from "./address.ts";
 import type { DatagramLimits } from "./limits.ts";
 import { InboundWindow } from "./inbound_window.ts";

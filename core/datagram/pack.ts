@@ -8,7 +8,7 @@
  */
 
 import { utf8Length } from "../_bytes.ts";
-import { encodeFrame } from "../codec.ts";
+import { encodeFrame } from "../codec/mod.ts";
 import type { ErrorCodeName } from "../errors.ts";
 import type { Outgoing } from "../peer.ts";
 

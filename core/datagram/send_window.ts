@@ -9,7 +9,7 @@
  * @module
  */
 
-import { type Command, encodeFrame } from "../codec.ts";
+import { type Command, encodeFrame } from "../codec/mod.ts";
 import type { ErrorEvent } from "../events.ts";
 import { WINDOW } from "./limits.ts";
 import { encodeEnvelope, ENVELOPE_SIZE } from "./frames.ts";

@@ -19,7 +19,7 @@ import {
   decodeFrames,
   type Frame,
   MAGIC,
-} from "../codec.ts";
+} from "../codec/mod.ts";
 import { addressKey, type DatagramAddress } from "./address.ts";
 import {
   type DatagramLimits,

@@ -10,7 +10,7 @@
  */
 
 import type { Chat } from "../chat.ts";
-import type { Frame } from "../codec.ts";
+import type { Frame } from "../codec/mod.ts";
 import type { DatagramAddress } from "./address.ts";
 import { sameToken } from "./frames.ts";
 import { BinaryMember, type Link, type Member, TextMember } from "./members.ts";

@@ -13,7 +13,7 @@
  * @module
  */
 
-import type { Command } from "../codec.ts";
+import type { Command } from "../codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "../errors.ts";
 import type { Outgoing } from "../peer.ts";
 import { TEXT_LINES, TextLine } from "./lines.ts";

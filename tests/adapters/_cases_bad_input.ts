@@ -3,7 +3,7 @@
 // beyond, for a fatal error, the sender's ordinary `left` (disconnect).
 
 import assert from "node:assert/strict";
-import { encodeFrame, FrameType } from "../../core/codec.ts";
+import { encodeFrame, FrameType } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import { concat, field, rawFrame } from "./_client.ts";
 import {

@@ -1,7 +1,7 @@
 // Conformance cases: the chat as members see it over a transport.
 
 import assert from "node:assert/strict";
-import { encodeFrame, PROTOCOL_VERSION } from "../../core/codec.ts";
+import { encodeFrame, PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import { concat } from "./_client.ts";
 import { type Case, expectError, expectEvent } from "./_harness.ts";
 

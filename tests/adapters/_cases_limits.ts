@@ -2,7 +2,7 @@
 // over a real connection.
 
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../core/codec.ts";
+import { encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { concat } from "./_client.ts";
 import {

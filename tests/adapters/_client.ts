@@ -2,7 +2,11 @@
 // library's client, so it can also send what a well-behaved client never
 // would (over-size headers, bad UTF-8, frames cut short).
 
-import { type Command, encodeFrame, FrameDecoder } from "../../core/codec.ts";
+import {
+  type Command,
+  encodeFrame,
+  FrameDecoder,
+} from "../../core/codec/mod.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 export { concat } from "../_bytes.ts";

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import type { Server } from "../../adapters/server/serve.ts";
-import { PROTOCOL_VERSION } from "../../core/codec.ts";
+import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";

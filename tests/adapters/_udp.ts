@@ -4,7 +4,11 @@
 // conformance suite built on the real client protocol (core/datagram/client.ts).
 
 import dgram from "node:dgram";
-import { type Command, decodeFrames, encodeFrame } from "../../core/codec.ts";
+import {
+  type Command,
+  decodeFrames,
+  encodeFrame,
+} from "../../core/codec/mod.ts";
 import { DatagramClient } from "../../core/datagram/client.ts";
 import { MIN_HELLO_DATAGRAM } from "../../core/datagram/limits.ts";
 import type { ChatEvent } from "../../core/events.ts";

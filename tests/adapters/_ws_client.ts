@@ -5,7 +5,7 @@
 // each complete frame as one JSON message (or, when the bytes are not
 // frames, the bytes as one binary message).
 
-import { type Command, FrameDecoder } from "../../core/codec.ts";
+import { type Command, FrameDecoder } from "../../core/codec/mod.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { type TestClient, WAIT_MS } from "./_client.ts";

@@ -11,7 +11,7 @@ import {
   type Roster,
 } from "../../core/backplane.ts";
 import { Chat, ROSTER_MAX } from "../../core/chat.ts";
-import { encodeFrame } from "../../core/codec.ts";
+import { encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent, RoomEvent } from "../../core/events.ts";
 import { Outgoing } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";

@@ -11,7 +11,7 @@ import {
   FrameDecoder,
   FrameType,
   MAGIC,
-} from "../../../core/codec.ts";
+} from "../../../core/codec/mod.ts";
 import { FrameError } from "../../../core/errors.ts";
 import type { ReceivedEvent } from "../../../core/events.ts";
 import { Proc } from "../../_process.ts";

@@ -2,7 +2,7 @@
 
 import assert from "node:assert/strict";
 import { dial } from "../../../adapters/client/dial.ts";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../../core/events.ts";
 
 Deno.test("client: a name prompt written before the first frame (a slow HELLO) is skipped", async () => {

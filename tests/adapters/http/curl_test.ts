@@ -5,7 +5,7 @@
 // resumes with Last-Event-ID; shutdown tells every member.
 
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../../core/codec.ts";
+import { PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import { connectStream, type TestClient } from "../_client.ts";
 import { ADMIN, HttpServerProc, run } from "../_http_server.ts";

@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import type { ChatEvent } from "../../../core/events.ts";
-import { PROTOCOL_VERSION } from "../../../core/codec.ts";
+import { PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import { Proc, type ServerProc } from "../../_process.ts";
 import { type RedisServer, startRedis } from "../../_redis.ts";
 import { connectStream, type StreamTestClient } from "../_client.ts";

@@ -8,7 +8,7 @@ import {
   redact,
   seal,
 } from "../../../adapters/redis/wire.ts";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 
 Deno.test("redis envelope: version, node id, then the frame as members get it", () => {
   const frame = encodeFrame({

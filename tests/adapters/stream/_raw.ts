@@ -5,7 +5,7 @@ import {
   encodeFrame,
   FrameDecoder,
   PROTOCOL_VERSION,
-} from "../../../core/codec.ts";
+} from "../../../core/codec/mod.ts";
 
 /** Read until the end of stream or `ms`; the number of bytes read. */
 export async function readAll(conn: Deno.Conn, ms: number): Promise<number> {

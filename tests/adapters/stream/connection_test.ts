@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { Chat } from "../../../core/chat.ts";
 import { listenStream } from "../../../adapters/stream/mod.ts";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 import { member, readAll, readUntil, until, write } from "./_raw.ts";
 
 Deno.test("stream: a connection closed while it is being connected leaves the count", async () => {

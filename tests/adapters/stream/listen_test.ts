@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Chat } from "../../../core/chat.ts";
 import { listenStream } from "../../../adapters/stream/mod.ts";
-import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec.ts";
+import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import { member, readUntil, write } from "./_raw.ts";
 
 Deno.test("stream: listener.close() cuts members that stopped reading after the linger", async () => {

@@ -3,7 +3,7 @@
 // forge, garble and flood, and a lossy relay in between.
 
 import assert from "node:assert/strict";
-import { decodeFrames, encodeFrame } from "../../../core/codec.ts";
+import { decodeFrames, encodeFrame } from "../../../core/codec/mod.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import { listenUdp } from "../../../adapters/udp/listen.ts";
 import { Chat } from "../../../core/chat.ts";

@@ -9,7 +9,7 @@ import {
   type Decoded,
   decodeFrames,
   encodeFrame,
-} from "../../../core/codec.ts";
+} from "../../../core/codec/mod.ts";
 import { DatagramServer } from "../../../core/datagram/server.ts";
 import { DatagramClient } from "../../../core/datagram/client.ts";
 import type { DatagramAddress } from "../../../core/datagram/address.ts";

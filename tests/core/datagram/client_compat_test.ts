@@ -2,7 +2,7 @@
 // sequenced datagram is skipped but still counted, so it is not taken for a
 // loss; its unknown error codes and leave reasons are carried.
 import assert from "node:assert/strict";
-import { encodeFrame, FrameType, MAGIC } from "../../../core/codec.ts";
+import { encodeFrame, FrameType, MAGIC } from "../../../core/codec/mod.ts";
 import { DatagramClient } from "../../../core/datagram/client.ts";
 import type { ReceivedEvent } from "../../../core/events.ts";
 

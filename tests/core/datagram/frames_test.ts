@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { ByteWriter } from "../../../core/_bytes.ts";
-import { decodeFrames, encodeFrame } from "../../../core/codec.ts";
+import { decodeFrames, encodeFrame } from "../../../core/codec/mod.ts";
 import {
   type DatagramFrame,
   DatagramFrameType,

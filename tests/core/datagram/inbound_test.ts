@@ -3,7 +3,7 @@
 // under loss, duplication and reordering; per-session rates; roaming.
 
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 import { addMember } from "../../../core/member.ts";
 import { frames, member, Net, texts } from "./_net.ts";
 import { concat } from "../../_bytes.ts";

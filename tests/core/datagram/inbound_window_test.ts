@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeFrames, encodeFrame } from "../../../core/codec.ts";
+import { decodeFrames, encodeFrame } from "../../../core/codec/mod.ts";
 import { WINDOW } from "../../../core/datagram/limits.ts";
 import { InboundWindow } from "../../../core/datagram/inbound_window.ts";
 

@@ -2,7 +2,7 @@
 // lines into as few datagrams as fit, frames made to fit, bounded errors.
 
 import assert from "node:assert/strict";
-import { decodeFrames } from "../../../core/codec.ts";
+import { decodeFrames } from "../../../core/codec/mod.ts";
 import {
   boundedError,
   fitFrame,

@@ -3,7 +3,7 @@
 // limits per address.
 
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import { frames, hello, member, Net, padded } from "./_net.ts";
 import { concat } from "../../_bytes.ts";

@@ -3,7 +3,7 @@
 // handshakes bounded, sessions forgotten when they end.
 
 import assert from "node:assert/strict";
-import { encodeFrame } from "../../../core/codec.ts";
+import { encodeFrame } from "../../../core/codec/mod.ts";
 import type { ChatEvent } from "../../../core/events.ts";
 import { frames, member, Net, padded, texts, tokenOf } from "./_net.ts";
 import { concat } from "../../_bytes.ts";

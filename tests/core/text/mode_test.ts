@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { type Backplane, MemoryBackplane } from "../../../core/backplane.ts";
 import { Chat } from "../../../core/chat.ts";
-import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec.ts";
+import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import type { Limits } from "../../../core/limits.ts";
 import type { Session } from "../../../core/session.ts";
 import { FakeClock, FakePeer, settle } from "../_peers.ts";

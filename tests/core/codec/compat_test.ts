@@ -10,11 +10,11 @@ import {
   FrameDecoder,
   FrameType,
   MAGIC,
-} from "../../core/codec.ts";
-import { ErrorCode, FrameError } from "../../core/errors.ts";
-import { isEventType, LeaveReason } from "../../core/events.ts";
-import { renderEvent } from "../../core/text/render.ts";
-import { concat } from "../_bytes.ts";
+} from "../../../core/codec/mod.ts";
+import { ErrorCode, FrameError } from "../../../core/errors.ts";
+import { isEventType, LeaveReason } from "../../../core/events.ts";
+import { renderEvent } from "../../../core/text/render.ts";
+import { concat } from "../../_bytes.ts";
 
 function rawFrame(type: number, payload: readonly number[]): Uint8Array {
   const n = payload.length;

@@ -1,10 +1,10 @@
-// MESSAGE, the frame of every fan-out, has its own encoder (core/codec.ts
+// MESSAGE, the frame of every fan-out, has its own encoder (core/codec/encode.ts
 // encodeMessage): it must give exactly the bytes of the documented layout,
 // as TextEncoder would, for any strings, lone surrogates included.
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeFrame, encodeFrame } from "../../core/codec.ts";
+import { decodeFrame, encodeFrame } from "../../../core/codec/mod.ts";
 
 function reference(room: string, from: string, text: string): Uint8Array {
   const enc = new TextEncoder();

@@ -1,0 +1,65 @@
+/**
+ * The seam between a chat and its sessions: what a session needs of its chat
+ * ({@link ChatInternals}), a member's place in a room ({@link Membership}),
+ * and the records both write to the log. {@link ChatInternals} is generic in
+ * the session type, so core/session.ts imports nothing of core/chat.ts.
+ *
+ * @module
+ */
+
+import type { Refusal } from "./errors.ts";
+import type { LeaveReason } from "./events.ts";
+import type { Limits } from "./limits.ts";
+
+/** One log record: an event name and its fields. */
+export interface LogRecord {
+  /** What happened, such as `join` or `leave`. */
+  readonly event: string;
+  /** Fields of the event. */
+  readonly [field: string]: unknown;
+}
+
+/** A member's place in a room. */
+export interface Membership {
+  /** Canonical room name. */
+  readonly room: string;
+  /** Display name. */
+  readonly name: string;
+  /** Folded name key. */
+  readonly key: string;
+}
+
+/**
+ * @internal What a session needs of its chat. `S` is the session type
+ * (`Session` in core/session.ts); core/membership.ts implements it.
+ */
+export interface ChatInternals<S> {
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** The chat's clock, in milliseconds. */
+  now(): number;
+  /** Log a record (refusals are counted, and the quiet ones only counted). */
+  log(record: LogRecord): void;
+  /** Check a JOIN's room and name and claim the name, cluster-wide. */
+  join(
+    session: S,
+    room: string,
+    name: string,
+  ): Membership | Refusal | Promise<Membership | Refusal>;
+  /** Put a member that won its name into its room and tell the room. */
+  enter(session: S, m: Membership): void;
+  /** Send the member its WELCOME (with the room's roster). */
+  welcome(session: S, m: Membership): void;
+  /** Take a member out of its room, give its name back and tell the room. */
+  leave(session: S, m: Membership, reason: LeaveReason): void;
+  /** Fan a member's message out to its room. */
+  say(session: S, m: Membership, text: string): void;
+  /** Answer a WHO with the room's members. */
+  who(session: S, room: string): void;
+  /** The session is gone: give back a claim it still holds and forget it. */
+  forget(
+    session: S,
+    m: Membership | undefined,
+    reason: LeaveReason,
+  ): void;
+}

@@ -1,0 +1,63 @@
+/**
+ * The state of a chat node that its parts share: limits, clock, backplane and
+ * running totals, and the sessions and rooms on this node. core/chat.ts makes
+ * it; the membership rules (core/membership.ts), the fan-out
+ * (core/fanout.ts) and announcements (core/announce.ts) work on it.
+ *
+ * @module
+ */
+
+import type { Backplane } from "./backplane.ts";
+import type { LogRecord } from "./chat_internals.ts";
+import type { RoomEvent } from "./events.ts";
+import type { Limits } from "./limits.ts";
+import type { Room } from "./room.ts";
+import type { Session } from "./session.ts";
+
+/** Running totals, for metrics. */
+export interface ChatStats {
+  /** Open connections by transport. */
+  readonly connections: Map<string, number>;
+  /** Messages accepted from members. */
+  messagesIn: number;
+  /** Message events queued to members (one per recipient). */
+  messagesOut: number;
+  /** Commands refused with a non-fatal error (names, rate, size, ...). */
+  refused: number;
+  /** Events queued to members. */
+  deliveries: number;
+  /** Fan-out events that could not be queued because a member's buffer was full. */
+  dropped: number;
+  /** Members cut off as slow consumers. */
+  slowConsumers: number;
+  /** Announcements made on this node. */
+  announcements: number;
+}
+
+/** @internal The state of a chat node, shared by reference between its parts. */
+export interface ChatState {
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** The chat's clock, in milliseconds. */
+  readonly now: () => number;
+  /** The backplane. */
+  readonly backplane: Backplane;
+  /** Running totals. */
+  readonly stats: ChatStats;
+  /** Rooms with members on this node. */
+  readonly rooms: Map<string, Room<Session>>;
+  /** Members removed because the cluster gave their name to another node. */
+  readonly orphans: WeakSet<Session>;
+  /** Open sessions. */
+  readonly sessions: Set<Session>;
+  /** Sessions that have not joined yet (the join timeout applies). */
+  readonly unjoined: Set<Session>;
+  /** Sessions with an idle timeout. */
+  readonly idle: Set<Session>;
+  /** Who watches every room event on this node. */
+  readonly observers: Set<(event: RoomEvent) => void>;
+  /** True once the chat shuts down. */
+  closing: boolean;
+  /** Write one record to the chat's log, if it has one. */
+  log(record: LogRecord): void;
+}

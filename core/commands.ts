@@ -1,0 +1,294 @@
+/**
+ * The protocol state machine of a session, the same for every transport:
+ * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING. It keeps where the
+ * session is in its life, its place in a room, the commands that wait while
+ * a JOIN is decided, and the rate limit on moves, messages and WHO. The
+ * connection side (bytes in, events out, the end) is core/session.ts.
+ *
+ * @module
+ */
+
+import { utf8Length } from "./_bytes.ts";
+import type { ChatInternals, Membership } from "./chat_internals.ts";
+import { type Command, PROTOCOL_VERSION } from "./codec/mod.ts";
+import type { ErrorCodeName, Refusal } from "./errors.ts";
+import type { ChatEvent, LeaveReason } from "./events.ts";
+import { checkName, checkRoom } from "./names.ts";
+
+/** Where a session is in its life. */
+export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
+
+/** Software name sent in HELLO_OK. */
+export const SOFTWARE = "roomcast/0.1";
+
+/** What the command handlers need of their session. */
+export interface CommandHost {
+  /** When the session last sent anything (chat clock); each command sets it. */
+  lastSeen: number;
+  /** Tell the member about a refusal; the session goes on. */
+  error(code: ErrorCodeName, message: string): void;
+  /** Tell the member about an error and close the connection. */
+  fail(code: ErrorCodeName, message: string): void;
+  /** Send an event to this member only. */
+  send(event: ChatEvent): void;
+  /** Remove the member on the server's side. */
+  drop(reason: LeaveReason): void;
+  /** A JOIN was answered (a text session asks again for a refused name). */
+  answered(result: Refusal | undefined): void;
+}
+
+/** Options of {@link Commands}. */
+export interface CommandsOptions {
+  /** The session must start with HELLO (binary streams). */
+  hello: boolean;
+  /** When the session was made (chat clock): the rate limit counts from here. */
+  since: number;
+}
+
+/**
+ * @internal One session's protocol state and its command handlers. `S` is
+ * the session type (`Session` in core/session.ts), handed to the chat with
+ * each command.
+ */
+export class Commands<S extends CommandHost> {
+  readonly #host: S;
+  readonly #chat: ChatInternals<S>;
+  readonly #needsHello: boolean;
+  #state: SessionState;
+  #membership: Membership | undefined;
+  #queue: Command[] | undefined;
+  #tokens: number;
+  #refill: number;
+
+  /**
+   * Create a new instance.
+   * @param host The session.
+   * @param chat Its chat.
+   * @param options HELLO and start time.
+   */
+  constructor(host: S, chat: ChatInternals<S>, options: CommandsOptions) {
+    this.#host = host;
+    this.#chat = chat;
+    this.#needsHello = options.hello;
+    this.#state = options.hello ? "new" : "ready";
+    this.#tokens = chat.limits.messageBurst;
+    this.#refill = options.since;
+  }
+
+  /** Where the session is in its life. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The member's place, once joined. */
+  get membership(): Membership | undefined {
+    return this.#membership;
+  }
+
+  /** A text session needs no HELLO. */
+  skipHello(): void {
+    if (this.#state === "new") this.#state = "ready";
+  }
+
+  /** A binary client that was slow to speak got the text prompt: it still owes HELLO. */
+  expectHello(): void {
+    if (this.#needsHello && this.#state === "ready") this.#state = "new";
+  }
+
+  /**
+   * The session ends: no membership, no waiting commands.
+   *
+   * @returns The membership it had, if any.
+   */
+  end(): Membership | undefined {
+    this.#state = "closed";
+    const m = this.#membership;
+    this.#membership = undefined;
+    this.#queue = undefined;
+    return m;
+  }
+
+  /** Handle one command from the member. */
+  handle(cmd: Command): void {
+    if (this.#state === "closed") return;
+    this.#host.lastSeen = this.#chat.now();
+    if (this.#state === "joining") {
+      this.#enqueue(cmd);
+      return;
+    }
+    if (this.#state === "new" && cmd.type !== "hello") {
+      this.#host.fail(
+        "HELLO_REQUIRED",
+        "Cannot accept frame: send HELLO first",
+      );
+      return;
+    }
+    switch (cmd.type) {
+      case "hello":
+        return this.#hello(cmd.version);
+      case "join":
+        return this.#join(cmd.room, cmd.name);
+      case "say":
+        return this.#say(cmd.text);
+      case "who":
+        return this.#who(cmd.room);
+      case "leave":
+        return this.#host.drop("quit");
+      case "ping":
+        this.#host.send({ type: "pong", nonce: cmd.nonce });
+        return;
+    }
+  }
+
+  #hello(version: number): void {
+    if (version !== PROTOCOL_VERSION) {
+      this.#host.fail(
+        "UNSUPPORTED_VERSION",
+        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION}`,
+      );
+      return;
+    }
+    if (this.#state === "new") this.#state = "ready";
+    const limits = this.#chat.limits;
+    this.#host.send({
+      type: "hello_ok",
+      version: PROTOCOL_VERSION,
+      software: SOFTWARE,
+      maxFrame: limits.maxFrameSize,
+      maxMessage: limits.maxMessageBytes,
+    });
+  }
+
+  #join(room: string, name: string): void {
+    // Moving is rate-limited like messages: each move tells two rooms. A
+    // JOIN of the room and name one already has is not a move.
+    const m = this.#membership;
+    if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
+      if (!this.#rateOk("move")) return;
+    }
+    const previous = this.#state;
+    const answer = this.#chat.join(this.#host, room, name);
+    if (answer instanceof Promise) {
+      this.#state = "joining";
+      answer.then(
+        (result) => this.#joined(result, previous),
+        () =>
+          this.#joined({
+            code: "UNAVAILABLE",
+            message: "Cannot join: the cluster did not answer",
+          }, previous),
+      );
+    } else {
+      this.#joined(answer, previous);
+    }
+  }
+
+  #joined(result: Membership | Refusal, previous: SessionState): void {
+    if (this.#state === "closed") {
+      // Never entered the room: give the claim back without a leave.
+      if ("key" in result) this.#chat.forget(this.#host, result, "disconnect");
+      return;
+    }
+    if ("code" in result) {
+      this.#state = previous;
+      this.#host.error(result.code, result.message);
+      this.#host.answered(result);
+    } else {
+      const old = this.#membership;
+      this.#state = "joined";
+      if (old === result) {
+        this.#chat.welcome(this.#host, result);
+      } else {
+        if (old) this.#chat.leave(this.#host, old, "moved");
+        this.#membership = result;
+        this.#chat.enter(this.#host, result);
+      }
+      this.#host.answered(undefined);
+    }
+    const queue = this.#queue;
+    this.#queue = undefined;
+    if (queue) { for (const cmd of queue) this.handle(cmd); }
+  }
+
+  #enqueue(cmd: Command): void {
+    this.#queue ??= [];
+    if (this.#queue.length >= this.#chat.limits.pendingCommands) {
+      this.#host.error(
+        "JOIN_PENDING",
+        `Cannot queue ${cmd.type}: a JOIN is still being decided`,
+      );
+      return;
+    }
+    this.#queue.push(cmd);
+  }
+
+  #say(text: string): void {
+    const m = this.#membership;
+    if (m === undefined) {
+      this.#host.error("NOT_JOINED", "Cannot send message: join a room first");
+      return;
+    }
+    const limits = this.#chat.limits;
+    if (text.trim() === "") {
+      this.#host.error("MESSAGE_EMPTY", "Cannot send message: it is empty");
+      return;
+    }
+    // Quick bound first: UTF-8 needs at most three bytes per UTF-16 unit.
+    if (text.length * 3 > limits.maxMessageBytes) {
+      const bytes = utf8Length(text);
+      if (bytes > limits.maxMessageBytes) {
+        this.#host.error(
+          "MESSAGE_TOO_LONG",
+          `Cannot send message: ${bytes} bytes exceeds the limit of ${limits.maxMessageBytes}`,
+        );
+        return;
+      }
+    }
+    if (!this.#rateOk("send message")) return;
+    this.#chat.say(this.#host, m, text);
+  }
+
+  /** Take a token from the member's bucket, or tell it why not. */
+  #rateOk(what: string): boolean {
+    const { messagesPerSecond: rate, messageBurst: burst } = this.#chat.limits;
+    if (this.#takeToken(rate, burst)) return true;
+    this.#host.error(
+      "RATE_LIMITED",
+      `Cannot ${what}: more than ${rate} per second`,
+    );
+    return false;
+  }
+
+  #takeToken(rate: number, burst: number): boolean {
+    if (rate === 0) return true;
+    const now = this.#host.lastSeen;
+    this.#tokens = Math.min(
+      burst,
+      this.#tokens + ((now - this.#refill) * rate) / 1000,
+    );
+    this.#refill = now;
+    if (this.#tokens < 1) return false;
+    this.#tokens -= 1;
+    return true;
+  }
+
+  #who(room: string): void {
+    const target = room === "" ? this.#membership?.room : room;
+    if (target === undefined) {
+      this.#host.error("NOT_JOINED", "Cannot list members: join a room first");
+      return;
+    }
+    if (!this.#rateOk("list members")) return;
+    this.#chat.who(this.#host, target);
+  }
+}
+
+function sameMembership(
+  m: Membership,
+  room: string,
+  name: string,
+  maxNameLength: number,
+): boolean {
+  const r = checkRoom(room), n = checkName(name, maxNameLength);
+  return r.ok && n.ok && r.name === m.room && n.key === m.key;
+}

@@ -1,0 +1,34 @@
+/**
+ * The options a transport gives a session: when it connects
+ * ({@link ConnectOptions}) and when it makes it a text session
+ * ({@link TextOptions}).
+ *
+ * @module
+ */
+
+import type { Lang } from "./text/render.ts";
+
+/** Options for one connection, given by its transport. */
+export interface ConnectOptions {
+  /** Transport name for logs and metrics, such as `"tcp"`. */
+  transport: string;
+  /** Remote address for logs. */
+  remote?: string;
+  /** Binary streams must start with HELLO. @default {false} */
+  hello?: boolean;
+  /**
+   * Remove the member after this much silence, in ms (datagram and HTTP
+   * sessions, which have no connection to lose). @default {0} (never)
+   */
+  idleTimeoutMs?: number;
+  /** Language for rendered text, where the transport renders text. @default {"en"} */
+  lang?: Lang;
+}
+
+/** Options of `Session.startText` (core/session.ts). */
+export interface TextOptions {
+  /** Write the name prompt now (streams, after a quiet start). @default {true} */
+  prompt?: boolean;
+  /** Each chunk fed is one datagram, ending any line in it. @default {false} */
+  datagram?: boolean;
+}
