@@ -85,8 +85,11 @@ export type { Command, Decoded, DecoderOptions, Frame } from "./core/codec.ts";
 export {
   checkName,
   checkRoom,
+  CONFUSABLES_VERSION,
   foldName,
   type NameCheck,
+  nameKey,
+  skeleton,
 } from "./core/names.ts";
 export {
   type Lang,

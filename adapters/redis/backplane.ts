@@ -21,7 +21,7 @@ import type {
 import type { LogRecord } from "../../core/chat.ts";
 import { decodeFrame, encodeFrame } from "../../core/codec.ts";
 import type { RoomEvent } from "../../core/events.ts";
-import { foldName } from "../../core/names.ts";
+import { nameKey } from "../../core/names.ts";
 import { Outgoing } from "../../core/peer.ts";
 import { NodeLease } from "./lease.ts";
 import { Ledger } from "./ledger.ts";
@@ -215,7 +215,7 @@ export class RedisBackplane implements Backplane {
    */
   publish(event: RoomEvent, out?: Outgoing): void {
     const key = event.type === "joined" || event.type === "left"
-      ? foldName(event.name)
+      ? nameKey(event.name)
       : undefined;
     let send = this.online;
     if (send && key === undefined && this.#pending > MAX_PENDING_BYTES) {

@@ -81,7 +81,7 @@ Deno.test("text: nc over TCP: name prompt, a refused duplicate, messages both wa
     await bob.write("中文消息\n");
     await amy.expect("bob says: 中文消息");
     await server.write("restart at 10\n");
-    await bob.expect("管理员 说: restart at 10\n");
+    await bob.expect("*** 管理员 说: restart at 10\n");
     await bob.write("/who\n");
     await bob.expect("lobby 聊天室成员 (2): amy, bob\n");
 
