@@ -227,6 +227,7 @@ Deno.test("names: look-alike names share one key (TS #39 skeleton, any case)", (
     ["inner combining acute on b", "b\u0301ob", "bob"],
     ["stacked marks (zalgo)", "b\u0338\u0322o\u0336b", "bob"],
     ["a second acute on ó", "bó\u0301b", "bób"],
+    ["two spaces look like one", "bob  lee", "bob lee"],
     ["Cyrillic stress mark", "Ива\u0301н", "Иван"],
   ];
   for (const [what, a, b] of same) {
