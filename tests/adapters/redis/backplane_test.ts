@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { RedisBackplane } from "../../../adapters/redis/backplane.ts";
 import { Chat, type LogRecord } from "../../../core/chat.ts";
 import type { ChatEvent } from "../../../core/events.ts";
+import { nameKey } from "../../../core/names.ts";
 import type { Session } from "../../../core/session.ts";
 import { FakeClock, FakePeer } from "../../core/_peers.ts";
 import { type RedisServer, startRedis } from "../../_redis.ts";
@@ -202,9 +203,9 @@ Deno.test("redis backplane: a lost node's members leave (node_lost) once, and th
       2 * LEASE;
     await redis.cli("ZADD", "roomcast:nodes", String(expiry), ghost);
     for (
-      const [room, key, name] of [["lobby", "zed", "Zed"], [
+      const [room, key, name] of [["lobby", nameKey("Zed"), "Zed"], [
         "lobby",
-        "张三",
+        nameKey("张三"),
         "张三",
       ]]
     ) {
@@ -431,7 +432,8 @@ Deno.test("redis backplane: unreachable at start is a clear error, unless option
       await waitFor(() => bp.online, "joins the cluster when Redis answers");
       await waitFor(
         async () =>
-          (await redis.cli("HGET", "roomcast:claims:lobby", "amy")) !== "",
+          (await redis.cli("HGET", "roomcast:claims:lobby", nameKey("amy"))) !==
+            "",
         "amy claimed",
       );
     } finally {
