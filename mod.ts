@@ -90,8 +90,11 @@ export type {
 export {
   checkName,
   checkRoom,
+  CONFUSABLES_VERSION,
   foldName,
   type NameCheck,
+  nameKey,
+  skeleton,
 } from "./core/names.ts";
 export {
   type Lang,
