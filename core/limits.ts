@@ -29,6 +29,14 @@ export interface Limits {
   readonly messageBurst: number;
   /** Commands queued while a JOIN is being decided. @default {64} */
   readonly pendingCommands: number;
+  /**
+   * Refusals (non-fatal errors) a connection may draw within
+   * {@link Limits.refusalWindowMs} before it is cut with the fatal
+   * `TOO_MANY_ERRORS`; 0 never cuts. @default {100}
+   */
+  readonly maxRefusals: number;
+  /** The window of {@link Limits.maxRefusals}, in ms. @default {10000} */
+  readonly refusalWindowMs: number;
 }
 
 /** The default limits. */
@@ -42,6 +50,8 @@ export const DEFAULT_LIMITS: Limits = {
   messagesPerSecond: 20,
   messageBurst: 40,
   pendingCommands: 64,
+  maxRefusals: 100,
+  refusalWindowMs: 10_000,
 };
 
 /** Largest message limit that still fits a u16 string field with room to spare. */
@@ -101,6 +111,7 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
       "joinTimeoutMs",
       "outboundBytes",
       "maxConnections",
+      "refusalWindowMs",
     ] as const
   ) {
     if (limits[key] < 1) {

@@ -15,6 +15,7 @@ import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
 import { FrameMode } from "./frame_mode.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
+import { LOGGED_REFUSALS, RefusalBudget } from "./refusal_budget.ts";
 import type { RoomMember } from "./room.ts";
 import type { ConnectOptions, TextOptions } from "./session_options.ts";
 import type { Lang } from "./text/render.ts";
@@ -26,8 +27,15 @@ export type { ConnectOptions, TextOptions } from "./session_options.ts";
 /** Most events held for a member while its WELCOME is looked up. */
 export const MAX_HELD = 4096;
 
-/** Refusals of one session written to the log; later ones are only counted. */
-export const LOGGED_REFUSALS = 20;
+export { LOGGED_REFUSALS } from "./refusal_budget.ts";
+
+/**
+ * Name prompts of a text session that start its join timeout again (the
+ * first prompt and the retries after refused names). Later prompts do not:
+ * a client cannot stay unjoined for ever by sending a refused name now and
+ * then.
+ */
+export const JOIN_PROMPTS = 5;
 
 /**
  * A connected member (or a connection that has not joined yet).
@@ -62,7 +70,8 @@ export class Session implements RoomMember, TextHost {
   #frames: FrameMode | undefined;
   #held: Outgoing[] | undefined;
   #text: TextMode | undefined;
-  #refusals = 0;
+  readonly #budget: RefusalBudget;
+  #prompts = 0;
 
   /** @internal Made by `Chat.connect`. */
   constructor(
@@ -79,6 +88,12 @@ export class Session implements RoomMember, TextHost {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.lang = options.lang ?? "en";
     this.connectedAt = this.lastSeen = this.waitingSince = chat.now();
+    const { maxRefusals, refusalWindowMs } = chat.limits;
+    this.#budget = new RefusalBudget(
+      maxRefusals,
+      refusalWindowMs,
+      this.connectedAt,
+    );
     this.#commands = new Commands<Session>(this, chat, {
       hello: options.hello ?? false,
       since: this.connectedAt,
@@ -169,7 +184,7 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal A text-mode name prompt was written. */
   prompted(): void {
-    this.waitingSince = this.#chat.now();
+    if (++this.#prompts <= JOIN_PROMPTS) this.waitingSince = this.#chat.now();
   }
 
   /** Handle one command from the member. */
@@ -231,11 +246,20 @@ export class Session implements RoomMember, TextHost {
     return true;
   }
 
-  /** Tell the member about a refusal; the session goes on. */
+  /**
+   * Tell the member about a refusal; the session goes on, unless it drew
+   * more than `maxRefusals` within `refusalWindowMs`: then it is cut with
+   * the fatal `TOO_MANY_ERRORS`, and what it sent after is not looked at.
+   */
   error(code: ErrorCodeName, message: string): void {
+    if (this.#commands.state === "closed") return;
+    const budget = this.#budget;
+    if (!budget.take(this.#chat.now())) {
+      return this.fail("TOO_MANY_ERRORS", budget.cutMessage(code));
+    }
     // A client that floods bad input must not flood the operator's log:
     // the first refusals are logged, the rest only counted.
-    const n = ++this.#refusals;
+    const n = budget.count;
     this.#chat.log({
       event: "refused",
       session: this.id,

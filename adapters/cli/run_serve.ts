@@ -38,6 +38,8 @@ export interface ServeFlags {
   rate: number;
   /** `--burst`: messages in a burst. */
   burst: number;
+  /** `--max-refusals`: refusals within 10 s before a connection is cut. */
+  maxRefusals: number;
   /** `--http-port`: the HTTP port. */
   httpPort: number;
   /** `--admin-token-file`: the admin token's file. */
@@ -100,6 +102,7 @@ export async function runServe(o: ServeFlags): Promise<void> {
     maxConnections: o.maxConnections,
     messagesPerSecond: o.rate,
     messageBurst: o.burst,
+    maxRefusals: o.maxRefusals,
   };
   const log = (record: LogRecord) => {
     if (o.quiet && record.event !== "error") return;

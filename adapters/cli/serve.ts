@@ -96,6 +96,12 @@ export function addServeCommand(program: Command): void {
       40,
     )
     .option(
+      "--max-refusals <n>",
+      "refused commands (bad frames, names, over the rate...) a connection may draw within 10 s before it is cut with TOO_MANY_ERRORS (0: never)",
+      int("max-refusals"),
+      100,
+    )
+    .option(
       "--http-port <port>",
       "HTTP port (0 picks a free one); the HTTP host is --host",
       int("http-port"),

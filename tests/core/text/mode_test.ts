@@ -6,7 +6,7 @@ import { type Backplane, MemoryBackplane } from "../../../core/backplane.ts";
 import { Chat } from "../../../core/chat.ts";
 import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import type { Limits } from "../../../core/limits.ts";
-import type { Session } from "../../../core/session.ts";
+import { JOIN_PROMPTS, type Session } from "../../../core/session.ts";
 import { FakeClock, FakePeer, settle } from "../_peers.ts";
 
 const encoder = new TextEncoder();
@@ -300,6 +300,28 @@ Deno.test("text: the join timeout counts from the latest name prompt", () => {
   clock.advance(8000);
   c.type("amy\n"); // taken: asked again, the clock starts over
   clock.advance(8000);
+  chat.tick();
+  assert.notEqual(c.session.state, "closed");
+  clock.advance(2000);
+  chat.tick();
+  assert.equal(c.session.state, "closed");
+  assert.match(c.out(), /error JOIN_TIMEOUT: .*\n$/);
+});
+
+Deno.test("text: a refused name now and then cannot keep a session unjoined for ever", () => {
+  const { chat, clock } = setup({ joinTimeoutMs: 10_000 });
+  textMember(chat, "amy");
+  const c = connect(chat);
+  // The first prompt and four retries each start the timeout again...
+  for (let i = 0; i < JOIN_PROMPTS - 1; i++) {
+    clock.advance(8000);
+    c.type("amy\n");
+    chat.tick();
+    assert.notEqual(c.session.state, "closed");
+  }
+  // ...later ones do not: 10 s after the fifth prompt it is over.
+  clock.advance(8000);
+  c.type("amy\n");
   chat.tick();
   assert.notEqual(c.session.state, "closed");
   clock.advance(2000);
