@@ -29,6 +29,7 @@ import { HttpProblem } from "./problem.ts";
 import { registerRoomRoutes } from "./room_routes.ts";
 import { registerSessionRoutes } from "./session_routes.ts";
 import { standaloneWith } from "./standalone.ts";
+import { strictUtf8 } from "./strict_utf8.ts";
 import { registerWebPage } from "./web_page.ts";
 import { registerWsRoute } from "./ws_route.ts";
 
@@ -76,10 +77,13 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
     await next();
   });
   // Only requests that carry a body: for the others the middleware would
-  // copy the request for nothing.
+  // copy the request for nothing. Bodies are strict UTF-8, as frames are.
   app.use(
     "/api/*",
-    (c, next) => c.req.method === "POST" ? limitBody(c, next) : next(),
+    (c, next) =>
+      c.req.method === "POST"
+        ? limitBody(c, () => strictUtf8(c, next))
+        : next(),
   );
 
   // In this order, which is also the order of the OpenAPI document.

@@ -107,6 +107,8 @@ Deno.test("ws: bad JSON messages get coded errors and the session goes on", asyn
       ['{"type":"say","text":"hi","to":"amy"}', "FRAME_MALFORMED"],
       ['{"type":"ping","nonce":-1}', "FRAME_MALFORMED"],
       ["[1,2]", "UNKNOWN_TYPE"],
+      ['{"type":"say","text":"\\ud800"}', "INVALID_UTF8"],
+      ['{"type":"say","text":"hi","\\udc00":1}', "INVALID_UTF8"],
       [new Uint8Array([0xab, 3, 0, 0, 0, 0]), "UNKNOWN_TYPE"],
       [
         JSON.stringify({ type: "say", text: "x".repeat(1100) }),
