@@ -1,7 +1,7 @@
 /**
  * Limits and timings of the HTTP adapter (body size, grace period, idle
- * timeout, heartbeats, event history, linger), their defaults, and how
- * overrides are applied.
+ * timeout, heartbeats, event history, linger, the connections' request and
+ * keep-alive timeouts), their defaults, and how overrides are applied.
  *
  * @module
  */
@@ -22,6 +22,18 @@ export interface HttpLimits {
   replayBytes: number;
   /** Time to finish writing to a stream being closed, in ms. @default {2000} */
   lingerMs: number;
+  /**
+   * Time for a request's head and body to arrive, from its first byte (from
+   * connecting, for a connection's first request), until the server
+   * answers; past it the connection is closed, in ms. @default {10000}
+   */
+  requestTimeoutMs: number;
+  /**
+   * An HTTP connection with no request under way and nothing sent either
+   * way is closed after this, in ms (an event stream stays open while its
+   * heartbeats flow; a WebSocket is not timed). @default {30000}
+   */
+  keepAliveMs: number;
 }
 
 /** The defaults of {@link HttpLimits}. */
@@ -33,6 +45,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   replayEvents: 256,
   replayBytes: 16 * 1024 * 1024,
   lingerMs: 2000,
+  requestTimeoutMs: 10_000,
+  keepAliveMs: 30_000,
 };
 
 /**

@@ -16,7 +16,7 @@ import {
   MAX_READ,
   MIN_READ,
   takeReadBuffer,
-} from "./read_buffers.ts";
+} from "../read_buffers.ts";
 
 /** What a connection needs from its listener's pool (`Pool` is one). */
 export interface ConnectionPool {

@@ -245,7 +245,7 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
       // Now read everything: the upgrade, the errors, the close frame.
       let buf = new Uint8Array(0);
       const chunk = new Uint8Array(256 * 1024);
-      let reset = false;
+      let reset = false, ended = false;
       for (;;) {
         let n: number | null;
         try {
@@ -256,7 +256,10 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
           reset = true;
           break;
         }
-        if (n === null) break;
+        if (n === null) {
+          ended = true;
+          break;
+        }
         const next = new Uint8Array(buf.length + n);
         next.set(buf);
         next.set(chunk.subarray(0, n), buf.length);
@@ -272,7 +275,13 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
         frames.texts < sent / 2,
         `${frames.texts} errors kept for a client that did not read`,
       );
-      assert.ok(reset || frames.close === 1008, `close ${frames.close}`);
+      // The server resets the socket it cut; through the HTTP front
+      // (adapters/http/front.ts, a proxy) the reset reaches the client as
+      // the end of the stream.
+      assert.ok(
+        reset || ended || frames.close === 1008,
+        `close ${frames.close}`,
+      );
     } finally {
       conn.close();
     }
