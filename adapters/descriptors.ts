@@ -1,25 +1,32 @@
 /**
  * The process's file descriptor limit, and the connection cap that follows
- * from it. Deno has no `getrlimit`: the limit is read from
- * `/proc/self/limits` (Linux; it needs `--allow-read=/proc/self/limits`,
- * the least privilege that tells it: `ulimit -n` would need `--allow-run`),
- * and the descriptors open at start from `/proc/self/fd`. Deno has no
- * `setrlimit` either, but the Deno runtime raises its soft limit to the
- * hard limit as it starts (as Node.js does), so the limit read is already
- * the raised one; an operator raises the hard limit (`ulimit -Hn`,
- * systemd's `LimitNOFILE=`) before starting the server. Where the limit
- * cannot be read (another system, no permission), the connections are not
- * capped by it and the log says so.
+ * from it. Deno has neither `getrlimit` nor `setrlimit`, and it lets a
+ * program read `/proc/self/limits` (or any file under `/proc/self`) only
+ * with `--allow-all`. The least privilege that tells the limit is
+ * `--allow-run=prlimit`: util-linux's `prlimit --pid <own pid> --nofile`
+ * reads it, and, where the soft limit is below the hard one, raises it
+ * (`--nofile=HARD:HARD`, as `setrlimit` would). The Deno runtime already
+ * raises its soft limit to the hard limit as it starts (as Node.js does),
+ * so that is rarely needed; an operator raises the hard limit
+ * (`ulimit -Hn`, systemd's `LimitNOFILE=`) before starting the server.
+ * Where the limit cannot be read (no prlimit, another system, no
+ * permission), connections are not capped by it and the log says so.
+ *
+ * The descriptors open at start cannot be listed either (that would be
+ * `/proc/self/fd`): a server holds about 28 with four transports (measured
+ * on Linux with Deno 2.9: runtime, caches, listeners), so 48 are assumed,
+ * plus a spare of 64.
  *
  * @module
  */
 
 import { DESCRIPTORS_PER_CONNECTION } from "./connection_gate.ts";
 
-/** Where the limit is read. */
-export const LIMITS_FILE = "/proc/self/limits";
-/** Where the open descriptors are listed. */
-export const FD_DIR = "/proc/self/fd";
+/** The program that reads and raises the limit. */
+export const PRLIMIT = "prlimit";
+
+/** Descriptors assumed open at start (measured: about 28). */
+export const ASSUMED_OPEN = 48;
 
 /**
  * Descriptors kept free besides those open at start: Redis reconnecting,
@@ -34,80 +41,108 @@ export interface DescriptorLimit {
   readonly soft: number;
   /** The hard limit: how far the soft limit could be raised. */
   readonly hard: number;
+  /** The soft limit before this process raised it, when it did. */
+  readonly raisedFrom?: number;
 }
 
 /**
- * Read the descriptor limit.
+ * Read the descriptor limit, raising the soft limit to the hard one where
+ * it is lower.
  *
  * @returns The limit, or a reason it cannot be known.
  * @example
  * ```ts ignore
- * const limit = readDescriptorLimit();
+ * const limit = await readDescriptorLimit();
  * if (!("reason" in limit)) console.log(limit.soft);
  * ```
  */
-export function readDescriptorLimit(): DescriptorLimit | { reason: string } {
-  let text: string;
-  try {
-    if (!granted(LIMITS_FILE)) {
-      return { reason: `no permission to read ${LIMITS_FILE}` };
-    }
-    text = Deno.readTextFileSync(LIMITS_FILE);
-  } catch (e) {
+export function readDescriptorLimit(): Promise<
+  DescriptorLimit | { reason: string }
+> {
+  // Once per process: every server of a process shares its limit.
+  return known ??= readLimit();
+}
+
+let known: Promise<DescriptorLimit | { reason: string }> | undefined;
+
+async function readLimit(): Promise<DescriptorLimit | { reason: string }> {
+  const run = Deno.permissions.querySync({ name: "run", command: PRLIMIT });
+  if (run.state !== "granted") {
+    return { reason: `no permission to run ${PRLIMIT} (--allow-run=prlimit)` };
+  }
+  const pid = String(Deno.pid);
+  const read = () =>
+    prlimit([
+      "--pid",
+      pid,
+      "--nofile",
+      "--raw",
+      "--noheadings",
+      "--output",
+      "SOFT,HARD",
+    ]);
+  const first = await read();
+  if (typeof first === "string") return { reason: first };
+  const limit = parseDescriptorLimit(first);
+  if (limit === undefined) {
     return {
-      reason: `cannot read ${LIMITS_FILE}: ${
-        e instanceof Error ? e.message : String(e)
-      }`,
+      reason: `cannot read the output of ${PRLIMIT}: ${first.out.trim()}`,
     };
   }
-  return parseDescriptorLimit(text) ??
-    { reason: `no "Max open files" line in ${LIMITS_FILE}` };
+  if (limit.soft >= limit.hard) return limit;
+  const hard = limit.hard === Number.MAX_SAFE_INTEGER
+    ? "unlimited"
+    : String(limit.hard);
+  const raised = await prlimit(["--pid", pid, `--nofile=${hard}:${hard}`]);
+  if (typeof raised === "string") return limit;
+  const after = await read();
+  const now = typeof after === "string"
+    ? undefined
+    : parseDescriptorLimit(after);
+  return now ? { ...now, raisedFrom: limit.soft } : limit;
+}
+
+/** Run prlimit: its output, or why it failed (a string). */
+async function prlimit(
+  args: string[],
+): Promise<{ out: string } | string> {
+  try {
+    const r = await new Deno.Command(PRLIMIT, {
+      args,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!r.success) {
+      return `${PRLIMIT} failed: ${new TextDecoder().decode(r.stderr).trim()}`;
+    }
+    return { out: new TextDecoder().decode(r.stdout) };
+  } catch (e) {
+    return `cannot run ${PRLIMIT}: ${e instanceof Error ? e.message : e}`;
+  }
 }
 
 /**
- * The "Max open files" line of a `/proc/PID/limits` text.
+ * The limit in prlimit's raw output (`SOFT HARD`).
  *
- * @param text The file's text.
- * @returns The limit, or undefined when the line is missing.
+ * @param output What prlimit printed.
+ * @returns The limit, or undefined when it is not two numbers.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const text = "Max open files            1024                 4096                 files";
- * assert.deepEqual(parseDescriptorLimit(text), { soft: 1024, hard: 4096 });
+ * assert.deepEqual(parseDescriptorLimit({ out: "1024 4096\n" }), { soft: 1024, hard: 4096 });
  * ```
  */
 export function parseDescriptorLimit(
-  text: string,
+  output: { out: string },
 ): DescriptorLimit | undefined {
-  const m = /^Max open files\s+(\S+)\s+(\S+)/m.exec(text);
+  const m = /^\s*(\S+)\s+(\S+)\s*$/.exec(output.out);
   if (m === null) return undefined;
   const num = (s: string) =>
-    s === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(s);
+    s === "unlimited" || s === "-1" ? Number.MAX_SAFE_INTEGER : Number(s);
   const soft = num(m[1]!), hard = num(m[2]!);
-  if (!Number.isFinite(soft) || !Number.isFinite(hard)) return undefined;
+  if (!Number.isInteger(soft) || !Number.isInteger(hard)) return undefined;
   return { soft, hard };
-}
-
-/**
- * Descriptors the process has open now, or undefined when they cannot be
- * listed.
- *
- * @returns The count.
- */
-export function openDescriptors(): number | undefined {
-  try {
-    if (!granted(FD_DIR)) return undefined;
-    let n = 0;
-    for (const _ of Deno.readDirSync(FD_DIR)) n++;
-    return Math.max(0, n - 1); // less the one listing the directory
-  } catch {
-    return undefined;
-  }
-}
-
-function granted(path: string): boolean {
-  return Deno.permissions.querySync({ name: "read", path }).state ===
-    "granted";
 }
 
 /** What {@link planConnections} decided. */
@@ -126,19 +161,19 @@ export interface ConnectionPlan {
  * The connections a descriptor limit leaves room for.
  *
  * @param limit The limit (its soft value counts).
- * @param inUse Descriptors open now (listeners, Redis, runtime).
+ * @param inUse Descriptors open at start (listeners, Redis, runtime).
  * @returns The plan; at least one descriptor for connections, at most
  *   2^30 (an unlimited limit).
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const plan = planConnections({ soft: 256, hard: 256 }, 30);
- * assert.deepEqual(plan, { capacity: 162, streams: 162, http: 54, reserved: 94 });
+ * const plan = planConnections({ soft: 256, hard: 256 }, 48);
+ * assert.deepEqual(plan, { capacity: 144, streams: 144, http: 48, reserved: 112 });
  * ```
  */
 export function planConnections(
   limit: DescriptorLimit,
-  inUse: number,
+  inUse: number = ASSUMED_OPEN,
 ): ConnectionPlan {
   const reserved = inUse + SPARE_DESCRIPTORS;
   const capacity = Math.min(2 ** 30, Math.max(1, limit.soft - reserved));

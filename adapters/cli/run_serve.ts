@@ -54,6 +54,10 @@ export interface ServeFlags {
   httpGrace: number;
   /** `--http-idle-timeout`: seconds before an idle HTTP session ends. */
   httpIdleTimeout: number;
+  /** `--http-request-timeout`: seconds for a request to arrive. */
+  httpRequestTimeout: number;
+  /** `--http-keepalive`: seconds an idle HTTP connection stays open. */
+  httpKeepalive: number;
   /** `--sse-heartbeat`: seconds between heartbeats. */
   sseHeartbeat: number;
   /** `--replay-events`: events kept per room. */
@@ -160,6 +164,8 @@ export async function runServe(o: ServeFlags): Promise<void> {
           graceMs: Math.round(o.httpGrace * 1000),
           idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
           heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+          requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
+          keepAliveMs: Math.round(o.httpKeepalive * 1000),
           replayEvents: o.replayEvents,
           replayBytes: o.replayBytes,
         },

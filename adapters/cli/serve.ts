@@ -140,6 +140,18 @@ export function addServeCommand(program: Command): void {
       60,
     )
     .option(
+      "--http-request-timeout <seconds>",
+      "an HTTP request's head and body must arrive within this (from its first byte; from connecting for the first request), else the connection is closed",
+      seconds,
+      10,
+    )
+    .option(
+      "--http-keepalive <seconds>",
+      "an HTTP connection with no request under way and nothing sent either way is closed after this (event streams are kept by their heartbeats; WebSockets are not timed)",
+      seconds,
+      30,
+    )
+    .option(
       "--sse-heartbeat <seconds>",
       "interval of heartbeats on idle event streams",
       seconds,

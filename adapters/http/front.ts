@@ -129,7 +129,9 @@ export class HttpFront implements FrontHost {
         timeout = o.requestTimeoutMs;
         since = c.pendingSince;
       } else {
-        timeout = state === "stream" ? 3 * o.heartbeatMs : o.keepAliveMs;
+        // An event stream sends a heartbeat every heartbeatMs (checked by
+        // the hub's clock, up to a second late): three missed end it.
+        timeout = state === "stream" ? 3 * o.heartbeatMs + 1000 : o.keepAliveMs;
         since = c.lastActive;
       }
       if (now - since < timeout) continue;

@@ -13,13 +13,9 @@ import type { LogRecord } from "../../core/chat.ts";
 import type { ConnectionGate } from "../connection_gate.ts";
 import {
   type ConnectionPlan,
-  openDescriptors,
   planConnections,
   readDescriptorLimit,
 } from "../descriptors.ts";
-
-/** Descriptors assumed open at start when `/proc/self/fd` cannot be listed. */
-const ASSUMED_OPEN = 64;
 
 /**
  * Read the descriptor limit, set the gate's capacity from it, and log it.
@@ -31,15 +27,15 @@ const ASSUMED_OPEN = 64;
  *   is then left without a limit).
  * @example
  * ```ts ignore
- * capConnections(gate, chat.limits.maxConnections, log);
+ * await capConnections(gate, chat.limits.maxConnections, log);
  * ```
  */
-export function capConnections(
+export async function capConnections(
   gate: ConnectionGate,
   maxConnections: number,
   log?: (record: LogRecord) => void,
-): ConnectionPlan | undefined {
-  const limit = readDescriptorLimit();
+): Promise<ConnectionPlan | undefined> {
+  const limit = await readDescriptorLimit();
   if ("reason" in limit) {
     log?.({
       event: "descriptors_unknown",
@@ -49,13 +45,14 @@ export function capConnections(
     });
     return undefined;
   }
-  const plan = planConnections(limit, openDescriptors() ?? ASSUMED_OPEN);
+  const plan = planConnections(limit);
   gate.capacity = plan.capacity;
   const lower = plan.streams < maxConnections;
   log?.({
     event: "descriptors",
     limit: limit.soft,
     hard: limit.hard,
+    ...(limit.raisedFrom !== undefined ? { raisedFrom: limit.raisedFrom } : {}),
     reserved: plan.reserved,
     connections: plan.streams,
     httpConnections: plan.http,

@@ -204,7 +204,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   // Now that the listeners (and Redis) hold theirs, what the descriptor
   // limit leaves for connections.
   if (options.gate === undefined) {
-    capConnections(gate, chat.limits.maxConnections, options.log);
+    await capConnections(gate, chat.limits.maxConnections, options.log);
   }
   const clock = setInterval(() => chat.tick(), options.tickMs ?? 1000);
   let stopping: Promise<void> | undefined;
