@@ -10,6 +10,7 @@
  */
 
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { RefusalBudget } from "../../core/refusal_budget.ts";
 import type { EventSink, SinkItem } from "./event_sink.ts";
 import type { HttpHub, PendingSocket } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
@@ -130,6 +131,7 @@ class WsConnection implements PendingSocket {
   readonly #sink: WsSink;
   readonly #remote: string | undefined;
   #session: HttpSession | undefined;
+  #budget: RefusalBudget | undefined;
   #opened = false;
 
   constructor(
@@ -252,6 +254,17 @@ class WsConnection implements PendingSocket {
     const session = this.#session;
     if (session !== undefined && !session.closed) {
       session.core.error(code, message);
+      return;
+    }
+    // Before a session, the socket's own budget (a session has its own).
+    const budget = this.#budget ??= new RefusalBudget(
+      this.#hub.chat.limits.maxRefusals,
+      this.#hub.chat.limits.refusalWindowMs,
+      this.openedAt,
+    );
+    if (!budget.take(this.#hub.chat.now())) {
+      this.#hub.removePending(this);
+      this.#fatal("TOO_MANY_ERRORS", budget.cutMessage(code));
       return;
     }
     this.#send({ type: "error", code, message, fatal: false });

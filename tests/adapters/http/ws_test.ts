@@ -325,3 +325,29 @@ Deno.test("ws: sockets that have not joined yet count toward the connection limi
     assert.equal(refusal.type === "error" && refusal.code, "SERVER_FULL");
   }, { limits: { maxConnections: 2 } });
 });
+
+Deno.test("ws: a socket drawing more than --max-refusals refusals within 10 s is cut with TOO_MANY_ERRORS, with or without a session", async () => {
+  await withServer(async (f) => {
+    const amy = await f.member("amy");
+    const garbage = await f.ws();
+    for (let i = 0; i < 10; i++) garbage.sendText(`not json ${i}`);
+    for (let i = 0; i < 5; i++) {
+      await expectError(garbage, "FRAME_MALFORMED", false);
+    }
+    await expectError(garbage, "TOO_MANY_ERRORS", true);
+    await garbage.ended();
+    // In a session, the session's budget.
+    const mal = await f.member("mal");
+    assert.equal((await amy.next()).type, "joined");
+    for (let i = 0; i < 10; i++) mal.send({ type: "say", text: " " });
+    for (let i = 0; i < 5; i++) await expectError(mal, "MESSAGE_EMPTY", false);
+    await expectError(mal, "TOO_MANY_ERRORS", true);
+    await mal.ended();
+    assert.deepEqual(await amy.next(), {
+      type: "left",
+      room: "lobby",
+      name: "mal",
+      reason: "disconnect",
+    });
+  }, { limits: { maxRefusals: 5 } });
+});
