@@ -17,7 +17,7 @@ import type { Command } from "../codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "../errors.ts";
 import type { Outgoing } from "../peer.ts";
 import { TEXT_LINES, TextLine } from "./lines.ts";
-import type { Lang } from "./render.ts";
+import { type Lang, printable } from "./render.ts";
 
 /** What a text session needs of its session; core/session.ts implements it. */
 export interface TextHost {
@@ -242,7 +242,7 @@ export class TextMode {
           });
         }
         this.#room = room;
-        this.#write(`${words.room(room)}\n`);
+        this.#write(`${words.room(printable(room))}\n`);
         return this.#write(words.prompt);
       }
       case "/lang": {
@@ -258,7 +258,8 @@ export class TextMode {
       case "/help":
         return this.#write(`${words.help}\n`);
       default:
-        return this.#write(`${words.unknown(command)}\n`);
+        // What the member typed, escaped like everything else written.
+        return this.#write(`${words.unknown(printable(command))}\n`);
     }
   }
 

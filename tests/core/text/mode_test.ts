@@ -182,6 +182,17 @@ Deno.test("text: /who, /join, /help, unknown commands and // escapes", () => {
   ]);
 });
 
+// Found by `deno task fuzz`: what the member typed came back raw.
+Deno.test("text: an unknown command and a room chosen before the name are written back escaped", () => {
+  const { chat } = setup();
+  const c = connect(chat);
+  c.out();
+  c.type("/\x1b[2J\u202e\n");
+  assert.equal(c.out(), "unknown command /\\u{1b}[2J\\u{202e}; type /help\n");
+  c.type("/join r\x07\n");
+  assert.equal(c.out(), "you will join r\\u{7}\nname: ");
+});
+
 Deno.test("text: /join before the name picks the room", () => {
   const { chat } = setup();
   const c = connect(chat);
