@@ -322,9 +322,11 @@ export function fuzzTextMode(rng: Prng, count: number): DecoderResult {
   const chat = new Chat({ now: () => now });
   const sessions: Session[] = [];
   const open = () => {
-    let session: Session | undefined;
+    // The peer writes what its session encodes (set once it is made).
+    const own: { session?: Session } = {};
     const peer = {
       send(out: Outgoing): boolean {
+        const session = own.session;
         const b = session ? session.encode(out) : out.binary();
         if (session?.text) {
           let s: string;
@@ -351,7 +353,10 @@ export function fuzzTextMode(rng: Prng, count: number): DecoderResult {
       },
       close() {},
     };
-    session = chat.connect(peer, { transport: "tcp", hello: true });
+    const session = own.session = chat.connect(peer, {
+      transport: "tcp",
+      hello: true,
+    });
     session.startText({ prompt: rng.chance(0.5) });
     return session;
   };
