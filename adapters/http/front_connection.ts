@@ -35,6 +35,9 @@ export interface FrontHost {
   unavailable(conn: Deno.Conn, target?: Deno.ConnectOptions): void;
 }
 
+/** Longest time a client's input is read and dropped after the server's side ended. */
+export const FRONT_DRAIN_MS = 1000;
+
 /** How a front connection is timed now. */
 export type FrontState = "request" | "idle" | "stream" | "upgraded";
 
@@ -57,6 +60,9 @@ export class FrontConnection {
   #connecting = true;
   #closed = false;
   #finished = false;
+  /** The server's side ended: what the client sends is dropped. */
+  #draining = false;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * Connect a client to the HTTP server behind and start piping.
@@ -114,12 +120,15 @@ export class FrontConnection {
    */
   #pump(from: Deno.Conn, to: Deno.Conn, fromClient: boolean): void {
     let buf = takeReadBuffer();
-    const read = () => from.read(buf).then(onRead, onRead);
+    const read = (): void => {
+      from.read(buf).then(onRead, onRead);
+    };
     const onRead = (n: number | null | Error): void => {
       if (typeof n !== "number" || this.#closed) {
         giveReadBuffer(buf);
         return this.#ended(fromClient, n === null ? "end" : "broken");
       }
+      if (fromClient && this.#draining) return read(); // dropped: draining
       const chunk = buf.subarray(0, n);
       this.#moved(chunk, fromClient);
       write(chunk, n);
@@ -135,6 +144,7 @@ export class FrontConnection {
         }
         read();
       }, () => {
+        if (fromClient && this.#draining && !this.#closed) return read();
         giveReadBuffer(buf);
         this.#ended(fromClient, "unwritable");
       });
@@ -170,21 +180,41 @@ export class FrontConnection {
    */
   #ended(fromClient: boolean, how: "end" | "broken" | "unwritable"): void {
     this.#pumps--;
-    if (fromClient && this.#pumps > 0 && !this.#closed) {
-      if (how === "end") {
+    if (this.#pumps > 0 && !this.#closed && !this.#draining) {
+      if (fromClient && how === "end") {
         this.#upstream?.closeWrite().catch(() => {});
         return;
       }
-      if (how === "unwritable") return;
+      if (fromClient && how === "unwritable") return;
+      if (!fromClient && how !== "unwritable") return this.#drain();
     }
     this.close();
     if (this.#pumps === 0) this.#done();
+  }
+
+  /**
+   * The server's side ended while the client still sends: all the server
+   * wrote has been passed on; close the client's socket for writing and
+   * drop what it sends for up to {@link FRONT_DRAIN_MS}. Closing it with
+   * unread input would reset the connection, and the client would lose the
+   * last bytes (a fatal error, a close frame) before reading them.
+   */
+  #drain(): void {
+    this.#draining = true;
+    try {
+      this.#upstream?.close();
+    } catch {
+      // already closed
+    }
+    this.#client.closeWrite().catch(() => this.close());
+    this.#drainTimer = setTimeout(() => this.close(), FRONT_DRAIN_MS);
   }
 
   /** Close both sockets; the pumps end with their pending reads. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#drainTimer);
     for (const c of [this.#client, this.#upstream]) {
       try {
         c?.close();

@@ -132,6 +132,7 @@ class WsConnection implements PendingSocket {
   readonly #remote: string | undefined;
   #session: HttpSession | undefined;
   #budget: RefusalBudget | undefined;
+  #cut = false;
   #opened = false;
 
   constructor(
@@ -191,6 +192,7 @@ class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
+    if (this.#cut) return; // told why it is cut; closing
     if (typeof data !== "string") {
       this.#refuse(
         "UNKNOWN_TYPE",
@@ -271,11 +273,20 @@ class WsConnection implements PendingSocket {
   }
 
   #fatal(code: ErrorCodeName, message: string): void {
+    if (this.#cut) return;
+    this.#cut = true;
     this.#hub.log({ event: "error", transport: "ws", code, message });
     this.#send({ type: "error", code, message, fatal: true });
-    if (this.#socket.readyState === WebSocket.OPEN) {
-      this.#socket.close(1008, code);
-    }
+    // Close once the error is written: a close started behind unwritten
+    // messages loses them (seen under load with clients still sending).
+    const s = this.#socket;
+    const deadline = Date.now() + this.#hub.limits.lingerMs;
+    const attempt = () => {
+      if (s.readyState !== WebSocket.OPEN) return;
+      if (s.bufferedAmount === 0 || Date.now() >= deadline) s.close(1008, code);
+      else setTimeout(attempt, 20);
+    };
+    attempt();
   }
 
   #send(event: object): void {

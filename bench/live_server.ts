@@ -1,0 +1,200 @@
+/**
+ * A real `cli.ts serve` for the fuzz and soak runs: every transport (TCP,
+ * a Unix socket, UDP, HTTP with its WebSocket), its log read as it comes
+ * (cut-offs counted by code and reason), its resident memory sampled from
+ * `/proc/PID/status`, and a bounded stop.
+ *
+ * @module
+ */
+
+const ROOT = new URL("../", import.meta.url);
+
+/** The permission flags of the `serve` task (deno.json). */
+async function servePermissions(): Promise<string[]> {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { tasks: Record<string, string> };
+  return (config.tasks.serve ?? "").split(/\s+/)
+    .filter((a) => a.startsWith("--allow-") || a.startsWith("--v8-flags"));
+}
+
+/** Where the server listens, by transport. */
+export interface ServerUrls {
+  /** `tcp://127.0.0.1:PORT`. */
+  tcp: string;
+  /** `unix:///PATH`. */
+  unix: string;
+  /** `udp://127.0.0.1:PORT`. */
+  udp: string;
+  /** `http://127.0.0.1:PORT`. */
+  http: string;
+  /** `ws://127.0.0.1:PORT/api/ws`. */
+  ws: string;
+}
+
+/** A running server process. */
+export class LiveServer {
+  /** Its URLs. */
+  readonly urls: ServerUrls;
+  /** The process id. */
+  readonly pid: number;
+  /**
+   * Log records counted by kind: `error:CODE` (a connection cut with a
+   * fatal error), `disconnect:REASON`, `http_timeout:STATE`,
+   * `accept_error`, `http_error`, `udp_send_dropped`...
+   */
+  readonly counts: Map<string, number> = new Map();
+  /** The last log lines, for a failure report. */
+  readonly tail: string[] = [];
+  /** Lines that no log line should ever be (an uncaught error). */
+  readonly alarms: string[] = [];
+  readonly #child: Deno.ChildProcess;
+  readonly #status: Promise<Deno.CommandStatus>;
+  readonly #reading: Promise<void>;
+  readonly #dir: string;
+  #exited: Deno.CommandStatus | undefined;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    urls: ServerUrls,
+    dir: string,
+    reading: Promise<void>,
+  ) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.urls = urls;
+    this.#dir = dir;
+    this.#reading = reading;
+    this.#status = child.status.then((s) => this.#exited = s);
+  }
+
+  /**
+   * Start a server on free ports with extra `serve` flags.
+   *
+   * @param flags Flags after `serve` (limits...).
+   * @returns The running server.
+   */
+  static async start(flags: string[] = []): Promise<LiveServer> {
+    const dir = await Deno.makeTempDir({ prefix: "roomcast-live-" });
+    const child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        ...await servePermissions(),
+        new URL("cli.ts", ROOT).pathname,
+        "serve",
+        "--transport",
+        "tcp,unix,udp,http",
+        "--port",
+        "0",
+        "--udp-port",
+        "0",
+        "--http-port",
+        "0",
+        "--socket",
+        `${dir}/chat.sock`,
+        ...flags,
+      ],
+      cwd: ROOT.pathname,
+      env: { CHAT_ADMIN_TOKEN: "live-server-admin-token-0123456789" },
+      stdin: "piped",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    const found: Partial<ServerUrls> = {};
+    let ready!: () => void;
+    const listening = new Promise<void>((r) => ready = r);
+    let server: LiveServer | undefined;
+    const onLine = (line: string) => {
+      const m = / listen transport=(\w+) url=(\S+)/.exec(line);
+      if (m) {
+        (found as Record<string, string>)[m[1]!] = m[2]!;
+        if (found.tcp && found.unix && found.udp && found.http) ready();
+      }
+      if (server) server.#line(line);
+    };
+    const reading = readLines(child.stderr, onLine);
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    await Promise.race([listening, child.status]);
+    clearTimeout(timer);
+    if (!(found.tcp && found.unix && found.udp && found.http)) {
+      throw new Error("Cannot start the server: it exited before listening");
+    }
+    found.ws = `${found.http.replace(/^http/, "ws")}/api/ws`;
+    server = new LiveServer(child, found as ServerUrls, dir, reading);
+    return server;
+  }
+
+  /** True while the process runs. */
+  get alive(): boolean {
+    return this.#exited === undefined;
+  }
+
+  /** Resident memory in MiB, or undefined once it is gone. */
+  rssMiB(): number | undefined {
+    try {
+      const status = Deno.readTextFileSync(`/proc/${this.pid}/status`);
+      const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+      return kb === undefined ? undefined : Number(kb) / 1024;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** How many records of a kind (see {@link LiveServer.counts}). */
+  count(kind: string): number {
+    return this.counts.get(kind) ?? 0;
+  }
+
+  #line(line: string): void {
+    this.tail.push(line);
+    if (this.tail.length > 50) this.tail.shift();
+    if (/Uncaught|panicked|error: /.test(line)) this.alarms.push(line);
+    const event = / (\w+)(?: |$)/.exec(line)?.[1];
+    if (event === undefined) return;
+    let kind: string = event;
+    if (event === "error") kind = `error:${field(line, "code")}`;
+    else if (event === "disconnect") {
+      kind = `disconnect:${field(line, "reason")}`;
+    } else if (event === "http_timeout") {
+      kind = `http_timeout:${field(line, "state")}`;
+    } else if (event === "refused") kind = `refused:${field(line, "code")}`;
+    this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
+  }
+
+  /**
+   * Stop: SIGTERM, then SIGKILL after 10 s.
+   *
+   * @returns The exit status.
+   */
+  async stop(): Promise<Deno.CommandStatus> {
+    if (this.alive) this.#child.kill("SIGTERM");
+    const timer = setTimeout(() => {
+      if (this.alive) this.#child.kill("SIGKILL");
+    }, 10_000);
+    const status = await this.#status;
+    clearTimeout(timer);
+    await this.#child.stdin.close().catch(() => {});
+    await this.#reading;
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+    return status;
+  }
+}
+
+function field(line: string, key: string): string {
+  return new RegExp(` ${key}=(\\S+)`).exec(line)?.[1] ?? "?";
+}
+
+async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+): Promise<void> {
+  const decoder = new TextDecoder();
+  let rest = "";
+  for await (const chunk of stream) {
+    rest += decoder.decode(chunk, { stream: true });
+    const lines = rest.split("\n");
+    rest = lines.pop()!;
+    for (const line of lines) onLine(line);
+  }
+  if (rest) onLine(rest);
+}
