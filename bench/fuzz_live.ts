@@ -9,13 +9,8 @@
  * @module
  */
 
-import {
-  GARBAGE,
-  type GarbageKind,
-  type GarbageStats,
-  sendGarbage,
-  udpNoise,
-} from "./garbage.ts";
+import type { GarbageStats } from "./garbage.ts";
+import { runGarbageWorker } from "./garbage_worker.ts";
 import {
   type Delivery,
   HealthyMember,
@@ -46,8 +41,9 @@ export interface LiveResult {
   survived: boolean;
   exitCode: number | undefined;
   delivery: Delivery;
-  /** Healthy latency percentiles, in ms. */
+  /** Healthy latency percentiles, in ms (by the receiver's transport too). */
   latency: { p50: number; p99: number; max: number };
+  latencyByTransport: Record<string, { p50: number; p99: number }>;
   /** Server RSS: first sample, highest, last, in MiB. */
   rss: { start: number; max: number; end: number };
   /** Garbage by kind. */
@@ -76,11 +72,16 @@ export async function fuzzLive(
   const latencies = new Latencies(origin, 1);
   const urls = server.urls;
   const transports = [urls.tcp, urls.unix, urls.udp, urls.ws];
-  const members = Array.from(
-    { length: options.members },
-    (_, i) =>
-      new HealthyMember(`healthy${i}`, transports[i % 4]!, "fuzz", latencies),
-  );
+  const byTransport = new Map<string, Latencies>();
+  const members = Array.from({ length: options.members }, (_, i) => {
+    const url = transports[i % 4]!;
+    const t = new URL(url).protocol.replace(":", "");
+    if (!byTransport.has(t)) byTransport.set(t, new Latencies(origin, 1));
+    return new HealthyMember(`healthy${i}`, url, "fuzz", [
+      latencies,
+      byTransport.get(t)!,
+    ]);
+  });
   const failures: string[] = [];
   const rss = { start: server.rssMiB() ?? 0, max: 0, end: 0 };
   const sampler = setInterval(() => {
@@ -92,16 +93,16 @@ export async function fuzzLive(
   try {
     for (const m of members) await m.join();
     const deadline = performance.now() + options.durationS * 1000;
-    const kinds = Object.keys(GARBAGE) as GarbageKind[];
-    for (const k of kinds) garbage[k] = { connections: 0, cut: {}, wrong: {} };
-    const workers = Array.from({ length: options.garbage }, (_, i) => {
-      const kind = kinds[i % kinds.length]!;
-      return sendGarbage(kind, urls, rng.fork(), deadline, garbage[kind]!);
+    const sending = runGarbageWorker({
+      targets: urls,
+      seed: rng.u32(),
+      connections: options.garbage,
+      noise: Math.max(1, Math.floor(options.garbage / 10)),
+      durationMs: options.durationS * 1000,
+    }).then((done) => {
+      Object.assign(garbage, done.garbage);
+      noise = done.noise;
     });
-    const noisy = Array.from(
-      { length: Math.max(1, Math.floor(options.garbage / 10)) },
-      () => udpNoise(urls.udp, rng.fork(), deadline).then((n) => noise += n),
-    );
     // Healthy talk until the deadline, each at its own pace.
     const every = 1000 / options.rate;
     const talking = members.map(async (m, i) => {
@@ -111,7 +112,7 @@ export async function fuzzLive(
         await new Promise((r) => setTimeout(r, every));
       }
     });
-    await Promise.all([...talking, ...workers, ...noisy]);
+    await Promise.all([...talking, sending]);
     // Let the last messages arrive.
     await settle(members, 10_000);
     for (const m of members) await m.leave();
@@ -135,6 +136,11 @@ export async function fuzzLive(
       p99: percentile(all, 99),
       max: all.reduce((a, b) => Math.max(a, b), 0),
     },
+    latencyByTransport: Object.fromEntries(
+      [...byTransport].map((
+        [t, l],
+      ) => [t, { p50: percentile(l.all, 50), p99: percentile(l.all, 99) }]),
+    ),
     rss,
     garbage,
     noise,
@@ -158,6 +164,24 @@ export async function fuzzLive(
     failures.push(
       `server RSS reached ${rss.max.toFixed(0)} MiB > ${options.rssLimitMiB}`,
     );
+  }
+  // A WebSocket's fatal error can be lost to a reset (the server closes the
+  // TCP connection with the client's garbage still unread): those count as
+  // cut when the server logged as many WebSocket cuts as there were sockets.
+  const wsCut = server.count("error:ws:TOO_MANY_ERRORS");
+  let wsSeen = 0, wsReset = 0;
+  for (const k of ["ws-text", "ws-binary"]) {
+    wsSeen += garbage[k]?.cut["TOO_MANY_ERRORS"] ?? 0;
+    wsReset += garbage[k]?.wrong["reset"] ?? 0;
+  }
+  if (wsReset > 0 && wsSeen + wsReset <= wsCut) {
+    for (const k of ["ws-text", "ws-binary"]) {
+      const s = garbage[k];
+      const n = s?.wrong["reset"];
+      if (s === undefined || n === undefined) continue;
+      delete s.wrong["reset"];
+      s.cut["TOO_MANY_ERRORS (error lost to a reset)"] = n;
+    }
   }
   for (const [kind, s] of Object.entries(garbage)) {
     const wrong = Object.entries(s.wrong);

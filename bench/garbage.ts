@@ -10,7 +10,7 @@
 
 import dgram from "node:dgram";
 import { Buffer } from "node:buffer";
-import { dialUdp } from "../adapters/client/mod.ts";
+import { ConnectError, dialUdp } from "../adapters/client/mod.ts";
 import {
   encodeFrame,
   FrameDecoder,
@@ -54,6 +54,11 @@ export interface GarbageStats {
   cut: Record<string, number>;
   /** Connections that ended otherwise (a wrong code, no error, left open). */
   wrong: Record<string, number>;
+  /**
+   * Connections the server did not take (refused, or no answer to a UDP
+   * HELLO under load): nothing to cut.
+   */
+  unanswered: number;
 }
 
 /** Time a garbage connection may stay open before it counts as not cut. */
@@ -90,6 +95,12 @@ export async function sendGarbage(
     try {
       outcome = await once(kind, targets, rng);
     } catch (e) {
+      if (
+        e instanceof ConnectError || e instanceof Deno.errors.ConnectionRefused
+      ) {
+        stats.unanswered++;
+        continue;
+      }
       outcome = `failed: ${e instanceof Error ? e.message : e}`;
     }
     const expected: readonly string[] = GARBAGE[kind];
@@ -299,12 +310,15 @@ function wsGarbage(url: string, rng: Prng, binary: boolean): Promise<string> {
     ws.onclose = (e) => {
       clearTimeout(timer);
       clearInterval(sender);
-      // The close frame names the code too (1008, "TOO_MANY_ERRORS").
+      // The close frame names the code too (1008, "TOO_MANY_ERRORS"); an
+      // open socket that ends without a close frame was reset.
       resolve(
         result ??
           (e.code === 1008 && e.reason
             ? e.reason
-            : `closed:${e.code}:${opened}`),
+            : opened
+            ? "reset"
+            : "closed"),
       );
     };
   });

@@ -79,13 +79,14 @@ export class HealthyMember {
    * @param name Its name (unique in the run).
    * @param url Where to connect (`tcp://`, `unix://`, `udp://`, `ws://`).
    * @param room The room.
-   * @param latencies Where to record latencies.
+   * @param latencies Where to record latencies (several: the run's, the
+   *   transport's...).
    */
   constructor(
     readonly name: string,
     readonly url: string,
     readonly room: string,
-    readonly latencies: Latencies,
+    readonly latencies: Latencies | readonly Latencies[],
   ) {}
 
   /** The transport, from the URL. */
@@ -156,7 +157,10 @@ export class HealthyMember {
     const n = Number(num);
     const now = performance.now();
     this.received++;
-    this.latencies.add(now - Number(stamp), now);
+    const ms = now - Number(stamp);
+    const l = this.latencies;
+    if (l instanceof Latencies) l.add(ms, now);
+    else for (const one of l) one.add(ms, now);
     const next = this.heard.get(e.from) ?? 0;
     if (n < next) this.trouble.duplicates++; // or late: out of order
     else {

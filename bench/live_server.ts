@@ -103,14 +103,14 @@ export class LiveServer {
     const found: Partial<ServerUrls> = {};
     let ready!: () => void;
     const listening = new Promise<void>((r) => ready = r);
-    let server: LiveServer | undefined;
+    const made: { server?: LiveServer } = {};
     const onLine = (line: string) => {
       const m = / listen transport=(\w+) url=(\S+)/.exec(line);
       if (m) {
         (found as Record<string, string>)[m[1]!] = m[2]!;
         if (found.tcp && found.unix && found.udp && found.http) ready();
       }
-      if (server) server.#line(line);
+      if (made.server) made.server.#line(line);
     };
     const reading = readLines(child.stderr, onLine);
     const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
@@ -120,8 +120,12 @@ export class LiveServer {
       throw new Error("Cannot start the server: it exited before listening");
     }
     found.ws = `${found.http.replace(/^http/, "ws")}/api/ws`;
-    server = new LiveServer(child, found as ServerUrls, dir, reading);
-    return server;
+    return made.server = new LiveServer(
+      child,
+      found as ServerUrls,
+      dir,
+      reading,
+    );
   }
 
   /** True while the process runs. */
@@ -152,12 +156,21 @@ export class LiveServer {
     const event = / (\w+)(?: |$)/.exec(line)?.[1];
     if (event === undefined) return;
     let kind: string = event;
-    if (event === "error") kind = `error:${field(line, "code")}`;
-    else if (event === "disconnect") {
+    if (event === "error") {
+      kind = `error:${field(line, "code")}`;
+      const transport = field(line, "transport");
+      if (transport !== "?") {
+        this.#add(`error:${transport}:${field(line, "code")}`);
+      }
+    } else if (event === "disconnect") {
       kind = `disconnect:${field(line, "reason")}`;
     } else if (event === "http_timeout") {
       kind = `http_timeout:${field(line, "state")}`;
     } else if (event === "refused") kind = `refused:${field(line, "code")}`;
+    this.#add(kind);
+  }
+
+  #add(kind: string): void {
     this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
   }
 

@@ -36,7 +36,7 @@ export interface FrontHost {
 }
 
 /** Longest time a client's input is read and dropped after the server's side ended. */
-export const FRONT_DRAIN_MS = 1000;
+export const FRONT_DRAIN_MS = 2000;
 
 /** How a front connection is timed now. */
 export type FrontState = "request" | "idle" | "stream" | "upgraded";

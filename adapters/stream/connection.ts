@@ -19,7 +19,7 @@ import {
 } from "../read_buffers.ts";
 
 /** Longest time a closed connection reads and drops what its peer still sends. */
-export const DRAIN_MS = 1000;
+export const DRAIN_MS = 2000;
 
 /** What a connection needs from its listener's pool (`Pool` is one). */
 export interface ConnectionPool {
