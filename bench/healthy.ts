@@ -11,6 +11,9 @@
 import { type ClientConnection, dial } from "../adapters/client/mod.ts";
 import type { ReceivedEvent } from "../core/events.ts";
 
+/** Names of healthy members start with this; others' messages are not counted. */
+export const HEALTHY_PREFIX = "healthy";
+
 /** Latencies of healthy members, in ms, by the second they were heard. */
 export class Latencies {
   /** All samples. */
@@ -153,6 +156,7 @@ export class HealthyMember {
       return;
     }
     if (e.type !== "message" || e.from === this.name) return;
+    if (!e.from.startsWith(HEALTHY_PREFIX)) return; // not a healthy member's
     const [num, stamp] = e.text.split(" ");
     const n = Number(num);
     const now = performance.now();
