@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "npm:@commander-js/extra-typings@14";
 import { defaultAdminTokenPath } from "../http/mod.ts";
 import { ApiClient, ApiError, ConnectError } from "../client/mod.ts";
 

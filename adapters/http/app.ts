@@ -12,8 +12,8 @@
  * @module
  */
 
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
+import { OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
+import { bodyLimit } from "npm:hono@4/body-limit";
 import type { Chat } from "../../core/chat.ts";
 import { registerAnnouncementRoutes } from "./announcement_routes.ts";
 import { errorHandler, invalidRequest, noSuchRoute } from "./error_handlers.ts";

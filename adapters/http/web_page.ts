@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Env, Hono, Schema } from "hono";
+import type { Env, Hono, Schema } from "npm:hono@4";
 import { HttpProblem } from "./problem.ts";
 
 const ROOT = new URL("../../", import.meta.url);
@@ -129,7 +129,7 @@ async function loadFile(key: string): Promise<Asset> {
 async function loadModule(key: string): Promise<Asset> {
   const path = key.slice("/src/".length);
   const source = new TextDecoder().decode(await read(path));
-  const { transform } = await import("sucrase");
+  const { transform } = await import("npm:sucrase@3");
   const { code } = transform(source, {
     transforms: ["typescript"],
     disableESTransforms: true,
