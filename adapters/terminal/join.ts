@@ -10,7 +10,12 @@
 
 import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
-import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
+import {
+  type Lang,
+  renderEvent,
+  renderLost,
+  TERMINAL_RENDER,
+} from "../../core/text/render.ts";
 import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
 import { Screen, writeErr, writeOut } from "./screen.ts";
 import { HELP, parseTypedLine } from "./typed_line.ts";
@@ -103,7 +108,7 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   const show = (event: ReceivedEvent) => {
     if (event.type === "hello_ok" || event.type === "pong") return;
     if (options.json) writeOut(JSON.stringify(event) + "\n");
-    else print(renderEvent(event, lang));
+    else print(renderEvent(event, lang, TERMINAL_RENDER));
   };
 
   const retryName = async () => {
