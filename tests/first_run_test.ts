@@ -80,6 +80,7 @@ Deno.test("first run: an empty Deno cache, deno task serve in a terminal, every 
     // It was a first run: the packages were downloaded, with a progress bar.
     const raw = await Deno.readTextFile(`${dir}/terminal.bin`);
     assert.match(raw, /Download/, "no download: not a first run");
+    // deno-lint-ignore no-control-regex
     const task = raw.search(/Task(?:\x1b\[[\d;]*m)* (?:\x1b\[[\d;]*m)*serve/);
     assert.ok(task >= 0, raw);
     // Once the server runs, nothing moves the cursor up: a progress bar that
@@ -88,6 +89,7 @@ Deno.test("first run: an empty Deno cache, deno task serve in a terminal, every 
     const after = raw.slice(task);
     assert.doesNotMatch(
       after,
+      // deno-lint-ignore no-control-regex
       /\x1b\[\d*A/,
       `the cursor moves up after the server started:\n${JSON.stringify(after)}`,
     );
