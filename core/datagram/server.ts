@@ -31,6 +31,7 @@ import { Inbound } from "./inbound.ts";
 import { Outbound } from "./outbound.ts";
 import { type AddressState, Refusals } from "./refusals.ts";
 import { SessionTable } from "./sessions.ts";
+import type { BinaryMember } from "./members.ts";
 import { FrameError } from "../errors.ts";
 
 /** Options of a {@link DatagramServer}. */
@@ -173,6 +174,12 @@ export class DatagramServer {
       if (!(e instanceof FrameError)) throw e;
       this.stats.malformed++;
       this.#refusals.refused(address, key, e.code);
+      // From a session: answered in it and acknowledged (sending the same
+      // bytes again would not help).
+      const m = this.#sessionOf(bytes);
+      if (m !== undefined) {
+        return this.#inbound.deliver(m.member, m.seq, [e], from, key, now);
+      }
       this.#refusals.reply(bytes.length, from, e.code, e.message, false);
       return;
     }
@@ -189,10 +196,14 @@ export class DatagramServer {
       );
     } else if (first?.type === "envelope") {
       const m = this.#sessions.lookup(first.token);
-      if (m === undefined) {
-        return this.#refusals.badToken(bytes.length, from, address, key);
+      if (m !== undefined) {
+        this.#inbound.deliver(m, first.seq, frames.slice(1), from, key, now);
+        return;
       }
-      this.#inbound.deliver(m, first.seq, frames.slice(1), from, key, now);
+      // An ended session: its last datagram again (the client lost it).
+      const final = this.#sessions.ended(first.token, key);
+      if (final !== undefined) return this.#outbound.send(final, from);
+      this.#refusals.badToken(bytes.length, from, address, key);
     } else if (first?.type === "hello") {
       this.#hello(first, frames, from, key, bytes.length, address);
     } else {
@@ -205,7 +216,9 @@ export class DatagramServer {
    * for their bucket to fill up again. Call it about once a second.
    */
   sweep(): void {
-    this.#refusals.sweep(this.#chat.now());
+    const now = this.#chat.now();
+    this.#refusals.sweep(now);
+    this.#sessions.sweep(now);
   }
 
   /**
@@ -259,18 +272,10 @@ export class DatagramServer {
       `Cannot accept datagram: ${bytes.length} bytes exceeds the limit of ${this.limits.datagramSize}`;
     // From a session: answered in the session, and acknowledged so that its
     // sender stops sending it again.
-    let envelope: Frame | undefined;
-    try {
-      envelope = decodeFrame(bytes.subarray(0, ENVELOPE_SIZE));
-    } catch {
-      envelope = undefined;
-    }
-    if (envelope?.type === "envelope") {
-      const m = this.#sessions.lookup(envelope.token);
-      if (m !== undefined) {
-        const error = new FrameError("DATAGRAM_TOO_LARGE", message);
-        return this.#inbound.deliver(m, envelope.seq, [error], from, key, now);
-      }
+    const m = this.#sessionOf(bytes);
+    if (m !== undefined) {
+      const error = new FrameError("DATAGRAM_TOO_LARGE", message);
+      return this.#inbound.deliver(m.member, m.seq, [error], from, key, now);
     }
     this.#refusals.reply(
       bytes.length,
@@ -279,6 +284,21 @@ export class DatagramServer {
       message,
       false,
     );
+  }
+
+  /** The session of a datagram whose ENVELOPE is whole, if it has one. */
+  #sessionOf(
+    bytes: Uint8Array,
+  ): { member: BinaryMember; seq: number } | undefined {
+    let envelope: Frame | undefined;
+    try {
+      envelope = decodeFrame(bytes.subarray(0, ENVELOPE_SIZE));
+    } catch {
+      return undefined;
+    }
+    if (envelope.type !== "envelope") return undefined;
+    const member = this.#sessions.lookup(envelope.token);
+    return member && { member, seq: envelope.seq };
   }
 
   #text(
