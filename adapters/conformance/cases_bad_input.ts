@@ -1,23 +1,29 @@
-// Conformance cases: bad input. The sender gets a coded error (fatal where
-// the stream can no longer be trusted) and no other member notices anything
-// beyond, for a fatal error, the sender's ordinary `left` (disconnect).
+/**
+ * Conformance cases: bad input (docs/protocol.md, 4 and 5.7). The sender
+ * gets a coded error (fatal where the stream can no longer be trusted) and
+ * no other member notices anything beyond, for a fatal error, the sender's
+ * ordinary `left` (disconnect).
+ *
+ * @module
+ */
 
 import assert from "node:assert/strict";
 import { encodeFrame, FrameType } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import { concat, field, rawFrame } from "./_client.ts";
-import {
-  type Case,
-  expectError,
-  expectEvent,
-  expectFatal,
-  type Harness,
-} from "./_harness.ts";
+import type { ConformanceCase, Wire } from "./case.ts";
+import { expectEvent, type Harness } from "./harness.ts";
+import { concat, field, rawFrame } from "./wire.ts";
 
 const SAY = FrameType.SAY;
 const te = new TextEncoder();
-/** The header of a SAY one byte over the default 64 KiB frame limit. */
-const OVERSIZE_HEADER = rawFrame(SAY, new Uint8Array(0), 65536 - 6 + 1);
+
+/** The header of a SAY one byte over the server's frame limit. */
+function oversizeHeader(h: Harness): Uint8Array {
+  return rawFrame(SAY, new Uint8Array(0), h.limits.maxFrame - 6 + 1);
+}
+
+/** Bytes, or bytes that depend on what the server announced. */
+type Bytes = Uint8Array | ((h: Harness) => Uint8Array);
 
 /**
  * A joined member "mal" sends `bytes`; amy and bob watch. Non-fatal: mal is
@@ -26,25 +32,25 @@ const OVERSIZE_HEADER = rawFrame(SAY, new Uint8Array(0), 65536 - 6 + 1);
  */
 async function joinedSends(
   h: Harness,
-  bytes: Uint8Array,
+  bytes: Bytes,
   code: ErrorCodeName,
   fatal: boolean,
 ): Promise<void> {
   const [amy, bob, mal] = await h.members("amy", "bob", "mal");
-  mal!.sendRaw(bytes);
+  mal!.sendRaw(typeof bytes === "function" ? bytes(h) : bytes);
   if (fatal) {
-    await expectFatal(mal!, code);
+    await h.expectFatal(mal!, code);
     for (const c of [amy!, bob!]) {
       await expectEvent(c, {
         type: "left",
-        room: "lobby",
+        room: h.room(),
         name: "mal",
         reason: "disconnect",
       });
     }
     await h.barrier(amy!, [bob!], "amy");
   } else {
-    await expectError(mal!, code, false);
+    await h.expectError(mal!, code, false);
     await h.barrier(mal!, [amy!, bob!], "mal");
   }
 }
@@ -52,47 +58,60 @@ async function joinedSends(
 /** A connection that said HELLO but never joined sends `bytes`. */
 async function strangerSends(
   h: Harness,
-  bytes: Uint8Array,
+  bytes: Bytes,
   code: ErrorCodeName,
   fatal: boolean,
 ): Promise<void> {
   const [amy, bob] = await h.members("amy", "bob");
   const c = await h.hello();
-  c.sendRaw(bytes);
-  if (fatal) await expectFatal(c, code);
-  else await expectError(c, code, false);
+  c.sendRaw(typeof bytes === "function" ? bytes(h) : bytes);
+  if (fatal) await h.expectFatal(c, code);
+  else await h.expectError(c, code, false);
   await h.barrier(amy!, [bob!], "amy");
 }
 
 function badInput(
   name: string,
-  bytes: Uint8Array,
+  bytes: Bytes,
   code: ErrorCodeName,
   fatal: boolean,
-): Case {
-  return { name, fn: (h) => joinedSends(h, bytes, code, fatal) };
+  on?: readonly Wire[],
+): ConformanceCase {
+  return {
+    name,
+    ...(on ? { on } : {}),
+    fn: (h) => joinedSends(h, bytes, code, fatal),
+  };
 }
 
-/** The bad-input cases every transport must pass. */
-export const BAD_INPUT_CASES: Case[] = [
+// Frame size and framing errors are stream matters: over UDP a datagram
+// that is not whole frames is refused whole, not fatal to a session
+// (cases_udp.ts).
+const STREAM = ["stream"] as const;
+
+/** The bad-input cases. */
+export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   {
     // Only the header is sent: the server must judge it without the payload.
     name: "a frame over the size limit, before joining",
-    fn: (h) => strangerSends(h, OVERSIZE_HEADER, "FRAME_TOO_LARGE", true),
+    on: STREAM,
+    fn: (h) => strangerSends(h, oversizeHeader, "FRAME_TOO_LARGE", true),
   },
   badInput(
     "a frame over the size limit, from a member",
-    OVERSIZE_HEADER,
+    oversizeHeader,
     "FRAME_TOO_LARGE",
     true,
+    STREAM,
   ),
   {
     name: "a frame of exactly the size limit is read",
+    on: STREAM,
     async fn(h) {
       const [amy, mal] = await h.members("amy", "mal");
-      const text = "x".repeat(65536 - 6 - 2);
+      const text = "x".repeat(h.limits.maxFrame - 6 - 2);
       mal!.send({ type: "say", text });
-      await expectError(mal!, "MESSAGE_TOO_LONG", false);
+      await h.expectError(mal!, "MESSAGE_TOO_LONG", false);
       await h.barrier(mal!, [amy!], "mal");
     },
   },
@@ -114,7 +133,7 @@ export const BAD_INPUT_CASES: Case[] = [
       const [amy, bob] = await h.members("amy", "bob");
       const c = await h.connect();
       c.send({ type: "hello", version: 2, software: "future/9" });
-      await expectFatal(c, "UNSUPPORTED_VERSION");
+      await h.expectFatal(c, "UNSUPPORTED_VERSION");
       await h.barrier(amy!, [bob!], "amy");
     },
   },
@@ -141,6 +160,7 @@ export const BAD_INPUT_CASES: Case[] = [
     new Uint8Array([0x00, 0x03, 0, 0, 0, 0]),
     "FRAME_MALFORMED",
     true,
+    STREAM,
   ),
   badInput(
     "invalid UTF-8 in a message",
@@ -173,21 +193,23 @@ export const BAD_INPUT_CASES: Case[] = [
       c.sendRaw(
         rawFrame(
           FrameType.JOIN,
-          concat(field("lobby"), field(new Uint8Array([0xc3, 0x28]))),
+          concat(field(h.room()), field(new Uint8Array([0xc3, 0x28]))),
         ),
       );
-      await expectError(c, "INVALID_UTF8", false);
-      c.send({ type: "join", room: "lobby", name: "ok" });
+      await h.expectError(c, "INVALID_UTF8", false);
+      c.send({ type: "join", room: h.room(), name: "ok" });
       assert.equal((await c.next()).type, "welcome");
     },
   },
   {
     name: "a frame before HELLO",
+    // A UDP session exists only after its HELLO: nothing can come first.
+    on: STREAM,
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const c = await h.connect();
-      c.send({ type: "join", room: "lobby", name: "mal" });
-      await expectFatal(c, "HELLO_REQUIRED");
+      c.send({ type: "join", room: h.room(), name: "mal" });
+      await h.expectFatal(c, "HELLO_REQUIRED");
       await h.barrier(amy!, [bob!], "amy");
     },
   },
@@ -204,17 +226,23 @@ export const BAD_INPUT_CASES: Case[] = [
   },
   {
     name: "a message over the message limit",
+    // Over UDP the datagram limit comes first (the client says
+    // DATAGRAM_TOO_LARGE).
+    on: STREAM,
     async fn(h) {
       const [amy, mal] = await h.members("amy", "mal");
-      mal!.send({ type: "say", text: "a".repeat(4097) });
-      await expectError(mal!, "MESSAGE_TOO_LONG", false);
-      mal!.send({ type: "say", text: "中".repeat(1366) }); // 4098 bytes
-      await expectError(mal!, "MESSAGE_TOO_LONG", false);
-      const max = "a".repeat(4095) + "!";
+      const limit = h.limits.maxMessage;
+      mal!.send({ type: "say", text: "a".repeat(limit + 1) });
+      await h.expectError(mal!, "MESSAGE_TOO_LONG", false);
+      // Counted in bytes of UTF-8: 3 per character here.
+      const cjk = "中".repeat(Math.floor(limit / 3)) + "中";
+      mal!.send({ type: "say", text: cjk });
+      await h.expectError(mal!, "MESSAGE_TOO_LONG", false);
+      const max = "a".repeat(limit - 1) + "!";
       mal!.send({ type: "say", text: max });
       await expectEvent(amy!, {
         type: "message",
-        room: "lobby",
+        room: h.room(),
         from: "mal",
         text: max,
       });
@@ -222,13 +250,14 @@ export const BAD_INPUT_CASES: Case[] = [
   },
   {
     name: "a frame split into single bytes",
+    on: STREAM,
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const bytes = encodeFrame({ type: "say", text: "slow 慢" });
       for (const b of bytes) bob!.sendRaw(new Uint8Array([b]));
       await expectEvent(amy!, {
         type: "message",
-        room: "lobby",
+        room: h.room(),
         from: "bob",
         text: "slow 慢",
       });
@@ -236,13 +265,14 @@ export const BAD_INPUT_CASES: Case[] = [
   },
   {
     name: "a connection closed in the middle of a frame",
+    on: STREAM,
     async fn(h) {
       const [amy, mal] = await h.members("amy", "mal");
       mal!.sendRaw(encodeFrame({ type: "say", text: "cut" }).subarray(0, 7));
       await mal!.close();
       await expectEvent(amy!, {
         type: "left",
-        room: "lobby",
+        room: h.room(),
         name: "mal",
         reason: "disconnect",
       });
