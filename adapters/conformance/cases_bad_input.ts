@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { encodeFrame, FrameType } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import type { ConformanceCase, Wire } from "./case.ts";
+import type { ConformanceCase, Spec, Wire } from "./case.ts";
 import { expectEvent, type Harness } from "./harness.ts";
 import { concat, field, rawFrame } from "./wire.ts";
 
@@ -75,13 +75,14 @@ function badInput(
   bytes: Bytes,
   code: ErrorCodeName,
   fatal: boolean,
-  on?: readonly Wire[],
+  more: { on?: readonly Wire[]; spec?: readonly Spec[] } = {},
 ): ConformanceCase {
-  return {
-    name,
-    ...(on ? { on } : {}),
-    fn: (h) => joinedSends(h, bytes, code, fatal),
-  };
+  return { name, ...more, fn: (h) => joinedSends(h, bytes, code, fatal) };
+}
+
+/** One statement of a section. */
+function says(section: string, words: string): { spec: Spec[] } {
+  return { spec: [{ section, says: words }] };
 }
 
 // Frame size and framing errors are stream matters: over UDP a datagram
@@ -95,6 +96,10 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
     // Only the header is sent: the server must judge it without the payload.
     name: "a frame over the size limit, before joining",
     on: STREAM,
+    ...says(
+      "2",
+      "`6 + length > max_frame` it sends a fatal ERROR `FRAME_TOO_LARGE`",
+    ),
     fn: (h) => strangerSends(h, oversizeHeader, "FRAME_TOO_LARGE", true),
   },
   badInput(
@@ -102,11 +107,12 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
     oversizeHeader,
     "FRAME_TOO_LARGE",
     true,
-    STREAM,
+    { on: STREAM },
   ),
   {
     name: "a frame of exactly the size limit is read",
     on: STREAM,
+    ...says("2", "a frame of exactly `max_frame` bytes is accepted"),
     async fn(h) {
       const [amy, mal] = await h.members("amy", "mal");
       const text = "x".repeat(h.limits.maxFrame - 6 - 2);
@@ -120,15 +126,24 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
     rawFrame(0x7f, new Uint8Array([1, 2, 3])),
     "UNKNOWN_TYPE",
     false,
+    says(
+      "4",
+      "a type number not in the table → ERROR `UNKNOWN_TYPE`, not fatal",
+    ),
   ),
   badInput(
     "a server frame sent by a client",
     encodeFrame({ type: "message", room: "lobby", from: "amy", text: "x" }),
     "UNKNOWN_TYPE",
     false,
+    says("4", "a well-formed one gets `UNKNOWN_TYPE`, not fatal"),
   ),
   {
     name: "an unsupported protocol version",
+    ...says(
+      "5.1",
+      "`version` other than 1 → fatal ERROR `UNSUPPORTED_VERSION`",
+    ),
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const c = await h.connect();
@@ -142,52 +157,81 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
     rawFrame(SAY, concat(new Uint8Array([0, 10]), te.encode("hi"))),
     "FRAME_MALFORMED",
     false,
+    says(
+      "4",
+      "fewer bytes than the fields need → ERROR `FRAME_MALFORMED`, not fatal",
+    ),
   ),
   badInput(
     "a missing field",
     rawFrame(FrameType.JOIN, field("lobby")),
     "FRAME_MALFORMED",
     false,
+    says(
+      "4",
+      "fewer bytes than the fields need → ERROR `FRAME_MALFORMED`, not fatal",
+    ),
   ),
   badInput(
     "trailing bytes after the last field",
     rawFrame(SAY, concat(field("hi"), new Uint8Array([0]))),
     "FRAME_MALFORMED",
     false,
+    says(
+      "4",
+      "bytes left over after the last field → ERROR `FRAME_MALFORMED`, not fatal",
+    ),
   ),
   badInput(
     "a bad magic byte between frames",
     new Uint8Array([0x00, 0x03, 0, 0, 0, 0]),
     "FRAME_MALFORMED",
     true,
-    STREAM,
+    {
+      on: STREAM,
+      ...says(
+        "2",
+        "the server sends a fatal ERROR `FRAME_MALFORMED` and closes the connection",
+      ),
+    },
   ),
   badInput(
     "invalid UTF-8 in a message",
     rawFrame(SAY, field(new Uint8Array([0x68, 0xff, 0xfe]))),
     "INVALID_UTF8",
     false,
+    says(
+      "4",
+      "a `str` that is not valid UTF-8 → ERROR `INVALID_UTF8`, not fatal",
+    ),
   ),
   badInput(
     "an encoded surrogate (CESU-8) in a message",
     rawFrame(SAY, field(new Uint8Array([0xed, 0xa0, 0x80]))),
     "INVALID_UTF8",
     false,
+    says("3", "an encoded surrogate"),
   ),
   badInput(
     "an empty message",
     encodeFrame({ type: "say", text: "" }),
     "MESSAGE_EMPTY",
     false,
+    says("5.3", "`text` is not empty or only whitespace"),
   ),
   badInput(
     "a message of only spaces",
     encodeFrame({ type: "say", text: " \t " }),
     "MESSAGE_EMPTY",
     false,
+    says("5.3", "`text` is not empty or only whitespace"),
   ),
   {
     name: "invalid UTF-8 in a name",
+    ...says(
+      "4",
+      "a `str` that is not valid UTF-8 → ERROR `INVALID_UTF8`, not fatal",
+    ),
     async fn(h) {
       const c = await h.hello();
       c.sendRaw(
@@ -203,6 +247,7 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a frame before HELLO",
+    ...says("5.1", "first → fatal ERROR `HELLO_REQUIRED`"),
     // A UDP session exists only after its HELLO: nothing can come first.
     on: STREAM,
     async fn(h) {
@@ -215,6 +260,7 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a message before joining",
+    ...says("5.3", "the client has joined a room → otherwise `NOT_JOINED`"),
     async fn(h) {
       await strangerSends(
         h,
@@ -226,6 +272,7 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a message over the message limit",
+    ...says("5.3", "`text` is at most `max_message` UTF-8 bytes"),
     // Over UDP the datagram limit comes first (the client says
     // DATAGRAM_TOO_LARGE).
     on: STREAM,
@@ -250,6 +297,7 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a frame split into single bytes",
+    ...says("1", "Stream boundaries mean nothing"),
     on: STREAM,
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
@@ -265,6 +313,7 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a connection closed in the middle of a frame",
+    ...says("7", "The connection went away without LEAVE"),
     on: STREAM,
     async fn(h) {
       const [amy, mal] = await h.members("amy", "mal");

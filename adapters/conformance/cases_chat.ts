@@ -16,6 +16,12 @@ import { concat } from "./wire.ts";
 export const CHAT_CASES: readonly ConformanceCase[] = [
   {
     name: "hello, join and welcome",
+    spec: [
+      {
+        section: "9",
+        says: "Since the server keeps `max_message + 512 <= max_frame`",
+      },
+    ],
     async fn(h) {
       const c = await h.connect();
       c.send({ type: "hello", version: PROTOCOL_VERSION, software: "kit/1" });
@@ -43,6 +49,9 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "joined and left notices",
+    spec: [
+      { section: "7", says: "The connection went away without LEAVE" },
+    ],
     // No connection to lose over UDP: a member that goes away without LEAVE
     // leaves by timeout.
     on: ["stream"],
@@ -63,6 +72,12 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a message reaches every other member and not the sender",
+    spec: [
+      {
+        section: "5.3",
+        says: "**members never receive their own MESSAGE echo**",
+      },
+    ],
     async fn(h) {
       const [amy, bob, carol] = await h.members("amy", "bob", "carol");
       const elsewhere = await h.member("dave", h.room("kitchen"));
@@ -84,6 +99,13 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "a duplicate name is refused, then another name works",
+    spec: [
+      {
+        section: "5.2",
+        says:
+          "On failure the client gets a **non-fatal ERROR** and the session stays open",
+      },
+    ],
     async fn(h) {
       const [bob] = await h.members("bob");
       const c = await h.hello();
@@ -106,6 +128,12 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "join moves a member between rooms",
+    spec: [
+      {
+        section: "5.2",
+        says: "The mover does not receive a LEFT for its old room.",
+      },
+    ],
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const carol = await h.member("carol", h.room("kitchen"));
@@ -138,6 +166,9 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "WHO lists the members of a room",
+    spec: [
+      { section: "5.4", says: "the answer is **MEMBERS**" },
+    ],
     async fn(h) {
       const [amy] = await h.members("amy", "bob");
       await h.member("carol", h.room("kitchen"));
@@ -160,6 +191,13 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "LEAVE: the member is told it left, then the connection closes",
+    spec: [
+      {
+        section: "5.6",
+        says:
+          "sends the client **LEFT** with the client's own room and name and reason `quit`",
+      },
+    ],
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       bob!.send({ type: "leave" });
@@ -176,6 +214,9 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "HELLO, JOIN and SAY pipelined in one write",
+    spec: [
+      { section: "5.1", says: "The client may **pipeline**" },
+    ],
     async fn(h) {
       const [amy] = await h.members("amy");
       const c = await h.connect();
@@ -218,6 +259,9 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
   },
   {
     name: "PING is answered with PONG",
+    spec: [
+      { section: "5.5", says: "answers **PONG** with the same `nonce`" },
+    ],
     async fn(h) {
       const c = await h.hello();
       c.send({ type: "ping", nonce: 0xdeadbeef });
