@@ -13,9 +13,9 @@
  */
 
 import type { Chat } from "../chat.ts";
-import type { Frame } from "../codec/mod.ts";
+import { decodeFrame, type Frame } from "../codec/mod.ts";
 import type { DatagramAddress } from "./address.ts";
-import { sameToken } from "./frames.ts";
+import { ENVELOPE_SIZE, sameToken } from "./frames.ts";
 import { BinaryMember, type Link, type Member, TextMember } from "./members.ts";
 
 /** Ended sessions whose last datagram is kept, at most. */
@@ -72,6 +72,24 @@ export class SessionTable {
   lookup(token: string): BinaryMember | undefined {
     const m = this.#byId.get(parseInt(token.slice(0, 8), 16));
     return m !== undefined && sameToken(m.token, token) ? m : undefined;
+  }
+
+  /**
+   * The binary member whose whole ENVELOPE heads `bytes` (a datagram
+   * refused for what follows it), with that ENVELOPE's sequence number.
+   */
+  sessionOf(
+    bytes: Uint8Array,
+  ): { member: BinaryMember; seq: number } | undefined {
+    let envelope: Frame;
+    try {
+      envelope = decodeFrame(bytes.subarray(0, ENVELOPE_SIZE));
+    } catch {
+      return undefined;
+    }
+    if (envelope.type !== "envelope") return undefined;
+    const member = this.lookup(envelope.token);
+    return member && { member, seq: envelope.seq };
   }
 
   /**
