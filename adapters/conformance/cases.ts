@@ -1,7 +1,8 @@
 /**
  * Every case of the conformance kit, in groups, in the order they run:
- * the handshake, the chat, names, bad input and fatal flags (with the
- * limits from HELLO_OK), text mode, the UDP rules, and UDP with losses.
+ * the handshake, the chat, names, framing and bad input with their fatal
+ * flags (and the limits from HELLO_OK), text mode, the UDP rules, and UDP
+ * with losses.
  *
  * @module
  */
@@ -13,7 +14,9 @@ import { HANDSHAKE_CASES } from "./cases_handshake.ts";
 import { LOSS_CASES } from "./cases_loss.ts";
 import { NAME_CASES } from "./cases_names.ts";
 import { TEXT_CASES } from "./cases_text.ts";
-import { UDP_CASES } from "./cases_udp.ts";
+import { FRAMING_CASES } from "./cases_framing.ts";
+import { UDP_OPENING_CASES } from "./cases_udp_opening.ts";
+import { UDP_RELIABILITY_CASES } from "./cases_udp_reliability.ts";
 
 /** A named group of cases. */
 export interface CaseGroup {
@@ -28,8 +31,10 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { name: "handshake", cases: HANDSHAKE_CASES },
   { name: "chat", cases: CHAT_CASES },
   { name: "names", cases: NAME_CASES },
+  { name: "framing", cases: FRAMING_CASES },
   { name: "errors", cases: BAD_INPUT_CASES },
   { name: "text", cases: TEXT_CASES },
-  { name: "udp", cases: UDP_CASES },
+  { name: "udp", cases: UDP_OPENING_CASES },
+  { name: "udp", cases: UDP_RELIABILITY_CASES },
   { name: "loss", cases: LOSS_CASES },
 ];

@@ -5,7 +5,7 @@
  * the wire (with the shared codec), starts nothing but its clients and a
  * local relay that loses UDP datagrams on purpose, and is the one home of
  * the protocol's cases: roomcast's own tests run it against roomcast
- * (tests/adapters/conformance/), and run its chat and bad-input cases with
+ * (tests/adapters/conformance/), and run its chat, framing and bad-input cases with
  * the transports' own clients too (tests/adapters/_conformance.ts).
  *
  * @example
@@ -32,6 +32,7 @@ export {
 export { CASE_GROUPS, type CaseGroup } from "./cases.ts";
 export { BAD_INPUT_CASES } from "./cases_bad_input.ts";
 export { CHAT_CASES } from "./cases_chat.ts";
+export { FRAMING_CASES } from "./cases_framing.ts";
 export { type ConformanceClient, WAIT_MS } from "./client.ts";
 export {
   type AnnouncedLimits,
@@ -59,6 +60,9 @@ export {
   framesOf,
   MIN_HELLO_DATAGRAM,
   paddedHello,
+  rawMember,
+  type RawSession,
+  rawSession,
   RawUdp,
 } from "./udp_raw.ts";
 export { concat, field, rawFrame } from "./wire.ts";

@@ -18,24 +18,16 @@ import { type ConformanceClient, WAIT_MS } from "./client.ts";
 import { EventInbox } from "./inbox.ts";
 import { udpTarget } from "./relay.ts";
 import { decoded, paddedHello } from "./udp_raw.ts";
-import { concat } from "./wire.ts";
+import { UdpSender } from "./udp_sender.ts";
 
-const ENVELOPE = 26;
 const TICK_MS = 50;
-const RTO_MS = 300;
-const MAX_RTO_MS = 2000;
+const HELLO_RTO_MS = 300;
 const ANSWER_WAIT_MS = 1000;
 
 /** Options of {@link UdpClient.connect}. */
 export interface UdpClientOptions {
   /** Sends of one datagram (or HELLO) before giving up. @default {12} */
   tries?: number;
-}
-
-interface Unacked {
-  bytes: Uint8Array;
-  tries: number;
-  due: number;
 }
 
 /** A datagram session that follows the document's rules. */
@@ -47,15 +39,9 @@ export class UdpClient implements ConformanceClient {
   readonly #socket: dgram.Socket;
   readonly #tries: number;
   readonly #inbox = new EventInbox<ChatEvent>();
-  readonly #unacked = new Map<number, Unacked>();
-  #queue: Uint8Array[] = [];
-  #token = "";
-  #tokenBytes = new Uint8Array(16);
-  #size = 1200;
+  readonly #out: UdpSender;
   #pingMs = 10_000;
-  #seq = 0;
   #expected = 0;
-  #lastSent = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #paused: Uint8Array[] | undefined;
   #join: {
@@ -75,6 +61,16 @@ export class UdpClient implements ConformanceClient {
   private constructor(socket: dgram.Socket, tries: number) {
     this.#socket = socket;
     this.#tries = tries;
+    this.#out = new UdpSender({
+      tries,
+      send: (bytes) => {
+        try {
+          socket.send(bytes);
+        } catch {
+          // closed
+        }
+      },
+    });
     socket.on("message", (msg: Uint8Array) => {
       if (this.#paused) this.#paused.push(new Uint8Array(msg));
       else this.#receive(new Uint8Array(msg));
@@ -97,17 +93,17 @@ export class UdpClient implements ConformanceClient {
     const c = new UdpClient(socket, options.tries ?? 12);
     const hello = paddedHello();
     // The answer may be lost: the same HELLO again, with backoff.
-    for (let i = 0; i < c.#tries && !c.#ended && c.#token === ""; i++) {
+    for (let i = 0; i < c.#tries && !c.#ended && c.#out.token === ""; i++) {
       socket.send(hello);
       let timer: ReturnType<typeof setTimeout> | undefined;
       await new Promise<void>((resolve) => {
         c.#settled = resolve;
-        timer = setTimeout(resolve, RTO_MS * 2 ** Math.min(i, 3));
+        timer = setTimeout(resolve, HELLO_RTO_MS * 2 ** Math.min(i, 3));
       });
       clearTimeout(timer);
       c.#settled = undefined;
     }
-    if (c.#token === "" && !c.#ended) {
+    if (c.#out.token === "" && !c.#ended) {
       await c.close();
       throw new Error(`Cannot open a UDP session with ${url}: no answer`);
     }
@@ -122,7 +118,7 @@ export class UdpClient implements ConformanceClient {
       this.#join = { frame: command, seq: -1, tries: 1 };
     }
     if (command.type === "leave") this.#leave = -1;
-    this.#queue.push(encodeFrame(command));
+    this.#out.queue(encodeFrame(command));
     queueMicrotask(() => this.#flush());
   }
 
@@ -130,7 +126,7 @@ export class UdpClient implements ConformanceClient {
   sendRaw(bytes: Uint8Array): void {
     if (this.#ended) return;
     this.#flush();
-    this.#datagram(bytes);
+    this.#out.numbered(bytes);
   }
 
   /** The next event (see {@link ConformanceClient.next}). */
@@ -162,73 +158,39 @@ export class UdpClient implements ConformanceClient {
   async close(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
-    if (!this.#ended && this.#token !== "" && this.#leave === undefined) {
+    if (!this.#ended && this.#out.token !== "" && this.#leave === undefined) {
       this.#leave = -1;
-      this.#queue.push(encodeFrame({ type: "leave" }));
+      this.#out.queue(encodeFrame({ type: "leave" }));
       this.#flush();
     }
     this.#end();
     await new Promise<void>((r) => this.#socket.close(() => r()));
   }
 
+  /** Send what is queued; note the datagram of an awaited JOIN or LEAVE. */
   #flush(): void {
-    while (this.#queue.length > 0 && !this.#ended && this.#token !== "") {
-      let n = 0, length = ENVELOPE;
-      while (
-        n < this.#queue.length &&
-        (n === 0 || length + this.#queue[n]!.length <= this.#size)
-      ) length += this.#queue[n++]!.length;
-      this.#datagram(concat(...this.#queue.splice(0, n)));
-    }
-  }
-
-  #datagram(frames: Uint8Array): void {
-    const seq = ++this.#seq;
-    const bytes = concat(
-      encodeFrame({ type: "envelope", token: this.#token, seq }),
-      frames,
-    );
+    if (this.#ended) return;
+    const seq = this.#out.flush();
     if (this.#join?.seq === -1) this.#join.seq = seq;
     if (this.#leave === -1) this.#leave = seq;
-    this.#unacked.set(seq, { bytes, tries: 1, due: Date.now() + RTO_MS });
-    this.#transmit(bytes);
-  }
-
-  #transmit(bytes: Uint8Array): void {
-    this.#lastSent = Date.now();
-    try {
-      this.#socket.send(bytes);
-    } catch {
-      // closed
-    }
   }
 
   #tick(): void {
     const now = Date.now();
-    for (const u of this.#unacked.values()) {
-      if (now < u.due) continue;
-      if (u.tries >= this.#tries) {
-        return this.#fail(`no acknowledgement after ${u.tries} sends`);
-      }
-      u.tries++;
-      u.due = now + Math.min(MAX_RTO_MS, RTO_MS * 2 ** (u.tries - 1));
-      this.#transmit(u.bytes);
-    }
+    const failed = this.#out.retransmit(now);
+    if (failed !== undefined) return this.#fail(failed);
     const join = this.#join;
     if (join?.ackedAt !== undefined) {
       if (join.lost || now - join.ackedAt >= ANSWER_WAIT_MS) {
         if (join.tries >= this.#tries) return this.#fail("JOIN unanswered");
         this.joinsAgain++;
         this.#join = { frame: join.frame, seq: -1, tries: join.tries + 1 };
-        this.#queue.push(encodeFrame(join.frame));
+        this.#out.queue(encodeFrame(join.frame));
         this.#flush();
       }
     }
-    if (now - this.#lastSent >= this.#pingMs) {
-      this.#transmit(concat(
-        encodeFrame({ type: "envelope", token: this.#token, seq: 0 }),
-        encodeFrame({ type: "ping", nonce: 1 }),
-      ));
+    if (now - this.#out.lastSent >= this.#pingMs) {
+      this.#out.unreliable(encodeFrame({ type: "ping", nonce: 1 }));
     }
   }
 
@@ -238,21 +200,18 @@ export class UdpClient implements ConformanceClient {
     const first = frames[0];
     if (first === undefined) return;
     if (first.type !== "seq") return this.#bare(frames);
-    if (this.#token === "") {
+    if (this.#out.token === "") {
       const token = frames.find((f) => f.type === "token");
       if (token?.type !== "token" || token.token !== first.token) return;
-      this.#token = token.token;
-      this.#size = Math.min(this.#size, token.maxDatagram);
+      this.#out.token = token.token;
+      this.#out.size = Math.min(this.#out.size, token.maxDatagram);
       this.#pingMs = token.pingIntervalMs;
       this.#expected = first.seq +
         frames.filter((f) => !["seq", "token", "ack"].includes(f.type)).length;
-      // The token used: the server may now send events here.
-      this.#transmit(
-        encodeFrame({ type: "envelope", token: this.#token, seq: 0 }),
-      );
+      this.#out.unreliable(); // the token used: events may come here now
       this.#settled?.();
       return; // its HELLO_OK is the answer to the opening HELLO
-    } else if (first.token !== this.#token) return;
+    } else if (first.token !== this.#out.token) return;
     const events: ChatEvent[] = [];
     for (const f of frames.slice(1)) {
       if (f.type === "ack") this.#acked(f.ack, f.mask);
@@ -270,10 +229,7 @@ export class UdpClient implements ConformanceClient {
       this.#event(e);
       if (this.#ended) return;
     }
-    if (
-      this.#leave !== undefined && this.#leave > 0 &&
-      !this.#unacked.has(this.#leave)
-    ) {
+    if (this.#leave !== undefined && this.#out.acknowledged(this.#leave)) {
       this.#end(); // LEAVE acknowledged: left, LEFT or not
     }
   }
@@ -311,19 +267,10 @@ export class UdpClient implements ConformanceClient {
   }
 
   #acked(ack: number, mask: number): void {
-    const now = Date.now();
-    for (const seq of [...this.#unacked.keys()]) {
-      const bit = seq - ack - 1;
-      if (seq <= ack || (bit < 32 && (mask >>> bit) & 1)) {
-        this.#unacked.delete(seq);
-      }
-    }
+    this.#out.acked(ack, mask);
     const join = this.#join;
-    if (
-      join && join.seq > 0 && join.ackedAt === undefined &&
-      !this.#unacked.has(join.seq)
-    ) {
-      join.ackedAt = now;
+    if (join?.ackedAt === undefined && this.#out.acknowledged(join?.seq ?? 0)) {
+      join!.ackedAt = Date.now();
     }
   }
 
@@ -343,7 +290,7 @@ export class UdpClient implements ConformanceClient {
     this.#settled?.();
     clearInterval(this.#timer);
     this.#timer = undefined;
-    this.#unacked.clear();
+    this.#out.clear();
     this.#inbox.end();
   }
 }

@@ -14,6 +14,7 @@ import {
   type Frame,
 } from "../../core/codec/mod.ts";
 import { WAIT_MS } from "./client.ts";
+import type { Harness } from "./harness.ts";
 import { udpTarget } from "./relay.ts";
 import { concat } from "./wire.ts";
 
@@ -166,4 +167,42 @@ export class RawUdp {
   close(): Promise<void> {
     return new Promise((r) => this.#socket.close(() => r()));
   }
+}
+
+/** A raw session: its socket, token and the limit from its TOKEN. */
+export interface RawSession {
+  /** Its socket. */
+  readonly raw: RawUdp;
+  /** Its token (32 hex digits). */
+  readonly token: string;
+  /** The server's datagram size limit, from TOKEN. */
+  readonly maxDatagram: number;
+}
+
+/**
+ * A session opened by hand on a socket of the case's own.
+ *
+ * @param h The case's harness (which closes the socket at the end).
+ * @returns The session.
+ */
+export async function rawSession(h: Harness): Promise<RawSession> {
+  const raw = h.track(await RawUdp.open(h.url));
+  const { token, frames } = await raw.handshake();
+  const t = frames.find((f) => f.type === "token");
+  const maxDatagram = t?.type === "token" ? t.maxDatagram : 1200;
+  return { raw, token, maxDatagram };
+}
+
+/**
+ * A raw session that joined `name` in the case's lobby, in datagram 1.
+ *
+ * @param h The case's harness.
+ * @param name The name.
+ * @returns The session, its WELCOME taken.
+ */
+export async function rawMember(h: Harness, name: string): Promise<RawSession> {
+  const s = await rawSession(h);
+  s.raw.send(envelope(s.token, 1, { type: "join", room: h.room(), name }));
+  await s.raw.until((f) => f.type === "welcome");
+  return s;
 }

@@ -15,7 +15,11 @@
 //   });
 
 import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
-import { BAD_INPUT_CASES, CHAT_CASES } from "../../adapters/conformance/mod.ts";
+import {
+  BAD_INPUT_CASES,
+  CHAT_CASES,
+  FRAMING_CASES,
+} from "../../adapters/conformance/mod.ts";
 import { SERVER_CASES } from "./_cases_server.ts";
 import {
   type AdapterSuiteOptions,
@@ -39,7 +43,11 @@ export const CASE_DEADLINE_MS = 30_000;
 const END_DEADLINE_MS = 10_000;
 
 /** The kit's cases this suite runs with each transport's own client. */
-const KIT_CASES: readonly Case[] = [...CHAT_CASES, ...BAD_INPUT_CASES];
+const KIT_CASES: readonly Case[] = [
+  ...CHAT_CASES,
+  ...FRAMING_CASES,
+  ...BAD_INPUT_CASES,
+];
 
 /**
  * Register one `Deno.test` per case for a transport.

@@ -43,7 +43,7 @@ export interface AdapterSuiteOptions {
    */
   wire?: Wire;
   /**
-   * Run the kit's chat and bad-input cases with this transport's client
+   * Run the kit's chat, framing and bad-input cases with this transport's client
    * too. False where tests/adapters/conformance/kit_test.ts already runs
    * them with the same client (TCP, Unix). @default {true}
    */

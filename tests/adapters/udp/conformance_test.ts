@@ -1,6 +1,6 @@
 // The transport suite over UDP, through roomcast's own client protocol
 // (core/datagram/client.ts: tokens, acknowledgements, retransmission): the
-// kit's chat and bad-input cases (the kit runs them with its own client in
+// kit's chat, framing and bad-input cases (the kit runs them with its own client in
 // tests/adapters/conformance/), and the cases that need a hand on the
 // server. The kit's stream-only cases are left out by their `on`; the
 // server cases skipped here are about streams or connections, which
