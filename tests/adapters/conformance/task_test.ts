@@ -28,7 +28,7 @@ Deno.test("deno task conformance: roomcast passes over TCP and prints the table"
 Deno.test("deno task conformance: a server that does not speak the protocol fails, exit 1", async () => {
   await withAll(async (track) => {
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-    track({ close: async () => listener.close() });
+    track({ close: () => Promise.resolve(listener.close()) });
     (async () => {
       for await (const conn of listener) conn.close(); // says nothing
     })().catch(() => {});
