@@ -1,6 +1,7 @@
 // Keeps docs/protocol.md honest: every hex dump must be what the real encoder
-// produces for the frame named above it, and the frame, error code and leave
-// reason tables must match the code.
+// produces for the frame named above it, the frame, error code and leave
+// reason tables must match the code, and so must what section 8 says of names
+// and section 13.5 of renderings.
 //
 // Format checked (docs/protocol.md, section "Annotated hex dumps"): a
 // paragraph `Frame: `{json}` (N bytes)` (or `Frames: `[json, ...]` (N bytes)`
@@ -12,6 +13,13 @@ import { encodeFrame, type Frame, FrameType } from "../core/codec/mod.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LeaveReason } from "../core/events.ts";
 import { CASE_GROUPS } from "../adapters/conformance/mod.ts";
+import {
+  checkName,
+  CONFUSABLES_VERSION,
+  nameKey,
+  RESERVED_NAMES,
+} from "../core/names.ts";
+import { renderEvent } from "../core/text/render.ts";
 
 const DOC = new URL("../docs/protocol.md", import.meta.url);
 const text = await Deno.readTextFile(DOC);
@@ -178,4 +186,79 @@ Deno.test("docs/protocol.md no longer lists the two stale quirks (fatal per-fram
       "gets a non-fatal ERROR rather than `HELLO_REQUIRED`",
     ]
   ) assert.ok(!quirks.includes(stale), `section 14 still says "${stale}"`);
+});
+
+/** The text of a section, from its `## N.` heading to the next `## `. */
+function section(n: number): string {
+  const start = text.indexOf(`\n## ${n}. `);
+  assert.ok(start >= 0, `section ${n}`);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+Deno.test("docs/protocol.md section 8 says what the naming rules do", () => {
+  const names = section(8);
+  assert.ok(
+    names.includes(`**Unicode ${CONFUSABLES_VERSION}**`),
+    `section 8 names the data's Unicode version, ${CONFUSABLES_VERSION}`,
+  );
+  const rule9 = names.match(/^9\. .*?(?=^10\. )/ms)?.[0] ?? "";
+  for (const reserved of RESERVED_NAMES) {
+    assert.ok(rule9.includes(`\`${reserved}\``), `rule 9 lists ${reserved}`);
+  }
+  // The examples table: `name` [+ U+XXXX] or U+XXXX, then the answer.
+  const examples = [...names.matchAll(
+    /^\| (?:`([^`]+)`(?: \+ U\+([0-9A-F]{4}))?|U\+([0-9A-F]{4}))[^|]*\| ([^|]+?) +\|$/gm,
+  )];
+  assert.ok(examples.length >= 15, `examples found: ${examples.length}`);
+  for (const [row, base, plus, alone, answer] of examples) {
+    const name = alone
+      ? String.fromCodePoint(parseInt(alone, 16))
+      : base! + (plus ? String.fromCodePoint(parseInt(plus, 16)) : "");
+    const got = checkName(name);
+    const same = answer!.match(/^ok, (not )?the same name as `([^`]+)`$/);
+    if (answer === "ok") {
+      assert.ok(got.ok, row);
+    } else if (same) {
+      assert.ok(got.ok, row);
+      assert.equal(got.key === nameKey(same[2]!), !same[1], row);
+    } else if (answer!.startsWith("`NAME_TAKEN` next to")) {
+      // Mixed scripts: refused, keyed like the name it looks like.
+      const [, other] = answer!.match(/next to `([^`]+)`/)!;
+      assert.ok(!got.ok && got.lookalike, row);
+      assert.equal(got.lookalike.key, nameKey(other!), row);
+    } else {
+      assert.equal(got.ok ? "ok" : `\`${got.code}\``, answer, row);
+    }
+  }
+});
+
+Deno.test("docs/protocol.md section 13.5 shows the renderings of the code", () => {
+  const table = section(13);
+  const row = (event: string) =>
+    table.match(
+      new RegExp(
+        `^\\| ${event} +\\| \`([^\`]+)\` +\\| \`([^\`]+)\` +\\|$`,
+        "m",
+      ),
+    );
+  const announcement = row("ANNOUNCEMENT");
+  assert.ok(announcement, "ANNOUNCEMENT row");
+  const a = {
+    type: "announcement",
+    room: null,
+    text: "restart at 10",
+  } as const;
+  assert.equal(announcement[1], renderEvent(a, "en"));
+  assert.equal(announcement[2], renderEvent(a, "zh"));
+  const message = row("MESSAGE");
+  assert.ok(message, "MESSAGE row");
+  const m = {
+    type: "message",
+    room: "lobby",
+    from: "bob",
+    text: "hi",
+  } as const;
+  assert.equal(message[1], renderEvent(m, "en"));
+  assert.equal(message[2], renderEvent(m, "zh"));
 });

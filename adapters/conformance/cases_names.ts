@@ -24,7 +24,7 @@ export const NAME_CASES: readonly ConformanceCase[] = [
       {
         section: "8",
         says:
-          "no two members may have names with the same folded form (`Bob`, `BOB` and `ｂｏｂ` are one name)",
+          "Uniqueness: within one room (on every node of a cluster), no two members may have names with the same key",
       },
       { section: "8", says: "The same name may be used in different rooms." },
     ],
@@ -79,7 +79,7 @@ export const NAME_CASES: readonly ConformanceCase[] = [
       {
         section: "8",
         says:
-          "Its folded form must not be `admin`, `管理员`, `server` or `system`",
+          "Its key must not be the key of `admin`, `管理员`, `管理員`, `server` or `system`",
       },
       {
         section: "8",

@@ -9,6 +9,14 @@
  * the transports' own clients too (tests/adapters/_conformance.ts).
  *
  * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CASE_GROUPS } from "./mod.ts";
+ * const groups = CASE_GROUPS.map((g) => g.name);
+ * assert.ok(groups.includes("handshake") && groups.includes("loss"));
+ * ```
+ *
+ * @example
  * ```ts ignore
  * import { formatTable, runConformance } from "./mod.ts";
  * const results = await runConformance({ server: "tcp://127.0.0.1:7878" });
