@@ -1,5 +1,5 @@
-// The README's commands run as written on a fresh machine: Deno is put on
-// PATH once at the top, every `deno task NAME` is a task of deno.json, and
+// The README's commands run as written on a fresh machine: the two commands
+// through npx first, then Deno is put on PATH once, every `deno task NAME` is a task of deno.json, and
 // the paths shown are the ones the code uses.
 
 import assert from "node:assert/strict";
@@ -19,9 +19,13 @@ function shellLines(): string[] {
     .filter((l) => l.trim() !== "" && !l.trim().startsWith("#"));
 }
 
-Deno.test("README: deno is put on PATH first, and every deno task is a task", () => {
-  const lines = shellLines();
-  assert.equal(lines[0]?.split(/\s+#/)[0]?.trim(), "npm install -g deno@2");
+Deno.test("README: the two commands come first, then deno is put on PATH, and every deno task is a task", () => {
+  const lines = shellLines().map((l) => l.split(/\s+#/)[0]!.trim());
+  assert.deepEqual(lines.slice(0, 3), [
+    "npx -y deno@2 task serve",
+    "npx -y deno@2 task test",
+    "npm install -g deno@2",
+  ]);
   const tasks = [...readme.matchAll(/\bdeno task ([\w:-]+)/g)].map((m) =>
     m[1]!
   );
@@ -29,8 +33,8 @@ Deno.test("README: deno is put on PATH first, and every deno task is a task", ()
   for (const task of tasks) {
     assert.ok(task in config.tasks, `deno task ${task}: no such task`);
   }
-  // No command hides deno behind npx after the first line.
-  for (const line of lines.slice(1)) {
+  // No command hides deno behind npx after those.
+  for (const line of lines.slice(3)) {
     assert.doesNotMatch(line, /npx/, line);
   }
 });
