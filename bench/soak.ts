@@ -15,7 +15,7 @@
  * @module
  */
 
-import { Command, InvalidArgumentError } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@14";
 import {
   HEALTHY_PREFIX,
   HealthyMember,

@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { Context, Next } from "hono";
+import type { Context, Next } from "npm:hono@4";
 import { HttpProblem } from "./problem.ts";
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
