@@ -11,7 +11,10 @@
  * @module
  */
 
-import { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@14";
+import {
+  Command,
+  InvalidArgumentError,
+} from "npm:@commander-js/extra-typings@14";
 import {
   type DecoderResult,
   fuzzDatagrams,

@@ -15,7 +15,10 @@
  * @module
  */
 
-import { Command, InvalidArgumentError } from "npm:@commander-js/extra-typings@14";
+import {
+  Command,
+  InvalidArgumentError,
+} from "npm:@commander-js/extra-typings@14";
 import {
   HEALTHY_PREFIX,
   HealthyMember,
