@@ -9,7 +9,7 @@
  * @module
  */
 
-import type { GarbageStats } from "./garbage.ts";
+import { GARBAGE, type GarbageStats } from "./garbage.ts";
 import { runGarbageWorker } from "./garbage_worker.ts";
 import {
   type Delivery,
@@ -165,24 +165,24 @@ export async function fuzzLive(
       `server RSS reached ${rss.max.toFixed(0)} MiB > ${options.rssLimitMiB}`,
     );
   }
-  // A WebSocket's fatal error can be lost to a reset (the server closes the
-  // TCP connection with the client's garbage still unread): those count as
-  // cut when the server logged as many WebSocket cuts as there were sockets.
-  const wsCut = server.count("error:ws:TOO_MANY_ERRORS");
-  let wsSeen = 0, wsReset = 0;
-  for (const k of ["ws-text", "ws-binary"]) {
-    wsSeen += garbage[k]?.cut["TOO_MANY_ERRORS"] ?? 0;
-    wsReset += garbage[k]?.wrong["reset"] ?? 0;
-  }
-  if (wsReset > 0 && wsSeen + wsReset <= wsCut) {
-    for (const k of ["ws-text", "ws-binary"]) {
-      const s = garbage[k];
-      const n = s?.wrong["reset"];
-      if (s === undefined || n === undefined) continue;
-      delete s.wrong["reset"];
-      s.cut["TOO_MANY_ERRORS (error lost to a reset)"] = n;
-    }
-  }
+  // A fatal error can be lost to a reset (the server closes with the
+  // client's garbage still arriving, and the client reads too late): those
+  // count as cut when the server logged at least as many such cuts as the
+  // clients saw plus lost.
+  reconcile(
+    garbage,
+    server,
+    ["ws-text", "ws-binary"],
+    ["TOO_MANY_ERRORS"],
+    "ws",
+  );
+  reconcile(garbage, server, ["stream-bytes"], GARBAGE["stream-bytes"]);
+  reconcile(
+    garbage,
+    server,
+    ["stream-frames", "text-lines", "udp-session"],
+    ["TOO_MANY_ERRORS", "JOIN_TIMEOUT"],
+  );
   for (const [kind, s] of Object.entries(garbage)) {
     const wrong = Object.entries(s.wrong);
     if (wrong.length > 0) {
@@ -202,5 +202,41 @@ async function settle(members: HealthyMember[], ms: number): Promise<void> {
     const d = tallyDelivery(members);
     if (d.lost === 0) return;
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Count garbage connections that ended without the client reading its
+ * fatal error (`closed`, `reset`) as cut, when the server's log shows
+ * enough cuts with those codes for them.
+ */
+function reconcile(
+  garbage: Record<string, GarbageStats>,
+  server: LiveServer,
+  kinds: readonly string[],
+  codes: readonly string[],
+  transport?: string,
+): void {
+  let logged = 0;
+  for (const code of codes) {
+    logged += transport
+      ? server.count(`error:${transport}:${code}`)
+      : server.count(`error:${code}`) - server.count(`error:ws:${code}`);
+  }
+  let seen = 0, lost = 0;
+  for (const k of kinds) {
+    const s = garbage[k];
+    if (s === undefined) continue;
+    for (const code of codes) seen += s.cut[code] ?? 0;
+    lost += (s.wrong["closed"] ?? 0) + (s.wrong["reset"] ?? 0);
+  }
+  if (lost === 0 || seen + lost > logged) return;
+  for (const k of kinds) {
+    const s = garbage[k];
+    if (s === undefined) continue;
+    const n = (s.wrong["closed"] ?? 0) + (s.wrong["reset"] ?? 0);
+    delete s.wrong["closed"];
+    delete s.wrong["reset"];
+    if (n > 0) s.cut["cut, the error lost to a reset (server log)"] = n;
   }
 }
