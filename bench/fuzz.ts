@@ -105,7 +105,11 @@ export async function runFuzz(
         }`,
       );
     }
-    print(`udp noise: ${live.noise} datagrams`);
+    print(
+      `udp noise: ${live.noise} datagrams; dropped by the kernel at the server's socket: ${
+        live.udpDrops ?? "?"
+      }`,
+    );
   }
   return report;
 }

@@ -50,6 +50,8 @@ export interface LiveResult {
   garbage: Record<string, GarbageStats>;
   /** UDP noise datagrams sent. */
   noise: number;
+  /** Datagrams the kernel dropped at the server's UDP socket. */
+  udpDrops: number | undefined;
   /** The server's log, counted by kind. */
   log: Record<string, number>;
   /** What broke, if anything. */
@@ -122,6 +124,7 @@ export async function fuzzLive(
     clearInterval(sampler);
   }
   rss.end = server.rssMiB() ?? 0;
+  const udpDrops = server.udpDrops();
   rss.max = Math.max(rss.max, rss.end);
   const alive = server.alive;
   const status = await server.stop();
@@ -144,6 +147,7 @@ export async function fuzzLive(
     rss,
     garbage,
     noise,
+    udpDrops,
     log: Object.fromEntries(server.counts),
     failures,
   };

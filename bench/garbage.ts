@@ -341,8 +341,9 @@ async function udpGarbage(url: string, rng: Prng): Promise<string> {
   let closed = false;
   conn.closed.then(() => closed = true);
   while (!closed && result === undefined && performance.now() < until) {
-    // Each refused: an empty message, a bad room, a reserved name.
-    for (let i = 0; i < 10; i++) {
+    // Each refused: an empty message, a bad room, a reserved name; 200 a
+    // second, twice what a session may send.
+    for (let i = 0; i < 4; i++) {
       conn.send(rng.pick(
         [
           { type: "say", text: " " },
@@ -377,14 +378,15 @@ export async function udpNoise(
   socket.on("message", () => {});
   socket.on("error", () => {});
   let sent = 0;
+  // 200 a second: twice what one address may send (--udp-rate 100).
   while (performance.now() < deadline) {
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 10; i++) {
       const d = rng.bytes(rng.int(1500) + 1);
       if (rng.chance(0.5)) d[0] = MAGIC;
       socket.send(Buffer.from(d), Number(u.port), u.hostname);
       sent++;
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise<void>((r) => socket.close(() => r()));
   return sent;

@@ -144,6 +144,24 @@ export class LiveServer {
     }
   }
 
+  /**
+   * Datagrams the kernel dropped at the server's UDP socket (its receive
+   * buffer was full), from `/proc/net/udp`; undefined when not found.
+   */
+  udpDrops(): number | undefined {
+    const port = Number(new URL(this.urls.udp).port)
+      .toString(16).toUpperCase().padStart(4, "0");
+    try {
+      for (const line of Deno.readTextFileSync("/proc/net/udp").split("\n")) {
+        const f = line.trim().split(/\s+/);
+        if (f[1]?.endsWith(`:${port}`)) return Number(f.at(-1));
+      }
+    } catch {
+      // not Linux
+    }
+    return undefined;
+  }
+
   /** How many records of a kind (see {@link LiveServer.counts}). */
   count(kind: string): number {
     return this.counts.get(kind) ?? 0;
@@ -153,6 +171,7 @@ export class LiveServer {
     this.tail.push(line);
     if (this.tail.length > 50) this.tail.shift();
     if (/Uncaught|panicked|error: /.test(line)) this.alarms.push(line);
+    if (!/^\d{4}-\d\d-\d\dT/.test(line)) return; // the banner
     const event = / (\w+)(?: |$)/.exec(line)?.[1];
     if (event === undefined) return;
     let kind: string = event;
