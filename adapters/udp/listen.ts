@@ -12,15 +12,14 @@ import dgram from "node:dgram";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import type { DatagramAddress } from "../../core/datagram/address.ts";
 import {
-  DEFAULT_DATAGRAM_SIZE,
   type DatagramLimits,
+  DEFAULT_DATAGRAM_SIZE,
   defaultTextIdleTimeoutMs,
 } from "../../core/datagram/limits.ts";
 import { DatagramServer } from "../../core/datagram/server.ts";
 import { ListenError } from "../errors.ts";
 import { Intake } from "./intake.ts";
 import { SendQueue } from "./send_queue.ts";
-
 
 /**
  * The `recvBufferSize` for a datagram size: room for a datagram a little
