@@ -9,26 +9,45 @@
  */
 
 import { announce, type AnnounceResult } from "./announce.ts";
-import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import {
+  type Backplane,
+  MemoryBackplane,
+  nodeTag,
+  type RoomInfo,
+} from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
 import type { ChatState, ChatStats } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
 import { fanoutLocal } from "./fanout.ts";
+import { type HistoryEntry, MemoryHistory } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
 import { checkRoom } from "./names.ts";
 import type { Outgoing, Peer } from "./peer.ts";
+import type { Room } from "./room.ts";
+import { expireDetached, handOffHandler, newToken } from "./resumption.ts";
 import { type ConnectOptions, Session } from "./session.ts";
+import { historyOf } from "./welcome.ts";
 
 export type { AnnounceResult } from "./announce.ts";
 export type { LogRecord, Membership } from "./chat_internals.ts";
 export type { ChatStats } from "./chat_state.ts";
-export { ROSTER_MAX } from "./membership.ts";
+export { ROSTER_MAX } from "./welcome.ts";
 
 /** Options of a {@link Chat}. */
 export interface ChatOptions {
   /** The clock, in milliseconds. */
   now: () => number;
+  /**
+   * The time of day, in ms since the Unix epoch: the time of history
+   * entries. @default {now}
+   */
+  wallClock?: () => number;
+  /**
+   * Fill an array with cryptographically strong random bytes (resume
+   * tokens). @default {crypto.getRandomValues}
+   */
+  random?: (bytes: Uint8Array) => void;
   /** Where rooms are shared with other nodes. @default {new MemoryBackplane()} */
   backplane?: Backplane;
   /** Limits to override. */
@@ -90,12 +109,25 @@ export class Chat {
     this.limits = resolveLimits(options.limits);
     this.backplane = options.backplane ?? new MemoryBackplane();
     const log = options.log;
+    const rooms = new Map<string, Room<Session>>();
     this.#state = {
       limits: this.limits,
       now: this.now,
+      wallClock: options.wallClock ?? this.now,
+      random: options.random ?? ((b) => crypto.getRandomValues(b)),
       backplane: this.backplane,
+      history: this.backplane.history ??
+        new MemoryHistory({ rooms: () => rooms.keys() }),
+      localHistory: this.backplane.history === undefined,
+      historyBounds: {
+        length: this.limits.historyLength,
+        bytes: this.limits.historyBytes,
+      },
+      tag: nodeTag(this.backplane.nodeId),
+      tokens: new Map(),
+      detached: new Set(),
       stats: this.stats,
-      rooms: new Map(),
+      rooms,
       orphans: new WeakSet(),
       sessions: new Set(),
       unjoined: new Set(),
@@ -107,6 +139,7 @@ export class Chat {
     this.backplane.listen(
       (event, out) => this.#remote(event, out),
       (room, key) => this.#lost(room, key),
+      handOffHandler(this.#state),
     );
     this.#internals = makeInternals(this.#state);
   }
@@ -198,6 +231,44 @@ export class Chat {
     return { rooms: this.#state.rooms.size, members };
   }
 
+  /** Members whose connection went away, in their grace period. */
+  get detached(): number {
+    return this.#state.detached.size;
+  }
+
+  /**
+   * A new resume token of this node, for a transport that makes its
+   * sessions' tokens itself (HTTP: the session's bearer token).
+   *
+   * @returns The token.
+   */
+  newToken(): string {
+    return newToken(this.#state);
+  }
+
+  /**
+   * Whether a resume token belongs to a member of this node now (joined,
+   * connected or not).
+   *
+   * @param token A resume token.
+   */
+  holds(token: string): boolean {
+    return this.#state.tokens.has(token);
+  }
+
+  /**
+   * A room's history (its last messages and announcements), cluster-wide.
+   *
+   * @param room Room name (canonicalised).
+   * @returns The entries, oldest first.
+   */
+  history(
+    room: string,
+  ): readonly HistoryEntry[] | Promise<readonly HistoryEntry[]> {
+    const r = checkRoom(room);
+    return r.ok ? historyOf(this.#state, r.name) : [];
+  }
+
   /**
    * Watch every room event on this node (local and from other nodes).
    *
@@ -210,8 +281,9 @@ export class Chat {
   }
 
   /**
-   * Apply time: close connections that did not join in time and remove
-   * members silent for longer than their idle timeout. Call it about once a
+   * Apply time: close connections that did not join in time, remove
+   * members silent for longer than their idle timeout, and end the grace
+   * period of members whose connection went away. Call it about once a
    * second.
    */
   tick(): void {
@@ -227,6 +299,7 @@ export class Chat {
     for (const s of this.#state.idle) {
       if (now - s.lastSeen >= s.idleTimeoutMs) s.drop("timeout");
     }
+    expireDetached(this.#state);
   }
 
   /**
@@ -256,7 +329,21 @@ export class Chat {
   }
 
   #remote(event: RoomEvent, out?: Outgoing): void {
-    if (!this.#state.closing) fanoutLocal(this.#state, event, out);
+    const state = this.#state;
+    if (state.closing) return;
+    fanoutLocal(state, event, out);
+    // A node's own history keeps what other nodes said in its rooms too.
+    if (
+      state.localHistory && state.historyBounds.length > 0 &&
+      (event.type === "message" || event.type === "announcement")
+    ) {
+      const entry: HistoryEntry = {
+        time: Math.round(state.wallClock()),
+        event,
+        ...(out ? { out } : {}),
+      };
+      state.history.append(event.room, entry, state.historyBounds);
+    }
   }
 
   /**

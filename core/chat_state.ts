@@ -10,6 +10,7 @@
 import type { Backplane } from "./backplane.ts";
 import type { LogRecord } from "./chat_internals.ts";
 import type { RoomEvent } from "./events.ts";
+import type { HistoryBounds, HistoryStore } from "./history.ts";
 import type { Limits } from "./limits.ts";
 import type { Room } from "./room.ts";
 import type { Session } from "./session.ts";
@@ -40,8 +41,28 @@ export interface ChatState {
   readonly limits: Limits;
   /** The chat's clock, in milliseconds. */
   readonly now: () => number;
+  /** The time of day, in ms since the Unix epoch (history entries). */
+  readonly wallClock: () => number;
+  /** Fill an array with cryptographically strong random bytes (tokens). */
+  readonly random: (bytes: Uint8Array) => void;
   /** The backplane. */
   readonly backplane: Backplane;
+  /** Where rooms' histories are kept. */
+  readonly history: HistoryStore;
+  /**
+   * True when {@link ChatState.history} is this node's own (the backplane
+   * has none): events from other nodes are kept too, and a room's history
+   * goes when its last local member does.
+   */
+  readonly localHistory: boolean;
+  /** The history bounds, from the limits. */
+  readonly historyBounds: HistoryBounds;
+  /** The first part of this node's resume tokens. */
+  readonly tag: string;
+  /** Resumable members by resume token. */
+  readonly tokens: Map<string, Session>;
+  /** Members whose connection is gone, in their grace period. */
+  readonly detached: Set<Session>;
   /** Running totals. */
   readonly stats: ChatStats;
   /** Rooms with members on this node. */

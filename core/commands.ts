@@ -10,7 +10,7 @@
 
 import { utf8Length } from "./_bytes.ts";
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import { type Command, PROTOCOL_VERSION } from "./codec/mod.ts";
+import { type Command, LATEST_VERSION, PROTOCOL_VERSION } from "./codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
 import { checkName, checkRoom } from "./names.ts";
@@ -55,6 +55,7 @@ export class Commands<S extends CommandHost> {
   readonly #chat: ChatInternals<S>;
   readonly #needsHello: boolean;
   #state: SessionState;
+  #version = PROTOCOL_VERSION;
   #membership: Membership | undefined;
   #queue: Command[] | undefined;
   #tokens: number;
@@ -83,6 +84,11 @@ export class Commands<S extends CommandHost> {
   /** The member's place, once joined. */
   get membership(): Membership | undefined {
     return this.#membership;
+  }
+
+  /** The protocol version the client said in HELLO (1 without one). */
+  get version(): number {
+    return this.#version;
   }
 
   /** A text session needs no HELLO. */
@@ -137,22 +143,37 @@ export class Commands<S extends CommandHost> {
       case "ping":
         this.#host.send({ type: "pong", nonce: cmd.nonce });
         return;
+      case "resume":
+        return this.#resume(cmd.token, cmd.seen);
+      case "recall": {
+        const m = this.#membership;
+        if (m === undefined) {
+          this.#host.error(
+            "NOT_JOINED",
+            "Cannot show history: join a room first",
+          );
+        } else if (this.#rateOk("show history")) {
+          this.#chat.recall(this.#host, m);
+        }
+        return;
+      }
     }
   }
 
   #hello(version: number): void {
-    if (version !== PROTOCOL_VERSION) {
+    if (version < PROTOCOL_VERSION || version > LATEST_VERSION) {
       this.#host.fail(
         "UNSUPPORTED_VERSION",
-        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION}`,
+        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION} to ${LATEST_VERSION}`,
       );
       return;
     }
     if (this.#state === "new") this.#state = "ready";
+    this.#version = version;
     const limits = this.#chat.limits;
     this.#host.send({
       type: "hello_ok",
-      version: PROTOCOL_VERSION,
+      version,
       software: SOFTWARE,
       maxFrame: limits.maxFrameSize,
       maxMessage: limits.maxMessageBytes,
@@ -204,6 +225,50 @@ export class Commands<S extends CommandHost> {
         this.#chat.enter(this.#host, result);
       }
       this.#host.answered(undefined);
+    }
+    const queue = this.#queue;
+    this.#queue = undefined;
+    if (queue) { for (const cmd of queue) this.handle(cmd); }
+  }
+
+  #resume(token: string, seen: number): void {
+    const m = this.#membership;
+    if (m !== undefined) {
+      this.#host.error(
+        "RESUME_FAILED",
+        `Cannot resume: this session is already in room "${m.room}"`,
+      );
+      return;
+    }
+    const previous = this.#state;
+    const answer = this.#chat.resume(this.#host, token, seen);
+    if (answer instanceof Promise) {
+      this.#state = "joining";
+      answer.then(
+        (result) => this.#resumed(result, previous),
+        () =>
+          this.#resumed({
+            code: "UNAVAILABLE",
+            message: "Cannot resume: the cluster did not answer",
+          }, previous),
+      );
+    } else {
+      this.#resumed(answer, previous);
+    }
+  }
+
+  #resumed(result: Membership | Refusal, previous: SessionState): void {
+    if (this.#state === "closed") {
+      // Taken over, then gone before it was answered: the member leaves.
+      if ("key" in result) this.#chat.leave(this.#host, result, "disconnect");
+      return;
+    }
+    if ("code" in result) {
+      this.#state = previous;
+      this.#host.error(result.code, result.message);
+    } else {
+      this.#membership = result;
+      this.#state = "joined";
     }
     const queue = this.#queue;
     this.#queue = undefined;

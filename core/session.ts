@@ -12,19 +12,19 @@ import type { ChatInternals, Membership } from "./chat_internals.ts";
 import { type Command, MAGIC } from "./codec/mod.ts";
 import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
-import type { ChatEvent, LeaveReason } from "./events.ts";
+import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
 import { FrameMode } from "./frame_mode.ts";
+import { MAX_HELD, Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
+import { type Replay, SentLog, type SentLogBounds } from "./sent_log.ts";
 import type { ConnectOptions, TextOptions } from "./session_options.ts";
 import type { Lang } from "./text/render.ts";
 import { type TextHost, TextMode } from "./text/mode.ts";
 
 export { type SessionState, SOFTWARE } from "./commands.ts";
 export type { ConnectOptions, TextOptions } from "./session_options.ts";
-
-/** Most events held for a member while its WELCOME is looked up. */
-export const MAX_HELD = 4096;
+export { MAX_HELD } from "./outbound.ts";
 
 /** Refusals of one session written to the log; later ones are only counted. */
 export const LOGGED_REFUSALS = 20;
@@ -55,12 +55,18 @@ export class Session implements RoomMember, TextHost {
   waitingSince: number;
   /** Language for rendered text. */
   lang: Lang;
+  /** Since when the member's connection is gone (chat clock), if it is. */
+  detachedAt: number | undefined;
+  /** Why the connection went away, for the leave when the grace runs out. */
+  detachReason: "disconnect" | "timeout" = "disconnect";
 
   readonly #chat: ChatInternals<Session>;
-  readonly #peer: Peer;
+  readonly #out: Outbound;
   readonly #commands: Commands<Session>;
+  readonly #resumable: boolean;
+  readonly #givenToken: string | undefined;
+  #token: string | undefined;
   #frames: FrameMode | undefined;
-  #held: Outgoing[] | undefined;
   #text: TextMode | undefined;
   #refusals = 0;
 
@@ -72,7 +78,9 @@ export class Session implements RoomMember, TextHost {
     options: ConnectOptions,
   ) {
     this.#chat = chat;
-    this.#peer = peer;
+    this.#out = new Outbound(peer);
+    this.#resumable = options.resumable ?? false;
+    this.#givenToken = options.token;
     this.id = id;
     this.transport = options.transport;
     this.remote = options.remote;
@@ -164,7 +172,7 @@ export class Session implements RoomMember, TextHost {
   /** @internal Write a text-mode line (a prompt, help) to this member. */
   write(out: Outgoing): void {
     if (this.#commands.state === "closed") return;
-    if (!this.#put(out)) this.drop("slow_consumer");
+    if (!this.#out.put(out)) this.drop("slow_consumer");
   }
 
   /** @internal A text-mode name prompt was written. */
@@ -193,42 +201,140 @@ export class Session implements RoomMember, TextHost {
   /** Send an event to this member only. */
   send(event: ChatEvent): void {
     if (this.#commands.state === "closed") return;
-    if (!this.#put(new Out(event))) this.drop("slow_consumer");
+    if (!this.#out.put(new Out(event))) this.drop("slow_consumer");
   }
 
   /** Queue a shared event (fan-out); false when the buffer is full. */
   deliver(out: Outgoing): boolean {
-    return this.#commands.state === "closed" || this.#put(out);
+    return this.#commands.state === "closed" || this.#out.put(out);
   }
 
   /**
-   * @internal Hold what is sent to this member until {@link Session.unhold}:
+   * @internal Hold what is sent to this member until {@link Session.greet}:
    * its WELCOME is being looked up (in the cluster), and nothing may reach
    * it before that. At most {@link MAX_HELD} events are held; one more
    * makes it a slow consumer.
    */
   hold(): void {
-    this.#held ??= [];
+    this.#out.hold();
   }
 
-  /** @internal Send `first` (the WELCOME), then everything held. */
-  unhold(first: ChatEvent): void {
-    const held = this.#held;
-    this.#held = undefined;
-    this.send(first);
-    if (held === undefined) return;
-    for (const out of held) {
-      if (this.#commands.state === "closed") return;
-      if (!this.#peer.send(out)) return this.drop("slow_consumer");
+  /**
+   * @internal Send the WELCOME, with the resume fields for a resumable
+   * member, then `replay` (a resume's missed events), then `then` (the
+   * room's history) and everything held.
+   */
+  greet(
+    welcome: WelcomeEvent,
+    then: readonly Outgoing[] = [],
+    replay?: Replay,
+  ): void {
+    if (this.#commands.state === "closed") return;
+    const log = this.#out.log;
+    const token = this.#token;
+    let event = welcome;
+    if (log !== undefined && token !== undefined && this.#showsResume()) {
+      event = {
+        ...welcome,
+        resume: {
+          token,
+          graceMs: this.#chat.limits.resumeGraceMs,
+          seq: replay?.seq ?? log.seq,
+          lost: replay?.lost ?? 0,
+        },
+      };
+    }
+    if (!this.#out.release(new Out(event), replay?.events ?? [], then)) {
+      this.drop("slow_consumer");
     }
   }
 
-  #put(out: Outgoing): boolean {
-    const held = this.#held;
-    if (held === undefined) return this.#peer.send(out);
-    if (held.length >= MAX_HELD) return false;
-    held.push(out);
-    return true;
+  /** Resume fields go to version 2 clients and to sessions made resumable. */
+  #showsResume(): boolean {
+    return this.#resumable || this.#commands.version >= 2;
+  }
+
+  /** The resume token, once this member is resumable and in a room. */
+  get token(): string | undefined {
+    return this.#token;
+  }
+
+  /** True while the member's connection is gone and its grace period runs. */
+  get detached(): boolean {
+    return this.detachedAt !== undefined;
+  }
+
+  /**
+   * @internal The member enters a room (not a repeated WELCOME): a
+   * resumable one gets its token and starts (or restarts) its log.
+   */
+  entering(): void {
+    if (this.#text !== undefined || !this.#showsResume()) return;
+    this.#token ??= this.#chat.token(this, this.#givenToken);
+    const log = this.#out.log;
+    if (log === undefined) this.#out.log = new SentLog(this.#logBounds());
+    else log.clear();
+  }
+
+  #logBounds(): SentLogBounds {
+    const limits = this.#chat.limits;
+    return { events: limits.replayEvents, bytes: limits.outboundBytes };
+  }
+
+  /**
+   * @internal Give this member's place to a session that resumes it: this
+   * session ends without a leave (its connection, if still open, is told
+   * and closed), and its token and log go to the other.
+   */
+  handOff():
+    | { membership: Membership; token: string; log: SentLog }
+    | undefined {
+    const log = this.#out.log, token = this.#token;
+    const m = this.#commands.membership;
+    if (
+      this.#commands.state === "closed" || m === undefined ||
+      log === undefined || token === undefined
+    ) return undefined;
+    this.#out.direct(
+      new Out({
+        type: "error",
+        code: "RESUME_FAILED",
+        message: "Cannot go on: this session was resumed on another connection",
+        fatal: true,
+      }),
+    );
+    this.#commands.end();
+    this.#out.end();
+    this.#token = undefined;
+    this.#out.detach()?.close(true);
+    this.#chat.forget(this, undefined, "resumed");
+    return { membership: m, token, log };
+  }
+
+  /** @internal Take over a resumed member's token and log. */
+  adopt(token: string, log: SentLog): void {
+    this.#token = token;
+    this.#out.log = log;
+  }
+
+  /**
+   * @internal The member's connection is gone for now: keep its place for
+   * the grace period, logging what it is sent. A `timeout` closes the
+   * connection that went silent.
+   */
+  #detach(reason: "disconnect" | "timeout"): void {
+    const peer = this.#out.detach();
+    this.detachedAt = this.#chat.now();
+    this.detachReason = reason;
+    this.#chat.detach(this, reason);
+    if (reason === "timeout") peer?.close(true);
+  }
+
+  /** Whether the member can wait for its connection to come back. */
+  #canDetach(): boolean {
+    return this.#commands.state === "joined" && this.#token !== undefined &&
+      this.#out.log !== undefined && this.#out.attached &&
+      this.#chat.limits.resumeGraceMs > 0 && !this.#chat.closing;
   }
 
   /** Tell the member about a refusal; the session goes on. */
@@ -251,29 +357,44 @@ export class Session implements RoomMember, TextHost {
   fail(code: ErrorCodeName, message: string): void {
     if (this.#commands.state === "closed") return;
     this.#chat.log({ event: "error", session: this.id, code, message });
-    this.#peer.send(new Out({ type: "error", code, message, fatal: true }));
+    this.#out.direct(new Out({ type: "error", code, message, fatal: true }));
     this.#end("disconnect", true);
   }
 
   /**
    * Remove the member on the server's side: others are told it left with
    * `reason`, the member itself is told too (unless it is too slow to be
-   * told anything), and the connection is closed.
+   * told anything), and the connection is closed. A resumable member that
+   * timed out waits for its grace period first, told nothing.
    */
   drop(reason: LeaveReason): void {
     if (this.#commands.state === "closed") return;
+    if (reason === "timeout" && this.#canDetach()) {
+      this.#detach("timeout");
+      return;
+    }
     const m = this.#commands.membership;
     if (reason !== "slow_consumer" && m) {
-      this.#peer.send(
+      this.#out.direct(
         new Out({ type: "left", room: m.room, name: m.name, reason }),
       );
     }
     this.#end(reason, reason !== "slow_consumer");
   }
 
-  /** The transport lost the connection: leave with reason `disconnect`. */
+  /**
+   * The transport lost the connection: leave with reason `disconnect`, or,
+   * for a resumable member, wait for it to come back within the grace
+   * period.
+   */
   close(): void {
-    this.#end("disconnect", false);
+    if (this.#canDetach()) this.#detach("disconnect");
+    else this.#end("disconnect", false);
+  }
+
+  /** @internal The grace period of a detached member is over: it leaves. */
+  expire(): void {
+    this.#end(this.detachReason, false);
   }
 
   /** @internal End without telling others (server shutdown). */
@@ -281,7 +402,7 @@ export class Session implements RoomMember, TextHost {
     if (this.#commands.state === "closed") return;
     const m = this.#commands.membership;
     if (m) {
-      this.#peer.send(
+      this.#out.direct(
         new Out({
           type: "left",
           room: m.room,
@@ -290,7 +411,7 @@ export class Session implements RoomMember, TextHost {
         }),
       );
     } else {
-      this.#peer.send(
+      this.#out.direct(
         new Out({
           type: "error",
           code: "SHUTTING_DOWN",
@@ -300,18 +421,19 @@ export class Session implements RoomMember, TextHost {
       );
     }
     this.#commands.end();
-    this.#held = undefined;
+    this.#out.end();
     this.#chat.forget(this, m, "shutdown");
-    this.#peer.close(true);
+    this.#out.detach()?.close(true);
   }
 
   #end(reason: LeaveReason, closePeer: boolean): void {
     if (this.#commands.state === "closed") return;
     const m = this.#commands.end();
-    this.#held = undefined;
+    this.#out.end();
     if (m) this.#chat.leave(this, m, reason);
     this.#chat.forget(this, undefined, reason);
-    if (reason === "slow_consumer") this.#peer.close(false);
-    else if (closePeer) this.#peer.close(true);
+    const peer = this.#out.detach();
+    if (reason === "slow_consumer") peer?.close(false);
+    else if (closePeer) peer?.close(true);
   }
 }

@@ -19,7 +19,7 @@ export const TEXT_LINES = {
     prompt: "name: ",
     retry: "try another name: ",
     help:
-      "commands: /join ROOM  /who [ROOM]  /lang en|zh  /quit  /help   (//text sends /text)",
+      "commands: /join ROOM  /who [ROOM]  /history  /lang en|zh  /quit  /help   (//text sends /text)",
     usageJoin: "usage: /join ROOM",
     usageLang: "usage: /lang en|zh",
     unknown: (command: string) => `unknown command ${command}; type /help`,
@@ -31,7 +31,7 @@ export const TEXT_LINES = {
     prompt: "名字: ",
     retry: "换一个名字: ",
     help:
-      "命令: /join 聊天室  /who [聊天室]  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
+      "命令: /join 聊天室  /who [聊天室]  /history 历史  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
     usageJoin: "用法: /join 聊天室",
     usageLang: "用法: /lang en|zh",
     unknown: (command: string) => `未知命令 ${command}; 输入 /help 查看命令`,
