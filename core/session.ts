@@ -14,7 +14,7 @@ import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
 import { FrameMode } from "./frame_mode.ts";
-import { MAX_HELD, Outbound } from "./outbound.ts";
+import { Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
 import { type Replay, SentLog, type SentLogBounds } from "./sent_log.ts";
@@ -212,7 +212,7 @@ export class Session implements RoomMember, TextHost {
   /**
    * @internal Hold what is sent to this member until {@link Session.greet}:
    * its WELCOME is being looked up (in the cluster), and nothing may reach
-   * it before that. At most {@link MAX_HELD} events are held; one more
+   * it before that. At most `MAX_HELD` events are held; one more
    * makes it a slow consumer.
    */
   hold(): void {
