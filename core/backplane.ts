@@ -143,7 +143,9 @@ export interface Backplane {
    * {@link HandOffHandler.take} gave, or undefined when no node holds it.
    * Without it a member resumes only on the node it was on.
    */
-  handOver?(request: HandOverRequest): Promise<HandOff | undefined>;
+  handOver?(
+    request: HandOverRequest,
+  ): HandOff | undefined | Promise<HandOff | undefined>;
   /** Stop: release this node's claims and detach. */
   close(): void | Promise<void>;
 }
@@ -308,16 +310,14 @@ export class MemoryBackplane implements Backplane {
    * Take over a member of another node on the bus: its claim moves here,
    * then that node gives it up.
    */
-  handOver(request: HandOverRequest): Promise<HandOff | undefined> {
+  handOver(request: HandOverRequest): HandOff | undefined {
     const tag = tokenTag(request.token);
     const handler = tag === this.#tag ? undefined : this.#bus.handOffs.get(tag);
     const place = handler?.find(request.token);
-    if (handler === undefined || place === undefined) {
-      return Promise.resolve(undefined);
-    }
+    if (handler === undefined || place === undefined) return undefined;
     const claim = this.#bus.claims.get(place.room)?.get(place.key);
     if (claim !== undefined) claim.node = this.nodeId;
-    return Promise.resolve(handler.take(request.token, request.seen));
+    return handler.take(request.token, request.seen);
   }
 
   /** Names claimed in a room, by any node. */

@@ -142,11 +142,12 @@ export function resume(
     return m;
   }
   const bp = state.backplane;
+  const tag = tokenTag(token);
   if (
-    old !== undefined || bp.handOver === undefined ||
-    tokenTag(token) === state.tag
+    old !== undefined || bp.handOver === undefined || tag === "" ||
+    tag === state.tag
   ) return refused;
-  return bp.handOver({ token, seen }).then((h) => {
+  const adopt = (h: HandOff | undefined): Membership | Refusal => {
     if (h === undefined) return refused;
     const m: Membership = { room: h.room, name: h.name, key: h.key };
     place(state, session, m);
@@ -169,7 +170,9 @@ export function resume(
       replay: { seq: h.seq, lost: h.lost, events: h.events },
     });
     return m;
-  });
+  };
+  const answer = bp.handOver({ token, seen });
+  return answer instanceof Promise ? answer.then(adopt) : adopt(answer);
 }
 
 /** Put a resumed member in its room, in place of whoever held its key. */
