@@ -247,13 +247,16 @@ export class Chat {
   }
 
   /**
-   * Whether a resume token belongs to a member of this node now (joined,
-   * connected or not).
+   * Whether a resume token is a member's of this node now, and whether
+   * that member's connection is there or gone (in its grace period).
    *
    * @param token A resume token.
+   * @returns `"connected"`, `"detached"`, or undefined for no member here.
    */
-  holds(token: string): boolean {
-    return this.#state.tokens.has(token);
+  tokenState(token: string): "connected" | "detached" | undefined {
+    const s = this.#state.tokens.get(token);
+    if (s === undefined) return undefined;
+    return s.detached ? "detached" : "connected";
   }
 
   /**

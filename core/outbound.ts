@@ -53,18 +53,21 @@ export class Outbound {
       held.push(out);
       return true;
     }
-    this.#log?.record(out);
+    const log = this.#log;
     const peer = this.#peer;
-    return peer === undefined || peer.send(out);
+    if (log === undefined) return peer === undefined || peer.send(out);
+    log.record(out);
+    return peer === undefined || peer.send(out, log.seq);
   }
 
   /**
-   * Give an event to the peer now, unnumbered and never held: a WELCOME,
-   * or the last word before the connection closes.
+   * Give an event to the peer now, never held: a WELCOME or the last word
+   * before the connection closes (unnumbered), or an event sent again
+   * (with its number).
    */
-  direct(out: Outgoing): boolean {
+  direct(out: Outgoing, seq?: number): boolean {
     const peer = this.#peer;
-    return peer === undefined || peer.send(out);
+    return peer === undefined || peer.send(out, seq);
   }
 
   /** Hold events from now until {@link Outbound.release}. */
@@ -80,13 +83,14 @@ export class Outbound {
    */
   release(
     first: Outgoing,
-    replay: readonly Outgoing[],
+    replay: { readonly seq: number; readonly events: readonly Outgoing[] },
     then: readonly Outgoing[],
   ): boolean {
     const held = this.#held;
     this.#held = undefined;
     if (!this.direct(first)) return false;
-    for (const out of replay) if (!this.direct(out)) return false;
+    let seq = replay.seq;
+    for (const out of replay.events) if (!this.direct(out, ++seq)) return false;
     for (const out of then) if (!this.put(out)) return false;
     if (held !== undefined) {
       for (const out of held) if (!this.put(out)) return false;

@@ -74,9 +74,11 @@ export interface Peer {
   /**
    * Queue an event for the remote end. Return false when the peer's bounded
    * outbound buffer is full: the core then removes the member with reason
-   * `slow_consumer`.
+   * `slow_consumer`. `seq` is the event's number for a resumable member
+   * (docs/protocol.md, "History and resume"), which a transport may show
+   * (HTTP: the SSE event id); most ignore it.
    */
-  send(out: Outgoing): boolean;
+  send(out: Outgoing, seq?: number): boolean;
   /**
    * Close the connection: with `flush`, once what is queued has been written
    * (bounded by a linger time); without, at once, dropping the queue.

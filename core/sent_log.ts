@@ -53,6 +53,7 @@ export interface Replay {
 export class SentLog {
   readonly #ring: HistoryRing<Outgoing>;
   #seq: number;
+  #floor = 0;
 
   /**
    * Create a new instance.
@@ -83,14 +84,20 @@ export class SentLog {
     this.#ring.push(out, sizeOf(out));
   }
 
-  /** Forget the events kept (the member entered another room). */
-  clear(): void {
+  /**
+   * The member entered another room: forget the events kept, and give
+   * nothing from before now to a resume (nor count it lost: the new
+   * WELCOME describes the new room).
+   */
+  restart(): void {
     this.#ring.clear();
+    this.#floor = this.#seq;
   }
 
   /**
    * The events after number `seen` (a client's last received event).
-   * A number beyond the last one sent counts as the last one.
+   * A number beyond the last one sent counts as the last one; one from
+   * before the member's current room counts as its entry.
    *
    * @param seen The number of the last event the client received.
    * @returns The events kept after it, and how many after it are gone.
@@ -98,7 +105,7 @@ export class SentLog {
   after(seen: number): Replay {
     const last = this.#seq;
     const first = last - this.#ring.length + 1;
-    const from = Math.min(Math.max(0, Math.floor(seen)), last);
+    const from = Math.min(Math.max(this.#floor, Math.floor(seen)), last);
     if (from >= first - 1) {
       return { seq: from, lost: 0, events: this.#ring.items(from - first + 1) };
     }

@@ -9,7 +9,7 @@
  */
 
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import { type Command, MAGIC } from "./codec/mod.ts";
+import { type Command, encodeFrame, MAGIC } from "./codec/mod.ts";
 import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
@@ -66,6 +66,7 @@ export class Session implements RoomMember, TextHost {
   readonly #resumable: boolean;
   readonly #givenToken: string | undefined;
   #token: string | undefined;
+  #adopted = false;
   #frames: FrameMode | undefined;
   #text: TextMode | undefined;
   #refusals = 0;
@@ -232,9 +233,9 @@ export class Session implements RoomMember, TextHost {
     if (this.#commands.state === "closed") return;
     const log = this.#out.log;
     const token = this.#token;
-    let event = welcome;
+    let out = new Out(welcome);
     if (log !== undefined && token !== undefined && this.#showsResume()) {
-      event = {
+      const event = {
         ...welcome,
         resume: {
           token,
@@ -243,15 +244,21 @@ export class Session implements RoomMember, TextHost {
           lost: replay?.lost ?? 0,
         },
       };
+      // Below version 2 the binary WELCOME has no resume fields (JSON has).
+      out = this.#commands.version >= 2
+        ? new Out(event)
+        : new Out(event, encodeFrame(welcome));
     }
-    if (!this.#out.release(new Out(event), replay?.events ?? [], then)) {
-      this.drop("slow_consumer");
-    }
+    const again = replay ?? { seq: 0, events: [] };
+    if (!this.#out.release(out, again, then)) this.drop("slow_consumer");
   }
 
-  /** Resume fields go to version 2 clients and to sessions made resumable. */
+  /**
+   * Resume fields go to version 2 clients, to sessions made resumable, and
+   * to sessions that resumed.
+   */
   #showsResume(): boolean {
-    return this.#resumable || this.#commands.version >= 2;
+    return this.#resumable || this.#adopted || this.#commands.version >= 2;
   }
 
   /** The resume token, once this member is resumable and in a room. */
@@ -273,7 +280,7 @@ export class Session implements RoomMember, TextHost {
     this.#token ??= this.#chat.token(this, this.#givenToken);
     const log = this.#out.log;
     if (log === undefined) this.#out.log = new SentLog(this.#logBounds());
-    else log.clear();
+    else log.restart();
   }
 
   #logBounds(): SentLogBounds {
@@ -314,7 +321,21 @@ export class Session implements RoomMember, TextHost {
   /** @internal Take over a resumed member's token and log. */
   adopt(token: string, log: SentLog): void {
     this.#token = token;
+    this.#adopted = true;
     this.#out.log = log;
+  }
+
+  /**
+   * The events after number `seen` that this member was sent (kept for a
+   * resume), or undefined for a member that is not resumable.
+   */
+  sentAfter(seen: number): Replay | undefined {
+    return this.#out.log?.after(seen);
+  }
+
+  /** The number of the last event sent to a resumable member, else 0. */
+  get seq(): number {
+    return this.#out.log?.seq ?? 0;
   }
 
   /**

@@ -113,7 +113,7 @@ export const BAD_INPUT_CASES: Case[] = [
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const c = await h.connect();
-      c.send({ type: "hello", version: 2, software: "future/9" });
+      c.send({ type: "hello", version: 3, software: "future/9" });
       await expectFatal(c, "UNSUPPORTED_VERSION");
       await h.barrier(amy!, [bob!], "amy");
     },
