@@ -1,19 +1,18 @@
 /**
- * The state of the HTTP adapter behind its routes: HTTP sessions by token,
- * WebSockets not yet in a session, the per-room event history, the admin
- * token, and the clock that sends heartbeats and ends sessions whose stream
- * went away. Its limits are in adapters/http/limits.ts. No Hono here: the
- * routes (adapters/http/*_routes.ts) call into it.
+ * The state of the HTTP adapter behind its routes: HTTP sessions by token
+ * (and the members a token can bring back, {@link HttpHub.reclaim}),
+ * WebSockets not yet in a session, the admin token, and the clock that
+ * sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
+ * here: the routes (adapters/http/*_routes.ts) call into it.
  *
  * @module
  */
 
+import { nodeTag, tokenTag } from "../../core/backplane.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
-import { Outgoing } from "../../core/peer.ts";
-import { randomToken, tokensEqual } from "./admin_token.ts";
+import { tokensEqual } from "./admin_token.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
-import { ReplayBuffer } from "./replay_buffer.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
 
 /** Options of an {@link HttpHub}. */
@@ -52,14 +51,23 @@ export interface PendingSocket {
   expire(shutdown: boolean): void;
 }
 
-/** HTTP sessions, event history and timers over one chat. */
+/** Options of {@link HttpHub.reclaim}. */
+export interface ReclaimOptions {
+  /**
+   * Take the member even from a connection still open (a new stream
+   * replaces the old); otherwise only a member whose connection is gone.
+   */
+  readonly steal: boolean;
+  /** The number of the last event the client has, if it says. */
+  readonly seen?: number | undefined;
+}
+
+/** HTTP sessions and timers over one chat. */
 export class HttpHub {
   /** The chat. */
   readonly chat: Chat;
   /** Limits in force. */
   readonly limits: HttpLimits;
-  /** Event ids and per-room history. */
-  readonly replay: ReplayBuffer;
   /** Open SSE streams and WebSockets, for metrics. */
   readonly streams = { sse: 0, ws: 0 };
   /** Canonical origins allowed besides the server's own (`*`: any). */
@@ -74,9 +82,11 @@ export class HttpHub {
   /** Open WebSockets, each settling once its close event came. */
   readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
-  /** The fan-out's own Outgoing of each event, so history shares its bytes. */
-  readonly #outgoing = new WeakMap<object, Outgoing>();
-  readonly #unobserve: () => void;
+  /**
+   * The last event number each ended token session gave a stream: what a
+   * stream that comes back without saying gets after.
+   */
+  readonly #cursors = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastBeat = 0;
   #closed = false;
@@ -95,30 +105,24 @@ export class HttpHub {
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
-    this.replay = new ReplayBuffer({
-      eventsPerRoom: this.limits.replayEvents,
-      totalBytes: this.limits.replayBytes,
-    });
     this.#host = {
-      replay: this.replay,
       outboundBytes: chat.limits.outboundBytes,
-      now: () => chat.now(),
-      seen: (out) => {
-        if (!this.#outgoing.has(out.event)) {
-          this.#outgoing.set(out.event, out);
+      ended: (session, cursor) => {
+        this.#sessions.delete(session);
+        const token = session.token;
+        if (token === undefined || this.#byToken.get(token) !== session) {
+          return;
+        }
+        this.#byToken.delete(token);
+        if (chat.tokenState(token) !== undefined) {
+          // Bounded: one per member in its grace period, at most.
+          if (this.#cursors.size >= chat.limits.maxConnections) {
+            this.#cursors.delete(this.#cursors.keys().next().value!);
+          }
+          this.#cursors.set(token, cursor);
         }
       },
-      ended: (session) => {
-        this.#sessions.delete(session);
-        if (session.token !== undefined) this.#byToken.delete(session.token);
-      },
     };
-    // Number room events as they are fanned out (observers run right after
-    // the fan-out, before any stream flushes).
-    this.#unobserve = chat.observe((event) => {
-      if (this.replay.rooms === 0) return;
-      this.replay.record(this.#outgoing.get(event) ?? new Outgoing(event));
-    });
   }
 
   /** Open HTTP sessions (with or without a stream). */
@@ -126,20 +130,20 @@ export class HttpHub {
     return this.#sessions.size;
   }
 
-  /** Start the clock: heartbeats, grace periods, WebSocket join timeouts. */
+  /** Start the clock: heartbeats, WebSocket join timeouts. */
   start(): void {
     if (this.#timer !== undefined || this.#closed) return;
     const every = Math.max(
       10,
-      Math.min(1000, this.limits.graceMs, this.chat.limits.joinTimeoutMs) / 2,
+      Math.min(1000, this.chat.limits.joinTimeoutMs) / 2,
     );
     this.#timer = setInterval(() => this.sweep(), every);
   }
 
   /**
-   * Apply time once: heartbeats on idle streams, end sessions whose grace
-   * period is over, keep sessions with a stream from idling out, and close
-   * WebSockets that did not say who they are within the join timeout.
+   * Apply time once: heartbeats on idle streams, keep sessions with a
+   * stream from idling out, and close WebSockets that did not say who they
+   * are within the join timeout.
    */
   sweep(): void {
     const now = this.chat.now();
@@ -150,11 +154,6 @@ export class HttpHub {
       if (sink !== undefined) {
         if (!s.closed) s.core.lastSeen = now;
         if (beat) sink.heartbeat?.();
-      } else if (
-        s.detachedAt !== undefined && s.token !== undefined &&
-        now - s.detachedAt >= this.limits.graceMs
-      ) {
-        s.disconnect();
       }
     }
     for (const p of [...this.#pending]) {
@@ -170,11 +169,13 @@ export class HttpHub {
    *
    * @param remote Remote address for logs.
    */
-  createSession(remote?: string): HttpSession {
-    const session = new HttpSession(this.#host, randomToken());
+  createSession(remote?: string, token?: string): HttpSession {
+    const session = new HttpSession(this.#host, token ?? this.chat.newToken());
     this.#track(session, {
       transport: "http",
       idleTimeoutMs: this.limits.idleTimeoutMs,
+      resumable: true,
+      token: session.token!,
       ...(remote ? { remote } : {}),
     });
     return session;
@@ -202,6 +203,55 @@ export class HttpHub {
   find(token: string): HttpSession | undefined {
     const s = this.#byToken.get(token);
     return s === undefined || s.closed ? undefined : s;
+  }
+
+  /**
+   * Whether a token may name a member: an open session, a member of this
+   * node (connected or in its grace period), or, for a token of another
+   * node, maybe one there.
+   *
+   * @param token A session or resume token.
+   */
+  known(token: string): boolean {
+    if (this.find(token) !== undefined) return true;
+    if (this.chat.tokenState(token) !== undefined) return true;
+    const tag = tokenTag(token);
+    const bp = this.chat.backplane;
+    return tag !== "" && tag !== nodeTag(bp.nodeId) &&
+      bp.handOver !== undefined;
+  }
+
+  /**
+   * The open session of a token, or a new one that resumes the member
+   * holding it: one whose connection is gone (in its grace period, here
+   * or on another node), or, with `steal`, any.
+   *
+   * @param token A session or resume token.
+   * @param options Whether to take a connected member, and the client's
+   *   last event number.
+   * @param remote Remote address for logs.
+   * @returns The session, or undefined when no member has the token.
+   */
+  async reclaim(
+    token: string,
+    options: ReclaimOptions,
+    remote?: string,
+  ): Promise<HttpSession | undefined> {
+    const open = this.find(token);
+    if (open !== undefined) return open;
+    if (!options.steal && this.chat.tokenState(token) === "connected") {
+      return undefined;
+    }
+    const seen = options.seen ?? this.#cursors.get(token);
+    this.#cursors.delete(token);
+    const session = this.createSession(remote, token);
+    if (session.closed) return undefined;
+    const outcome = await session.resume(token, seen);
+    if (outcome.type === "error") {
+      session.disconnect();
+      return undefined;
+    }
+    return session;
   }
 
   /** WebSockets open but not yet in a session: they count as connections. */
@@ -262,7 +312,6 @@ export class HttpHub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#unobserve();
     for (const p of this.#pending) p.expire(true);
     this.#pending.clear();
     for (const s of [...this.#sessions]) s.disconnect();

@@ -46,10 +46,10 @@ export function upgradeToWebSocket(
   const offered = (request.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
-  let session: HttpSession | undefined;
+  let token: string | undefined;
   if (tokenProtocol !== undefined) {
-    session = hub.find(tokenProtocol.slice(WS_TOKEN_PREFIX.length));
-    if (session === undefined) {
+    token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
+    if (!hub.known(token)) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -62,7 +62,7 @@ export function upgradeToWebSocket(
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
-  new WsConnection(hub, socket, session, remote);
+  new WsConnection(hub, socket, token, remote);
   return response;
 }
 
@@ -131,11 +131,13 @@ class WsConnection implements PendingSocket {
   readonly #remote: string | undefined;
   #session: HttpSession | undefined;
   #opened = false;
+  /** Messages that came while a token was being looked up. */
+  #waiting: unknown[] | undefined;
 
   constructor(
     hub: HttpHub,
     socket: WebSocket,
-    session: HttpSession | undefined,
+    token: string | undefined,
     remote: string | undefined,
   ) {
     this.#hub = hub;
@@ -146,7 +148,7 @@ class WsConnection implements PendingSocket {
     socket.onopen = () => {
       this.#opened = true;
       hub.streams.ws++;
-      if (session !== undefined) this.#resume(session);
+      if (token !== undefined) this.#auth(token, undefined);
       else if (hub.chat.closing) {
         this.#fatal(
           "SHUTTING_DOWN",
@@ -189,6 +191,17 @@ class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
+    if (this.#waiting !== undefined) {
+      if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
+        this.#waiting.push(data);
+      } else {
+        this.#refuse(
+          "JOIN_PENDING",
+          "Cannot queue the message: the session is still being looked up",
+        );
+      }
+      return;
+    }
     if (typeof data !== "string") {
       this.#refuse(
         "UNKNOWN_TYPE",
@@ -209,16 +222,8 @@ class WsConnection implements PendingSocket {
         );
         return;
       }
-      const session = this.#hub.find(parsed.auth);
-      if (session === undefined) {
-        this.#fatal(
-          "BAD_TOKEN",
-          "Cannot find session: the token is unknown or the session ended",
-        );
-        return;
-      }
       this.#hub.removePending(this);
-      this.#resume(session);
+      this.#auth(parsed.auth, parsed.seen);
       return;
     }
     let session = this.#session;
@@ -238,12 +243,52 @@ class WsConnection implements PendingSocket {
     session.command(parsed.command);
   }
 
-  /** Take over a session made over HTTP: missed events, then a welcome. */
-  #resume(session: HttpSession): void {
+  /**
+   * Take over the session of a token (made over HTTP, or a member in its
+   * grace period): missed events, then a welcome.
+   */
+  #auth(token: string, seen: number | undefined): void {
+    const open = this.#hub.find(token);
+    if (open !== undefined) {
+      this.#resume(open, seen, true);
+      return;
+    }
+    this.#waiting = [];
+    this.#hub.reclaim(token, { steal: true, seen }, this.#remote).then(
+      (session) => {
+        const waiting = this.#waiting ?? [];
+        this.#waiting = undefined;
+        if (this.#socket.readyState !== WebSocket.OPEN) {
+          session?.disconnect();
+          return;
+        }
+        if (session === undefined) {
+          this.#fatal(
+            "BAD_TOKEN",
+            "Cannot find session: the token is unknown or the session ended",
+          );
+          return;
+        }
+        this.#resume(session, seen, false);
+        for (const data of waiting) this.#message(data);
+      },
+    );
+  }
+
+  /**
+   * Attach to a session: the events after `seen` (default: after the last
+   * one a stream was given), then, for a session that was open (not just
+   * resumed, whose welcome is waiting), a fresh welcome.
+   */
+  #resume(
+    session: HttpSession,
+    seen: number | undefined,
+    welcomeAgain: boolean,
+  ): void {
     this.#session = session;
-    session.attach(this.#sink);
+    session.attach(this.#sink, seen);
     const core = session.core;
-    if (core.room !== undefined) {
+    if (welcomeAgain && core.room !== undefined) {
       session.command({ type: "join", room: core.room, name: core.name });
     }
   }

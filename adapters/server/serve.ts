@@ -159,6 +159,7 @@ export interface Server {
 export async function serve(options: ServeOptions = {}): Promise<Server> {
   const chat = new Chat({
     now: () => performance.now(),
+    wallClock: () => Date.now(),
     ...(options.backplane ? { backplane: options.backplane } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(options.log ? { log: options.log } : {}),
