@@ -57,6 +57,7 @@ export function dialWebSocket(url: URL): Promise<ClientConnection> {
 
 class WebSocketClient implements ClientConnection {
   onEvent: (event: ReceivedEvent) => void = () => {};
+  onSkipped: (() => void) | undefined;
   readonly closed: Promise<void>;
   readonly #socket: WebSocket;
 
@@ -103,6 +104,6 @@ class WebSocketClient implements ClientConnection {
       event !== null && typeof event === "object" && isEventType(event.type)
     ) {
       this.onEvent(event);
-    }
+    } else this.onSkipped?.();
   }
 }

@@ -1,17 +1,21 @@
 /**
- * The terminal client behind `cli.ts join`: the session loop. It dials,
- * joins (asking for another name on a terminal when one is refused), sends
- * what is typed (`typed_line.ts` parses the slash commands), prints events
- * in en or zh (or JSON) through the {@link Screen}, and maps outcomes to exit
- * codes.
+ * The terminal client behind `cli.ts join`: the session loop. It dials
+ * (coming back by itself after a dropped connection, with a visible
+ * "reconnecting…" line), joins (asking for another name on a terminal when
+ * one is refused), sends what is typed (`typed_line.ts` parses the slash
+ * commands), prints events in en or zh (or JSON) through the {@link Screen},
+ * the room's history dimmed, and maps outcomes to exit codes.
  *
  * @module
  */
 
-import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
-import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
+import {
+  type ClientConnection,
+  ConnectError,
+  dialResuming,
+} from "../client/mod.ts";
 import { Screen, writeErr, writeOut } from "./screen.ts";
 import { HELP, parseTypedLine } from "./typed_line.ts";
 
@@ -41,6 +45,22 @@ export interface JoinOptions {
   lang: Lang;
   /** Print one JSON object per event instead of rendered lines. */
   json: boolean;
+}
+
+/** The line shown when the connection dropped and a new one is made. */
+const RECONNECTING: Record<Lang, string> = {
+  en: "reconnecting…",
+  zh: "正在重新连接…",
+};
+
+/** ANSI faint and normal intensity: history lines are dimmed. */
+const DIM = "\x1b[2m", UNDIM = "\x1b[22m";
+
+/** A time of day as local hours and minutes, `HH:MM`. */
+function localTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 const REFUSALS = new Set([
@@ -103,7 +123,12 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   const show = (event: ReceivedEvent) => {
     if (event.type === "hello_ok" || event.type === "pong") return;
     if (options.json) writeOut(JSON.stringify(event) + "\n");
-    else print(renderEvent(event, lang));
+    else if (event.type !== "history") print(renderEvent(event, lang));
+    else {
+      // History in local time, dimmed on a terminal.
+      const line = renderEvent(event, lang, { formatTime: localTime });
+      print(interactive ? `${DIM}${line}${UNDIM}` : line);
+    }
   };
 
   const retryName = async () => {
@@ -182,6 +207,9 @@ export async function runJoin(options: JoinOptions): Promise<number> {
         if (input.room === undefined) warn("usage: /join ROOM");
         else conn.send({ type: "join", room: input.room, name: name ?? "" });
         return;
+      case "history":
+        conn.send({ type: "recall" });
+        return;
       case "lang":
         if (input.lang !== undefined) lang = input.lang;
         else warn("usage: /lang en|zh");
@@ -217,7 +245,12 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   });
 
   try {
-    conn = await dial(options.server);
+    conn = await dialResuming(options.server, {
+      software: "roomcast-cli/0.1",
+      onReconnecting: (attempt) => {
+        if (attempt === 1 && !finished) warn(RECONNECTING[lang]);
+      },
+    });
   } catch (e) {
     rl.close();
     const message = e instanceof ConnectError ? e.message : String(e);
@@ -236,11 +269,6 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     else print(renderLost(count, lang));
   };
 
-  conn.send({
-    type: "hello",
-    version: PROTOCOL_VERSION,
-    software: "roomcast-cli/0.1",
-  });
   conn.send({ type: "join", room, name });
   await conn.closed;
   if (!finished) {

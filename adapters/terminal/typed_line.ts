@@ -1,6 +1,6 @@
 /**
  * What a line typed in `cli.ts join` asks for: a message, or a slash command
- * (`/who`, `/join`, `/lang`, `/quit`, `/help`). Pure: the session acts on
+ * (`/who`, `/join`, `/history`, `/lang`, `/quit`, `/help`). Pure: the session acts on
  * the result.
  *
  * @module
@@ -11,9 +11,9 @@ import type { Lang } from "../../core/text/render.ts";
 /** The help line of the slash commands, per language. */
 export const HELP: Record<Lang, string> = {
   en:
-    "commands: /who [ROOM]  /join ROOM  /lang en|zh  /quit  /help   (//text sends /text)",
+    "commands: /who [ROOM]  /join ROOM  /history  /lang en|zh  /quit  /help   (//text sends /text)",
   zh:
-    "命令: /who [聊天室]  /join 聊天室  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
+    "命令: /who [聊天室]  /join 聊天室  /history 历史  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
 };
 
 /** A typed line, parsed. */
@@ -26,6 +26,8 @@ export type TypedLine =
   | { kind: "who"; room: string }
   /** `/join ROOM`: the room is undefined when missing (a usage error). */
   | { kind: "join"; room: string | undefined }
+  /** `/history`: the room's history again. */
+  | { kind: "history" }
   /** `/lang en|zh`: the language is undefined when it is neither. */
   | { kind: "lang"; lang: Lang | undefined }
   /** `/help`. */
@@ -60,6 +62,8 @@ export function parseTypedLine(raw: string): TypedLine {
         return { kind: "who", room: args[0] ?? "" };
       case "/join":
         return { kind: "join", room: args[0] };
+      case "/history":
+        return { kind: "history" };
       case "/lang":
         return {
           kind: "lang",

@@ -63,6 +63,8 @@ export class DatagramClient {
   onEvent: (event: ChatEvent) => void = () => {};
   /** Told how many server events were lost when a gap is seen. */
   onLost: (count: number) => void = () => {};
+  /** Told of each event of a type this client does not know (skipped). */
+  onSkipped: () => void = () => {};
   /** Called once the session is open. */
   onOpen: () => void = () => {};
   /** Called once when the session ends; with the error that ended it, if any. */
@@ -197,7 +199,10 @@ export class DatagramClient {
     this.#lastHeard = now;
     for (const e of this.#events.read(first.seq, frames, this.#window, now)) {
       if (this.state === "closed") return;
-      if (e === null) continue;
+      if (e === null) {
+        this.onSkipped();
+        continue;
+      }
       if (e.type === "hello_ok" && this.#helloOk === undefined) {
         this.#helloOk = e;
         this.onOpen();
