@@ -12,6 +12,7 @@ import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
 import { CHAT_CASES } from "./_cases_chat.ts";
 import { BAD_INPUT_CASES } from "./_cases_bad_input.ts";
 import { LIMIT_CASES } from "./_cases_limits.ts";
+import { RESUME_CASES } from "./_cases_resume.ts";
 import {
   type AdapterSuiteOptions,
   type Case,
@@ -38,6 +39,7 @@ export const CASES: readonly Case[] = [
   ...CHAT_CASES,
   ...BAD_INPUT_CASES,
   ...LIMIT_CASES,
+  ...RESUME_CASES,
 ];
 
 /**

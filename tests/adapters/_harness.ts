@@ -8,6 +8,7 @@ import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";
+import type { DatagramLimits } from "../../core/datagram/limits.ts";
 import type { TestClient } from "./_client.ts";
 
 /** What a case asks of the server it runs against. */
@@ -16,6 +17,8 @@ export interface StartOptions {
   limits?: Partial<Limits>;
   /** How often the server applies timeouts, in ms. */
   tickMs?: number;
+  /** UDP limits, where UDP is served (the others ignore them). */
+  udp?: { limits?: Partial<DatagramLimits> };
 }
 
 /** A server started for one case. */
@@ -52,6 +55,7 @@ export interface Case {
 export class Harness {
   readonly #options: AdapterSuiteOptions;
   readonly #clients: TestClient[] = [];
+  readonly #cleanups: (() => Promise<void>)[] = [];
   /** The server under test. */
   readonly server: SuiteServer;
   #barriers = 0;
@@ -59,6 +63,22 @@ export class Harness {
   constructor(options: AdapterSuiteOptions, server: SuiteServer) {
     this.#options = options;
     this.server = server;
+  }
+
+  /** The name of the transport under test (`tcp`, `udp`, ...). */
+  get transport(): string {
+    return this.#options.name;
+  }
+
+  /** Close a client of another kind when the case ends. */
+  track<C extends TestClient>(client: C): C {
+    this.#clients.push(client);
+    return client;
+  }
+
+  /** Run `fn` when the case ends, after the clients close. */
+  defer(fn: () => Promise<void>): void {
+    this.#cleanups.push(fn);
   }
 
   /** A new raw client, closed by {@link Harness.end}. */
@@ -120,11 +140,12 @@ export class Harness {
     }
   }
 
-  /** Close every client, then the server. */
+  /** Close every client, then what the case started, then the server. */
   async end(): Promise<void> {
     const results = await Promise.allSettled(
       this.#clients.map((c) => c.close()),
     );
+    for (const fn of this.#cleanups) await fn();
     await this.server.close();
     for (const r of results) if (r.status === "rejected") throw r.reason;
   }
