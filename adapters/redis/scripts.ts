@@ -14,7 +14,11 @@
  * - `P node:ID` set: `ROOM LF KEY` of each claim the node holds
  *   (`P node:ID:old` while it re-claims after an outage)
  * - `P reaped:ID` string: the node was declared lost (kept one day)
+ * - `P history:ROOM` stream: the room's last messages and announcements
+ *   (fields `t`, ms since the epoch, and `f`, the frame), deleted with the
+ *   room's last claim
  * - channel `P events`: every event, as an envelope (see redis_wire.ts)
+ * - channel `P resume`: hand-overs of resumable members between nodes
  *
  * @module
  */
@@ -61,6 +65,8 @@ local function drop_claim(room, key)
   redis.call('HDEL', claims_of(room), key)
   if redis.call('HINCRBY', ROOMS, room, -1) <= 0 then
     redis.call('HDEL', ROOMS, room)
+    -- A room's history lives as long as the room.
+    redis.call('DEL', P .. 'history:' .. room)
   end
 end
 -- Free the claim id (room, newline, key) if node still holds it, and announce the leave
@@ -253,6 +259,36 @@ until cursor == '0' or #values >= max
 return {total, values}
 `;
 
+/**
+ * Keep an announcement to every room in each room's history: ARGV maxlen,
+ * time (ms), frame. Returns the number of rooms.
+ */
+const HISTORY_ALL = `
+local rooms = redis.call('HKEYS', ROOMS)
+for _, room in ipairs(rooms) do
+  redis.call('XADD', P .. 'history:' .. room, 'MAXLEN', ARGV[3], '*',
+    't', ARGV[4], 'f', ARGV[5])
+end
+return #rooms
+`;
+
+/**
+ * Hand a name this node holds over to node ARGV (a member resumes there):
+ * ARGV room, key, to. 1 done, 0 this node does not hold it.
+ */
+const HAND_OVER = `
+local room, key, to = ARGV[3], ARGV[4], ARGV[5]
+local cur = redis.call('HGET', claims_of(room), key)
+if not cur then return 0 end
+local owner, name = split(cur)
+if owner ~= NODE then return 0 end
+local id = room .. '\\n' .. key
+redis.call('HSET', claims_of(room), key, to .. '\\n' .. name)
+redis.call('SREM', set_of(NODE), id)
+redis.call('SADD', set_of(to), id)
+return 1
+`;
+
 /** The scripts by command name, ready for ioredis `defineCommand`. */
 export const SCRIPTS = {
   rcClaim: CLAIM,
@@ -264,6 +300,8 @@ export const SCRIPTS = {
   rcSyncEnd: SYNC_END,
   rcLeave: LEAVE,
   rcRoster: ROSTER,
+  rcHistoryAll: HISTORY_ALL,
+  rcHandOver: HAND_OVER,
 } as const;
 
 /** Arguments of every script: prefix, node id, then its own. */
@@ -289,6 +327,10 @@ export interface ScriptCommands {
   rcLeave(...args: Args): Promise<number>;
   /** @see ROSTER */
   rcRoster(...args: Args): Promise<[number, string[]]>;
+  /** @see HISTORY_ALL */
+  rcHistoryAll(...args: (string | number | Uint8Array)[]): Promise<number>;
+  /** @see HAND_OVER */
+  rcHandOver(...args: Args): Promise<number>;
 }
 
 /** The full Lua source of a script, prelude included. */
