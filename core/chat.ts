@@ -9,22 +9,16 @@
  */
 
 import { announce, type AnnounceResult } from "./announce.ts";
-import {
-  type Backplane,
-  MemoryBackplane,
-  nodeTag,
-  type RoomInfo,
-} from "./backplane.ts";
+import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
-import type { ChatState, ChatStats } from "./chat_state.ts";
+import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
 import { fanoutLocal } from "./fanout.ts";
-import { type HistoryEntry, MemoryHistory } from "./history.ts";
+import type { HistoryEntry } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
 import { checkRoom } from "./names.ts";
 import type { Outgoing, Peer } from "./peer.ts";
-import type { Room } from "./room.ts";
 import { expireDetached, handOffHandler, newToken } from "./resumption.ts";
 import { type ConnectOptions, Session } from "./session.ts";
 import { historyOf } from "./welcome.ts";
@@ -84,16 +78,7 @@ export class Chat {
   /** The backplane. */
   readonly backplane: Backplane;
   /** Running totals. */
-  readonly stats: ChatStats = {
-    connections: new Map(),
-    messagesIn: 0,
-    messagesOut: 0,
-    refused: 0,
-    deliveries: 0,
-    dropped: 0,
-    slowConsumers: 0,
-    announcements: 0,
-  };
+  readonly stats: ChatStats;
   /** The chat's clock, in milliseconds. */
   readonly now: () => number;
   readonly #state: ChatState;
@@ -108,34 +93,15 @@ export class Chat {
     this.now = options.now;
     this.limits = resolveLimits(options.limits);
     this.backplane = options.backplane ?? new MemoryBackplane();
-    const log = options.log;
-    const rooms = new Map<string, Room<Session>>();
-    this.#state = {
+    this.#state = makeState({
       limits: this.limits,
       now: this.now,
       wallClock: options.wallClock ?? this.now,
       random: options.random ?? ((b) => crypto.getRandomValues(b)),
       backplane: this.backplane,
-      history: this.backplane.history ??
-        new MemoryHistory({ rooms: () => rooms.keys() }),
-      localHistory: this.backplane.history === undefined,
-      historyBounds: {
-        length: this.limits.historyLength,
-        bytes: this.limits.historyBytes,
-      },
-      tag: nodeTag(this.backplane.nodeId),
-      tokens: new Map(),
-      detached: new Set(),
-      stats: this.stats,
-      rooms,
-      orphans: new WeakSet(),
-      sessions: new Set(),
-      unjoined: new Set(),
-      idle: new Set(),
-      observers: new Set(),
-      closing: false,
-      log: (record) => log?.(record),
-    };
+      log: options.log,
+    });
+    this.stats = this.#state.stats;
     this.backplane.listen(
       (event, out) => this.#remote(event, out),
       (room, key) => this.#lost(room, key),

@@ -1,6 +1,7 @@
 /**
  * The protocol state machine of a session, the same for every transport:
- * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING. It keeps where the
+ * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING, RESUME and RECALL
+ * (docs/protocol.md, "History and resume"). It keeps where the
  * session is in its life, its place in a room, the commands that wait while
  * a JOIN is decided, and the rate limit on moves, messages and WHO. The
  * connection side (bytes in, events out, the end) is core/session.ts.
@@ -13,6 +14,7 @@ import type { ChatInternals, Membership } from "./chat_internals.ts";
 import { type Command, LATEST_VERSION, PROTOCOL_VERSION } from "./codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
+import { RateBucket } from "./datagram/rate_bucket.ts";
 import { checkName, checkRoom } from "./names.ts";
 
 /** Where a session is in its life. */
@@ -58,8 +60,7 @@ export class Commands<S extends CommandHost> {
   #version = PROTOCOL_VERSION;
   #membership: Membership | undefined;
   #queue: Command[] | undefined;
-  #tokens: number;
-  #refill: number;
+  readonly #bucket: RateBucket;
 
   /**
    * Create a new instance.
@@ -72,8 +73,8 @@ export class Commands<S extends CommandHost> {
     this.#chat = chat;
     this.#needsHello = options.hello;
     this.#state = options.hello ? "new" : "ready";
-    this.#tokens = chat.limits.messageBurst;
-    this.#refill = options.since;
+    const { messagesPerSecond: rate, messageBurst: burst } = chat.limits;
+    this.#bucket = new RateBucket(rate, burst, options.since);
   }
 
   /** Where the session is in its life. */
@@ -187,48 +188,7 @@ export class Commands<S extends CommandHost> {
     if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
       if (!this.#rateOk("move")) return;
     }
-    const previous = this.#state;
-    const answer = this.#chat.join(this.#host, room, name);
-    if (answer instanceof Promise) {
-      this.#state = "joining";
-      answer.then(
-        (result) => this.#joined(result, previous),
-        () =>
-          this.#joined({
-            code: "UNAVAILABLE",
-            message: "Cannot join: the cluster did not answer",
-          }, previous),
-      );
-    } else {
-      this.#joined(answer, previous);
-    }
-  }
-
-  #joined(result: Membership | Refusal, previous: SessionState): void {
-    if (this.#state === "closed") {
-      // Never entered the room: give the claim back without a leave.
-      if ("key" in result) this.#chat.forget(this.#host, result, "disconnect");
-      return;
-    }
-    if ("code" in result) {
-      this.#state = previous;
-      this.#host.error(result.code, result.message);
-      this.#host.answered(result);
-    } else {
-      const old = this.#membership;
-      this.#state = "joined";
-      if (old === result) {
-        this.#chat.welcome(this.#host, result);
-      } else {
-        if (old) this.#chat.leave(this.#host, old, "moved");
-        this.#membership = result;
-        this.#chat.enter(this.#host, result);
-      }
-      this.#host.answered(undefined);
-    }
-    const queue = this.#queue;
-    this.#queue = undefined;
-    if (queue) { for (const cmd of queue) this.handle(cmd); }
+    this.#await(this.#chat.join(this.#host, room, name), "join");
   }
 
   #resume(token: string, seen: number): void {
@@ -240,35 +200,66 @@ export class Commands<S extends CommandHost> {
       );
       return;
     }
-    const previous = this.#state;
-    const answer = this.#chat.resume(this.#host, token, seen);
-    if (answer instanceof Promise) {
-      this.#state = "joining";
-      answer.then(
-        (result) => this.#resumed(result, previous),
-        () =>
-          this.#resumed({
-            code: "UNAVAILABLE",
-            message: "Cannot resume: the cluster did not answer",
-          }, previous),
-      );
-    } else {
-      this.#resumed(answer, previous);
-    }
+    this.#await(this.#chat.resume(this.#host, token, seen), "resume");
   }
 
-  #resumed(result: Membership | Refusal, previous: SessionState): void {
+  /** The answer to a JOIN or a RESUME, now or once the cluster decides. */
+  #await(
+    answer: Membership | Refusal | Promise<Membership | Refusal>,
+    what: "join" | "resume",
+  ): void {
+    const previous = this.#state;
+    if (!(answer instanceof Promise)) {
+      this.#joined(answer, previous, what);
+      return;
+    }
+    this.#state = "joining";
+    answer.then(
+      (result) => this.#joined(result, previous, what),
+      () =>
+        this.#joined(
+          {
+            code: "UNAVAILABLE",
+            message: `Cannot ${what}: the cluster did not answer`,
+          },
+          previous,
+          what,
+        ),
+    );
+  }
+
+  #joined(
+    result: Membership | Refusal,
+    previous: SessionState,
+    what: "join" | "resume",
+  ): void {
     if (this.#state === "closed") {
-      // Taken over, then gone before it was answered: the member leaves.
-      if ("key" in result) this.#chat.leave(this.#host, result, "disconnect");
+      if ("key" in result) {
+        // A JOIN never entered the room: its claim goes back without a
+        // leave. A RESUME took a member over, then went: it leaves.
+        if (what === "join") {
+          this.#chat.forget(this.#host, result, "disconnect");
+        } else this.#chat.leave(this.#host, result, "disconnect");
+      }
       return;
     }
     if ("code" in result) {
       this.#state = previous;
       this.#host.error(result.code, result.message);
+      this.#host.answered(result);
     } else {
-      this.#membership = result;
+      const old = this.#membership;
       this.#state = "joined";
+      if (what === "resume") {
+        this.#membership = result; // welcomed by the resume itself
+      } else if (old === result) {
+        this.#chat.welcome(this.#host, result);
+      } else {
+        if (old) this.#chat.leave(this.#host, old, "moved");
+        this.#membership = result;
+        this.#chat.enter(this.#host, result);
+      }
+      this.#host.answered(undefined);
     }
     const queue = this.#queue;
     this.#queue = undefined;
@@ -315,26 +306,12 @@ export class Commands<S extends CommandHost> {
 
   /** Take a token from the member's bucket, or tell it why not. */
   #rateOk(what: string): boolean {
-    const { messagesPerSecond: rate, messageBurst: burst } = this.#chat.limits;
-    if (this.#takeToken(rate, burst)) return true;
+    if (this.#bucket.take(this.#host.lastSeen)) return true;
     this.#host.error(
       "RATE_LIMITED",
-      `Cannot ${what}: more than ${rate} per second`,
+      `Cannot ${what}: more than ${this.#chat.limits.messagesPerSecond} per second`,
     );
     return false;
-  }
-
-  #takeToken(rate: number, burst: number): boolean {
-    if (rate === 0) return true;
-    const now = this.#host.lastSeen;
-    this.#tokens = Math.min(
-      burst,
-      this.#tokens + ((now - this.#refill) * rate) / 1000,
-    );
-    this.#refill = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 
   #who(room: string): void {

@@ -103,7 +103,10 @@ export class MemoryHistory implements HistoryStore {
   readonly #rooms = new Map<string, HistoryRing<HistoryEntry>>();
   readonly #roomsWithMembers: () => Iterable<string>;
 
-  /** @param options Which rooms have members. */
+  /**
+   * Create a new instance.
+   * @param options Which rooms have members.
+   */
   constructor(options: MemoryHistoryOptions) {
     this.#roomsWithMembers = options.rooms;
   }

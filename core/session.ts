@@ -1,26 +1,30 @@
 /**
  * One member's connection as the core sees it: bytes or commands in, events
  * out through its {@link Peer}, and how it ends. The first byte of a stream
- * picks binary frames or text lines (core/text/mode.ts); either way the
+ * picks binary frames or text lines (core/input_mode.ts); either way the
  * commands go to the protocol state machine (core/commands.ts), the same for
- * every transport.
+ * every transport. Events go out through core/outbound.ts; a resumable
+ * member (core/session_resume.ts) whose connection goes away waits,
+ * detached, for a resume (core/resumption.ts).
  *
  * @module
  */
 
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import { type Command, encodeFrame, MAGIC } from "./codec/mod.ts";
+import type { Command } from "./codec/mod.ts";
 import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
-import { FrameMode } from "./frame_mode.ts";
+import { InputMode } from "./input_mode.ts";
 import { Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
-import { type Replay, SentLog, type SentLogBounds } from "./sent_log.ts";
+import type { Replay, SentLog } from "./sent_log.ts";
+import { SessionLife } from "./session_life.ts";
+import { SessionResume } from "./session_resume.ts";
 import type { ConnectOptions, TextOptions } from "./session_options.ts";
 import type { Lang } from "./text/render.ts";
-import { type TextHost, TextMode } from "./text/mode.ts";
+import type { TextHost } from "./text/mode.ts";
 
 export { type SessionState, SOFTWARE } from "./commands.ts";
 export type { ConnectOptions, TextOptions } from "./session_options.ts";
@@ -55,20 +59,13 @@ export class Session implements RoomMember, TextHost {
   waitingSince: number;
   /** Language for rendered text. */
   lang: Lang;
-  /** Since when the member's connection is gone (chat clock), if it is. */
-  detachedAt: number | undefined;
-  /** Why the connection went away, for the leave when the grace runs out. */
-  detachReason: "disconnect" | "timeout" = "disconnect";
 
   readonly #chat: ChatInternals<Session>;
   readonly #out: Outbound;
   readonly #commands: Commands<Session>;
-  readonly #resumable: boolean;
-  readonly #givenToken: string | undefined;
-  #token: string | undefined;
-  #adopted = false;
-  #frames: FrameMode | undefined;
-  #text: TextMode | undefined;
+  readonly #input: InputMode;
+  readonly #resume: SessionResume;
+  readonly #life: SessionLife<Session>;
   #refusals = 0;
 
   /** @internal Made by `Chat.connect`. */
@@ -80,8 +77,10 @@ export class Session implements RoomMember, TextHost {
   ) {
     this.#chat = chat;
     this.#out = new Outbound(peer);
-    this.#resumable = options.resumable ?? false;
-    this.#givenToken = options.token;
+    this.#resume = new SessionResume({
+      resumable: options.resumable ?? false,
+      token: options.token,
+    });
     this.id = id;
     this.transport = options.transport;
     this.remote = options.remote;
@@ -91,6 +90,15 @@ export class Session implements RoomMember, TextHost {
     this.#commands = new Commands<Session>(this, chat, {
       hello: options.hello ?? false,
       since: this.connectedAt,
+    });
+    this.#input = new InputMode(this, this.#commands, chat.limits);
+    this.#life = new SessionLife<Session>({
+      session: this,
+      id,
+      chat,
+      commands: this.#commands,
+      out: this.#out,
+      resume: this.#resume,
     });
   }
 
@@ -116,38 +124,16 @@ export class Session implements RoomMember, TextHost {
 
   /** True for a text session (lines in, rendered lines out). */
   get text(): boolean {
-    return this.#text !== undefined;
+    return this.#input.text;
   }
 
   /**
    * Bytes from a stream transport. The first byte picks the mode: the frame
-   * magic byte means binary frames (core/frame_mode.ts); anything else makes
-   * a text session (core/text/mode.ts), as does {@link Session.startText}.
+   * magic byte means binary frames; anything else makes a text session, as
+   * does {@link Session.startText}.
    */
   feed(chunk: Uint8Array): void {
-    if (this.#commands.state === "closed" || chunk.length === 0) return;
-    let frames = this.#frames;
-    if (frames === undefined) {
-      const text = this.#text;
-      if (text !== undefined) {
-        // A binary client that was slow to speak got the prompt: let it in.
-        if (chunk[0] === MAGIC && !text.received && !text.joined) {
-          this.#text = undefined;
-          this.#commands.expectHello();
-        } else {
-          text.feed(chunk);
-          return;
-        }
-      } else if (chunk[0] !== MAGIC) {
-        this.startText({ prompt: false });
-        this.#text?.feed(chunk);
-        return;
-      }
-      frames = this.#frames = new FrameMode(this, {
-        maxFrameSize: this.#chat.limits.maxFrameSize,
-      });
-    }
-    frames.feed(chunk);
+    this.#input.feed(chunk);
   }
 
   /**
@@ -157,17 +143,7 @@ export class Session implements RoomMember, TextHost {
    * first byte is not the frame magic. Does nothing once a mode is chosen.
    */
   startText(options: TextOptions = {}): void {
-    if (
-      this.#commands.state === "closed" || this.#frames !== undefined ||
-      this.#text !== undefined
-    ) return;
-    this.#text = new TextMode(this, {
-      maxLineBytes: this.#chat.limits.maxMessageBytes,
-      maxHeld: this.#chat.limits.pendingCommands,
-      datagram: options.datagram ?? false,
-    });
-    this.#commands.skipHello();
-    if (options.prompt ?? true) this.#text.prompt();
+    this.#input.startText(options);
   }
 
   /** @internal Write a text-mode line (a prompt, help) to this member. */
@@ -188,7 +164,7 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal A JOIN was answered: a text session prompts again on a refusal. */
   answered(result: Refusal | undefined): void {
-    this.#text?.answered(result);
+    this.#input.answered(result);
   }
 
   /**
@@ -196,7 +172,7 @@ export class Session implements RoomMember, TextHost {
    * with every other binary recipient of the same event.
    */
   encode(out: Outgoing): Uint8Array {
-    return this.#text === undefined ? out.binary() : out.line(this.lang);
+    return this.#input.encode(out);
   }
 
   /** Send an event to this member only. */
@@ -231,44 +207,30 @@ export class Session implements RoomMember, TextHost {
     replay?: Replay,
   ): void {
     if (this.#commands.state === "closed") return;
-    const log = this.#out.log;
-    const token = this.#token;
-    let out = new Out(welcome);
-    if (log !== undefined && token !== undefined && this.#showsResume()) {
-      const event = {
-        ...welcome,
-        resume: {
-          token,
-          graceMs: this.#chat.limits.resumeGraceMs,
-          seq: replay?.seq ?? log.seq,
-          lost: replay?.lost ?? 0,
-        },
-      };
-      // Below version 2 the binary WELCOME has no resume fields (JSON has).
-      out = this.#commands.version >= 2
-        ? new Out(event)
-        : new Out(event, encodeFrame(welcome));
-    }
+    const out = this.#resume.welcome(
+      welcome,
+      this.#out,
+      this.#commands.version,
+      this.#chat.limits.resumeGraceMs,
+      replay,
+    );
     const again = replay ?? { seq: 0, events: [] };
     if (!this.#out.release(out, again, then)) this.drop("slow_consumer");
   }
 
-  /**
-   * Resume fields go to version 2 clients, to sessions made resumable, and
-   * to sessions that resumed.
-   */
-  #showsResume(): boolean {
-    return this.#resumable || this.#adopted || this.#commands.version >= 2;
-  }
-
   /** The resume token, once this member is resumable and in a room. */
   get token(): string | undefined {
-    return this.#token;
+    return this.#resume.token;
   }
 
   /** True while the member's connection is gone and its grace period runs. */
   get detached(): boolean {
-    return this.detachedAt !== undefined;
+    return this.#life.detachedAt !== undefined;
+  }
+
+  /** Since when the member's connection is gone (chat clock), if it is. */
+  get detachedAt(): number | undefined {
+    return this.#life.detachedAt;
   }
 
   /**
@@ -276,16 +238,15 @@ export class Session implements RoomMember, TextHost {
    * resumable one gets its token and starts (or restarts) its log.
    */
   entering(): void {
-    if (this.#text !== undefined || !this.#showsResume()) return;
-    this.#token ??= this.#chat.token(this, this.#givenToken);
-    const log = this.#out.log;
-    if (log === undefined) this.#out.log = new SentLog(this.#logBounds());
-    else log.restart();
-  }
-
-  #logBounds(): SentLogBounds {
+    if (this.#input.text || !this.#resume.shows(this.#commands.version)) {
+      return;
+    }
     const limits = this.#chat.limits;
-    return { events: limits.replayEvents, bytes: limits.outboundBytes };
+    this.#resume.enter(
+      this.#out,
+      { events: limits.replayEvents, bytes: limits.outboundBytes },
+      (given) => this.#chat.token(this, given),
+    );
   }
 
   /**
@@ -296,33 +257,12 @@ export class Session implements RoomMember, TextHost {
   handOff():
     | { membership: Membership; token: string; log: SentLog }
     | undefined {
-    const log = this.#out.log, token = this.#token;
-    const m = this.#commands.membership;
-    if (
-      this.#commands.state === "closed" || m === undefined ||
-      log === undefined || token === undefined
-    ) return undefined;
-    this.#out.direct(
-      new Out({
-        type: "error",
-        code: "RESUME_FAILED",
-        message: "Cannot go on: this session was resumed on another connection",
-        fatal: true,
-      }),
-    );
-    this.#commands.end();
-    this.#out.end();
-    this.#token = undefined;
-    this.#out.detach()?.close(true);
-    this.#chat.forget(this, undefined, "resumed");
-    return { membership: m, token, log };
+    return this.#life.handOff();
   }
 
   /** @internal Take over a resumed member's token and log. */
   adopt(token: string, log: SentLog): void {
-    this.#token = token;
-    this.#adopted = true;
-    this.#out.log = log;
+    this.#resume.adopt(this.#out, token, log);
   }
 
   /**
@@ -336,26 +276,6 @@ export class Session implements RoomMember, TextHost {
   /** The number of the last event sent to a resumable member, else 0. */
   get seq(): number {
     return this.#out.log?.seq ?? 0;
-  }
-
-  /**
-   * @internal The member's connection is gone for now: keep its place for
-   * the grace period, logging what it is sent. A `timeout` closes the
-   * connection that went silent.
-   */
-  #detach(reason: "disconnect" | "timeout"): void {
-    const peer = this.#out.detach();
-    this.detachedAt = this.#chat.now();
-    this.detachReason = reason;
-    this.#chat.detach(this, reason);
-    if (reason === "timeout") peer?.close(true);
-  }
-
-  /** Whether the member can wait for its connection to come back. */
-  #canDetach(): boolean {
-    return this.#commands.state === "joined" && this.#token !== undefined &&
-      this.#out.log !== undefined && this.#out.attached &&
-      this.#chat.limits.resumeGraceMs > 0 && !this.#chat.closing;
   }
 
   /** Tell the member about a refusal; the session goes on. */
@@ -376,10 +296,7 @@ export class Session implements RoomMember, TextHost {
 
   /** Tell the member about an error and close the connection. */
   fail(code: ErrorCodeName, message: string): void {
-    if (this.#commands.state === "closed") return;
-    this.#chat.log({ event: "error", session: this.id, code, message });
-    this.#out.direct(new Out({ type: "error", code, message, fatal: true }));
-    this.#end("disconnect", true);
+    this.#life.fail(code, message);
   }
 
   /**
@@ -389,18 +306,7 @@ export class Session implements RoomMember, TextHost {
    * timed out waits for its grace period first, told nothing.
    */
   drop(reason: LeaveReason): void {
-    if (this.#commands.state === "closed") return;
-    if (reason === "timeout" && this.#canDetach()) {
-      this.#detach("timeout");
-      return;
-    }
-    const m = this.#commands.membership;
-    if (reason !== "slow_consumer" && m) {
-      this.#out.direct(
-        new Out({ type: "left", room: m.room, name: m.name, reason }),
-      );
-    }
-    this.#end(reason, reason !== "slow_consumer");
+    this.#life.drop(reason);
   }
 
   /**
@@ -409,52 +315,16 @@ export class Session implements RoomMember, TextHost {
    * period.
    */
   close(): void {
-    if (this.#canDetach()) this.#detach("disconnect");
-    else this.#end("disconnect", false);
+    this.#life.close();
   }
 
   /** @internal The grace period of a detached member is over: it leaves. */
   expire(): void {
-    this.#end(this.detachReason, false);
+    this.#life.expire();
   }
 
   /** @internal End without telling others (server shutdown). */
   shutdown(): void {
-    if (this.#commands.state === "closed") return;
-    const m = this.#commands.membership;
-    if (m) {
-      this.#out.direct(
-        new Out({
-          type: "left",
-          room: m.room,
-          name: m.name,
-          reason: "shutdown",
-        }),
-      );
-    } else {
-      this.#out.direct(
-        new Out({
-          type: "error",
-          code: "SHUTTING_DOWN",
-          message: "Cannot go on: the server is shutting down",
-          fatal: true,
-        }),
-      );
-    }
-    this.#commands.end();
-    this.#out.end();
-    this.#chat.forget(this, m, "shutdown");
-    this.#out.detach()?.close(true);
-  }
-
-  #end(reason: LeaveReason, closePeer: boolean): void {
-    if (this.#commands.state === "closed") return;
-    const m = this.#commands.end();
-    this.#out.end();
-    if (m) this.#chat.leave(this, m, reason);
-    this.#chat.forget(this, undefined, reason);
-    const peer = this.#out.detach();
-    if (reason === "slow_consumer") peer?.close(false);
-    else if (closePeer) peer?.close(true);
+    this.#life.shutdown();
   }
 }

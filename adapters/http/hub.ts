@@ -8,12 +8,14 @@
  * @module
  */
 
-import { nodeTag, tokenTag } from "../../core/backplane.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { tokensEqual } from "./admin_token.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
+import { Reclaim, type ReclaimOptions } from "./reclaim.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
+
+export type { ReclaimOptions } from "./reclaim.ts";
 
 /** Options of an {@link HttpHub}. */
 export interface HttpHubOptions {
@@ -51,17 +53,6 @@ export interface PendingSocket {
   expire(shutdown: boolean): void;
 }
 
-/** Options of {@link HttpHub.reclaim}. */
-export interface ReclaimOptions {
-  /**
-   * Take the member even from a connection still open (a new stream
-   * replaces the old); otherwise only a member whose connection is gone.
-   */
-  readonly steal: boolean;
-  /** The number of the last event the client has, if it says. */
-  readonly seen?: number | undefined;
-}
-
 /** HTTP sessions and timers over one chat. */
 export class HttpHub {
   /** The chat. */
@@ -82,11 +73,8 @@ export class HttpHub {
   /** Open WebSockets, each settling once its close event came. */
   readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
-  /**
-   * The last event number each ended token session gave a stream: what a
-   * stream that comes back without saying gets after.
-   */
-  readonly #cursors = new Map<string, number>();
+  /** The members a token can bring back into a session. */
+  readonly #reclaim: Reclaim;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastBeat = 0;
   #closed = false;
@@ -114,15 +102,10 @@ export class HttpHub {
           return;
         }
         this.#byToken.delete(token);
-        if (chat.tokenState(token) !== undefined) {
-          // Bounded: one per member in its grace period, at most.
-          if (this.#cursors.size >= chat.limits.maxConnections) {
-            this.#cursors.delete(this.#cursors.keys().next().value!);
-          }
-          this.#cursors.set(token, cursor);
-        }
+        this.#reclaim.ended(token, cursor);
       },
     };
+    this.#reclaim = new Reclaim(this);
   }
 
   /** Open HTTP sessions (with or without a stream). */
@@ -213,12 +196,7 @@ export class HttpHub {
    * @param token A session or resume token.
    */
   known(token: string): boolean {
-    if (this.find(token) !== undefined) return true;
-    if (this.chat.tokenState(token) !== undefined) return true;
-    const tag = tokenTag(token);
-    const bp = this.chat.backplane;
-    return tag !== "" && tag !== nodeTag(bp.nodeId) &&
-      bp.handOver !== undefined;
+    return this.find(token) !== undefined || this.#reclaim.known(token);
   }
 
   /**
@@ -232,26 +210,12 @@ export class HttpHub {
    * @param remote Remote address for logs.
    * @returns The session, or undefined when no member has the token.
    */
-  async reclaim(
+  reclaim(
     token: string,
     options: ReclaimOptions,
     remote?: string,
   ): Promise<HttpSession | undefined> {
-    const open = this.find(token);
-    if (open !== undefined) return open;
-    if (!options.steal && this.chat.tokenState(token) === "connected") {
-      return undefined;
-    }
-    const seen = options.seen ?? this.#cursors.get(token);
-    this.#cursors.delete(token);
-    const session = this.createSession(remote, token);
-    if (session.closed) return undefined;
-    const outcome = await session.resume(token, seen);
-    if (outcome.type === "error") {
-      session.disconnect();
-      return undefined;
-    }
-    return session;
+    return this.#reclaim.session(token, options, remote);
   }
 
   /** WebSockets open but not yet in a session: they count as connections. */

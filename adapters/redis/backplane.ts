@@ -27,6 +27,7 @@ import type {
 } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import type { RoomEvent } from "../../core/events.ts";
+import type { HistoryStore } from "../../core/history.ts";
 import type { Outgoing } from "../../core/peer.ts";
 import { EventChannel } from "./event_channel.ts";
 import { HandOvers } from "./hand_over.ts";
@@ -95,8 +96,8 @@ export class RedisBackplane implements Backplane {
   readonly #handOvers: HandOvers;
   readonly #resumeChannel: Buffer;
   readonly #url: string;
-  /** The rooms' histories, as Redis streams. */
-  readonly history: RedisHistory;
+  /** The rooms' histories, as Redis streams (adapters/redis/history.ts). */
+  readonly history: HistoryStore;
   #closed = false;
 
   private constructor(options: RedisBackplaneOptions) {
