@@ -13,7 +13,7 @@ import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
 import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
-import { fanoutLocal } from "./fanout.ts";
+import { receiveRemote } from "./fanout.ts";
 import type { HistoryEntry } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
@@ -298,21 +298,7 @@ export class Chat {
   }
 
   #remote(event: RoomEvent, out?: Outgoing): void {
-    const state = this.#state;
-    if (state.closing) return;
-    fanoutLocal(state, event, out);
-    // A node's own history keeps what other nodes said in its rooms too.
-    if (
-      state.localHistory && state.historyBounds.length > 0 &&
-      (event.type === "message" || event.type === "announcement")
-    ) {
-      const entry: HistoryEntry = {
-        time: Math.round(state.wallClock()),
-        event,
-        ...(out ? { out } : {}),
-      };
-      state.history.append(event.room, entry, state.historyBounds);
-    }
+    if (!this.#state.closing) receiveRemote(this.#state, event, out);
   }
 
   /**

@@ -165,3 +165,36 @@ Deno.test("history: nodes on one bus share room histories", () => {
     ["from a", "from b"],
   );
 });
+
+Deno.test("history: a backplane without a store: each node keeps its rooms' own, what other nodes said included", () => {
+  const bus = new MemoryBus();
+  // The bus's backplanes without their shared history (as a third-party
+  // backplane might be): each chat keeps histories itself.
+  const bare = () => {
+    const bp = new MemoryBackplane({ bus });
+    return {
+      nodeId: bp.nodeId,
+      claim: bp.claim.bind(bp),
+      release: bp.release.bind(bp),
+      publish: bp.publish.bind(bp),
+      listen: bp.listen.bind(bp),
+      members: bp.members.bind(bp),
+      rooms: bp.rooms.bind(bp),
+      close: bp.close.bind(bp),
+    };
+  };
+  const a = setup({ backplane: bare() }).chat;
+  const b = setup({ backplane: bare() }).chat;
+  const amy = member(a, "amy");
+  const cat = member(b, "cat");
+  say(cat, "from b");
+  say(amy, "from a");
+  const bob = member(a, "bob");
+  assert.deepEqual(texts(bob.history), ["from b", "from a"]);
+  assert.deepEqual(texts(member(b, "dan").history), ["from b", "from a"]);
+  // A node's room goes with its last local member, and so does its history.
+  amy.session.handle({ type: "leave" });
+  bob.session.handle({ type: "leave" });
+  assert.deepEqual(a.history("lobby"), []);
+  assert.equal((b.history("lobby") as readonly unknown[]).length, 2);
+});
