@@ -147,7 +147,8 @@ export class SessionLife<S> {
   /**
    * The member's connection is gone for now: keep its place for the grace
    * period, logging what it is sent. A `timeout` closes the connection
-   * that went silent.
+   * that went silent, at once: nothing is written to it (a client still
+   * there learns its session is gone, and resumes).
    */
   #detach(reason: "disconnect" | "timeout"): void {
     const p = this.#p;
@@ -155,7 +156,7 @@ export class SessionLife<S> {
     this.detachedAt = p.chat.now();
     this.detachReason = reason;
     p.chat.detach(p.session, reason);
-    if (reason === "timeout") peer?.close(true);
+    if (reason === "timeout") peer?.close(false);
   }
 
   /** Whether the member can wait for its connection to come back. */

@@ -12,6 +12,7 @@ import assert from "node:assert/strict";
 import { encodeFrame, type Frame, FrameType } from "../core/codec/mod.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LeaveReason } from "../core/events.ts";
+import { CASE_GROUPS } from "../adapters/conformance/mod.ts";
 import {
   checkName,
   CONFUSABLES_VERSION,
@@ -140,6 +141,51 @@ Deno.test("docs/protocol.md leave reason table matches LeaveReason", () => {
   ]);
   assert.deepEqual(Object.fromEntries(found), { ...LeaveReason });
   assert.equal(found.length, Object.keys(LeaveReason).length, "duplicate rows");
+});
+
+/**
+ * The text of a section (`5.1`, `12.6`, `4`): from its heading to the next
+ * heading of the same or a higher level, whitespace collapsed.
+ */
+function sectionText(section: string): string {
+  const start = lines.findIndex((l) =>
+    new RegExp(`^#{2,3} ${section.replace(".", "\\.")}\\.? `).test(l)
+  );
+  assert.ok(start >= 0, `no section ${section} in docs/protocol.md`);
+  const level = lines[start]!.match(/^#+/)![0].length;
+  let end = start + 1;
+  while (
+    end < lines.length &&
+    !(lines[end]!.match(/^#+ /) &&
+      lines[end]!.match(/^#+/)![0].length <= level)
+  ) end++;
+  return lines.slice(start, end).join(" ").replace(/\s+/g, " ");
+}
+
+Deno.test("docs/protocol.md says what the conformance kit checks, where the kit says", () => {
+  let quotes = 0;
+  for (const group of CASE_GROUPS) {
+    for (const c of group.cases) {
+      for (const spec of c.spec ?? []) {
+        quotes++;
+        assert.ok(
+          sectionText(spec.section).includes(spec.says.replace(/\s+/g, " ")),
+          `"${c.name}": section ${spec.section} does not say "${spec.says}"`,
+        );
+      }
+    }
+  }
+  assert.ok(quotes >= 30, `only ${quotes} statements are pinned`);
+});
+
+Deno.test("docs/protocol.md no longer lists the two stale quirks (fatal per-frame error in one read, non-fatal errors before HELLO)", () => {
+  const quirks = sectionText("14");
+  for (
+    const stale of [
+      "the earlier per-frame error is sent with `fatal = 1`",
+      "gets a non-fatal ERROR rather than `HELLO_REQUIRED`",
+    ]
+  ) assert.ok(!quirks.includes(stale), `section 14 still says "${stale}"`);
 });
 
 /** The text of a section, from its `## N.` heading to the next `## `. */

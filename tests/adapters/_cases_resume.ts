@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { listenHttp } from "../../adapters/http/mod.ts";
 import { listenStream } from "../../adapters/stream/mod.ts";
 import type { ChatEvent, ResumeInfo } from "../../core/events.ts";
+import { expectEvent } from "../../adapters/conformance/mod.ts";
 import { connectStream, type TestClient } from "./_client.ts";
-import { type Case, expectEvent, type Harness } from "./_harness.ts";
+import type { Case, SuiteHarness } from "./_harness.ts";
 import { connectWs } from "./_ws_client.ts";
 
 /** A member that said HELLO version 2, with the resume fields of its welcome. */
@@ -30,22 +31,24 @@ async function resumable(
 }
 
 /** A client on another transport of the case's chat. */
-async function otherClient(h: Harness): Promise<TestClient> {
+async function otherClient(h: SuiteHarness): Promise<TestClient> {
   const chat = h.server.server.chat;
   if (h.transport === "tcp") {
-    const l = await listenHttp(chat, {
-      port: 0,
-      adminToken: "resume-case-admin-token",
-    });
-    h.defer(() => l.close());
+    const l = h.track(
+      await listenHttp(chat, {
+        port: 0,
+        adminToken: "resume-case-admin-token",
+      }),
+    );
     return h.track(await connectWs(l.url));
   }
-  const l = await listenStream(chat, {
-    transport: "tcp",
-    hostname: "127.0.0.1",
-    port: 0,
-  });
-  h.defer(() => l.close());
+  const l = h.track(
+    await listenStream(chat, {
+      transport: "tcp",
+      hostname: "127.0.0.1",
+      port: 0,
+    }),
+  );
   return h.track(await connectStream(l.url));
 }
 
