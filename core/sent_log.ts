@@ -16,7 +16,7 @@ import type { Outgoing } from "./peer.ts";
 export interface SentLogBounds {
   /** Events kept. */
   readonly events: number;
-  /** Bytes kept (estimated from the events' strings). */
+  /** Bytes kept (estimated from the events' strings, `Outgoing.size`). */
   readonly bytes: number;
 }
 
@@ -81,7 +81,7 @@ export class SentLog {
   /** Give the next number to an event and keep it. */
   record(out: Outgoing): void {
     this.#seq++;
-    this.#ring.push(out, sizeOf(out));
+    this.#ring.push(out, out.size());
   }
 
   /**
@@ -115,27 +115,4 @@ export class SentLog {
       events: this.#ring.items(),
     };
   }
-}
-
-/**
- * About the bytes an event takes to keep: its strings' lengths (UTF-16
- * units, close to UTF-8 bytes for most text) and a little for the rest.
- * Cheap: nothing is encoded to measure it.
- *
- * @param out The event.
- * @returns Its estimated size.
- */
-function sizeOf(out: Outgoing): number {
-  let n = 32;
-  for (const value of Object.values(out.event)) {
-    if (typeof value === "string") n += value.length;
-    else if (Array.isArray(value)) {
-      for (const s of value) n += 2 + String(s).length;
-    } else if (typeof value === "object" && value !== null) {
-      for (const v of Object.values(value)) {
-        if (typeof v === "string") n += v.length;
-      }
-    }
-  }
-  return n;
 }

@@ -77,8 +77,13 @@ class ResumingConnection implements ClientConnection {
   readonly #done = Promise.withResolvers<void>();
   #conn: ClientConnection | undefined;
   #version: number = LATEST_VERSION;
-  /** HELLO_OK came on this connection: commands may go. */
+  /** HELLO_OK came on this connection. */
   #ready = false;
+  /**
+   * Commands sent on this connection before its HELLO_OK: sent again after
+   * a HELLO in version 1, should the server not speak version 2.
+   */
+  #preamble: Command[] = [];
   /** A dropped member is coming back: commands wait for its WELCOME. */
   #resuming = false;
   /** The room and name of the last WELCOME. */
@@ -106,7 +111,9 @@ class ResumingConnection implements ClientConnection {
   send(command: Command): void {
     if (command.type === "hello") return;
     const conn = this.#conn;
-    if (conn !== undefined && this.#ready && !this.#resuming) {
+    if (conn !== undefined && !this.#resuming) {
+      // Pipelined after HELLO, as any client may.
+      if (!this.#ready) this.#preamble.push(command);
       conn.send(command);
     } else if (this.#queue.length < MAX_QUEUED) this.#queue.push(command);
   }
@@ -122,8 +129,11 @@ class ResumingConnection implements ClientConnection {
     else this.#conn.close();
   }
 
-  /** Use a new connection: HELLO, then RESUME when coming back. */
-  attach(conn: ClientConnection): void {
+  /**
+   * Use a new connection: HELLO, then RESUME (or JOIN) when coming back, or
+   * what was sent before a HELLO of version 2 was refused.
+   */
+  attach(conn: ClientConnection, again: readonly Command[] = []): void {
     this.#conn = conn;
     this.#ready = false;
     this.#counting = false;
@@ -140,6 +150,8 @@ class ResumingConnection implements ClientConnection {
       version: this.#version,
       software: this.#options.software,
     });
+    if (this.#resuming) this.#comeBack(conn);
+    for (const cmd of again) this.send(cmd);
     conn.closed.then(() => this.#dropped(conn));
   }
 
@@ -149,8 +161,7 @@ class ResumingConnection implements ClientConnection {
       case "hello_ok":
         if (this.#ready) break;
         this.#ready = true;
-        if (this.#resuming) this.#comeBack(conn);
-        else this.#flush(conn);
+        this.#preamble = [];
         if (this.#resuming) return;
         break;
       case "welcome":
@@ -224,8 +235,10 @@ class ResumingConnection implements ClientConnection {
     if (this.#closing) return this.#done.resolve();
     if (this.#downgrade) {
       this.#downgrade = false;
+      const again = this.#preamble;
+      this.#preamble = [];
       const next = await dial(this.#url).catch(() => undefined);
-      if (next !== undefined) return this.attach(next);
+      if (next !== undefined) return this.attach(next, again);
     }
     if (this.#over || this.#place === undefined) return this.#done.resolve();
     this.#resuming = true;

@@ -148,7 +148,7 @@ export function encodeFrame(frame: Frame): Uint8Array {
  * import assert from "node:assert/strict";
  * const inner = encodeFrame({ type: "announcement", room: null, text: "hi" });
  * const frame = encodeHistory(1, inner);
- * assert.deepEqual([...frame.subarray(0, 14)], [0xab, 0x8a, 0, 0, 0, 18, 0, 0, 0, 0, 0, 0, 0, 1]);
+ * assert.deepEqual([...frame.subarray(0, 14)], [0xab, 0x8a, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 1]);
  * assert.deepEqual(frame.subarray(14), inner);
  * ```
  */

@@ -34,19 +34,20 @@ async function history(c: StreamTestClient, n: number): Promise<string[]> {
 }
 
 Deno.test("cli: serve --history, --history-bytes and --resume-grace, and their defaults", async () => {
-  const help = Proc.cli("serve", ["serve", "--help"]);
-  assert.equal((await help.exit()).code, 0);
-  for (
-    const flag of [
-      /--history <n> .*\(default: 50\)/s,
-      /--history-bytes <bytes> .*\(default: 65536\)/s,
-      /--resume-grace <seconds> .*\(default: 60\)/s,
-      /--replay-events <n> .*\(default: 256\)/s,
-      /never on disk/,
-    ]
-  ) assert.match(help.stdout.replaceAll(/\s+/g, " "), flag);
-
   await withProcs(async (_dir, track) => {
+    const help = track(Proc.cli("serve", ["serve", "--help"]));
+    await help.closeStdin();
+    assert.equal((await help.exit()).code, 0);
+    for (
+      const flag of [
+        /--history <n> .*\(default: 50\)/s,
+        /--history-bytes <bytes> .*\(default: 65536\)/s,
+        /--resume-grace <seconds> .*\(default: 60\)/s,
+        /--replay-events <n> .*\(default: 256\)/s,
+        /never on disk/,
+      ]
+    ) assert.match(help.stdout.replaceAll(/\s+/g, " "), flag);
+
     const server = await startServe([
       "-t",
       "tcp",
