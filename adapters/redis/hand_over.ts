@@ -13,7 +13,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import {
   type HandOff,
   type HandOffHandler,

@@ -10,7 +10,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";
 import {
   type HistoricEvent,

@@ -22,6 +22,12 @@ export function writeOut(text: string): void {
   while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
+function writeErrText(text: string): void {
+  const bytes = encoder.encode(text);
+  let at = 0;
+  while (at < bytes.length) at += Deno.stderr.writeSync(bytes.subarray(at));
+}
+
 /**
  * Write a line to stderr.
  *
@@ -29,6 +35,28 @@ export function writeOut(text: string): void {
  */
 export function writeErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+/**
+ * A line in faint intensity (ANSI), for a terminal: the room's history.
+ *
+ * @param line The line.
+ * @returns It, dimmed.
+ */
+export function dim(line: string): string {
+  return `\x1b[2m${line}\x1b[22m`;
+}
+
+/**
+ * A time of day as local hours and minutes, `HH:MM`.
+ *
+ * @param ms Ms since the Unix epoch.
+ * @returns The local time.
+ */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}`;
 }
 
 /** Stdin lines and stdout, on a terminal (with a prompt) or a pipe. */
@@ -59,11 +87,13 @@ export class Screen {
    *
    * @param line The line, without its LF.
    * @param prompting Whether the prompt is shown (to be drawn again).
+   * @param error Whether it goes to stderr (an error) rather than stdout.
    */
-  print(line: string, prompting: boolean): void {
+  print(line: string, prompting: boolean, error = false): void {
     const rl = this.rl;
+    const write = error ? writeErrText : writeOut;
     if (!this.interactive) {
-      writeOut(line + "\n");
+      write(line + "\n");
       return;
     }
     // Erase the prompt and the line being typed, which may wrap over several
@@ -72,7 +102,7 @@ export class Screen {
     readline.moveCursor(process.stdout, 0, -rows);
     readline.cursorTo(process.stdout, 0);
     readline.clearScreenDown(process.stdout);
-    writeOut(line + "\n");
+    write(line + "\n");
     if (prompting) {
       // Before redrawing, readline moves up as many rows as the cursor was
       // below the prompt: give it those rows so it does not climb into ours.

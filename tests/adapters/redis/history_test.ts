@@ -6,7 +6,7 @@
 // sees no leave and no enter.
 
 import assert from "node:assert/strict";
-import { Redis } from "ioredis";
+import { Redis } from "npm:ioredis@6";
 import type { ChatEvent } from "../../../core/events.ts";
 import { FakePeer } from "../../core/_peers.ts";
 import { startRedis } from "../../_redis.ts";
