@@ -297,8 +297,12 @@ export class Chat {
     await this.backplane.close();
   }
 
-  #remote(event: RoomEvent, out?: Outgoing): void {
-    if (!this.#state.closing) receiveRemote(this.#state, event, out);
+  #remote(
+    event: RoomEvent,
+    out?: Outgoing,
+  ): { rooms: number; delivered: number } {
+    if (this.#state.closing) return { rooms: 0, delivered: 0 };
+    return receiveRemote(this.#state, event, out);
   }
 
   /**

@@ -53,13 +53,14 @@ export function fanoutLocal(
  * @param state The chat's state.
  * @param event The event.
  * @param out The event as it came, with its encoding.
+ * @returns Rooms and members reached on this node.
  */
 export function receiveRemote(
   state: ChatState,
   event: RoomEvent,
   out?: Outgoing,
-): void {
-  fanoutLocal(state, event, out);
+): { rooms: number; delivered: number } {
+  const reached = fanoutLocal(state, event, out);
   if (
     state.localHistory && state.historyBounds.length > 0 &&
     (event.type === "message" || event.type === "announcement")
@@ -71,6 +72,7 @@ export function receiveRemote(
     };
     state.history.append(event.room, entry, state.historyBounds);
   }
+  return reached;
 }
 
 /**
