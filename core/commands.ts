@@ -27,6 +27,8 @@ export const SOFTWARE = "roomcast/0.1";
 export interface CommandHost {
   /** When the session last sent anything (chat clock); each command sets it. */
   lastSeen: number;
+  /** Its resume token, once resumable and in a room. */
+  readonly token: string | undefined;
   /** Tell the member about a refusal; the session goes on. */
   error(code: ErrorCodeName, message: string): void;
   /** Tell the member about an error and close the connection. */
@@ -193,6 +195,11 @@ export class Commands<S extends CommandHost> {
 
   #resume(token: string, seen: number): void {
     const m = this.#membership;
+    if (m !== undefined && token === this.#host.token) {
+      // Its own token again (the answer was lost): WELCOME again.
+      this.#chat.welcome(this.#host, m);
+      return;
+    }
     if (m !== undefined) {
       this.#host.error(
         "RESUME_FAILED",

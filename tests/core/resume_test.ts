@@ -185,14 +185,17 @@ Deno.test("resume: when more was missed than kept, the welcome says how many are
   assert.deepEqual(texts(rest), ["m3", "m4", "m5"]);
 });
 
-Deno.test("resume: refused for an unknown token, for a joined session, and with no grace", () => {
+Deno.test("resume: refused for an unknown token, for a joined session (but its own token is a WELCOME again), and with no grace", () => {
   const { chat } = grace();
   const c = connect(chat);
   c.session.handle({ type: "resume", token: "nope", seen: 0 });
   assertEvents(c.peer.take(), [error("RESUME_FAILED")]);
   const bob = resumable(chat, "bob");
-  bob.session.handle({ type: "resume", token: bob.resume.token, seen: 0 });
+  bob.session.handle({ type: "resume", token: "other.token", seen: 0 });
   assertEvents(bob.peer.take(), [error("RESUME_FAILED")]);
+  // Its own token again (its answer was lost, over UDP): WELCOME again.
+  bob.session.handle({ type: "resume", token: bob.resume.token, seen: 0 });
+  assert.deepEqual(bob.peer.take().map((e) => e.type), ["welcome"]);
 
   const off = setup({ limits: { resumeGraceMs: 0 } }).chat;
   const amy = member(off, "amy");
