@@ -1,0 +1,108 @@
+/**
+ * The subprotocols of `GET /api/ws` (docs/http.md §5) and how each puts
+ * events into WebSocket messages: `roomcast.v1` one JSON object per text
+ * message, `roomcast.batch.v1` the events of one turn as a JSON array in
+ * one text message, `roomcast.binary.v1` their binary frames
+ * (docs/protocol.md) back to back in one binary message. A batch made of
+ * the same events as the previous member's is shared, not encoded again
+ * (core/batch.ts).
+ *
+ * @module
+ */
+
+import { batchFrames, batchJson } from "../../core/batch.ts";
+import type { Outgoing } from "../../core/peer.ts";
+
+/** The subprotocols the server speaks, by encoding. */
+export const WsProtocol = {
+  /** JSON, one event per text message: the first protocol, for scripts. */
+  json: "roomcast.v1",
+  /** JSON, the events of one turn as an array in one text message. */
+  batch: "roomcast.batch.v1",
+  /** Binary frames (docs/protocol.md), several per binary message. */
+  binary: "roomcast.binary.v1",
+} as const;
+
+/** How events are put into messages: a key of {@link WsProtocol}. */
+export type WsEncoding = keyof typeof WsProtocol;
+
+/** The subprotocol of one JSON object per message (`roomcast.v1`). */
+export const WS_PROTOCOL = WsProtocol.json;
+/** Prefix of the subprotocol that carries a session token. */
+export const WS_TOKEN_PREFIX = "roomcast.token.";
+
+const BY_NAME: ReadonlyMap<string, WsEncoding> = new Map(
+  Object.entries(WsProtocol).map(([k, v]) => [v, k as WsEncoding]),
+);
+
+/**
+ * The protocol to speak: the first one the client offers that the server
+ * knows (a client lists them fastest first), or one JSON object per
+ * message, without a subprotocol, when it offers none of them.
+ *
+ * @param offered The `Sec-WebSocket-Protocol` values, in order.
+ * @returns The encoding and the subprotocol to answer, if any.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.deepEqual(pickWsProtocol(["roomcast.binary.v1", "roomcast.v1"]), {
+ *   encoding: "binary",
+ *   protocol: "roomcast.binary.v1",
+ * });
+ * assert.deepEqual(pickWsProtocol([]), { encoding: "json", protocol: undefined });
+ * ```
+ */
+export function pickWsProtocol(
+  offered: readonly string[],
+): { encoding: WsEncoding; protocol: string | undefined } {
+  for (const name of offered) {
+    const encoding = BY_NAME.get(name);
+    if (encoding !== undefined) return { encoding, protocol: name };
+  }
+  return { encoding: "json", protocol: undefined };
+}
+
+/**
+ * Bytes an event takes in an encoding (its JSON in UTF-16 code units, about
+ * its UTF-8 bytes; its frame), for the member's outbound bound.
+ *
+ * @param encoding The encoding.
+ * @param out The event.
+ * @returns Bytes.
+ */
+export function encodedSize(encoding: WsEncoding, out: Outgoing): number {
+  return encoding === "binary" ? out.binary().length : out.json().length + 1;
+}
+
+/**
+ * Send events on a socket in an encoding: as one message (`batch`,
+ * `binary`), or one message each (`json`).
+ *
+ * @param socket An open WebSocket.
+ * @param encoding The encoding.
+ * @param batch The events, in order (at least one).
+ * @returns Bytes handed to the socket (about, for JSON).
+ */
+export function sendEvents(
+  socket: WebSocket,
+  encoding: WsEncoding,
+  batch: readonly Outgoing[],
+): number {
+  if (encoding === "binary") {
+    const bytes = batchFrames(batch);
+    socket.send(bytes);
+    return bytes.length;
+  }
+  if (encoding === "batch") {
+    const text = batchJson(batch);
+    socket.send(text);
+    return text.length;
+  }
+  let sent = 0;
+  for (const out of batch) {
+    const text = out.json();
+    socket.send(text);
+    sent += text.length;
+  }
+  return sent;
+}
