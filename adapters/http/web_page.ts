@@ -3,8 +3,9 @@
  * stylesheet and icon, and `/src/*` the browser's modules. The page's script
  * is TypeScript (adapters/web/*.ts) and imports the core's own rendering
  * table (core/text/render.ts), so the page says exactly what the CLI says in
- * every language; both are served as JavaScript, their types stripped by
- * sucrase on first request and kept in memory. No build step.
+ * every language, and the core's codec (core/codec/), so it reads the same
+ * binary frames as TCP clients; both are served as JavaScript, their types
+ * stripped by sucrase on first request and kept in memory. No build step.
  *
  * @module
  */
@@ -34,9 +35,12 @@ const FILES: ReadonlyMap<string, { path: string; type: string }> = new Map([
   }],
 ]);
 
-/** Modules the browser may load: the page's own and the sans-IO core's. */
+/**
+ * Modules the browser may load: the page's own and the sans-IO core's
+ * (private ones, `_bytes.ts`, included: the codec imports them).
+ */
 const MODULE =
-  /^\/src\/((?:core(?:\/[a-z][a-z0-9_]*)?|adapters\/web)\/[a-z][a-z0-9_]*\.ts)$/;
+  /^\/src\/((?:core(?:\/[a-z][a-z0-9_]*)?|adapters\/web)\/_?[a-z][a-z0-9_]*\.ts)$/;
 
 /**
  * The page's Content-Security-Policy: scripts, styles and connections from
