@@ -24,11 +24,12 @@ import { encodedSize, sendEvents, type WsEncoding } from "./ws_protocol.ts";
 
 /**
  * Bytes handed to Deno and not yet written before the sink holds events
- * back. A reader that keeps up never gets near it (the kernel's socket
- * buffers take what is sent); for one that stopped reading it bounds what a
- * cut socket keeps until it is gone.
+ * back. A reader that keeps up seldom gets near it (under W1 at S = 100 on
+ * a busy 2-core box Deno held 37 KB on average when a turn's batch came,
+ * at most 83 KB); for one that stopped reading it bounds what a cut socket
+ * keeps until it is gone (this, plus the last batch sent).
  */
-export const DENO_WINDOW = 16 * 1024;
+export const DENO_WINDOW = 64 * 1024;
 /** How often sinks holding events back look at their socket again, in ms. */
 const PUMP_MS = 5;
 
@@ -102,10 +103,14 @@ export class WsSink implements EventSink {
   write(batch: Outgoing[]): void {
     if (this.#closed || this.#closing || batch.length === 0) return;
     if (this.#held.length > 0) {
+      // Behind already: after what is held, and sent with it if Deno has
+      // written enough by now.
       for (const out of batch) this.#hold(out);
+      if (this.pump()) unwait(this);
       return;
     }
-    if (!this.#open()) return;
+    // (A socket no longer open takes nothing: bufferedAmount is 0 and send
+    // does nothing, so the hot path does not ask for readyState.)
     const inDeno = this.#socket.bufferedAmount;
     if (inDeno > DENO_WINDOW) {
       this.#inDeno = inDeno;
