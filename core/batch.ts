@@ -9,34 +9,59 @@
  * events: the first batch is encoded and the next ones made of the same
  * events (compared by identity, event by event) get its result, as
  * core/outbox.ts does for stream writes. The per-member cost of a turn is
- * then one comparison per event instead of one encoding.
+ * then one comparison per event instead of one encoding. The last
+ * {@link BATCH_SLOTS} batches of each kind are kept, so a turn sent in
+ * several messages (a part of the events each) is shared too.
  *
  * @module
  */
 
 import type { Outgoing } from "./peer.ts";
 
-// The last batch of each kind and the events it was made of.
-let framesOf: readonly Outgoing[] = [];
-let frames: Uint8Array | undefined;
-let jsonOf: readonly Outgoing[] = [];
-let json: string | undefined;
+/** Batches of each kind kept for the next members. */
+export const BATCH_SLOTS = 8;
 
-/** Whether `a` holds exactly the events of `b`, in order. */
-function same(a: readonly Outgoing[], b: readonly Outgoing[]): boolean {
-  const n = a.length;
-  if (n !== b.length) return false;
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
-  return true;
+interface Kept<T> {
+  readonly outs: readonly Outgoing[];
+  readonly value: T;
 }
 
+/** The last few batches made of one kind, looked up by their events. */
+class Recent<T> {
+  readonly #slots: (Kept<T> | undefined)[] = new Array(BATCH_SLOTS);
+  #next = 0;
+
+  find(outs: readonly Outgoing[], from: number, to: number): T | undefined {
+    const n = to - from, first = outs[from];
+    for (const kept of this.#slots) {
+      if (kept === undefined) continue;
+      const k = kept.outs;
+      if (k.length !== n || k[0] !== first) continue;
+      let i = 1;
+      while (i < n && k[i] === outs[from + i]) i++;
+      if (i === n) return kept.value;
+    }
+    return undefined;
+  }
+
+  keep(outs: readonly Outgoing[], from: number, to: number, value: T): void {
+    this.#slots[this.#next] = { outs: outs.slice(from, to), value };
+    this.#next = (this.#next + 1) % BATCH_SLOTS;
+  }
+}
+
+const frames = new Recent<Uint8Array>();
+const arrays = new Recent<string>();
+
 /**
- * The binary frames of events, back to back (docs/protocol.md), as one
- * buffer: the event's own frame for one event, otherwise the buffer of the
- * previous call when it was made of the same events. The buffer is shared:
- * it must not be changed.
+ * The binary frames of events `from` to `to - 1`, back to back
+ * (docs/protocol.md), as one buffer: the event's own frame for one event,
+ * otherwise a buffer made for the same events before, if still kept. The
+ * buffer is shared: it must not be changed.
  *
- * @param outs The events, in order (at least one).
+ * @param outs The events, in order.
+ * @param from The first event (default: 0).
+ * @param to After the last event (default: all).
  * @returns The bytes.
  * @example
  * ```ts
@@ -47,32 +72,38 @@ function same(a: readonly Outgoing[], b: readonly Outgoing[]): boolean {
  * const bytes = batchFrames([a, b]);
  * assert.equal(bytes.length, a.binary().length + b.binary().length);
  * assert.equal(batchFrames([a, b]), bytes); // the same events: shared
+ * assert.equal(batchFrames([a, b], 1), b.binary());
  * ```
  */
-export function batchFrames(outs: readonly Outgoing[]): Uint8Array {
-  const n = outs.length;
-  if (n === 1) return outs[0]!.binary();
-  if (frames !== undefined && same(outs, framesOf)) return frames;
+export function batchFrames(
+  outs: readonly Outgoing[],
+  from = 0,
+  to: number = outs.length,
+): Uint8Array {
+  if (to - from === 1) return outs[from]!.binary();
+  const kept = frames.find(outs, from, to);
+  if (kept !== undefined) return kept;
   let size = 0;
-  for (let i = 0; i < n; i++) size += outs[i]!.binary().length;
+  for (let i = from; i < to; i++) size += outs[i]!.binary().length;
   const out = new Uint8Array(size);
   let at = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const b = outs[i]!.binary();
     out.set(b, at);
     at += b.length;
   }
-  framesOf = outs.slice();
-  frames = out;
+  frames.keep(outs, from, to, out);
   return out;
 }
 
 /**
- * The JSON objects of events as one JSON array (each object as
- * {@link Outgoing.json} gives it), the string of the previous call when it
- * was made of the same events.
+ * The JSON objects of events `from` to `to - 1` as one JSON array (each
+ * object as {@link Outgoing.json} gives it), a string made for the same
+ * events before, if still kept.
  *
  * @param outs The events, in order.
+ * @param from The first event (default: 0).
+ * @param to After the last event (default: all).
  * @returns `[{...},{...}]`.
  * @example
  * ```ts
@@ -83,16 +114,19 @@ export function batchFrames(outs: readonly Outgoing[]): Uint8Array {
  * assert.equal(batchJson([a, b]), '[{"type":"pong","nonce":1},{"type":"pong","nonce":2}]');
  * ```
  */
-export function batchJson(outs: readonly Outgoing[]): string {
-  if (json !== undefined && same(outs, jsonOf)) return json;
-  const n = outs.length;
+export function batchJson(
+  outs: readonly Outgoing[],
+  from = 0,
+  to: number = outs.length,
+): string {
+  const kept = arrays.find(outs, from, to);
+  if (kept !== undefined) return kept;
   let text = "[";
-  for (let i = 0; i < n; i++) {
-    if (i > 0) text += ",";
+  for (let i = from; i < to; i++) {
+    if (i > from) text += ",";
     text += outs[i]!.json();
   }
   text += "]";
-  jsonOf = outs.slice();
-  json = text;
+  arrays.keep(outs, from, to, text);
   return text;
 }

@@ -3,7 +3,8 @@
  * events into WebSocket messages: `roomcast.v1` one JSON object per text
  * message, `roomcast.batch.v1` the events of one turn as a JSON array in
  * one text message, `roomcast.binary.v1` their binary frames
- * (docs/protocol.md) back to back in one binary message. A batch made of
+ * (docs/protocol.md) back to back in one binary message; a turn bigger
+ * than {@link MAX_MESSAGE_BYTES} takes several messages. A batch made of
  * the same events as the previous member's is shared, not encoded again
  * (core/batch.ts).
  *
@@ -75,34 +76,56 @@ export function encodedSize(encoding: WsEncoding, out: Outgoing): number {
 }
 
 /**
- * Send events on a socket in an encoding: as one message (`batch`,
- * `binary`), or one message each (`json`).
+ * Most bytes the server puts in one message, unless one event alone is
+ * bigger. Deno copies every message it sends, and its WebSocket writer
+ * keeps a buffer as large as the largest message it ever wrote: small
+ * messages bound what each connection keeps.
+ */
+export const MAX_MESSAGE_BYTES = 8 * 1024;
+
+/** What {@link sendMessage} sent. */
+export interface Sent {
+  /** Index of the first event not sent. */
+  readonly next: number;
+  /** Bytes handed to the socket (about, for JSON). */
+  readonly bytes: number;
+}
+
+/**
+ * Send one message of events, from `from` on: as many as fit in
+ * {@link MAX_MESSAGE_BYTES} (at least one) in `batch` and `binary`, one in
+ * `json`. The message is shared with every member sending the same events
+ * (core/batch.ts).
  *
  * @param socket An open WebSocket.
  * @param encoding The encoding.
- * @param batch The events, in order (at least one).
- * @returns Bytes handed to the socket (about, for JSON).
+ * @param batch The events, in order.
+ * @param from The first event to send.
+ * @returns The next event to send and the bytes sent.
  */
-export function sendEvents(
+export function sendMessage(
   socket: WebSocket,
   encoding: WsEncoding,
   batch: readonly Outgoing[],
-): number {
+  from: number,
+): Sent {
+  if (encoding === "json") {
+    const text = batch[from]!.json();
+    socket.send(text);
+    return { next: from + 1, bytes: text.length };
+  }
+  // The events that fit in one message (at least one).
+  let next = from, size = 0;
+  do size += encodedSize(encoding, batch[next++]!); while (
+    next < batch.length &&
+    size + encodedSize(encoding, batch[next]!) <= MAX_MESSAGE_BYTES
+  );
   if (encoding === "binary") {
-    const bytes = batchFrames(batch);
+    const bytes = batchFrames(batch, from, next);
     socket.send(bytes);
-    return bytes.length;
+    return { next, bytes: bytes.length };
   }
-  if (encoding === "batch") {
-    const text = batchJson(batch);
-    socket.send(text);
-    return text.length;
-  }
-  let sent = 0;
-  for (const out of batch) {
-    const text = out.json();
-    socket.send(text);
-    sent += text.length;
-  }
-  return sent;
+  const text = batchJson(batch, from, next);
+  socket.send(text);
+  return { next, bytes: text.length };
 }

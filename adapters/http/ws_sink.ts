@@ -1,18 +1,21 @@
 /**
  * The sending side of a WebSocket chat session: the events of one turn go
- * out as one message (or one per event in `roomcast.v1`), bounded, and the
- * socket is closed without keeping anything for a peer that stopped reading.
+ * out in as few messages as the subprotocol allows (adapters/http/
+ * ws_protocol.ts), bounded, and the socket is closed without keeping
+ * anything for a peer that stopped reading.
  *
  * Deno's server WebSocket cannot be aborted: every `send` copies its bytes
  * into a write task that holds them, and the connection, until the peer has
  * taken them, and `close` only queues a Close frame behind them; nothing
- * cancels those writes (docs/http.md §5, "Closing"). So the sink hands Deno
- * at most {@link DENO_WINDOW} bytes at a time (plus the message that passes
- * it) and keeps the rest itself, as references to the shared events, not
- * copies. A member that falls behind is cut as a slow consumer when what it
- * holds plus what Deno holds passes its outbound bytes; the sink then drops
- * what it held at once, and the socket counts as a connection
- * (`Chat.holdConnection`) until its close event.
+ * cancels those writes (docs/http.md §5, "Closing"). So a sink hands Deno
+ * messages only while Deno holds at most {@link DENO_WINDOW} bytes of its
+ * socket, and every sink together at most {@link TURN_BYTES} per event-loop
+ * turn; it keeps the rest itself, as references to the shared events, not
+ * copies, and sends them on at the next turn (a few ms later while its
+ * reader makes no progress). A member that falls behind is cut as a slow
+ * consumer when what it holds plus what Deno holds passes its outbound
+ * bytes; the sink then drops what it held at once, and the socket counts as
+ * a connection (`Chat.holdConnection`) until its close event.
  *
  * @module
  */
@@ -20,38 +23,67 @@
 import type { Outgoing } from "../../core/peer.ts";
 import type { EventSink } from "./event_sink.ts";
 import type { HttpHub } from "./hub.ts";
-import { encodedSize, sendEvents, type WsEncoding } from "./ws_protocol.ts";
+import { encodedSize, sendMessage, type WsEncoding } from "./ws_protocol.ts";
 
 /**
- * Bytes handed to Deno and not yet written before the sink holds events
- * back. A reader that keeps up seldom gets near it (under W1 at S = 100 on
- * a busy 2-core box Deno held 37 KB on average when a turn's batch came,
- * at most 83 KB); for one that stopped reading it bounds what a cut socket
- * keeps until it is gone (this, plus the last batch sent).
+ * Bytes Deno may hold unwritten for one socket before its sink holds events
+ * back. Deno writes only between turns, so a reader that keeps up gets this
+ * (plus one message) per turn, and more at the next; a cut socket keeps at
+ * most this plus one message until it is gone.
  */
-export const DENO_WINDOW = 64 * 1024;
-/** How often sinks holding events back look at their socket again, in ms. */
-const PUMP_MS = 5;
+export const DENO_WINDOW = 16 * 1024;
+/**
+ * Bytes every WebSocket together hands Deno in one turn. A fan-out of 1,000
+ * members times 100 KB would otherwise be 100 MB of copies at once, a peak
+ * the allocator keeps as resident memory long after.
+ */
+export const TURN_BYTES = 4 * 1024 * 1024;
+/**
+ * When a sink holding events looks again, in ms: at the next turn when it
+ * just sent (Deno writes after the turn) or the turn's bytes ran out; soon
+ * when Deno wrote some of its socket's bytes since it last looked; in a
+ * while when its reader made no progress.
+ */
+const AGAIN_MS = { sent: 0, progress: 1, stalled: 2 } as const;
 
-// Sinks with events held back or a close waiting, looked at every PUMP_MS.
+/** What a send left: nothing held (`done`), or when to look again. */
+type Left = "done" | keyof typeof AGAIN_MS;
+
+// Sinks holding events or a close, and the timer that looks at them again.
 const waiting = new Set<WsSink>();
-let pumpTimer: ReturnType<typeof setInterval> | undefined;
+let timer: ReturnType<typeof setTimeout> | undefined;
+let timerMs = Infinity;
+/** Bytes handed to Deno this turn, by every sink. */
+let spent = 0;
 
-function wait(sink: WsSink): void {
-  waiting.add(sink);
-  pumpTimer ??= setInterval(pumpAll, PUMP_MS);
-}
-
-function unwait(sink: WsSink): void {
-  waiting.delete(sink);
-  if (waiting.size === 0 && pumpTimer !== undefined) {
-    clearInterval(pumpTimer);
-    pumpTimer = undefined;
+function wait(sink: WsSink, left: Left): void {
+  if (left !== "done") {
+    waiting.add(sink);
+    arm(AGAIN_MS[left]);
+  } else if (waiting.delete(sink) && waiting.size === 0) {
+    clearTimeout(timer);
+    timer = undefined;
   }
 }
 
+/** Look at the waiting sinks again within `ms`. */
+function arm(ms: number): void {
+  if (timer !== undefined && timerMs <= ms) return;
+  clearTimeout(timer);
+  timerMs = ms;
+  timer = setTimeout(pumpAll, ms);
+}
+
 function pumpAll(): void {
-  for (const sink of [...waiting]) if (sink.pump()) unwait(sink);
+  timer = undefined;
+  spent = 0;
+  let soonest = Infinity;
+  for (const sink of waiting) {
+    const left = sink.pump();
+    if (left === "done") waiting.delete(sink);
+    else soonest = Math.min(soonest, AGAIN_MS[left]);
+  }
+  if (waiting.size > 0) arm(soonest);
 }
 
 /** Options of a {@link WsSink}. */
@@ -70,7 +102,9 @@ export class WsSink implements EventSink {
   readonly encoding: WsEncoding;
   readonly #socket: WebSocket;
   readonly #hub: HttpHub;
-  #held: Outgoing[] = [];
+  /** Events held back: `#held[#head]` on, in order. */
+  #held: (Outgoing | undefined)[] = [];
+  #head = 0;
   #heldBytes = 0;
   /** What Deno held when last asked, plus what was sent since. */
   #inDeno = 0;
@@ -102,23 +136,16 @@ export class WsSink implements EventSink {
   /** Send a turn's events: now, or once Deno has written what it holds. */
   write(batch: Outgoing[]): void {
     if (this.#closed || this.#closing || batch.length === 0) return;
-    if (this.#held.length > 0) {
-      // Behind already: after what is held, and sent with it if Deno has
-      // written enough by now.
-      for (const out of batch) this.#hold(out);
-      if (this.pump()) unwait(this);
+    if (this.#head === this.#held.length) {
+      const [next, left] = this.#send(batch, 0);
+      for (let i = next; i < batch.length; i++) this.#hold(batch[i]!);
+      wait(this, left);
       return;
     }
-    // (A socket no longer open takes nothing: bufferedAmount is 0 and send
-    // does nothing, so the hot path does not ask for readyState.)
-    const inDeno = this.#socket.bufferedAmount;
-    if (inDeno > DENO_WINDOW) {
-      this.#inDeno = inDeno;
-      for (const out of batch) this.#hold(out);
-      wait(this);
-      return;
-    }
-    this.#inDeno = inDeno + sendEvents(this.#socket, this.encoding, batch);
+    // Behind already: after what is held, all sent now if Deno has
+    // written enough.
+    for (const out of batch) this.#hold(out);
+    wait(this, this.#sendHeld());
   }
 
   /**
@@ -132,7 +159,8 @@ export class WsSink implements EventSink {
     if (this.#closed || this.#closing || !this.#open()) return true;
     const inDeno = this.#socket.bufferedAmount;
     if (inDeno > limit) return false;
-    this.#inDeno = inDeno + sendEvents(this.#socket, this.encoding, [out]);
+    this.#inDeno = inDeno + sendMessage(this.#socket, this.encoding, [out], 0)
+      .bytes;
     return true;
   }
 
@@ -142,12 +170,12 @@ export class WsSink implements EventSink {
    * consumer), what is held is dropped and the socket is closed at once.
    */
   close(flush: boolean): void {
+    if (this.#closed || this.#closing) return;
     const [code, reason] = !flush
       ? [1008, "slow consumer"]
       : this.#hub.chat.closing
       ? [1001, "server shutting down"]
       : [1000, ""];
-    if (this.#closed || this.#closing) return;
     if (!flush) this.#drop();
     // The session is over, the socket is not: it counts as a connection
     // until its close event.
@@ -166,42 +194,83 @@ export class WsSink implements EventSink {
       reason,
       deadline: Date.now() + this.#hub.limits.lingerMs,
     };
-    if (this.pump()) unwait(this);
-    else wait(this);
+    wait(this, this.pump());
   }
 
   /** The socket closed: stop sending and give back its connection. */
   closed(): void {
     this.#closed = true;
     this.#drop();
-    unwait(this);
+    wait(this, "done");
     this.#release?.();
     this.#release = undefined;
   }
 
   /**
-   * Send what is held if Deno has written enough, then the close if one is
-   * waiting. Called every few ms while the sink waits.
+   * Send what is held as far as Deno and the turn allow, then the close if
+   * one waits. Called at each turn while the sink waits.
    *
-   * @returns True when nothing is left to wait for.
+   * @returns What is left to wait for.
    */
-  pump(): boolean {
-    if (this.#closed || !this.#open()) return true;
+  pump(): Left {
+    if (this.#closed || !this.#open()) return "done";
+    let left: Left = this.#head < this.#held.length ? this.#sendHeld() : "done";
     const closing = this.#closing;
-    if (this.#held.length > 0) {
-      const inDeno = this.#socket.bufferedAmount;
-      this.#inDeno = inDeno;
-      if (inDeno <= DENO_WINDOW) {
-        const held = this.#held;
-        this.#drop();
-        this.#inDeno += sendEvents(this.#socket, this.encoding, held);
-      } else if (closing === undefined || Date.now() < closing.deadline) {
-        return false;
-      } else this.#drop(); // past the linger time: what is held is lost
+    if (closing === undefined) return left;
+    if (left !== "done") {
+      if (Date.now() < closing.deadline) return left;
+      this.#drop(); // past the linger time: what is held is lost
+      left = "done";
     }
-    if (closing === undefined) return true;
     this.#socket.close(closing.code, closing.reason);
-    return true;
+    return left;
+  }
+
+  #sendHeld(): Left {
+    const held = this.#held as Outgoing[];
+    const [next, left] = this.#send(held, this.#head);
+    for (let i = this.#head; i < next; i++) {
+      this.#heldBytes -= encodedSize(this.encoding, held[i]!);
+      held[i] = undefined as unknown as Outgoing; // keep no sent event alive
+    }
+    this.#head = next;
+    if (next === held.length) this.#drop();
+    else if (next > 1024 && next * 2 > held.length) {
+      this.#held = held.slice(next);
+      this.#head = 0;
+    }
+    return left;
+  }
+
+  /**
+   * Send events from `from` on, one message at a time, while Deno holds at
+   * most {@link DENO_WINDOW} of this socket and the turn's
+   * {@link TURN_BYTES} last.
+   *
+   * @returns The first event not sent, and what is left to wait for.
+   */
+  #send(batch: readonly Outgoing[], from: number): [number, Left] {
+    // (A socket no longer open takes nothing: bufferedAmount is 0 and send
+    // does nothing, so the hot path does not ask for readyState.)
+    let inDeno = this.#socket.bufferedAmount;
+    const progress = inDeno < this.#inDeno;
+    let i = from, left: Left = "done";
+    while (i < batch.length) {
+      if (inDeno > DENO_WINDOW) {
+        left = i > from ? "sent" : progress ? "progress" : "stalled";
+        break;
+      }
+      if (spent >= TURN_BYTES) {
+        left = "sent";
+        break;
+      }
+      const sent = sendMessage(this.#socket, this.encoding, batch, i);
+      inDeno += sent.bytes;
+      spent += sent.bytes;
+      i = sent.next;
+    }
+    this.#inDeno = inDeno;
+    return [i, left];
   }
 
   #hold(out: Outgoing): void {
@@ -211,6 +280,7 @@ export class WsSink implements EventSink {
 
   #drop(): void {
     this.#held = [];
+    this.#head = 0;
     this.#heldBytes = 0;
   }
 
