@@ -1,6 +1,7 @@
 // Keeps docs/protocol.md honest: every hex dump must be what the real encoder
 // produces for the frame named above it, and the frame, error code and leave
-// reason tables must match the code.
+// reason tables must match the code. The hex dumps of docs/http.md (the
+// WebSocket binary subprotocol's messages) are checked the same way.
 //
 // Format checked (docs/protocol.md, section "Annotated hex dumps"): a
 // paragraph `Frame: `{json}` (N bytes)` (or `Frames: `[json, ...]` (N bytes)`
@@ -15,6 +16,7 @@ import { LeaveReason } from "../core/events.ts";
 const DOC = new URL("../docs/protocol.md", import.meta.url);
 const text = await Deno.readTextFile(DOC);
 const lines = text.split("\n");
+const HTTP_DOC = new URL("../docs/http.md", import.meta.url);
 
 interface Dump {
   /** 1-based line of the opening fence, for messages. */
@@ -26,7 +28,7 @@ interface Dump {
   offsets: { stated: number; actual: number; line: number }[];
 }
 
-function parseDumps(): Dump[] {
+function parseDumps(lines: readonly string[]): Dump[] {
   const dumps: Dump[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]?.trim() !== "```hex") continue;
@@ -72,7 +74,8 @@ function parseDumps(): Dump[] {
   return dumps;
 }
 
-const dumps = parseDumps();
+const dumps = parseDumps(lines);
+const httpDumps = parseDumps((await Deno.readTextFile(HTTP_DOC)).split("\n"));
 
 Deno.test("docs/protocol.md has the required hex dumps", () => {
   const types = new Set(dumps.flatMap((d) => d.frames.map((f) => f.type)));
@@ -87,9 +90,19 @@ Deno.test("docs/protocol.md has the required hex dumps", () => {
   );
 });
 
-for (const [n, dump] of dumps.entries()) {
+Deno.test("docs/http.md has hex dumps of the binary WebSocket subprotocol", () => {
+  assert.ok(httpDumps.length >= 4, `${httpDumps.length} dumps`);
+  assert.ok(httpDumps.some((d) => d.frames.length > 1));
+});
+
+for (
+  const [n, dump, doc] of [
+    ...dumps.map((d, i) => [i, d, ""] as const),
+    ...httpDumps.map((d, i) => [i, d, " of docs/http.md"] as const),
+  ]
+) {
   const name = dump.frames.map((f) => f.type).join(" + ");
-  Deno.test(`docs hex dump #${n + 1} (${name}) is what encodeFrame produces`, () => {
+  Deno.test(`docs hex dump${doc} #${n + 1} (${name}) is what encodeFrame produces`, () => {
     const expected = dump.frames.flatMap((f) => [...encodeFrame(f)]);
     assert.deepEqual(dump.bytes, expected, `hex block at line ${dump.line}`);
     assert.equal(dump.size, expected.length, "stated size in bytes");
