@@ -51,7 +51,11 @@ export class EventFeed {
   readonly #outboundBytes: number;
   readonly #replays: boolean;
   #sink: EventSink | undefined;
-  #queue: Outgoing[] = [];
+  // Slots [0, #count) hold the queued events; the array is kept between
+  // turns (a new one per member per turn was garbage the young generation
+  // had to collect, as in core/outbox.ts).
+  #queue: (Outgoing | undefined)[] = [];
+  #count = 0;
   #queueBytes = 0;
   #scheduled = false;
   #pending: Outgoing[] = [];
@@ -110,7 +114,7 @@ export class EventFeed {
         this.cursor = Math.max(this.cursor, e.id);
       }
     }
-    if (items.length > 0) sink.write(items);
+    if (items.length > 0) sink.write(items, items.length);
   }
 
   /**
@@ -146,7 +150,7 @@ export class EventFeed {
     if (this.#queueBytes + size + sink.buffered > this.#outboundBytes) {
       return false;
     }
-    this.#queue.push(out);
+    this.#queue[this.#count++] = out;
     this.#queueBytes += size;
     if (!this.#scheduled) {
       this.#scheduled = true;
@@ -158,7 +162,7 @@ export class EventFeed {
   /** End: write what is queued (`flush`) or drop it, and close the stream. */
   close(flush: boolean): void {
     if (flush) this.flush();
-    this.#queue = [];
+    this.#release();
     this.#pending = [];
     const sink = this.#sink;
     this.#sink = undefined;
@@ -171,20 +175,29 @@ export class EventFeed {
    */
   flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#sink === undefined) return;
-    this.#queue = [];
+    const n = this.#count, queue = this.#queue as Outgoing[];
+    if (n === 0 || this.#sink === undefined) return;
     this.#queueBytes = 0;
     // Ids grow in the order events are fanned out: the last numbered event
     // of the batch has the highest. (Only sessions that replay use it.)
     const replay = this.#replay;
-    for (let i = queue.length - 1; this.#replays && i >= 0; i--) {
+    for (let i = n - 1; this.#replays && i >= 0; i--) {
       const id = replay.idOf(queue[i]!.event);
       if (id === undefined) continue;
       if (id > this.cursor) this.cursor = id;
       break;
     }
-    this.#sink.write(queue);
+    this.#sink.write(queue, n);
+    this.#release();
+  }
+
+  /** Empty the queue's slots (keeping no event alive), keeping the array. */
+  #release(): void {
+    const n = this.#count;
+    this.#count = 0;
+    this.#queueBytes = 0;
+    if (n > 4096) this.#queue = [];
+    else for (let i = 0; i < n; i++) this.#queue[i] = undefined;
   }
 }
 

@@ -21,10 +21,10 @@ export interface EventSink {
   /** Bytes an event takes on this stream, for the member's outbound bound. */
   size(out: Outgoing): number;
   /**
-   * Write the events of one turn, in order, as one batch. The array is the
-   * sink's from now on.
+   * Write the events of one turn, in order, as one batch: the first `count`
+   * of `batch`. The array is the caller's again once this returns.
    */
-  write(batch: Outgoing[]): void;
+  write(batch: readonly Outgoing[], count: number): void;
   /** Tell the client that events after `after` up to `lostUpTo` are gone. */
   gap?(after: number, lostUpTo: number): void;
   /** Keep an idle stream alive. */

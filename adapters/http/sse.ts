@@ -118,15 +118,17 @@ export class SseSink implements EventSink {
   }
 
   /** Write a batch of events as one chunk. */
-  write(batch: Outgoing[]): void {
-    if (this.#closed || batch.length === 0) return;
+  write(batch: readonly Outgoing[], count: number): void {
+    if (this.#closed || count === 0) return;
     const ids = this.#ids;
-    if (batch.length === 1) {
+    if (count === 1) {
       const out = batch[0]!;
       this.#enqueue(sseFrame(out, ids.idOf(out.event)));
       return;
     }
-    const parts = batch.map((out) => sseFrame(out, ids.idOf(out.event)));
+    const parts = batch.slice(0, count).map((out) =>
+      sseFrame(out, ids.idOf(out.event))
+    );
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

@@ -83,49 +83,57 @@ export function encodedSize(encoding: WsEncoding, out: Outgoing): number {
  */
 export const MAX_MESSAGE_BYTES = 8 * 1024;
 
-/** What {@link sendMessage} sent. */
-export interface Sent {
-  /** Index of the first event not sent. */
-  readonly next: number;
-  /** Bytes handed to the socket (about, for JSON). */
-  readonly bytes: number;
+/**
+ * Where the message that starts at `from` ends: after as many events as fit
+ * in {@link MAX_MESSAGE_BYTES} (at least one) in `batch` and `binary`, after
+ * one in `json`.
+ *
+ * @param encoding The encoding.
+ * @param batch The events, in order.
+ * @param from The first event of the message.
+ * @param to After the last event that may go in it.
+ * @returns After the message's last event.
+ */
+export function messageEnd(
+  encoding: WsEncoding,
+  batch: readonly Outgoing[],
+  from: number,
+  to: number,
+): number {
+  if (encoding === "json") return from + 1;
+  let end = from, size = 0;
+  do size += encodedSize(encoding, batch[end++]!); while (
+    end < to && size + encodedSize(encoding, batch[end]!) <= MAX_MESSAGE_BYTES
+  );
+  return end;
 }
 
 /**
- * Send one message of events, from `from` on: as many as fit in
- * {@link MAX_MESSAGE_BYTES} (at least one) in `batch` and `binary`, one in
- * `json`. The message is shared with every member sending the same events
- * (core/batch.ts).
+ * Send events `from` to `end - 1` as one message (one event in `json`):
+ * shared with every member sending the same events (core/batch.ts).
  *
  * @param socket An open WebSocket.
  * @param encoding The encoding.
  * @param batch The events, in order.
  * @param from The first event to send.
- * @returns The next event to send and the bytes sent.
+ * @param end After the last (from {@link messageEnd}).
+ * @returns Bytes handed to the socket (about, for JSON).
  */
 export function sendMessage(
   socket: WebSocket,
   encoding: WsEncoding,
   batch: readonly Outgoing[],
   from: number,
-): Sent {
-  if (encoding === "json") {
-    const text = batch[from]!.json();
-    socket.send(text);
-    return { next: from + 1, bytes: text.length };
-  }
-  // The events that fit in one message (at least one).
-  let next = from, size = 0;
-  do size += encodedSize(encoding, batch[next++]!); while (
-    next < batch.length &&
-    size + encodedSize(encoding, batch[next]!) <= MAX_MESSAGE_BYTES
-  );
+  end: number,
+): number {
   if (encoding === "binary") {
-    const bytes = batchFrames(batch, from, next);
+    const bytes = batchFrames(batch, from, end);
     socket.send(bytes);
-    return { next, bytes: bytes.length };
+    return bytes.length;
   }
-  const text = batchJson(batch, from, next);
+  const text = encoding === "json"
+    ? batch[from]!.json()
+    : batchJson(batch, from, end);
   socket.send(text);
-  return { next, bytes: text.length };
+  return text.length;
 }

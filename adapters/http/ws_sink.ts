@@ -23,7 +23,12 @@
 import type { Outgoing } from "../../core/peer.ts";
 import type { EventSink } from "./event_sink.ts";
 import type { HttpHub } from "./hub.ts";
-import { encodedSize, sendMessage, type WsEncoding } from "./ws_protocol.ts";
+import {
+  encodedSize,
+  messageEnd,
+  sendMessage,
+  type WsEncoding,
+} from "./ws_protocol.ts";
 
 /**
  * Bytes Deno may hold unwritten for one socket before its sink holds events
@@ -106,6 +111,8 @@ export class WsSink implements EventSink {
   #held: (Outgoing | undefined)[] = [];
   #head = 0;
   #heldBytes = 0;
+  /** The first event the last {@link WsSink.#send} did not send. */
+  #next = 0;
   /** What Deno held when last asked, plus what was sent since. */
   #inDeno = 0;
   /** The close to send once what is held is sent; `deadline` ends the wait. */
@@ -134,17 +141,17 @@ export class WsSink implements EventSink {
   }
 
   /** Send a turn's events: now, or once Deno has written what it holds. */
-  write(batch: Outgoing[]): void {
-    if (this.#closed || this.#closing || batch.length === 0) return;
+  write(batch: readonly Outgoing[], count: number): void {
+    if (this.#closed || this.#closing || count === 0) return;
     if (this.#head === this.#held.length) {
-      const [next, left] = this.#send(batch, 0);
-      for (let i = next; i < batch.length; i++) this.#hold(batch[i]!);
+      const left = this.#send(batch, 0, count);
+      for (let i = this.#next; i < count; i++) this.#hold(batch[i]!);
       wait(this, left);
       return;
     }
     // Behind already: after what is held, all sent now if Deno has
     // written enough.
-    for (const out of batch) this.#hold(out);
+    for (let i = 0; i < count; i++) this.#hold(batch[i]!);
     wait(this, this.#sendHeld());
   }
 
@@ -159,8 +166,8 @@ export class WsSink implements EventSink {
     if (this.#closed || this.#closing || !this.#open()) return true;
     const inDeno = this.#socket.bufferedAmount;
     if (inDeno > limit) return false;
-    this.#inDeno = inDeno + sendMessage(this.#socket, this.encoding, [out], 0)
-      .bytes;
+    this.#inDeno = inDeno +
+      sendMessage(this.#socket, this.encoding, [out], 0, 1);
     return true;
   }
 
@@ -228,7 +235,8 @@ export class WsSink implements EventSink {
 
   #sendHeld(): Left {
     const held = this.#held as Outgoing[];
-    const [next, left] = this.#send(held, this.#head);
+    const left = this.#send(held, this.#head, held.length);
+    const next = this.#next;
     for (let i = this.#head; i < next; i++) {
       this.#heldBytes -= encodedSize(this.encoding, held[i]!);
       held[i] = undefined as unknown as Outgoing; // keep no sent event alive
@@ -243,19 +251,19 @@ export class WsSink implements EventSink {
   }
 
   /**
-   * Send events from `from` on, one message at a time, while Deno holds at
-   * most {@link DENO_WINDOW} of this socket and the turn's
-   * {@link TURN_BYTES} last.
+   * Send events `from` to `to - 1`, one message at a time, while Deno holds
+   * at most {@link DENO_WINDOW} of this socket and the turn's
+   * {@link TURN_BYTES} last. The first event not sent goes to `#next`.
    *
-   * @returns The first event not sent, and what is left to wait for.
+   * @returns What is left to wait for.
    */
-  #send(batch: readonly Outgoing[], from: number): [number, Left] {
+  #send(batch: readonly Outgoing[], from: number, to: number): Left {
     // (A socket no longer open takes nothing: bufferedAmount is 0 and send
     // does nothing, so the hot path does not ask for readyState.)
     let inDeno = this.#socket.bufferedAmount;
     const progress = inDeno < this.#inDeno;
     let i = from, left: Left = "done";
-    while (i < batch.length) {
+    while (i < to) {
       if (inDeno > DENO_WINDOW) {
         left = i > from ? "sent" : progress ? "progress" : "stalled";
         break;
@@ -264,13 +272,15 @@ export class WsSink implements EventSink {
         left = "sent";
         break;
       }
-      const sent = sendMessage(this.#socket, this.encoding, batch, i);
-      inDeno += sent.bytes;
-      spent += sent.bytes;
-      i = sent.next;
+      const end = messageEnd(this.encoding, batch, i, to);
+      const bytes = sendMessage(this.#socket, this.encoding, batch, i, end);
+      inDeno += bytes;
+      spent += bytes;
+      i = end;
     }
     this.#inDeno = inDeno;
-    return [i, left];
+    this.#next = i;
+    return left;
   }
 
   #hold(out: Outgoing): void {
