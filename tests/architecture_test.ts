@@ -301,3 +301,25 @@ Deno.test("architecture: no import cycles between source files", async () => {
 Deno.test("architecture: adapters depend on core, and reach other adapter folders only through their mod.ts", async () => {
   assert.deepEqual(folderViolations(await sourceGraph()), []);
 });
+
+Deno.test("architecture: every export path is doc-linted, has a @module doc with an example, and the root API stays small", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { exports: Record<string, string>; tasks: Record<string, string> };
+  const linted = config.tasks.check!.match(/deno doc --lint ([^&]+)/)?.[1]
+    ?.trim().split(/\s+/) ?? [];
+  for (const [path, file] of Object.entries(config.exports)) {
+    const source = await Deno.readTextFile(new URL(file, ROOT));
+    const doc = source.slice(0, source.indexOf("*/"));
+    assert.ok(doc.includes("@module"), `${path} (${file}): no @module doc`);
+    assert.ok(doc.includes("@example"), `${path} (${file}): no example`);
+    assert.ok(
+      linted.includes(file.replace(/^\.\//, "")),
+      `${path} (${file}) is not in the check task's deno doc --lint`,
+    );
+  }
+  const root = stripComments(await Deno.readTextFile(new URL("mod.ts", ROOT)));
+  const names = [...root.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)]
+    .flatMap((m) => m[1]!.split(",").map((n) => n.trim()).filter(Boolean));
+  assert.ok(names.length <= 25, `mod.ts exports ${names.length} names`);
+});

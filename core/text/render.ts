@@ -10,6 +10,14 @@
 import type { ErrorCodeName } from "../errors.ts";
 import type { LeaveReason, ReceivedEvent } from "../events.ts";
 
+/**
+ * What every announcement starts with, in every client: a member's line
+ * starts with the member's name, and no name may start with `*` or a
+ * look-alike of it (`core/names.ts`), so no member can write a line that
+ * looks like the administrator's.
+ */
+export const ANNOUNCEMENT_MARK = "***";
+
 /** Supported languages. */
 export type Lang = "en" | "zh";
 
@@ -109,19 +117,25 @@ const WORDS = {
 
 /**
  * Make untrusted text safe to print on a terminal: control characters
- * (escape sequences could rewrite the screen) are shown as `\u{…}`, and line
- * breaks inside a message are kept only when `multiline` is set.
+ * (escape sequences could rewrite the screen) and bidi controls (they
+ * reorder the text around them, even past the end of the message) are shown
+ * as `\u{…}`, and line breaks inside a message are kept only when
+ * `multiline` is set.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(printable("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+ * assert.equal(printable("a\u202eb"), "a\\u{202e}b");
  * ```
  */
 export function printable(text: string, multiline = false): string {
   return text.replace(
+    // C0 and C1 controls, DEL, line and paragraph separators, and the bidi
+    // controls: ALM U+061C, LRM/RLM U+200E-U+200F, embeddings and overrides
+    // U+202A-U+202E, isolates U+2066-U+2069.
     // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g,
+    /[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
     (c) =>
       multiline && c === "\n" ? c : `\\u{${c.codePointAt(0)?.toString(16)}}`,
   );
@@ -176,7 +190,9 @@ export function renderEvent(
         printable(event.text, multiline)
       }`;
     case "announcement":
-      return `${w.admin} ${w.says} ${printable(event.text, multiline)}`;
+      return `${ANNOUNCEMENT_MARK} ${w.admin} ${w.says} ${
+        printable(event.text, multiline)
+      }`;
     case "members":
       return w.inRoom(
         printable(event.room),

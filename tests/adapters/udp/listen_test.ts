@@ -115,8 +115,8 @@ Deno.test("udp: UDP, TCP and Unix members share a room: joins, messages, announc
     await alice.expect("carol says: hello from unix");
 
     await server.write("restart at 10\n");
-    await alice.expect("admin says: restart at 10");
-    await bob.expect("管理员 说: restart at 10");
+    await alice.expect("*** admin says: restart at 10");
+    await bob.expect("*** 管理员 说: restart at 10");
 
     await carol.write("/quit\n");
     assert.equal((await carol.exit()).code, 0);

@@ -125,7 +125,7 @@ Deno.test("text: /lang zh switches renderings to the seed's wording", () => {
   amy.session.handle({ type: "leave" });
   assert.equal(
     bob.out(),
-    "amy 说: 你好\n管理员 说: 十点重启\namy 退出了聊天室\n",
+    "amy 说: 你好\n*** 管理员 说: 十点重启\namy 退出了聊天室\n",
   );
   bob.type("/lang en\n");
   assert.equal(bob.out(), "language: English\n");
