@@ -58,8 +58,14 @@ type Left = "done" | keyof typeof AGAIN_MS;
 const waiting = new Set<WsSink>();
 let timer: ReturnType<typeof setTimeout> | undefined;
 let timerMs = Infinity;
-/** Bytes handed to Deno this turn, by every sink. */
+/** Bytes handed to Deno this turn, by every sink, and since when. */
 let spent = 0;
+let spentSince = 0;
+/**
+ * A count of {@link TURN_BYTES} older than this (ms) is from a turn long
+ * over: no turn of fan-out lasts that long, and no pump came since.
+ */
+const TURN_MAX_MS = 50;
 
 function wait(sink: WsSink, left: Left): void {
   if (left !== "done") {
@@ -82,6 +88,7 @@ function arm(ms: number): void {
 function pumpAll(): void {
   timer = undefined;
   spent = 0;
+  spentSince = performance.now();
   let soonest = Infinity;
   for (const sink of waiting) {
     const left = sink.pump();
@@ -269,14 +276,25 @@ export class WsSink implements EventSink {
         break;
       }
       if (spent >= TURN_BYTES) {
-        left = "sent";
-        break;
+        const now = performance.now();
+        if (now - spentSince > TURN_MAX_MS) {
+          spent = 0;
+          spentSince = now;
+        } else {
+          left = "sent";
+          break;
+        }
       }
       const end = messageEnd(this.encoding, batch, i, to);
       const bytes = sendMessage(this.#socket, this.encoding, batch, i, end);
       inDeno += bytes;
       spent += bytes;
       i = end;
+    }
+    if (left !== "done" && !this.#open()) {
+      // Closed meanwhile: nothing to hold for it (its close event follows).
+      left = "done";
+      i = to;
     }
     this.#inDeno = inDeno;
     this.#next = i;
