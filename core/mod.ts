@@ -88,6 +88,7 @@ export {
   langFromLocale,
   renderEvent,
   type RenderOptions,
+  TERMINAL_RENDER,
 } from "./text/render.ts";
 export type { TextHost } from "./text/mode.ts";
 export { isLoopbackHost } from "./loopback.ts";

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Proc, startServe } from "./_process.ts";
 import { gone, join, withProcs } from "./adapters/cli/_cli.ts";
+import { TEXT_LINES } from "../core/text/lines.ts";
 
 type Lang = "en" | "zh";
 
@@ -76,7 +77,9 @@ for (
       // A duplicate name (case-insensitive) is refused: exit 3 when piped.
       const dup = track(join(["--name", "BOB", "-s", url, "--lang", lang]));
       assert.equal((await dup.exit()).code, 3, dup.stdout + dup.stderr);
-      assert.ok(dup.stdout.includes(w.taken), dup.stdout);
+      // Refusals go to stderr, like every other error.
+      assert.ok(dup.stderr.includes(w.taken), dup.stderr);
+      assert.ok(!dup.stdout.includes(w.taken), dup.stdout);
 
       // The console: each stdin line is announced to every room.
       await server.proc.write("server restarts at 10\n");
@@ -94,6 +97,14 @@ for (
       await carol.expect(w.entered("bob"));
       await bob.write("/who\n");
       await bob.expect(w.members("kitchen", 2));
+      // A room name is one word; /lang says the language in use, and
+      // confirms a change.
+      await bob.write("/join two words\n");
+      await bob.expect(`${TEXT_LINES[lang].oneWord}: two words\n`);
+      await bob.write("/lang\n");
+      await bob.expect(`${TEXT_LINES[lang].lang} (/lang en|zh)\n`);
+      await bob.write(`/lang ${lang}\n`);
+      await bob.expect(`${TEXT_LINES[lang].lang}\n`);
       await bob.write("/quit\n");
       assert.equal((await bob.exit()).code, 0, bob.stderr);
       await carol.expect(w.left("bob"));

@@ -10,7 +10,10 @@
 import type { Limits } from "../../core/limits.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { runStdinConsole, serve } from "../server/mod.ts";
-import { formatLog } from "../log.ts";
+import { ListenError } from "../errors.ts";
+import { formatLog, formatLogJson } from "../log.ts";
+import { type BannerInfo, formatBanner } from "./banner.ts";
+import { VERSION } from "./version.ts";
 
 /** The flags of `cli.ts serve`, parsed (see `serve.ts` for each one's meaning). */
 export interface ServeFlags {
@@ -82,6 +85,8 @@ export interface ServeFlags {
   lease: number;
   /** `--quiet`: log only errors. */
   quiet?: true | undefined;
+  /** `--log`: log lines as text (`key=value`) or JSON. */
+  log?: "text" | "json" | undefined;
 }
 
 /**
@@ -101,9 +106,17 @@ export async function runServe(o: ServeFlags): Promise<void> {
     messagesPerSecond: o.rate,
     messageBurst: o.burst,
   };
+  const format = o.log === "json" ? formatLogJson : formatLog;
+  let adminToken: BannerInfo["adminToken"];
   const log = (record: LogRecord) => {
+    if (record.event === "admin_token") {
+      adminToken = {
+        source: String(record.source),
+        file: record.file as string | undefined,
+      };
+    }
     if (o.quiet && record.event !== "error") return;
-    console.error(formatLog(record));
+    console.error(format(record));
   };
   const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
   let backplane;
@@ -164,7 +177,18 @@ export async function runServe(o: ServeFlags): Promise<void> {
     });
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    const hint = listenHint(e);
+    if (hint) console.error(hint);
     Deno.exit(1);
+  }
+  if (!o.quiet && o.log !== "json") {
+    console.error(
+      "\n" + formatBanner({
+        version: VERSION,
+        listeners: server.listeners,
+        adminToken,
+      }),
+    );
   }
   const stop = async () => {
     await server.shutdown();
@@ -179,4 +203,27 @@ export async function runServe(o: ServeFlags): Promise<void> {
     .then(() =>
       log({ event: "console", result: "end of input; still serving" })
     );
+}
+
+/** The flag that moves each transport's port. */
+const PORT_FLAGS: Record<string, string> = {
+  tcp: "--port",
+  udp: "--udp-port",
+  http: "--http-port",
+};
+
+/**
+ * A hint for a listener that could not start because its address is in
+ * use: which flag moves it.
+ *
+ * @param e What `serve()` threw.
+ * @returns The hint, or undefined for other errors.
+ */
+export function listenHint(e: unknown): string | undefined {
+  if (!(e instanceof ListenError) || !e.addressInUse) return undefined;
+  const flag = PORT_FLAGS[e.transport ?? ""];
+  const another = flag
+    ? `pick another port with ${flag} (0: any free port)`
+    : "pick another address";
+  return `hint: another server (perhaps another roomcast) is using it; stop it, or ${another}`;
 }

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import { Command, CommanderError } from "npm:@commander-js/extra-typings@14";
 import { CASE_GROUPS } from "./cases.ts";
 import { runConformance, transportOf } from "./run.ts";
 import { formatTable } from "./table.ts";

@@ -9,7 +9,7 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import type { Receiver } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";

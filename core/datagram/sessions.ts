@@ -43,6 +43,9 @@ export interface SessionTableOptions {
   readonly transport: string;
 }
 
+/** Addresses remembered as left by their text member, at most. */
+const LEFT_MAX = 4096;
+
 /** The datagram sessions of one server. */
 export class SessionTable {
   readonly #chat: Chat;
@@ -53,7 +56,13 @@ export class SessionTable {
   readonly #handshakes = new Map<string, BinaryMember>();
   readonly #texts = new Map<string, TextMember>();
   readonly #ended = new Map<number, Ended>();
+  /**
+   * Addresses whose text member left (`/quit`, a timeout): the next
+   * datagram from one is not taken as a name, oldest forgotten first.
+   */
+  readonly #left = new Set<string>();
   #nextId = 1;
+  #closing = false;
 
   /** @param options The chat, the members' link, randomness. */
   constructor(options: SessionTableOptions) {
@@ -194,7 +203,13 @@ export class SessionTable {
       t.session = session;
       if (session.state === "closed") return undefined;
       this.#texts.set(key, t);
-      session.startText({ prompt: false, datagram: true });
+      // The first datagram from an address is its name, except after the
+      // member there left: `nc -u` does not end with `/quit`, and the next
+      // line typed is a message that came too late, not a name. It is
+      // answered with the name prompt instead (and not fed).
+      const returning = this.#left.delete(key);
+      session.startText({ prompt: returning, datagram: true });
+      if (returning) return undefined;
     }
     return t;
   }
@@ -207,6 +222,12 @@ export class SessionTable {
       if (m.final !== undefined) this.#keep(m, m.final);
     } else if (this.#texts.get(m.key) === m) {
       this.#texts.delete(m.key);
+      if (!this.#closing) {
+        this.#left.add(m.key);
+        if (this.#left.size > LEFT_MAX) {
+          this.#left.delete(this.#left.values().next().value!);
+        }
+      }
     }
   }
 
@@ -221,6 +242,7 @@ export class SessionTable {
 
   /** Close every session still open as a disconnect. */
   close(): void {
+    this.#closing = true;
     for (const m of [...this.#byId.values(), ...this.#texts.values()]) {
       drop(m);
     }

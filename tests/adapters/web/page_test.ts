@@ -78,7 +78,9 @@ Deno.test("web page: two pages and a TCP member chat in en and zh", async () => 
     // Shift+Enter is a new line inside one message.
     await zhang.say("第一行\n第二行");
     await amy.line("张三 says: 第一行\n第二行", "message");
-    await carl.expect("张三 says: 第一行\\u{a}第二行");
+    // In a terminal: the lines as lines, the second indented under the
+    // sender (no \u{a} escape).
+    await carl.expect("张三 says: 第一行\n  第二行\n");
 
     // The administrator's announcement reaches every page, and stands out.
     await announce(server.http, "server restarts at 10");

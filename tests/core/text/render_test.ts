@@ -10,6 +10,8 @@ import {
   printable,
   renderError,
   renderEvent,
+  TERMINAL_INDENT,
+  TERMINAL_RENDER,
 } from "../../../core/text/render.ts";
 
 const CASES: [ChatEvent, string, string][] = [
@@ -134,7 +136,13 @@ Deno.test("render: printable escapes terminal control sequences", () => {
   assert.equal(printable("a\u2028b\u2029"), "a\\u{2028}b\\u{2029}");
   assert.equal(printable("a\nb"), "a\\u{a}b");
   assert.equal(printable("a\nb", true), "a\nb");
-  assert.equal(printable("a\r\nb", true), "a\\u{d}\nb");
+  // CRLF is a line break; a CR alone would overwrite the start of the line.
+  assert.equal(printable("a\r\nb", true), "a\nb");
+  assert.equal(printable("a\rb\r", true), "a\\u{d}b\\u{d}");
+  assert.equal(printable("a\r\nb"), "a\\u{d}\\u{a}b");
+  // Tabs are kept with line breaks, and lines after the first indented.
+  assert.equal(printable("a\tb"), "a\\u{9}b");
+  assert.equal(printable("a\tb\nc\n", true, "  "), "a\tb\n  c\n  ");
   assert.equal(printable("plain 你好 😀"), "plain 你好 😀");
 });
 
@@ -292,5 +300,49 @@ Deno.test("render: multiline keeps line breaks in texts only", () => {
       multiline: true,
     }),
     "*** 管理员 说: a\nb",
+  );
+});
+
+Deno.test("render: terminals show a multi-line message as lines, each after the first indented under the sender", () => {
+  const message: ChatEvent = {
+    type: "message",
+    room: "lobby",
+    from: "bob",
+    text: "hello\r\nsecond line\n\tthird, tabbed\x1b[2J",
+  };
+  assert.equal(
+    renderEvent(message, "en", TERMINAL_RENDER),
+    "bob says: hello\n  second line\n  \tthird, tabbed\\u{1b}[2J",
+  );
+  assert.equal(
+    renderEvent(
+      { type: "announcement", room: null, text: "a\nb" },
+      "zh",
+      TERMINAL_RENDER,
+    ),
+    "*** 管理员 说: a\n  b",
+  );
+  // Whatever is said, the first line starts with the sender's name, every
+  // other line with the indent: no line of a message passes for an event of
+  // its own, and nothing but line breaks and tabs reaches the terminal raw.
+  fc.assert(
+    fc.property(fc.string({ unit: "binary", maxLength: 40 }), (text) => {
+      for (const lang of ["en", "zh"] as const) {
+        const lines = renderEvent(
+          { type: "message", room: "lobby", from: "amy", text },
+          lang,
+          TERMINAL_RENDER,
+        ).split("\n");
+        assert.ok(lines[0]!.startsWith("amy "), lines[0]);
+        for (const line of lines.slice(1)) {
+          assert.ok(line.startsWith(TERMINAL_INDENT), JSON.stringify(line));
+        }
+        for (const line of lines) {
+          // deno-lint-ignore no-control-regex
+          assert.doesNotMatch(line, /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202e]/);
+        }
+      }
+    }),
+    { numRuns: 500 },
   );
 });
