@@ -7,12 +7,12 @@
  * Deno's server WebSocket cannot be aborted: every `send` copies its bytes
  * into a write task that holds them, and the connection, until the peer has
  * taken them, and `close` only queues a Close frame behind them; nothing
- * cancels those writes (docs/http.md §5, "Closing"). So a sink hands Deno
- * messages only while Deno holds at most {@link DENO_WINDOW} bytes of its
- * socket, and every sink together at most {@link TURN_BYTES} per event-loop
- * turn; it keeps the rest itself, as references to the shared events, not
- * copies, and sends them on at the next turn (a few ms later while its
- * reader makes no progress). A member that falls behind is cut as a slow
+ * cancels those writes (docs/http.md §5, "Slow readers"). So a sink hands
+ * Deno messages only while Deno holds at most {@link DENO_WINDOW} bytes of
+ * its socket, and every sink together at most 4 MiB per event-loop turn; it
+ * keeps the rest itself, as references to the shared events, not copies, and
+ * sends them on at the next turn, or a few ms later while its reader makes
+ * no progress (adapters/http/ws_pump.ts). A member that falls behind is cut as a slow
  * consumer when what it holds plus what Deno holds passes its outbound
  * bytes; the sink then drops what it held at once, and the socket counts as
  * a connection (`Chat.holdConnection`) until its close event.
@@ -29,6 +29,7 @@ import {
   sendMessage,
   type WsEncoding,
 } from "./ws_protocol.ts";
+import { type Left, spend, turnSpent, wait } from "./ws_pump.ts";
 
 /**
  * Bytes Deno may hold unwritten for one socket before its sink holds events
@@ -37,67 +38,6 @@ import {
  * most this plus one message until it is gone.
  */
 export const DENO_WINDOW = 16 * 1024;
-/**
- * Bytes every WebSocket together hands Deno in one turn. A fan-out of 1,000
- * members times 100 KB would otherwise be 100 MB of copies at once, a peak
- * the allocator keeps as resident memory long after.
- */
-export const TURN_BYTES = 4 * 1024 * 1024;
-/**
- * When a sink holding events looks again, in ms: at the next turn when it
- * just sent (Deno writes after the turn) or the turn's bytes ran out; soon
- * when Deno wrote some of its socket's bytes since it last looked; in a
- * while when its reader made no progress.
- */
-const AGAIN_MS = { sent: 0, progress: 1, stalled: 2 } as const;
-
-/** What a send left: nothing held (`done`), or when to look again. */
-type Left = "done" | keyof typeof AGAIN_MS;
-
-// Sinks holding events or a close, and the timer that looks at them again.
-const waiting = new Set<WsSink>();
-let timer: ReturnType<typeof setTimeout> | undefined;
-let timerMs = Infinity;
-/** Bytes handed to Deno this turn, by every sink, and since when. */
-let spent = 0;
-let spentSince = 0;
-/**
- * A count of {@link TURN_BYTES} older than this (ms) is from a turn long
- * over: no turn of fan-out lasts that long, and no pump came since.
- */
-const TURN_MAX_MS = 50;
-
-function wait(sink: WsSink, left: Left): void {
-  if (left !== "done") {
-    waiting.add(sink);
-    arm(AGAIN_MS[left]);
-  } else if (waiting.delete(sink) && waiting.size === 0) {
-    clearTimeout(timer);
-    timer = undefined;
-  }
-}
-
-/** Look at the waiting sinks again within `ms`. */
-function arm(ms: number): void {
-  if (timer !== undefined && timerMs <= ms) return;
-  clearTimeout(timer);
-  timerMs = ms;
-  timer = setTimeout(pumpAll, ms);
-}
-
-function pumpAll(): void {
-  timer = undefined;
-  spent = 0;
-  spentSince = performance.now();
-  let soonest = Infinity;
-  for (const sink of waiting) {
-    const left = sink.pump();
-    if (left === "done") waiting.delete(sink);
-    else soonest = Math.min(soonest, AGAIN_MS[left]);
-  }
-  if (waiting.size > 0) arm(soonest);
-}
-
 /** Options of a {@link WsSink}. */
 export interface WsSinkOptions {
   /** The hub: its chat (connection count, closing) and limits (linger). */
@@ -222,7 +162,7 @@ export class WsSink implements EventSink {
 
   /**
    * Send what is held as far as Deno and the turn allow, then the close if
-   * one waits. Called at each turn while the sink waits.
+   * one waits. Called by adapters/http/ws_pump.ts while the sink waits.
    *
    * @returns What is left to wait for.
    */
@@ -259,8 +199,8 @@ export class WsSink implements EventSink {
 
   /**
    * Send events `from` to `to - 1`, one message at a time, while Deno holds
-   * at most {@link DENO_WINDOW} of this socket and the turn's
-   * {@link TURN_BYTES} last. The first event not sent goes to `#next`.
+   * at most {@link DENO_WINDOW} of this socket and the turn's bytes last
+   * (adapters/http/ws_pump.ts). The first event not sent goes to `#next`.
    *
    * @returns What is left to wait for.
    */
@@ -275,20 +215,14 @@ export class WsSink implements EventSink {
         left = i > from ? "sent" : progress ? "progress" : "stalled";
         break;
       }
-      if (spent >= TURN_BYTES) {
-        const now = performance.now();
-        if (now - spentSince > TURN_MAX_MS) {
-          spent = 0;
-          spentSince = now;
-        } else {
-          left = "sent";
-          break;
-        }
+      if (turnSpent()) {
+        left = "sent";
+        break;
       }
       const end = messageEnd(this.encoding, batch, i, to);
       const bytes = sendMessage(this.#socket, this.encoding, batch, i, end);
       inDeno += bytes;
-      spent += bytes;
+      spend(bytes);
       i = end;
     }
     if (left !== "done" && !this.#open()) {
