@@ -1,18 +1,24 @@
 /**
  * The events of one HTTP member on their way to whichever stream is
  * attached (Server-Sent Events or a WebSocket): queued and written in one
- * batch per microtask, bounded by the member's outbound bytes. Events are
- * numbered by the core (the member's sent log, core/sent_log.ts), and the
- * number is the SSE event id: events a member misses while no stream is
- * attached are not queued here, they come back from that log when a stream
- * attaches (`Last-Event-ID`). adapters/http/session.ts owns one per session.
+ * batch per event-loop turn, in the flush rounds every batching transport
+ * shares (adapters/flush_rounds.ts), bounded by the member's outbound bytes
+ * as the stream counts them (its encoding's size). Events are numbered by
+ * the core (the member's sent log, core/sent_log.ts), and the number is the
+ * SSE event id: events a member misses while no stream is attached are not
+ * queued here, they come back from that log when a stream attaches
+ * (`Last-Event-ID`). adapters/http/session.ts owns one per session.
  *
  * @module
  */
 
 import type { Outgoing } from "../../core/peer.ts";
 import type { Replay } from "../../core/sent_log.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import { scheduleFlush } from "../flush_rounds.ts";
+import type { EventSink } from "./event_sink.ts";
+
+/** Bytes counted per event besides its JSON while no stream is attached. */
+const DETACHED_OVERHEAD = 32;
 
 /** Options of an {@link EventFeed}. */
 export interface EventFeedOptions {
@@ -35,7 +41,12 @@ export class EventFeed {
   cursor = 0;
   readonly #outboundBytes: number;
   #sink: EventSink | undefined;
-  #queue: SinkItem[] = [];
+  // Slots [0, #count) hold the queued events and their numbers; the arrays
+  // are kept between turns (a new one per member per turn was garbage the
+  // young generation had to collect, as in core/outbox.ts).
+  #queue: (Outgoing | undefined)[] = [];
+  #ids: (number | undefined)[] = [];
+  #count = 0;
   #queueBytes = 0;
   #scheduled = false;
   #pending: Outgoing[] = [];
@@ -69,22 +80,22 @@ export class EventFeed {
     const old = this.#sink;
     this.#sink = sink;
     old?.close(true);
-    this.#flush();
-    const items: SinkItem[] = this.#pending.map((out) => ({
-      out,
-      id: undefined,
-    }));
+    this.flush();
+    const items: Outgoing[] = this.#pending;
+    const ids: (number | undefined)[] = items.map(() => undefined);
     this.#pending = [];
     this.#pendingBytes = 0;
-    const from = after ?? this.cursor;
-    const replay = source?.sentAfter(from);
+    const replay = source?.sentAfter(after ?? this.cursor);
     if (replay !== undefined) {
       if (replay.lost > 0) sink.gap?.(replay.seq - replay.lost, replay.seq);
       let id = replay.seq;
-      for (const out of replay.events) items.push({ out, id: ++id });
+      for (const out of replay.events) {
+        items.push(out);
+        ids.push(++id);
+      }
       this.cursor = id;
     }
-    if (items.length > 0) sink.write(items);
+    if (items.length > 0) sink.write(items, items.length, ids);
   }
 
   /**
@@ -94,7 +105,7 @@ export class EventFeed {
    */
   detach(sink: EventSink): boolean {
     if (this.#sink !== sink) return false;
-    this.#flush();
+    this.flush();
     this.#sink = undefined;
     return true;
   }
@@ -108,43 +119,61 @@ export class EventFeed {
    * @returns False when the member is over its outbound bytes.
    */
   push(out: Outgoing, seq: number | undefined): boolean {
-    const size = out.json().length + 32;
-    if (this.#sink === undefined) {
+    const sink = this.#sink;
+    if (sink === undefined) {
       if (seq !== undefined) return true;
+      const size = out.json().length + DETACHED_OVERHEAD;
       if (this.#pendingBytes + size > this.#outboundBytes) return false;
       this.#pending.push(out);
       this.#pendingBytes += size;
       return true;
     }
-    if (this.#queueBytes + size + this.#sink.buffered > this.#outboundBytes) {
+    const size = sink.size(out);
+    if (this.#queueBytes + size + sink.buffered > this.#outboundBytes) {
       return false;
     }
-    this.#queue.push({ out, id: seq });
+    this.#ids[this.#count] = seq;
+    this.#queue[this.#count++] = out;
     this.#queueBytes += size;
     if (seq !== undefined && seq > this.cursor) this.cursor = seq;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.#flush);
+      scheduleFlush(this);
     }
     return true;
   }
 
   /** End: write what is queued (`flush`) or drop it, and close the stream. */
   close(flush: boolean): void {
-    if (flush) this.#flush();
-    this.#queue = [];
+    if (flush) this.flush();
+    this.#release();
     this.#pending = [];
     const sink = this.#sink;
     this.#sink = undefined;
     sink?.close(flush);
   }
 
-  #flush = (): void => {
+  /**
+   * Write what is queued to the stream, as one batch (the flush rounds call
+   * it once per turn; attach, detach and close call it at once).
+   */
+  flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#sink === undefined) return;
-    this.#queue = [];
+    const n = this.#count;
+    if (n === 0 || this.#sink === undefined) return;
     this.#queueBytes = 0;
-    this.#sink.write(queue);
-  };
+    this.#sink.write(this.#queue as Outgoing[], n, this.#ids);
+    this.#release();
+  }
+
+  /** Empty the queue's slots (keeping no event alive), keeping the arrays. */
+  #release(): void {
+    const n = this.#count;
+    this.#count = 0;
+    this.#queueBytes = 0;
+    if (n > 4096) {
+      this.#queue = [];
+      this.#ids = [];
+    } else for (let i = 0; i < n; i++) this.#queue[i] = undefined;
+  }
 }

@@ -2,13 +2,15 @@
  * Server-Sent Events: a member's events as `text/event-stream`, one
  * `data:` line of JSON per event (the same objects as `cli.ts join --json`),
  * with `id:` (the event's number in the member's stream) for
- * `Last-Event-ID` resume, comment heartbeats, and a bounded buffer.
+ * `Last-Event-ID` resume, comment heartbeats, and a bounded buffer. The
+ * events of one event-loop turn go out as one chunk
+ * (adapters/http/event_feed.ts).
  *
  * @module
  */
 
 import type { Outgoing } from "../../core/peer.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import type { EventSink } from "./event_sink.ts";
 
 const encoder = new TextEncoder();
 /** `data:` blocks, shared by every recipient of a fan-out. */
@@ -36,22 +38,21 @@ function dataBlock(out: Outgoing): Uint8Array {
  * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
  * line, as chunks: the `data:` block is shared by every recipient.
  *
- * @param item The event and its number.
+ * @param out The event.
+ * @param id Its number in the member's stream, when numbered.
  * @returns UTF-8 chunks, in order.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Outgoing } from "../../core/peer.ts";
  * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
- * const text = sseFrame({ out, id: 7 }).map((c) => new TextDecoder().decode(c)).join("");
+ * const text = sseFrame(out, 7).map((c) => new TextDecoder().decode(c)).join("");
  * assert.equal(text, 'id: 7\ndata: {"type":"joined","room":"lobby","name":"bob"}\n\n');
  * ```
  */
-export function sseFrame(item: SinkItem): Uint8Array[] {
-  const data = dataBlock(item.out);
-  return item.id === undefined
-    ? [data]
-    : [encoder.encode(`id: ${item.id}\n`), data];
+export function sseFrame(out: Outgoing, id: number | undefined): Uint8Array[] {
+  const data = dataBlock(out);
+  return id === undefined ? [data] : [encoder.encode(`id: ${id}\n`), data];
 }
 
 /** Options of an {@link SseSink}. */
@@ -114,17 +115,27 @@ export class SseSink implements EventSink {
     return free === null ? 0 : Math.max(0, this.#limit - free);
   }
 
+  /** Bytes of an event's frame (about: its JSON and the SSE lines). */
+  size(out: Outgoing): number {
+    return out.json().length + 32;
+  }
+
   /**
    * Write a batch of events: one event as its chunks (the shared `data:`
    * block is not copied), several as one chunk.
    */
-  write(items: readonly SinkItem[]): void {
-    if (this.#closed || items.length === 0) return;
-    if (items.length === 1) {
-      for (const chunk of sseFrame(items[0]!)) this.#enqueue(chunk);
+  write(
+    batch: readonly Outgoing[],
+    count: number,
+    ids: readonly (number | undefined)[],
+  ): void {
+    if (this.#closed || count === 0) return;
+    if (count === 1) {
+      for (const chunk of sseFrame(batch[0]!, ids[0])) this.#enqueue(chunk);
       return;
     }
-    const parts = items.flatMap(sseFrame);
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) parts.push(...sseFrame(batch[i]!, ids[i]));
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

@@ -2,24 +2,22 @@
 /**
  * The page's link to the server: an HTTP session (`POST
  * /api/rooms/ROOM/sessions`, so a refused name is answered before any
- * socket opens), taken over by the WebSocket `GET /api/ws` with a RESUME
- * (protocol version 2; the token goes in a message, never in the URL).
- * The page counts the events after each WELCOME, so when the socket drops
- * and comes back (with backoff) within the server's grace period, the
- * same member resumes and gets exactly what it missed; after that, or
- * after a restart, it makes a new session with the same name and room,
- * waiting while the name is taken. Each message is followed by a ping, so
- * the pong confirms it and an error before the pong refuses it.
+ * socket opens), taken over by the WebSocket `GET /api/ws`
+ * (adapters/web/chat_socket.ts, binary frames where the server speaks
+ * them) with a RESUME (protocol version 2; the token goes in a message,
+ * never in the URL). The page counts the events after each WELCOME, so
+ * when the socket drops and comes back (with backoff) within the server's
+ * grace period, the same member resumes and gets exactly what it missed;
+ * after that, or after a restart, it makes a new session with the same name
+ * and room, waiting while the name is taken. Each message is followed by a
+ * ping, so the pong confirms it and an error before the pong refuses it.
  *
  * @module
  */
 
-import {
-  type ChatEvent,
-  type ErrorEvent,
-  isEventType,
-} from "../../core/events.ts";
+import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { ChatSocket } from "./chat_socket.ts";
 
 /** Where the connection stands. */
 export type ConnectionState =
@@ -92,7 +90,7 @@ export class ChatConnection {
   #token: string | undefined;
   #name = "";
   #room = "";
-  #ws: WebSocket | undefined;
+  #ws: ChatSocket | undefined;
   #wanted = false;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -158,12 +156,11 @@ export class ChatConnection {
    */
   say(text: string): number | undefined {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) {
       return undefined;
     }
     const nonce = this.#nonce = (this.#nonce % 0xffff_fffe) + 1;
-    ws.send(JSON.stringify({ type: "say", text }));
-    ws.send(JSON.stringify({ type: "ping", nonce }));
+    ws.send({ type: "say", text }, { type: "ping", nonce });
     this.#unacked.push(nonce);
     return nonce;
   }
@@ -171,11 +168,9 @@ export class ChatConnection {
   /** Move to another room with the same name (refusals: `refused`). */
   switchRoom(room: string): void {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
-      return;
-    }
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) return;
     this.#switching = true;
-    ws.send(JSON.stringify({ type: "join", room, name: this.#name }));
+    ws.send({ type: "join", room, name: this.#name });
   }
 
   /** Try again now instead of waiting for the backoff. */
@@ -189,8 +184,8 @@ export class ChatConnection {
   /** Leave the room and stop reconnecting. */
   leave(): void {
     const token = this.#token;
-    const open = this.#ws?.readyState === WebSocket.OPEN;
-    if (open) this.#ws!.send(JSON.stringify({ type: "leave" }));
+    const open = this.#ws?.isOpen === true;
+    if (open) this.#ws!.send({ type: "leave" });
     else if (token !== undefined) {
       // No socket: end the HTTP session directly (best effort).
       fetch(new URL("/api/sessions/me", this.#base), {
@@ -215,7 +210,7 @@ export class ChatConnection {
     this.#failUnacked();
     const ws = this.#ws;
     this.#ws = undefined;
-    ws?.close(1000);
+    ws?.close();
   }
 
   #set(state: ConnectionState): void {
@@ -269,34 +264,29 @@ export class ChatConnection {
   #open(): void {
     const url = new URL("/api/ws", this.#base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(url, ["roomcast.v1"]);
-    this.#ws = ws;
-    const token = this.#token;
-    ws.onopen = () => {
-      ws.send(
-        JSON.stringify({ type: "hello", version: 2, software: "roomcast-web" }),
-      );
-      ws.send(JSON.stringify({ type: "resume", token, seen: this.#seen }));
-    };
-    ws.onmessage = (m: MessageEvent<unknown>) => {
-      if (ws !== this.#ws || typeof m.data !== "string") return;
-      let event: ChatEvent;
-      try {
-        event = JSON.parse(m.data);
-      } catch {
-        return;
-      }
-      // Every event after a welcome has a number, known type or not.
-      if (this.#counting && event?.type !== "welcome") this.#seen++;
-      // A newer server's event types are skipped (docs/protocol.md §15).
-      if (!isEventType(event?.type)) return;
-      this.#receive(event);
-    };
-    ws.onclose = () => {
-      if (ws !== this.#ws) return;
-      this.#ws = undefined;
-      this.#lost();
-    };
+    const token = this.#token ?? "";
+    const ws: ChatSocket = this.#ws = new ChatSocket(url, {
+      open: () =>
+        ws.send(
+          { type: "hello", version: 2, software: "roomcast-web" },
+          { type: "resume", token, seen: this.#seen },
+        ),
+      event: (e) => {
+        if (ws !== this.#ws) return;
+        // Every event after a welcome has a number.
+        if (this.#counting && e.type !== "welcome") this.#seen++;
+        this.#receive(e);
+      },
+      skipped: () => {
+        // A type this page does not know took a number all the same.
+        if (ws === this.#ws && this.#counting) this.#seen++;
+      },
+      close: () => {
+        if (ws !== this.#ws) return;
+        this.#ws = undefined;
+        this.#lost();
+      },
+    });
   }
 
   #receive(e: ChatEvent): void {
@@ -340,7 +330,7 @@ export class ChatConnection {
           this.#token = undefined;
           this.#counting = false;
           this.#retryAtOnce = true;
-          this.#ws?.close(1000);
+          this.#ws?.close();
           return;
         }
         if (e.fatal && e.code === "RESUME_FAILED") {
