@@ -4,9 +4,11 @@
  * or, in the binary subprotocol, binary frames as on TCP (docs/protocol.md);
  * server messages are the events in the subprotocol's encoding
  * (adapters/http/ws_protocol.ts), sent by adapters/http/ws_sink.ts. A
- * session made by `POST .../sessions` is picked up by its token, sent in
- * the first message (`{"type":"auth","token":"..."}`) or as the subprotocol
- * `roomcast.token.<token>`, never in the URL.
+ * session made by `POST .../sessions`, or a member in its grace period, is
+ * picked up by its token, sent in the first message
+ * (`{"type":"auth","token":"..."}`) or as the subprotocol
+ * `roomcast.token.<token>`, never in the URL; a `resume` command takes any
+ * member back, as on every transport.
  *
  * @module
  */
@@ -55,10 +57,10 @@ export function upgradeToWebSocket(
   const offered = (request.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
-  let session: HttpSession | undefined;
+  let token: string | undefined;
   if (tokenProtocol !== undefined) {
-    session = hub.find(tokenProtocol.slice(WS_TOKEN_PREFIX.length));
-    if (session === undefined) {
+    token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
+    if (!hub.known(token)) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -74,7 +76,7 @@ export function upgradeToWebSocket(
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
-  new WsConnection({ hub, socket, session, remote, encoding: picked.encoding });
+  new WsConnection({ hub, socket, token, remote, encoding: picked.encoding });
   return response;
 }
 
@@ -82,8 +84,8 @@ export function upgradeToWebSocket(
 interface WsConnectionOptions {
   readonly hub: HttpHub;
   readonly socket: WebSocket;
-  /** The session of a token given as a subprotocol. */
-  readonly session: HttpSession | undefined;
+  /** A token given as a subprotocol. */
+  readonly token: string | undefined;
   readonly remote: string | undefined;
   readonly encoding: WsEncoding;
 }
@@ -97,9 +99,11 @@ class WsConnection implements PendingSocket {
   #session: HttpSession | undefined;
   #frames: FrameMode | undefined;
   #opened = false;
+  /** Messages that came while a token was being looked up. */
+  #waiting: unknown[] | undefined;
 
   constructor(o: WsConnectionOptions) {
-    const { hub, socket, session } = o;
+    const { hub, socket, token } = o;
     this.#hub = hub;
     this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
     this.#remote = o.remote;
@@ -107,7 +111,7 @@ class WsConnection implements PendingSocket {
     socket.onopen = () => {
       this.#opened = true;
       hub.streams.ws++;
-      if (session !== undefined) this.#resume(session);
+      if (token !== undefined) this.#auth(token, undefined);
       else if (hub.chat.closing) {
         this.#fatal(
           "SHUTTING_DOWN",
@@ -151,6 +155,17 @@ class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
+    if (this.#waiting !== undefined) {
+      if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
+        this.#waiting.push(data);
+      } else {
+        this.#refuse(
+          "JOIN_PENDING",
+          "Cannot queue the message: the session is still being looked up",
+        );
+      }
+      return;
+    }
     if (typeof data === "string") {
       this.#text(data);
     } else if (this.#sink.encoding !== "binary") {
@@ -182,16 +197,8 @@ class WsConnection implements PendingSocket {
         );
         return;
       }
-      const session = this.#hub.find(parsed.auth);
-      if (session === undefined) {
-        this.#fatal(
-          "BAD_TOKEN",
-          "Cannot find session: the token is unknown or the session ended",
-        );
-        return;
-      }
       this.#hub.removePending(this);
-      this.#resume(session);
+      this.#auth(parsed.auth, parsed.seen);
       return;
     }
     this.#command(parsed.command);
@@ -238,12 +245,52 @@ class WsConnection implements PendingSocket {
     };
   }
 
-  /** Take over a session made over HTTP: missed events, then a welcome. */
-  #resume(session: HttpSession): void {
+  /**
+   * Take over the session of a token (made over HTTP, or a member in its
+   * grace period): missed events, then a welcome.
+   */
+  #auth(token: string, seen: number | undefined): void {
+    const open = this.#hub.find(token);
+    if (open !== undefined) {
+      this.#resume(open, seen, true);
+      return;
+    }
+    this.#waiting = [];
+    this.#hub.reclaim(token, { steal: true, seen }, this.#remote).then(
+      (session) => {
+        const waiting = this.#waiting ?? [];
+        this.#waiting = undefined;
+        if (!this.#opened) {
+          session?.disconnect();
+          return;
+        }
+        if (session === undefined) {
+          this.#fatal(
+            "BAD_TOKEN",
+            "Cannot find session: the token is unknown or the session ended",
+          );
+          return;
+        }
+        this.#resume(session, seen, false);
+        for (const data of waiting) this.#message(data);
+      },
+    );
+  }
+
+  /**
+   * Attach to a session: the events after `seen` (default: after the last
+   * one a stream was given), then, for a session that was open (not just
+   * resumed, whose welcome is waiting), a fresh welcome.
+   */
+  #resume(
+    session: HttpSession,
+    seen: number | undefined,
+    welcomeAgain: boolean,
+  ): void {
     this.#session = session;
-    session.attach(this.#sink);
+    session.attach(this.#sink, seen);
     const core = session.core;
-    if (core.room !== undefined) {
+    if (welcomeAgain && core.room !== undefined) {
       session.command({ type: "join", room: core.room, name: core.name });
     }
   }
