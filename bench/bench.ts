@@ -26,6 +26,8 @@ import {
   roomcastClusterTarget,
   type RoomcastOptions,
   roomcastTarget,
+  type RoomcastTransport,
+  WS_TRANSPORTS,
 } from "./roomcast.ts";
 import type { Target } from "./servers.ts";
 import {
@@ -41,7 +43,16 @@ import { renderMarkdown } from "./markdown.ts";
 
 const WORKLOADS = ["w1", "w2", "w3"] as const;
 type Workload = typeof WORKLOADS[number];
-const TRANSPORTS = ["tcp", "unix", "udp", "ws", "2node"] as const;
+const TRANSPORTS = [
+  "tcp",
+  "unix",
+  "udp",
+  "ws",
+  "ws-json",
+  "ws-batch",
+  "ws-binary",
+  "2node",
+] as const;
 
 function list<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
@@ -91,7 +102,9 @@ const program = new Command()
   .option(
     "--transport <list>",
     "roomcast transports to measure: tcp, unix, udp (datagrams; --udp-rate 0 as well), " +
-      "ws (WebSocket of the HTTP transport, GET /api/ws), 2node (two nodes sharing rooms " +
+      "ws (the WebSocket of the HTTP transport, GET /api/ws, once per subprotocol: " +
+      "ws-json one JSON object per message, ws-batch a JSON array per message, " +
+      "ws-binary binary frames; each can be named alone), 2node (two nodes sharing rooms " +
       "through redis-server, over TCP); udp and ws only when asked, as W3 (10,000 members) " +
       "over them is not yet part of the measured default",
     list(TRANSPORTS),
@@ -193,7 +206,12 @@ async function main(): Promise<number> {
   if (o.baseline) {
     ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
   }
-  const single = o.transport.filter((t) => t !== "2node");
+  // `ws` is every WebSocket subprotocol.
+  const single = [
+    ...new Set(
+      o.transport.flatMap((t) => t === "ws" ? [...WS_TRANSPORTS] : [t]),
+    ),
+  ].filter((t) => t !== "2node") as RoomcastTransport[];
   // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
   const streams = single.filter((t) => t === "tcp" || t === "unix");
   if (streams.length === 0) streams.push("tcp");
@@ -273,6 +291,7 @@ async function main(): Promise<number> {
             ...(p.workload === "w3"
               ? { roomSize: o.memoryRoomSize, settle: 2 }
               : {}),
+            ...(target.loadgenArgs ? { extraArgs: target.loadgenArgs } : {}),
           });
           if (r.warnings) log(`${label}: ${r.warnings}`);
           runs.push({

@@ -39,7 +39,7 @@ export class LiveServer {
   /** The process id. */
   readonly pid: number;
   /**
-   * Log records counted by kind: `error:CODE` (a connection cut with a
+   * Log records counted by kind (once the server has stopped): `error:CODE` (a connection cut with a
    * fatal error), `disconnect:REASON`, `http_timeout:STATE`,
    * `accept_error`, `http_error`, `udp_send_dropped`...
    */
@@ -50,7 +50,7 @@ export class LiveServer {
   readonly alarms: string[] = [];
   readonly #child: Deno.ChildProcess;
   readonly #status: Promise<Deno.CommandStatus>;
-  readonly #reading: Promise<void>;
+  readonly #logFile: string;
   readonly #dir: string;
   #exited: Deno.CommandStatus | undefined;
 
@@ -58,13 +58,13 @@ export class LiveServer {
     child: Deno.ChildProcess,
     urls: ServerUrls,
     dir: string,
-    reading: Promise<void>,
+    logFile: string,
   ) {
     this.#child = child;
     this.pid = child.pid;
     this.urls = urls;
     this.#dir = dir;
-    this.#reading = reading;
+    this.#logFile = logFile;
     this.#status = child.status.then((s) => this.#exited = s);
   }
 
@@ -76,8 +76,15 @@ export class LiveServer {
    */
   static async start(flags: string[] = []): Promise<LiveServer> {
     const dir = await Deno.makeTempDir({ prefix: "roomcast-live-" });
-    const child = new Deno.Command(Deno.execPath(), {
+    const logFile = `${dir}/server.log`;
+    // The log goes to a file, not a pipe: a pipe read by this (busy)
+    // process would fill up, and the server's writes to it would block its
+    // event loop, stalling every member.
+    const child = new Deno.Command("sh", {
       args: [
+        "-c",
+        'exec "$0" "$@" 2>"$ROOMCAST_LIVE_LOG"',
+        Deno.execPath(),
         "run",
         ...await servePermissions(),
         new URL("cli.ts", ROOT).pathname,
@@ -95,37 +102,32 @@ export class LiveServer {
         ...flags,
       ],
       cwd: ROOT.pathname,
-      env: { CHAT_ADMIN_TOKEN: "live-server-admin-token-0123456789" },
+      env: {
+        CHAT_ADMIN_TOKEN: "live-server-admin-token-0123456789",
+        ROOMCAST_LIVE_LOG: logFile,
+      },
       stdin: "piped",
       stdout: "null",
-      stderr: "piped",
+      stderr: "null",
     }).spawn();
     const found: Partial<ServerUrls> = {};
-    let ready!: () => void;
-    const listening = new Promise<void>((r) => ready = r);
-    const made: { server?: LiveServer } = {};
-    const onLine = (line: string) => {
-      const m = / listen transport=(\w+) url=(\S+)/.exec(line);
-      if (m) {
-        (found as Record<string, string>)[m[1]!] = m[2]!;
-        if (found.tcp && found.unix && found.udp && found.http) ready();
+    let exited = false;
+    child.status.then(() => exited = true);
+    const until = performance.now() + 30_000;
+    while (!(found.tcp && found.unix && found.udp && found.http)) {
+      if (exited || performance.now() > until) {
+        if (!exited) child.kill("SIGKILL");
+        await child.status;
+        throw new Error("Cannot start the server: it did not listen");
       }
-      if (made.server) made.server.#line(line);
-    };
-    const reading = readLines(child.stderr, onLine);
-    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
-    await Promise.race([listening, child.status]);
-    clearTimeout(timer);
-    if (!(found.tcp && found.unix && found.udp && found.http)) {
-      throw new Error("Cannot start the server: it exited before listening");
+      await new Promise((r) => setTimeout(r, 50));
+      const text = await Deno.readTextFile(logFile).catch(() => "");
+      for (const m of text.matchAll(/ listen transport=(\w+) url=(\S+)/g)) {
+        (found as Record<string, string>)[m[1]!] = m[2]!;
+      }
     }
     found.ws = `${found.http.replace(/^http/, "ws")}/api/ws`;
-    return made.server = new LiveServer(
-      child,
-      found as ServerUrls,
-      dir,
-      reading,
-    );
+    return new LiveServer(child, found as ServerUrls, dir, logFile);
   }
 
   /** True while the process runs. */
@@ -206,7 +208,9 @@ export class LiveServer {
     const status = await this.#status;
     clearTimeout(timer);
     await this.#child.stdin.close().catch(() => {});
-    await this.#reading;
+    // The log, counted once the server is done with it.
+    const text = await Deno.readTextFile(this.#logFile).catch(() => "");
+    for (const line of text.split("\n")) if (line) this.#line(line);
     await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
     return status;
   }
@@ -214,19 +218,4 @@ export class LiveServer {
 
 function field(line: string, key: string): string {
   return new RegExp(` ${key}=(\\S+)`).exec(line)?.[1] ?? "?";
-}
-
-async function readLines(
-  stream: ReadableStream<Uint8Array>,
-  onLine: (line: string) => void,
-): Promise<void> {
-  const decoder = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += decoder.decode(chunk, { stream: true });
-    const lines = rest.split("\n");
-    rest = lines.pop()!;
-    for (const line of lines) onLine(line);
-  }
-  if (rest) onLine(rest);
 }

@@ -3,7 +3,7 @@
  * sharing rooms through redis-server), with the per-member rate limit off
  * because the peers have none. Over TCP, Unix sockets, UDP (`udp`, also
  * with the per-address datagram rate limit off) and the WebSocket of the
- * HTTP transport (`ws`).
+ * HTTP transport (`ws-json`, `ws-batch`, `ws-binary`: one per subprotocol).
  *
  * @module
  */
@@ -31,8 +31,22 @@ export interface RoomcastOptions {
   serveArgs?: readonly string[];
 }
 
-/** The transports a single roomcast server is measured over. */
-export type RoomcastTransport = "tcp" | "unix" | "udp" | "ws";
+/**
+ * The transports a single roomcast server is measured over; over the
+ * WebSocket, one per subprotocol (docs/http.md §5): `ws-json` one JSON
+ * object per message (roomcast.v1), `ws-batch` a JSON array per message,
+ * `ws-binary` binary frames.
+ */
+export type RoomcastTransport =
+  | "tcp"
+  | "unix"
+  | "udp"
+  | "ws-json"
+  | "ws-batch"
+  | "ws-binary";
+
+/** The WebSocket transports, one per subprotocol. */
+export const WS_TRANSPORTS = ["ws-json", "ws-batch", "ws-binary"] as const;
 
 /**
  * Wait until a UDP server answers: a datagram that is not whole frames gets
@@ -89,10 +103,10 @@ export async function serveTaskV8Flags(root: string): Promise<string[]> {
 /**
  * A roomcast server over one transport. `serve` runs as its own process
  * with the rate limit off (the peers have none); over UDP the datagram rate
- * limit per address and session (`--udp-rate`) is off too, and over `ws`
- * the HTTP transport serves `GET /api/ws`.
+ * limit per address and session (`--udp-rate`) is off too, and over the
+ * WebSocket (`ws-*`) the HTTP transport serves `GET /api/ws`.
  *
- * @param transport `tcp`, `unix`, `udp` or `ws`.
+ * @param transport `tcp`, `unix`, `udp`, `ws-json`, `ws-batch` or `ws-binary`.
  * @param options Checkout, label and extra flags.
  * @returns The target.
  */
@@ -101,10 +115,12 @@ export function roomcastTarget(
   options: RoomcastOptions = {},
 ): Target {
   const root = options.dir ?? ROOT.pathname;
+  const ws = transport.startsWith("ws-");
   return {
     name: `${options.label ?? "roomcast"}/${transport}`,
     proto: "roomcast",
     transport,
+    ...(ws ? { loadgenArgs: ["--ws-protocol", transport.slice(3)] } : {}),
     async start() {
       // The runtime flags `deno task serve` gives the server (its V8 heap
       // settings), then any given for this run.
@@ -117,7 +133,7 @@ export function roomcastTarget(
       const socket = `${dir}/roomcast.sock`;
       const serveArgs: string[] = [];
       if (transport === "udp") serveArgs.push("--udp-rate", "0");
-      if (transport === "ws") {
+      if (ws) {
         const tokenFile = `${dir}/admin.token`;
         await Deno.writeTextFile(tokenFile, crypto.randomUUID() + "\n", {
           mode: 0o600,
@@ -132,7 +148,7 @@ export function roomcastTarget(
         "cli.ts",
         "serve",
         "--transport",
-        transport === "ws" ? "http" : transport,
+        ws ? "http" : transport,
         "--port",
         String(port),
         "--socket",
@@ -147,7 +163,7 @@ export function roomcastTarget(
       ], root);
       const addr = transport === "unix"
         ? `unix:${socket}`
-        : `${transport}:127.0.0.1:${port}`;
+        : `${ws ? "ws" : transport}:127.0.0.1:${port}`;
       const probe = transport === "udp"
         ? (c: Deno.ChildProcess) => waitUdp(port, c)
         : transport === "unix"

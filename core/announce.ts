@@ -58,5 +58,9 @@ export function announce(
   state.backplane.publish(event, out);
   state.log({ event: "announce", room: target, text });
   const reached = fanoutLocal(state, event, out);
+  if (state.historyBounds.length > 0) {
+    const time = Math.round(state.wallClock());
+    state.history.append(target, { time, event, out }, state.historyBounds);
+  }
   return { ok: true, ...reached };
 }

@@ -54,8 +54,10 @@ export const ErrorCode = {
   DATAGRAM_TOO_LARGE: 22,
   /** A datagram opening a session (HELLO without a token) is not padded enough. */
   DATAGRAM_TOO_SMALL: 23,
+  /** No session to resume: the token is unknown, or its grace period is over. */
+  RESUME_FAILED: 24,
   /** Too many refused requests in a short time: the connection is cut. */
-  TOO_MANY_ERRORS: 24,
+  TOO_MANY_ERRORS: 25,
 } as const;
 
 /** Name of a stable error code, such as `"NAME_TAKEN"`. */

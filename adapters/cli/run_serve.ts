@@ -43,6 +43,14 @@ export interface ServeFlags {
   burst: number;
   /** `--max-refusals`: refusals within 10 s before a connection is cut. */
   maxRefusals: number;
+  /** `--history`: messages and announcements kept per room. */
+  history: number;
+  /** `--history-bytes`: bytes of history per room. */
+  historyBytes: number;
+  /** `--resume-grace`: seconds a member whose connection went away waits. */
+  resumeGrace: number;
+  /** `--replay-events`: events kept per member for a resume. */
+  replayEvents: number;
   /** `--http-port`: the HTTP port. */
   httpPort: number;
   /** `--admin-token-file`: the admin token's file. */
@@ -53,8 +61,6 @@ export interface ServeFlags {
   allowHost?: string[] | undefined;
   /** `--http-max-body`: largest request body. */
   httpMaxBody: number;
-  /** `--http-grace`: seconds a session waits for its stream to come back. */
-  httpGrace: number;
   /** `--http-idle-timeout`: seconds before an idle HTTP session ends. */
   httpIdleTimeout: number;
   /** `--http-request-timeout`: seconds for a request to arrive. */
@@ -63,10 +69,6 @@ export interface ServeFlags {
   httpKeepalive: number;
   /** `--sse-heartbeat`: seconds between heartbeats. */
   sseHeartbeat: number;
-  /** `--replay-events`: events kept per room. */
-  replayEvents: number;
-  /** `--replay-bytes`: size of the kept events. */
-  replayBytes: number;
   /** `--udp-port`: the UDP port. */
   udpPort?: number | undefined;
   /** `--datagram-size`: largest datagram. */
@@ -112,6 +114,10 @@ export async function runServe(o: ServeFlags): Promise<void> {
     messagesPerSecond: o.rate,
     messageBurst: o.burst,
     maxRefusals: o.maxRefusals,
+    historyLength: o.history,
+    historyBytes: o.historyBytes,
+    resumeGraceMs: Math.round(o.resumeGrace * 1000),
+    replayEvents: o.replayEvents,
   };
   const format = o.log === "json" ? formatLogJson : formatLog;
   let adminToken: BannerInfo["adminToken"];
@@ -180,13 +186,10 @@ export async function runServe(o: ServeFlags): Promise<void> {
         ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
         limits: {
           maxBodyBytes: o.httpMaxBody,
-          graceMs: Math.round(o.httpGrace * 1000),
           idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
           heartbeatMs: Math.round(o.sseHeartbeat * 1000),
           requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
           keepAliveMs: Math.round(o.httpKeepalive * 1000),
-          replayEvents: o.replayEvents,
-          replayBytes: o.replayBytes,
         },
       },
     });

@@ -15,10 +15,6 @@ export interface HttpGauges {
   readonly sse: number;
   /** Open WebSockets. */
   readonly ws: number;
-  /** Rooms whose events are kept for resume. */
-  readonly replayRooms: number;
-  /** Size of the kept events. */
-  readonly replayBytes: number;
 }
 
 /** The content type of the exposition format. */
@@ -35,7 +31,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import assert from "node:assert/strict";
  * import { Chat } from "../../core/chat.ts";
  * const text = renderMetrics(new Chat({ now: () => 0 }), {
- *   sessions: 0, sse: 0, ws: 0, replayRooms: 0, replayBytes: 0,
+ *   sessions: 0, sse: 0, ws: 0,
  * });
  * assert.match(text, /^roomcast_rooms 0$/m);
  * ```
@@ -120,16 +116,10 @@ export function renderMetrics(chat: Chat, http: HttpGauges): string {
     ['{kind="ws"}', http.ws],
   ]);
   metric(
-    "roomcast_replay_rooms",
+    "roomcast_detached_members",
     "gauge",
-    "Rooms whose recent events are kept for resume.",
-    [["", http.replayRooms]],
-  );
-  metric(
-    "roomcast_replay_bytes",
-    "gauge",
-    "Size of the kept events (UTF-16 code units of JSON).",
-    [["", http.replayBytes]],
+    "Members whose connection went away, kept for a resume (grace period).",
+    [["", chat.detached]],
   );
   return lines.join("\n") + "\n";
 }

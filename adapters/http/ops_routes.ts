@@ -37,8 +37,6 @@ export function registerOpsRoutes(app: OpenAPIHono, hub: HttpHub): void {
         sessions: hub.sessions,
         sse: hub.streams.sse,
         ws: hub.streams.ws,
-        replayRooms: hub.replay.rooms,
-        replayBytes: hub.replay.bytes,
       }),
       200,
       { "content-type": METRICS_CONTENT_TYPE },

@@ -1,45 +1,58 @@
 /**
  * Server-Sent Events: a member's events as `text/event-stream`, one
  * `data:` line of JSON per event (the same objects as `cli.ts join --json`),
- * with `id:` on room events for `Last-Event-ID` resume, comment heartbeats,
- * and a bounded buffer.
+ * with `id:` (the event's number in the member's stream) for
+ * `Last-Event-ID` resume, comment heartbeats, and a bounded buffer. The
+ * events of one event-loop turn go out as one chunk
+ * (adapters/http/event_feed.ts).
  *
  * @module
  */
 
 import type { Outgoing } from "../../core/peer.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import type { EventSink } from "./event_sink.ts";
 
 const encoder = new TextEncoder();
-/** SSE frames of numbered events, shared by every recipient of a fan-out. */
-const frames = new WeakMap<Outgoing, Uint8Array>();
+/** `data:` blocks, shared by every recipient of a fan-out. */
+const blocks = new WeakMap<Outgoing, Uint8Array>();
 const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 
 /**
- * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
- * line. The bytes of a numbered event are made once and shared.
+ * The `data: JSON` block of an event, with its blank line: made once per
+ * event and shared by every SSE recipient (the `id:` line before it is
+ * each member's own).
  *
- * @param item The event and its id.
+ * @param out The event.
  * @returns UTF-8 bytes.
+ */
+function dataBlock(out: Outgoing): Uint8Array {
+  let bytes = blocks.get(out);
+  if (bytes === undefined) {
+    bytes = encoder.encode(`data: ${out.json()}\n\n`);
+    blocks.set(out, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
+ * line, as chunks: the `data:` block is shared by every recipient.
+ *
+ * @param out The event.
+ * @param id Its number in the member's stream, when numbered.
+ * @returns UTF-8 chunks, in order.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Outgoing } from "../../core/peer.ts";
  * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
- * const text = new TextDecoder().decode(sseFrame({ out, id: 7 }));
+ * const text = sseFrame(out, 7).map((c) => new TextDecoder().decode(c)).join("");
  * assert.equal(text, 'id: 7\ndata: {"type":"joined","room":"lobby","name":"bob"}\n\n');
  * ```
  */
-export function sseFrame(item: SinkItem): Uint8Array {
-  if (item.id === undefined) {
-    return encoder.encode(`data: ${item.out.json()}\n\n`);
-  }
-  let bytes = frames.get(item.out);
-  if (bytes === undefined) {
-    bytes = encoder.encode(`id: ${item.id}\ndata: ${item.out.json()}\n\n`);
-    frames.set(item.out, bytes);
-  }
-  return bytes;
+export function sseFrame(out: Outgoing, id: number | undefined): Uint8Array[] {
+  const data = dataBlock(out);
+  return id === undefined ? [data] : [encoder.encode(`id: ${id}\n`), data];
 }
 
 /** Options of an {@link SseSink}. */
@@ -102,14 +115,27 @@ export class SseSink implements EventSink {
     return free === null ? 0 : Math.max(0, this.#limit - free);
   }
 
-  /** Write a batch of events as one chunk. */
-  write(items: readonly SinkItem[]): void {
-    if (this.#closed || items.length === 0) return;
-    if (items.length === 1) {
-      this.#enqueue(sseFrame(items[0]!));
+  /** Bytes of an event's frame (about: its JSON and the SSE lines). */
+  size(out: Outgoing): number {
+    return out.json().length + 32;
+  }
+
+  /**
+   * Write a batch of events: one event as its chunks (the shared `data:`
+   * block is not copied), several as one chunk.
+   */
+  write(
+    batch: readonly Outgoing[],
+    count: number,
+    ids: readonly (number | undefined)[],
+  ): void {
+    if (this.#closed || count === 0) return;
+    if (count === 1) {
+      for (const chunk of sseFrame(batch[0]!, ids[0])) this.#enqueue(chunk);
       return;
     }
-    const parts = items.map(sseFrame);
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) parts.push(...sseFrame(batch[i]!, ids[i]));
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

@@ -31,7 +31,11 @@ export function standaloneWith(
     const encoder = new TextEncoder();
     const log = (record: LogRecord) =>
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
-    const chat = new Chat({ now: () => performance.now(), log });
+    const chat = new Chat({
+      now: () => performance.now(),
+      wallClock: () => Date.now(),
+      log,
+    });
     const admin = await loadAdminToken({
       token: Deno.env.get("CHAT_ADMIN_TOKEN"),
       file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),

@@ -1,26 +1,37 @@
 /**
  * `GET /api/ws`: a chat session over a WebSocket. Client messages are the
- * core's commands as JSON (`{"type":"join","room":"lobby","name":"bob"}`);
- * server messages are the events (`out.json()`, encoded once per fan-out).
- * A session made by `POST .../sessions` is picked up by its token, sent in
- * the first message (`{"type":"auth","token":"..."}`) or as the subprotocol
- * `roomcast.token.<token>`, never in the URL.
+ * core's commands as JSON text (`{"type":"join","room":"lobby","name":"bob"}`)
+ * or, in the binary subprotocol, binary frames as on TCP (docs/protocol.md);
+ * server messages are the events in the subprotocol's encoding
+ * (adapters/http/ws_protocol.ts), sent by adapters/http/ws_sink.ts. A
+ * session made by `POST .../sessions`, or a member in its grace period, is
+ * picked up by its token, sent in the first message
+ * (`{"type":"auth","token":"..."}`) or as the subprotocol
+ * `roomcast.token.<token>`, never in the URL; a `resume` command takes any
+ * member back, as on every transport.
  *
  * @module
  */
 
+import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import { RefusalBudget } from "../../core/refusal_budget.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import type { ErrorEvent } from "../../core/events.ts";
+import { FrameMode } from "../../core/frame_mode.ts";
+import { Outgoing } from "../../core/peer.ts";
 import type { HttpHub, PendingSocket } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
+import {
+  pickWsProtocol,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+  type WsEncoding,
+} from "./ws_protocol.ts";
+import { WsSink } from "./ws_sink.ts";
 
-/** The subprotocol the server speaks. */
-export const WS_PROTOCOL = "roomcast.v1";
-/** Prefix of the subprotocol that carries a session token. */
-export const WS_TOKEN_PREFIX = "roomcast.token.";
+export { WS_PROTOCOL, WS_TOKEN_PREFIX };
 
 /**
  * Upgrade a request to a WebSocket chat session.
@@ -47,10 +58,10 @@ export function upgradeToWebSocket(
   const offered = (request.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
-  let session: HttpSession | undefined;
+  let token: string | undefined;
   if (tokenProtocol !== undefined) {
-    session = hub.find(tokenProtocol.slice(WS_TOKEN_PREFIX.length));
-    if (session === undefined) {
+    token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
+    if (!hub.known(token)) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -58,105 +69,60 @@ export function upgradeToWebSocket(
       );
     }
   }
-  const protocol = offered.includes(WS_PROTOCOL) ? WS_PROTOCOL : tokenProtocol;
+  // The server answers one of the protocols offered: the token's when the
+  // client offered no other.
+  const picked = pickWsProtocol(offered);
+  const protocol = picked.protocol ?? tokenProtocol;
   const { socket, response } = Deno.upgradeWebSocket(request, {
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
-  new WsConnection(hub, socket, session, remote);
+  new WsConnection({ hub, socket, token, remote, encoding: picked.encoding });
   return response;
 }
 
-/** The stream side of a WebSocket: events out as text messages. */
-class WsSink implements EventSink {
-  readonly kind = "ws";
-  readonly #socket: WebSocket;
-  readonly #hub: HttpHub;
-  #closing = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(socket: WebSocket, hub: HttpHub) {
-    this.#socket = socket;
-    this.#hub = hub;
-  }
-
-  get buffered(): number {
-    return this.#socket.readyState === WebSocket.OPEN
-      ? this.#socket.bufferedAmount
-      : 0;
-  }
-
-  write(items: readonly SinkItem[]): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
-    for (const item of items) this.#socket.send(item.out.json());
-  }
-
-  /**
-   * Close once what was sent has been written: Deno's WebSocket cannot drop
-   * its queue, and a close started behind data the peer never reads would
-   * hang. Past the linger time the socket is left to end when the peer
-   * goes away (or reads).
-   */
-  close(flush: boolean): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    const [code, reason] = !flush
-      ? [1008, "slow consumer"]
-      : this.#hub.chat.closing
-      ? [1001, "server shutting down"]
-      : [1000, ""];
-    const deadline = Date.now() + this.#hub.limits.lingerMs;
-    const attempt = () => {
-      this.#timer = undefined;
-      const s = this.#socket;
-      if (s.readyState !== WebSocket.OPEN) return;
-      if (s.bufferedAmount === 0) s.close(code, reason);
-      else if (Date.now() < deadline) this.#timer = setTimeout(attempt, 20);
-    };
-    attempt();
-  }
-
-  /** The socket closed: stop waiting to close it. */
-  closed(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
+/** What a {@link WsConnection} is made with. */
+interface WsConnectionOptions {
+  readonly hub: HttpHub;
+  readonly socket: WebSocket;
+  /** A token given as a subprotocol. */
+  readonly token: string | undefined;
+  readonly remote: string | undefined;
+  readonly encoding: WsEncoding;
 }
 
 /** One WebSocket, from open to close. */
 class WsConnection implements PendingSocket {
   readonly openedAt: number;
   readonly #hub: HttpHub;
-  readonly #socket: WebSocket;
   readonly #sink: WsSink;
   readonly #remote: string | undefined;
   #session: HttpSession | undefined;
+  #frames: FrameMode | undefined;
   #budget: RefusalBudget | undefined;
   #cut = false;
   #opened = false;
+  /** Messages that came while a token was being looked up. */
+  #waiting: unknown[] | undefined;
 
-  constructor(
-    hub: HttpHub,
-    socket: WebSocket,
-    session: HttpSession | undefined,
-    remote: string | undefined,
-  ) {
+  constructor(o: WsConnectionOptions) {
+    const { hub, socket, token } = o;
     this.#hub = hub;
-    this.#socket = socket;
-    this.#sink = new WsSink(socket, hub);
-    this.#remote = remote;
+    this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
+    this.#remote = o.remote;
     this.openedAt = hub.chat.now();
     socket.onopen = () => {
       this.#opened = true;
       hub.streams.ws++;
-      if (session !== undefined) this.#resume(session);
+      if (token !== undefined) this.#auth(token, undefined);
       else if (hub.chat.closing) {
         this.#fatal(
           "SHUTTING_DOWN",
           "Cannot connect: the server is shutting down",
         );
       } else if (
-        hub.chat.size + hub.pendingCount >= hub.chat.limits.maxConnections
+        hub.chat.connections + hub.pendingCount >=
+          hub.chat.limits.maxConnections
       ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.
@@ -193,13 +159,35 @@ class WsConnection implements PendingSocket {
 
   #message(data: unknown): void {
     if (this.#cut) return; // told why it is cut; closing
-    if (typeof data !== "string") {
+    if (this.#waiting !== undefined) {
+      if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
+        this.#waiting.push(data);
+      } else {
+        this.#refuse(
+          "JOIN_PENDING",
+          "Cannot queue the message: the session is still being looked up",
+        );
+      }
+      return;
+    }
+    if (typeof data === "string") {
+      this.#text(data);
+    } else if (this.#sink.encoding !== "binary") {
       this.#refuse(
         "UNKNOWN_TYPE",
         "Cannot accept a binary message: send JSON as text",
       );
-      return;
+    } else {
+      // Binary frames, as on TCP: one byte stream across messages.
+      this.#frames ??= new FrameMode(this.#frameHost(), {
+        maxFrameSize: this.#hub.chat.limits.maxFrameSize,
+      });
+      this.#frames.feed(new Uint8Array(data as ArrayBuffer));
     }
+  }
+
+  /** One JSON command (every protocol takes them, `auth` included). */
+  #text(data: string): void {
     const parsed = parseClientMessage(data, this.#hub.chat.limits.maxFrameSize);
     if (!parsed.ok) {
       this.#refuse(parsed.code, parsed.message);
@@ -213,18 +201,15 @@ class WsConnection implements PendingSocket {
         );
         return;
       }
-      const session = this.#hub.find(parsed.auth);
-      if (session === undefined) {
-        this.#fatal(
-          "BAD_TOKEN",
-          "Cannot find session: the token is unknown or the session ended",
-        );
-        return;
-      }
       this.#hub.removePending(this);
-      this.#resume(session);
+      this.#auth(parsed.auth, parsed.seen);
       return;
     }
+    this.#command(parsed.command);
+  }
+
+  /** A command for the session, made by the first one if need be. */
+  #command(command: Command): void {
     let session = this.#session;
     if (session === undefined) {
       this.#hub.removePending(this);
@@ -239,15 +224,77 @@ class WsConnection implements PendingSocket {
       }
       session.attach(this.#sink);
     }
-    session.command(parsed.command);
+    session.command(command);
   }
 
-  /** Take over a session made over HTTP: missed events, then a welcome. */
-  #resume(session: HttpSession): void {
+  /**
+   * What binary mode (core/frame_mode.ts) needs: the session's state (HELLO
+   * is optional on a WebSocket), its commands, and its errors.
+   */
+  #frameHost(): ConstructorParameters<typeof FrameMode>[0] {
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    return {
+      get state() {
+        const s = self.#session;
+        return s === undefined ? "ready" : s.closed ? "closed" : s.core.state;
+      },
+      handle: (command) => this.#command(command),
+      error: (code, message) => this.#refuse(code, message),
+      fail: (code, message) => {
+        const s = this.#session;
+        if (s !== undefined && !s.closed) s.core.fail(code, message);
+        else this.#fatal(code, message);
+      },
+    };
+  }
+
+  /**
+   * Take over the session of a token (made over HTTP, or a member in its
+   * grace period): missed events, then a welcome.
+   */
+  #auth(token: string, seen: number | undefined): void {
+    const open = this.#hub.find(token);
+    if (open !== undefined) {
+      this.#resume(open, seen, true);
+      return;
+    }
+    this.#waiting = [];
+    this.#hub.reclaim(token, { steal: true, seen }, this.#remote).then(
+      (session) => {
+        const waiting = this.#waiting ?? [];
+        this.#waiting = undefined;
+        if (!this.#opened) {
+          session?.disconnect();
+          return;
+        }
+        if (session === undefined) {
+          this.#fatal(
+            "BAD_TOKEN",
+            "Cannot find session: the token is unknown or the session ended",
+          );
+          return;
+        }
+        this.#resume(session, seen, false);
+        for (const data of waiting) this.#message(data);
+      },
+    );
+  }
+
+  /**
+   * Attach to a session: the events after `seen` (default: after the last
+   * one a stream was given), then, for a session that was open (not just
+   * resumed, whose welcome is waiting), a fresh welcome.
+   */
+  #resume(
+    session: HttpSession,
+    seen: number | undefined,
+    welcomeAgain: boolean,
+  ): void {
     this.#session = session;
-    session.attach(this.#sink);
+    session.attach(this.#sink, seen);
     const core = session.core;
-    if (core.room !== undefined) {
+    if (welcomeAgain && core.room !== undefined) {
       session.command({ type: "join", room: core.room, name: core.name });
     }
   }
@@ -273,33 +320,21 @@ class WsConnection implements PendingSocket {
   }
 
   #fatal(code: ErrorCodeName, message: string): void {
-    if (this.#cut) return;
+    if (this.#cut) return; // told once; closing
     this.#cut = true;
     this.#hub.log({ event: "error", transport: "ws", code, message });
     this.#send({ type: "error", code, message, fatal: true });
-    // Close once the error is written: a close started behind unwritten
-    // messages loses them (seen under load with clients still sending).
-    const s = this.#socket;
-    const deadline = Date.now() + this.#hub.limits.lingerMs;
-    const attempt = () => {
-      if (s.readyState !== WebSocket.OPEN) return;
-      if (s.bufferedAmount === 0 || Date.now() >= deadline) s.close(1008, code);
-      else setTimeout(attempt, 20);
-    };
-    attempt();
+    this.#sink.shut(1008, code);
   }
 
-  #send(event: object): void {
-    const s = this.#socket;
-    if (s.readyState !== WebSocket.OPEN) return;
+  #send(event: ErrorEvent): void {
     // Before it has a session a socket has no member buffer to bound it: a
     // client sending bad messages without reading the errors would make the
     // server keep every one. Past a member's outbound limit it is cut off.
-    if (s.bufferedAmount > this.#hub.chat.limits.outboundBytes) {
+    const limit = this.#hub.chat.limits.outboundBytes;
+    if (!this.#sink.sendNow(new Outgoing(event), limit)) {
       this.#hub.removePending(this);
-      s.close(1008, "slow consumer");
-      return;
+      this.#sink.close(false);
     }
-    s.send(JSON.stringify(event));
   }
 }

@@ -2,23 +2,22 @@
 /**
  * The page's link to the server: an HTTP session (`POST
  * /api/rooms/ROOM/sessions`, so a refused name is answered before any
- * socket opens) driven over the WebSocket `GET /api/ws`, where the token
- * goes in the first message, never in the URL. When the socket drops, it
- * comes back with backoff: within the server's grace period the same
- * session resumes (missed room events are replayed); after a restart it
- * makes a new session with the same name and room, waiting while the name
- * is taken. Each message is followed by a ping, so the pong confirms it and
- * an error before the pong refuses it.
+ * socket opens), taken over by the WebSocket `GET /api/ws`
+ * (adapters/web/chat_socket.ts, binary frames where the server speaks
+ * them) with a RESUME (protocol version 2; the token goes in a message,
+ * never in the URL). The page counts the events after each WELCOME, so
+ * when the socket drops and comes back (with backoff) within the server's
+ * grace period, the same member resumes and gets exactly what it missed;
+ * after that, or after a restart, it makes a new session with the same name
+ * and room, waiting while the name is taken. Each message is followed by a
+ * ping, so the pong confirms it and an error before the pong refuses it.
  *
  * @module
  */
 
-import {
-  type ChatEvent,
-  type ErrorEvent,
-  isEventType,
-} from "../../core/events.ts";
+import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { ChatSocket } from "./chat_socket.ts";
 
 /** Where the connection stands. */
 export type ConnectionState =
@@ -55,6 +54,8 @@ export interface ConnectionHandlers {
   /** A room change was refused (the member stays where it was), or a rejoin
    * after a restart can never succeed (the member is out). */
   refused(refusal: Refusal): void;
+  /** Events missed while the socket was away that could not be given back. */
+  lost?(count: number): void;
 }
 
 /** Options of a {@link ChatConnection}. */
@@ -89,7 +90,7 @@ export class ChatConnection {
   #token: string | undefined;
   #name = "";
   #room = "";
-  #ws: WebSocket | undefined;
+  #ws: ChatSocket | undefined;
   #wanted = false;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -97,8 +98,11 @@ export class ChatConnection {
   #nonce = 0;
   #unacked: number[] = [];
   #switching = false;
-  /** The last welcome on the current socket, as JSON. */
+  /** The last welcome (room, name, members), as JSON. */
   #welcome: string | undefined;
+  /** The number of the last event received since the last welcome. */
+  #seen = 0;
+  #counting = false;
 
   constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#h = handlers;
@@ -152,12 +156,11 @@ export class ChatConnection {
    */
   say(text: string): number | undefined {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) {
       return undefined;
     }
     const nonce = this.#nonce = (this.#nonce % 0xffff_fffe) + 1;
-    ws.send(JSON.stringify({ type: "say", text }));
-    ws.send(JSON.stringify({ type: "ping", nonce }));
+    ws.send({ type: "say", text }, { type: "ping", nonce });
     this.#unacked.push(nonce);
     return nonce;
   }
@@ -165,11 +168,9 @@ export class ChatConnection {
   /** Move to another room with the same name (refusals: `refused`). */
   switchRoom(room: string): void {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
-      return;
-    }
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) return;
     this.#switching = true;
-    ws.send(JSON.stringify({ type: "join", room, name: this.#name }));
+    ws.send({ type: "join", room, name: this.#name });
   }
 
   /** Try again now instead of waiting for the backoff. */
@@ -183,8 +184,8 @@ export class ChatConnection {
   /** Leave the room and stop reconnecting. */
   leave(): void {
     const token = this.#token;
-    const open = this.#ws?.readyState === WebSocket.OPEN;
-    if (open) this.#ws!.send(JSON.stringify({ type: "leave" }));
+    const open = this.#ws?.isOpen === true;
+    if (open) this.#ws!.send({ type: "leave" });
     else if (token !== undefined) {
       // No socket: end the HTTP session directly (best effort).
       fetch(new URL("/api/sessions/me", this.#base), {
@@ -202,12 +203,14 @@ export class ChatConnection {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#token = undefined;
+    this.#welcome = undefined;
+    this.#counting = false;
     this.#attempt = 0;
     this.#switching = false;
     this.#failUnacked();
     const ws = this.#ws;
     this.#ws = undefined;
-    ws?.close(1000);
+    ws?.close();
   }
 
   #set(state: ConnectionState): void {
@@ -236,6 +239,8 @@ export class ChatConnection {
     >;
     if (response.status === 201 && typeof body.token === "string") {
       this.#token = body.token;
+      this.#seen = 0;
+      this.#counting = false;
       if (typeof body.room === "string") this.#room = body.room;
       if (typeof body.name === "string") this.#name = body.name;
       return { token: body.token };
@@ -259,35 +264,42 @@ export class ChatConnection {
   #open(): void {
     const url = new URL("/api/ws", this.#base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(url, ["roomcast.v1"]);
-    this.#ws = ws;
-    this.#welcome = undefined;
-    const token = this.#token;
-    ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token }));
-    ws.onmessage = (m: MessageEvent<unknown>) => {
-      if (ws !== this.#ws || typeof m.data !== "string") return;
-      let event: ChatEvent;
-      try {
-        event = JSON.parse(m.data);
-      } catch {
-        return;
-      }
-      // A newer server's event types are skipped (docs/protocol.md §15).
-      if (!isEventType(event?.type)) return;
-      this.#receive(event);
-    };
-    ws.onclose = () => {
-      if (ws !== this.#ws) return;
-      this.#ws = undefined;
-      this.#lost();
-    };
+    const token = this.#token ?? "";
+    const ws: ChatSocket = this.#ws = new ChatSocket(url, {
+      open: () =>
+        ws.send(
+          { type: "hello", version: 2, software: "roomcast-web" },
+          { type: "resume", token, seen: this.#seen },
+        ),
+      event: (e) => {
+        if (ws !== this.#ws) return;
+        // Every event after a welcome has a number.
+        if (this.#counting && e.type !== "welcome") this.#seen++;
+        this.#receive(e);
+      },
+      skipped: () => {
+        // A type this page does not know took a number all the same.
+        if (ws === this.#ws && this.#counting) this.#seen++;
+      },
+      close: () => {
+        if (ws !== this.#ws) return;
+        this.#ws = undefined;
+        this.#lost();
+      },
+    });
   }
 
   #receive(e: ChatEvent): void {
     switch (e.type) {
       case "welcome": {
-        // A session taken over by a socket is welcomed again: say it once.
-        const key = JSON.stringify(e);
+        if (e.resume !== undefined) {
+          this.#token = e.resume.token;
+          this.#seen = e.resume.seq;
+          this.#counting = true;
+          if (e.resume.lost > 0) this.#h.lost?.(e.resume.lost);
+        }
+        // A member that resumed is welcomed again: say it once.
+        const key = JSON.stringify([e.room, e.name, e.members]);
         const again = key === this.#welcome;
         this.#welcome = key;
         this.#attempt = 0;
@@ -308,11 +320,24 @@ export class ChatConnection {
         return;
       }
       case "error":
-        if (e.fatal && e.code === "BAD_TOKEN") {
+        if (
+          (e.fatal && e.code === "BAD_TOKEN") ||
+          (!e.fatal && e.code === "RESUME_FAILED" &&
+            this.#state.kind !== "joined")
+        ) {
           // The session ended (server restart, grace period over): make a
           // new one at once, once this socket has closed.
           this.#token = undefined;
+          this.#counting = false;
           this.#retryAtOnce = true;
+          this.#ws?.close();
+          return;
+        }
+        if (e.fatal && e.code === "RESUME_FAILED") {
+          // Another connection took this member over: it is not ours now.
+          this.#reset();
+          this.#set({ kind: "idle" });
+          this.#h.refused({ code: e.code, detail: e.message });
           return;
         }
         if (!e.fatal && SAY_ERRORS.has(e.code) && this.#unacked.length > 0) {

@@ -10,6 +10,7 @@ import {
   type HarnessOptions,
 } from "../../adapters/conformance/mod.ts";
 import type { Wire } from "../../adapters/conformance/mod.ts";
+import type { DatagramLimits } from "../../core/datagram/limits.ts";
 import type { Limits } from "../../core/limits.ts";
 import type { TestClient } from "./_client.ts";
 
@@ -19,6 +20,8 @@ export interface StartOptions {
   limits?: Partial<Limits>;
   /** How often the server applies timeouts, in ms. */
   tickMs?: number;
+  /** UDP limits, where UDP is served (the others ignore them). */
+  udp?: { limits?: Partial<DatagramLimits> };
 }
 
 /** A server started for one case. */
