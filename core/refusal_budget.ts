@@ -30,8 +30,8 @@ export class RefusalBudget {
    * const budget = new RefusalBudget(2, 1000, 0);
    * assert.equal(budget.take(0), true);
    * assert.equal(budget.take(0), true);
-   * assert.equal(budget.take(0), false);
-   * assert.equal(budget.take(500), true);
+   * assert.equal(budget.take(0), false); // the third within the window
+   * assert.equal(budget.take(1000), true); // a window later
    * ```
    */
   constructor(max: number, windowMs: number, now: number) {

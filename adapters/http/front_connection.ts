@@ -9,12 +9,13 @@
  * @module
  */
 
-import {
-  giveReadBuffer,
-  MAX_READ,
-  MIN_READ,
-  takeReadBuffer,
-} from "../read_buffers.ts";
+import { giveReadBuffer, MIN_READ, takeReadBuffer } from "../read_buffers.ts";
+
+/**
+ * Largest read buffer of a front connection: a client that stops reading
+ * pins one (with the write under way) per connection.
+ */
+export const FRONT_MAX_READ = 16 * 1024;
 
 /** What a front connection needs from its front. */
 export interface FrontHost {
@@ -136,7 +137,7 @@ export class FrontConnection {
     const write = (chunk: Uint8Array, n: number): void => {
       to.write(chunk).then((w) => {
         if (w < chunk.length) return write(chunk.subarray(w), n);
-        if (n === buf.length && buf.length < MAX_READ) {
+        if (n === buf.length && buf.length < FRONT_MAX_READ) {
           giveReadBuffer(buf);
           buf = new Uint8Array(buf.length * 2);
         } else if (n < MIN_READ && buf.length > MIN_READ) {
