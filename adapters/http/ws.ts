@@ -324,7 +324,16 @@ class WsConnection implements PendingSocket {
     this.#cut = true;
     this.#hub.log({ event: "error", transport: "ws", code, message });
     this.#send({ type: "error", code, message, fatal: true });
-    this.#sink.shut(1008, code);
+    // Close once the error is written: a close started behind messages Deno
+    // has not written yet lost them (seen under load, with clients still
+    // sending: the fuzz's WebSocket garbage rarely saw its error).
+    const deadline = Date.now() + this.#hub.limits.lingerMs;
+    const attempt = () => {
+      if (this.#sink.unwritten === 0 || Date.now() >= deadline) {
+        this.#sink.shut(1008, code);
+      } else setTimeout(attempt, 20);
+    };
+    attempt();
   }
 
   #send(event: ErrorEvent): void {
