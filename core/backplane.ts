@@ -28,12 +28,22 @@ export interface Roster {
   readonly total: number;
 }
 
+/** What one event reached on one node: rooms, and members given it. */
+export interface Reach {
+  /** Rooms reached. */
+  readonly rooms: number;
+  /** Members the event was queued to. */
+  readonly delivered: number;
+}
+
 /**
  * Receives another node's event. `out`, when given, is the event ready to
  * fan out, with the encoding that carried it already cached (so a received
- * frame is not encoded again).
+ * frame is not encoded again). Returns what the event reached on this node
+ * (the chat's receiver does; a backplane may use it to count an
+ * announcement's reach, {@link Backplane.tally}).
  */
-export type Receiver = (event: RoomEvent, out?: Outgoing) => void;
+export type Receiver = (event: RoomEvent, out?: Outgoing) => Reach | void;
 
 /**
  * Told that this node no longer holds a name it claimed: after an outage,
@@ -78,6 +88,15 @@ export interface Backplane {
   roster?(room: string, max: number): Roster | Promise<Roster>;
   /** Rooms with at least one member, cluster-wide. */
   rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]>;
+  /**
+   * What an announcement this node has just published reached elsewhere:
+   * `rooms` cluster-wide (every room with members, or the one room
+   * announced to when it has any), `delivered` on the other nodes only.
+   * Optional: without it an announcement counts this node's members alone.
+   * Settles within the backplane's own bound, counting the nodes that
+   * answered.
+   */
+  tally?(event: RoomEvent): Promise<Reach>;
   /** Stop: release this node's claims and detach. */
   close(): void | Promise<void>;
 }

@@ -8,8 +8,13 @@
  * @module
  */
 
-import { announce, type AnnounceResult } from "./announce.ts";
-import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import { announce, announceCounted, type AnnounceResult } from "./announce.ts";
+import {
+  type Backplane,
+  MemoryBackplane,
+  type Reach,
+  type RoomInfo,
+} from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
 import type { ChatState, ChatStats } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
@@ -168,6 +173,20 @@ export class Chat {
   }
 
   /**
+   * Announce, and count what every node reached when the backplane can
+   * tell ({@link Backplane.tally}, the isolates backplane): the rooms
+   * cluster-wide and the members on every node that answered in time.
+   * Otherwise the same as {@link Chat.announce}.
+   *
+   * @param text What to say.
+   * @param room One room, or every room when omitted.
+   * @returns Rooms and members reached, or a refusal.
+   */
+  announceCounted(text: string, room?: string): Promise<AnnounceResult> {
+    return announceCounted(this.#state, text, room);
+  }
+
+  /**
    * Rooms with members, cluster-wide.
    *
    * @returns Room names and member counts.
@@ -255,8 +274,9 @@ export class Chat {
     await this.backplane.close();
   }
 
-  #remote(event: RoomEvent, out?: Outgoing): void {
-    if (!this.#state.closing) fanoutLocal(this.#state, event, out);
+  #remote(event: RoomEvent, out?: Outgoing): Reach {
+    if (this.#state.closing) return { rooms: 0, delivered: 0 };
+    return fanoutLocal(this.#state, event, out);
   }
 
   /**

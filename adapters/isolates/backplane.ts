@@ -1,0 +1,423 @@
+/**
+ * The isolates backplane: the isolates of one server instance (the Workers
+ * of `serve --workers N`, the isolates of `deno serve --parallel`, or a
+ * program's own Workers) act as one chat with no external service. Names
+ * and presence live in a Deno KV store that every isolate opens
+ * (adapters/isolates/claims.ts), held by a lease per isolate (lease.ts);
+ * events cross over a BroadcastChannel as their binary frames, one message
+ * per event-loop turn (bus.ts). It gives the guarantees of the Redis
+ * backplane (docs/scaling.md): a name is held once per room across every
+ * isolate, every event reaches every member once, a dead isolate's members
+ * leave with reason `node_lost` within the lease.
+ *
+ * @module
+ */
+
+import type {
+  Backplane,
+  LostHandler,
+  Reach,
+  Receiver,
+  RoomInfo,
+  Roster,
+} from "../../core/backplane.ts";
+import type { LogRecord } from "../../core/chat.ts";
+import { encodeFrame } from "../../core/codec/mod.ts";
+import type { RoomEvent } from "../../core/events.ts";
+import type { Outgoing } from "../../core/peer.ts";
+import { IsolateBus } from "./bus.ts";
+import { KvClaims } from "./claims.ts";
+import { roomEventOf, splitFrames } from "./frames.ts";
+import { StoreKeys } from "./keys.ts";
+import { retrying } from "./kv_retry.ts";
+import { IsolateLease, type LostMember } from "./lease.ts";
+import { IsolateRequests } from "./requests.ts";
+import { type IsolateStore, openIsolateStore } from "./store_dir.ts";
+import { Tallies } from "./tallies.ts";
+
+/** Options of {@link IsolateBackplane.connect}. */
+export interface IsolateBackplaneOptions {
+  /**
+   * The Deno KV file every isolate opens. @default {a file of this process,
+   * adapters/isolates/store_dir.ts}
+   */
+  path?: string;
+  /** The BroadcastChannel's name. @default {one per store} */
+  channel?: string;
+  /** An open store to use instead of `path` (the host's own KV). */
+  kv?: Deno.Kv;
+  /** Prefix of every key. @default {["roomcast"]} */
+  prefix?: Deno.KvKey;
+  /** This isolate's id. @default {12 random hex digits} */
+  id?: string;
+  /**
+   * An isolate whose lease is not renewed for this long is declared lost,
+   * in ms. @default {10000}
+   */
+  leaseMs?: number;
+  /** How long an announcement waits for the other isolates' counts, in ms. @default {1000} */
+  tallyMs?: number;
+  /** Receives one record per event of the group (start, lost isolates). */
+  log?: (record: LogRecord) => void;
+}
+
+/** Default lease, in ms. */
+export const DEFAULT_ISOLATE_LEASE_MS = 10_000;
+
+/**
+ * Deno KV and a BroadcastChannel as the {@link Backplane} of isolates in
+ * one process. Needs `--unstable-kv`.
+ *
+ * @example
+ * ```ts ignore
+ * import { serve } from "../../mod.ts";
+ * // In each Worker of the program (the same default store: one per process):
+ * const backplane = await IsolateBackplane.connect();
+ * const server = await serve({ backplane, transports: ["tcp"] });
+ * ```
+ */
+export class IsolateBackplane implements Backplane {
+  /** This isolate's id. */
+  readonly nodeId: string;
+  /** The lease, in ms. */
+  readonly leaseMs: number;
+  /** The KV file (undefined with a store given open). */
+  readonly path: string | undefined;
+  readonly #kv: Deno.Kv;
+  readonly #ownsKv: boolean;
+  readonly #store: IsolateStore | undefined;
+  readonly #bus: IsolateBus;
+  readonly #requests: IsolateRequests;
+  readonly #lease: IsolateLease;
+  readonly #claims: KvClaims;
+  readonly #tallies: Tallies;
+  readonly #log: (record: LogRecord) => void;
+  #receiver: Receiver | undefined;
+  #lost: LostHandler | undefined;
+  #badMessages = 0;
+  #closed = false;
+
+  private constructor(
+    options: IsolateBackplaneOptions,
+    kv: Deno.Kv,
+    store: IsolateStore | undefined,
+    channel: string,
+  ) {
+    this.nodeId = options.id ?? randomId();
+    this.leaseMs = options.leaseMs ?? DEFAULT_ISOLATE_LEASE_MS;
+    this.path = options.kv ? undefined : options.path ?? store?.path;
+    this.#kv = kv;
+    this.#ownsKv = options.kv === undefined;
+    this.#store = store;
+    const log = this.#log = options.log ?? (() => {});
+    const keys = new StoreKeys(options.prefix ?? ["roomcast"]);
+    const bus = this.#bus = new IsolateBus({ channel, id: this.nodeId, log });
+    this.#requests = new IsolateRequests(bus);
+    this.#lease = new IsolateLease({
+      kv,
+      keys,
+      id: this.nodeId,
+      leaseMs: this.leaseMs,
+      log,
+      reaped: (dead, members) => this.#reaped(dead, members),
+      declaredLost: () => this.#rejoin(),
+    });
+    this.#claims = new KvClaims({
+      kv,
+      keys,
+      id: this.nodeId,
+      alive: (isolate) => this.#lease.alive(isolate),
+      gone: (isolate) => this.#lease.gone(isolate),
+      failed: (what, e) =>
+        log({ event: "isolates", state: "store_error", what, error: text(e) }),
+    });
+    this.#tallies = new Tallies({
+      timeoutMs: options.tallyMs ?? 1000,
+      rooms: async (room) => {
+        if (room === null) return (await this.#claims.rooms()).length;
+        const roster = await this.#claims.roster(room, 1);
+        return roster.total > 0 ? 1 : 0;
+      },
+    });
+    bus.onEvents((frames, from, tallies) =>
+      this.#events(frames, from, tallies)
+    );
+    bus.on("tally", (p, from) => {
+      const { id, delivered } = p as { id: number; delivered: number };
+      this.#tallies.answer(id, from, delivered);
+    });
+    bus.on("lost", (p) => this.#lostFrames(p as { of: string; b: Uint8Array }));
+    bus.on("hello", (_, from) => {
+      this.#lease.seen(from);
+      bus.send(from, "hi", null);
+    });
+    bus.on("hi", (_, from) => this.#lease.seen(from));
+  }
+
+  /**
+   * Open the shared store, register this isolate and join the others.
+   *
+   * @param options Store, ids, lease and log.
+   * @returns The backplane, registered.
+   * @throws {Error} `Cannot share rooms between isolates: ...` without
+   *   `--unstable-kv`, or when the store cannot be opened.
+   */
+  static async connect(
+    options: IsolateBackplaneOptions = {},
+  ): Promise<IsolateBackplane> {
+    if (options.kv === undefined && typeof Deno.openKv !== "function") {
+      throw new Error(
+        "Cannot share rooms between isolates: Deno KV needs the --unstable-kv flag",
+      );
+    }
+    let store: IsolateStore | undefined;
+    let kv = options.kv;
+    try {
+      if (kv === undefined && options.path === undefined) {
+        store = await openIsolateStore();
+      }
+      const path = options.path ?? store?.path;
+      kv ??= await retrying(() => Deno.openKv(path));
+    } catch (e) {
+      await store?.release();
+      throw new Error(`Cannot share rooms between isolates: ${text(e)}`, {
+        cause: e,
+      });
+    }
+    const channel = options.channel ?? store?.channel ??
+      `roomcast:isolates:${options.path ?? "kv"}`;
+    const bp = new IsolateBackplane(options, kv, store, channel);
+    await bp.#lease.start();
+    bp.#bus.send("*", "hello", null);
+    bp.#log({
+      event: "isolates",
+      state: "joined",
+      isolate: bp.nodeId,
+      ...(bp.path ? { store: bp.path } : {}),
+      lease_ms: bp.leaseMs,
+    });
+    return bp;
+  }
+
+  /** Claim a name for this isolate, atomically across every isolate. */
+  claim(room: string, key: string, name: string): boolean | Promise<boolean> {
+    return this.#claims.claim(room, key, name);
+  }
+
+  /** Give a name back. */
+  release(room: string, key: string): void {
+    this.#claims.release(room, key);
+  }
+
+  /** Send an event to every other isolate, as its frame, at the turn's end. */
+  publish(event: RoomEvent, out?: Outgoing): void {
+    if (this.#closed) return;
+    const frame = out?.binary() ?? encodeFrame(event);
+    const tally = event.type === "announcement"
+      ? this.#tallies.open(event, this.#lease.peers())
+      : undefined;
+    this.#bus.publish(frame, tally);
+  }
+
+  /** What an announcement just published reached on the other isolates. */
+  tally(event: RoomEvent): Promise<Reach> {
+    return this.#tallies.result(event);
+  }
+
+  /** Register the chat's receiver and lost-name handler. */
+  listen(receiver: Receiver, lost?: LostHandler): void {
+    this.#receiver = receiver;
+    this.#lost = lost;
+  }
+
+  /** Member names of a room, on every isolate. */
+  members(room: string): Promise<readonly string[]> {
+    return this.#claims.members(room);
+  }
+
+  /** Up to `max` names of a room and its count, on every isolate. */
+  roster(room: string, max: number): Promise<Roster> {
+    return this.#claims.roster(room, max);
+  }
+
+  /** Rooms and member counts, on every isolate. */
+  async rooms(): Promise<readonly RoomInfo[]> {
+    const rooms = await this.#claims.rooms();
+    return rooms.sort((
+      a,
+      b,
+    ) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  /** Messages this isolate has posted on the channel (events many to one). */
+  get posted(): number {
+    return this.#bus.posted;
+  }
+
+  /** The other isolates alive now (as far as this one knows). */
+  peers(): string[] {
+    return this.#lease.peers();
+  }
+
+  /** Whether an isolate's lease is running. */
+  alive(isolate: string): Promise<boolean> {
+    return isolate === this.nodeId
+      ? Promise.resolve(true)
+      : this.#lease.alive(isolate);
+  }
+
+  /** Send a message to one isolate (or `"*"`), after this turn's events. */
+  send(to: string, op: string, payload: unknown): void {
+    this.#bus.send(to, op, payload);
+  }
+
+  /** Take the messages of one kind sent to this isolate. */
+  on(op: string, handler: (payload: unknown, from: string) => void): void {
+    this.#bus.on(op, handler);
+  }
+
+  /** Ask one isolate and wait at most `timeoutMs` for the answer. */
+  request(
+    to: string,
+    op: string,
+    payload: unknown,
+    timeoutMs: number,
+  ): Promise<unknown> {
+    return this.#requests.request(to, op, payload, timeoutMs);
+  }
+
+  /** Ask every other isolate; the answers that came within `timeoutMs`. */
+  gather(
+    op: string,
+    payload: unknown,
+    timeoutMs: number,
+  ): Promise<Map<string, unknown>> {
+    return this.#requests.gather(this.peers(), op, payload, timeoutMs);
+  }
+
+  /** Answer one kind of request. */
+  handle(
+    op: string,
+    handler: (payload: unknown, from: string) => unknown,
+  ): void {
+    this.#requests.handle(op, handler);
+  }
+
+  /**
+   * Leave: give back every name this isolate holds, end its lease, close
+   * the channel and the store (the last isolate out removes its directory).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const claims = this.#claims;
+    await within(claims.settled(), 2000);
+    await within(
+      Promise.all(claims.entries().map((c) => claims.release(c.room, c.key))),
+      3000,
+    );
+    await within(this.#lease.stop().catch(() => {}), 1000);
+    this.#tallies.close();
+    this.#requests.close();
+    await this.#bus.close();
+    if (this.#ownsKv) this.#kv.close();
+    await this.#store?.release();
+    this.#log({ event: "isolates", state: "left", isolate: this.nodeId });
+  }
+
+  #events(
+    frames: Uint8Array,
+    from: string,
+    tallies: readonly (readonly [number, number])[] | undefined,
+  ): void {
+    const receiver = this.#receiver;
+    if (receiver === undefined || this.#closed) return;
+    let next = 0;
+    splitFrames(frames).forEach((frame, index) => {
+      const e = roomEventOf(frame);
+      if (typeof e === "string") return this.#bad(e, from);
+      const reach = receiver(e.event, e.out);
+      const t = tallies?.[next];
+      if (t !== undefined && t[0] === index) {
+        next++;
+        this.#bus.send(from, "tally", {
+          id: t[1],
+          delivered: reach?.delivered ?? 0,
+        });
+      }
+    });
+  }
+
+  /** Leaves of a reaped isolate's members, from the isolate that reaped it. */
+  #lostFrames(p: { of: string; b: Uint8Array }): void {
+    // Declared lost while alive: this isolate's members are still here.
+    if (p.of === this.nodeId) return;
+    this.#bus.forget(p.of);
+    this.#events(p.b, p.of, undefined);
+  }
+
+  /** This isolate reaped `dead`: tell every isolate, this one too. */
+  #reaped(dead: string, members: LostMember[]): void {
+    this.#bus.forget(dead);
+    if (members.length === 0) return;
+    const frames = members.map((m) =>
+      encodeFrame({
+        type: "left",
+        room: m.room,
+        name: m.name,
+        reason: "node_lost",
+      })
+    );
+    const b = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) {
+      b.set(f, at);
+      at += f.length;
+    }
+    this.#events(b, dead, undefined);
+    this.#bus.send("*", "lost", { of: dead, b });
+  }
+
+  /** Declared lost while alive: claim every name again. */
+  async #rejoin(): Promise<void> {
+    for (const claim of this.#claims.entries()) {
+      let won = false;
+      try {
+        won = await this.#claims.reclaim(claim);
+      } catch (e) {
+        this.#log({ event: "isolates", state: "store_error", error: text(e) });
+      }
+      if (won) {
+        this.publish({ type: "joined", room: claim.room, name: claim.name });
+      } else {
+        this.#claims.drop(claim);
+        this.#lost?.(claim.room, claim.key);
+      }
+    }
+  }
+
+  #bad(detail: string, from: string): void {
+    if (this.#badMessages++ > 0) return;
+    this.#log({ event: "isolates", state: "bad_message", from, detail });
+  }
+}
+
+/** Twelve random hex digits. */
+function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function text(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Wait for a promise, at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
+}
