@@ -154,6 +154,7 @@ export class MemoryBackplane implements Backplane {
   /** This node's id. */
   readonly nodeId: string;
   readonly #bus: MemoryBus;
+  readonly #reached = new WeakMap<RoomEvent, number>();
 
   /**
    * Create a new instance.
@@ -189,9 +190,28 @@ export class MemoryBackplane implements Backplane {
    * publisher's {@link Outgoing} so that each encoding is made once.
    */
   publish(event: RoomEvent, out?: Outgoing): void {
+    let delivered = 0;
     for (const [id, receive] of this.#bus.nodes) {
-      if (id !== this.nodeId) receive(event, out);
+      if (id !== this.nodeId) delivered += receive(event, out)?.delivered ?? 0;
     }
+    if (event.type === "announcement") this.#reached.set(event, delivered);
+  }
+
+  /**
+   * What an announcement this node published reached on the other nodes of
+   * the bus (they answer at once, in memory).
+   */
+  tally(event: RoomEvent): Promise<Reach> {
+    const room = event.type === "announcement" ? event.room : null;
+    const rooms = room === null
+      ? this.#bus.claims.size
+      : this.#bus.claims.has(room)
+      ? 1
+      : 0;
+    return Promise.resolve({
+      rooms,
+      delivered: this.#reached.get(event) ?? 0,
+    });
   }
 
   /** Register this node's receiver (names are never lost in memory). */
