@@ -11,10 +11,12 @@
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Outgoing } from "../../core/peer.ts";
 import { randomToken, tokensEqual } from "./admin_token.ts";
+import type { IsolateLink } from "./isolate_link.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
+import { SessionTokens } from "./session_token.ts";
 
 /** Options of an {@link HttpHub}. */
 export interface HttpHubOptions {
@@ -36,10 +38,25 @@ export interface HttpHubOptions {
   allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * The other isolates serving the same chat (the isolates backplane):
+   * session tokens are then signed, and requests and WebSockets for a
+   * session another isolate holds go to it.
+   */
+  isolates?: IsolateLink | undefined;
 }
 
 /** What the admin check found. */
 export type AdminCheck = "ok" | "missing" | "wrong";
+
+/**
+ * Where a session token's session is: on this isolate (or unknown to it,
+ * when there is one isolate), on another (`home`), or nowhere because the
+ * token is not one the isolates signed, or has expired.
+ */
+export type TokenPlace = "here" | "forged" | "expired" | {
+  readonly home: string;
+};
 
 /** A WebSocket that has not said who it is yet. */
 export interface PendingSocket {
@@ -66,6 +83,10 @@ export class HttpHub {
   readonly allowOrigins: readonly string[];
   /** Host names allowed besides loopback ones; undefined: any. */
   readonly allowHosts: readonly string[] | undefined;
+  /** The other isolates serving the chat, if any. */
+  readonly isolates: IsolateLink | undefined;
+  /** Signed session tokens, with other isolates. */
+  readonly tokens: SessionTokens | undefined;
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
@@ -95,6 +116,13 @@ export class HttpHub {
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
+    this.isolates = options.isolates;
+    this.tokens = options.isolates && options.adminToken !== undefined
+      ? new SessionTokens({
+        adminToken: options.adminToken,
+        home: options.isolates.nodeId,
+      })
+      : undefined;
     this.replay = new ReplayBuffer({
       eventsPerRoom: this.limits.replayEvents,
       totalBytes: this.limits.replayBytes,
@@ -171,7 +199,8 @@ export class HttpHub {
    * @param remote Remote address for logs.
    */
   createSession(remote?: string): HttpSession {
-    const session = new HttpSession(this.#host, randomToken());
+    const token = this.tokens?.mint() ?? randomToken();
+    const session = new HttpSession(this.#host, token);
     this.#track(session, {
       transport: "http",
       idleTimeoutMs: this.limits.idleTimeoutMs,
@@ -202,6 +231,19 @@ export class HttpHub {
   find(token: string): HttpSession | undefined {
     const s = this.#byToken.get(token);
     return s === undefined || s.closed ? undefined : s;
+  }
+
+  /**
+   * Where a token's session is. With one isolate every token is looked up
+   * here; with several, a token is checked first (signature, expiry).
+   *
+   * @param token A session token.
+   */
+  locate(token: string): TokenPlace {
+    if (this.tokens === undefined) return "here";
+    const check = this.tokens.check(token);
+    if (!check.ok) return check.why;
+    return check.home === this.tokens.home ? "here" : { home: check.home };
   }
 
   /** WebSockets open but not yet in a session: they count as connections. */

@@ -1,13 +1,19 @@
 /**
  * The HTTP app on its own, for `deno serve adapters/http/app.ts`: a chat of
  * its own, its admin token, a clock, and shutdown on SIGINT and SIGTERM.
- * This is server wiring (what adapters/server does for `cli.ts serve`), kept
- * beside the app because `deno serve` needs the app's file as its entry.
+ * With `--unstable-kv` (serverless mode, `deno serve --parallel`), the
+ * isolates share one chat through the isolates backplane
+ * (adapters/isolates/), and HTTP sessions work whichever isolate a request
+ * lands on. This is server wiring (what adapters/server does for `cli.ts
+ * serve`), kept beside the app because `deno serve` needs the app's file
+ * as its entry.
  *
  * @module
  */
 
+import type { Backplane } from "../../core/backplane.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
+import { IsolateBackplane } from "../isolates/mod.ts";
 import { formatLog } from "../log.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";
@@ -16,10 +22,13 @@ import type { FetchApp } from "./listen.ts";
 let standalone: Promise<FetchApp> | undefined;
 
 /**
- * The app of `deno serve adapters/http/app.ts`: a chat of its own, served over
- * HTTP only, made on first use. The admin token comes from
- * `CHAT_ADMIN_TOKEN` or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is
- * generated. SIGINT and SIGTERM shut the chat down (members are told).
+ * The app of `deno serve adapters/http/app.ts`: a chat served over HTTP
+ * only, made on first use. The admin token comes from `CHAT_ADMIN_TOKEN`
+ * or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is generated. With
+ * `--unstable-kv` the chat is shared by every isolate of the process
+ * (unless `CHAT_ISOLATES=0`). SIGINT and SIGTERM shut the chat down
+ * (members are told); with several isolates the process exits once every
+ * isolate has told its own.
  *
  * @param makeApp Builds the app over the hub.
  * @returns The app.
@@ -31,13 +40,26 @@ export function standaloneWith(
     const encoder = new TextEncoder();
     const log = (record: LogRecord) =>
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
-    const chat = new Chat({ now: () => performance.now(), log });
     const admin = await loadAdminToken({
       token: Deno.env.get("CHAT_ADMIN_TOKEN"),
       file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),
     });
     log({ event: "admin_token", source: admin.source, file: admin.path });
-    const hub = new HttpHub(chat, { adminToken: admin.token, log });
+    const isolates = typeof Deno.openKv === "function" &&
+        Deno.env.get("CHAT_ISOLATES") !== "0"
+      ? await IsolateBackplane.connect({ log })
+      : undefined;
+    const backplane: Backplane | undefined = isolates;
+    const chat = new Chat({
+      now: () => performance.now(),
+      log,
+      ...(backplane ? { backplane } : {}),
+    });
+    const hub = new HttpHub(chat, {
+      adminToken: admin.token,
+      log,
+      isolates,
+    });
     hub.start();
     const clock = setInterval(() => chat.tick(), 1000);
     const stop = async () => {
@@ -46,6 +68,8 @@ export function standaloneWith(
       hub.close();
       // Let the goodbyes reach the sockets.
       await new Promise((resolve) => setTimeout(resolve, 250));
+      // Every isolate got the signal; the first to exit ends them all.
+      await isolates?.othersClosed(5000);
       Deno.exit(0);
     };
     Deno.addSignalListener("SIGINT", stop);

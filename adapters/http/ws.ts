@@ -15,6 +15,8 @@ import type { HttpHub, PendingSocket } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
+import { badToken } from "./session_token.ts";
+import { type RelayedOpen, type RelayedSocket, WsRelay } from "./ws_relay.ts";
 
 /** The subprotocol the server speaks. */
 export const WS_PROTOCOL = "roomcast.v1";
@@ -30,11 +32,11 @@ export const WS_TOKEN_PREFIX = "roomcast.token.";
  * @returns The 101 response.
  * @throws {HttpProblem} 426 without an upgrade, 404 for an unknown token.
  */
-export function upgradeToWebSocket(
+export async function upgradeToWebSocket(
   hub: HttpHub,
   request: Request,
   remote?: string,
-): Response {
+): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new HttpProblem(
       426,
@@ -47,9 +49,12 @@ export function upgradeToWebSocket(
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
   let session: HttpSession | undefined;
+  let home: string | undefined;
   if (tokenProtocol !== undefined) {
-    session = hub.find(tokenProtocol.slice(WS_TOKEN_PREFIX.length));
-    if (session === undefined) {
+    const token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
+    home = await homeOf(hub, token);
+    if (home === undefined) session = hub.find(token);
+    if (home === undefined && session === undefined) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -62,8 +67,78 @@ export function upgradeToWebSocket(
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
-  new WsConnection(hub, socket, session, remote);
+  if (home !== undefined) {
+    relayOf(hub)!.relay(socket, home, {
+      token: tokenProtocol!.slice(WS_TOKEN_PREFIX.length),
+      first: undefined,
+      remote,
+    });
+  } else new WsConnection(hub, socket, session, remote);
   return response;
+}
+
+/**
+ * The isolate that holds a token's session when it is another one; throws
+ * 401 BAD_TOKEN for a forged or expired token and 404 when the home is gone.
+ */
+async function homeOf(
+  hub: HttpHub,
+  token: string,
+): Promise<string | undefined> {
+  const place = hub.locate(token);
+  if (place === "here") return undefined;
+  if (typeof place === "string") throw badToken(place);
+  if (!(await hub.isolates!.alive(place.home))) {
+    throw new HttpProblem(
+      404,
+      "BAD_TOKEN",
+      "Cannot find session: the token is unknown or the session ended",
+    );
+  }
+  return place.home;
+}
+
+const relays = new WeakMap<HttpHub, WsRelay>();
+
+/**
+ * The relay of WebSockets between this hub's isolate and the others (made
+ * on first use; undefined with one isolate).
+ *
+ * @param hub The hub.
+ * @returns The relay, or undefined.
+ */
+export function relayOf(hub: HttpHub): WsRelay | undefined {
+  if (hub.isolates === undefined) return undefined;
+  let relay = relays.get(hub);
+  if (relay === undefined) {
+    relay = new WsRelay(hub.isolates, (s, o) => acceptRelayed(hub, s, o));
+    relays.set(hub, relay);
+  }
+  return relay;
+}
+
+/** On the home isolate: a session on a socket another isolate holds. */
+function acceptRelayed(
+  hub: HttpHub,
+  socket: RelayedSocket,
+  open: RelayedOpen,
+): void {
+  let session: HttpSession | undefined;
+  if (open.token !== undefined) {
+    session = hub.find(open.token);
+    if (session === undefined) {
+      socket.send(JSON.stringify({
+        type: "error",
+        code: "BAD_TOKEN",
+        message:
+          "Cannot find session: the token is unknown or the session ended",
+        fatal: true,
+      }));
+      socket.close(1008, "BAD_TOKEN");
+      return;
+    }
+  }
+  new WsConnection(hub, socket as unknown as WebSocket, session, open.remote);
 }
 
 /** The stream side of a WebSocket: events out as text messages. */
@@ -211,9 +286,16 @@ class WsConnection implements PendingSocket {
       }
       const session = this.#hub.find(parsed.auth);
       if (session === undefined) {
+        const place = this.#hub.locate(parsed.auth);
+        if (typeof place === "object") {
+          this.#handOver(place.home, data);
+          return;
+        }
         this.#fatal(
           "BAD_TOKEN",
-          "Cannot find session: the token is unknown or the session ended",
+          place === "here"
+            ? "Cannot find session: the token is unknown or the session ended"
+            : badToken(place).message,
         );
         return;
       }
@@ -236,6 +318,21 @@ class WsConnection implements PendingSocket {
       session.attach(this.#sink);
     }
     session.command(parsed.command);
+  }
+
+  /**
+   * The `auth` names a session another isolate holds: relay this socket
+   * there, starting with that message.
+   */
+  #handOver(home: string, first: string): void {
+    this.#hub.removePending(this);
+    if (this.#opened) this.#hub.streams.ws--;
+    this.#opened = false;
+    relayOf(this.#hub)!.relay(this.#socket, home, {
+      token: undefined,
+      first,
+      remote: this.#remote,
+    });
   }
 
   /** Take over a session made over HTTP: missed events, then a welcome. */

@@ -92,6 +92,7 @@ export class IsolateBackplane implements Backplane {
   readonly #claims: KvClaims;
   readonly #tallies: Tallies;
   readonly #log: (record: LogRecord) => void;
+  readonly #gone = new Set<(isolate: string) => void>();
   #receiver: Receiver | undefined;
   #lost: LostHandler | undefined;
   #badMessages = 0;
@@ -276,6 +277,11 @@ export class IsolateBackplane implements Backplane {
     this.#bus.on(op, handler);
   }
 
+  /** Be told when an isolate is declared lost (by this one or another). */
+  onGone(handler: (isolate: string) => void): void {
+    this.#gone.add(handler);
+  }
+
   /** Ask one isolate and wait at most `timeoutMs` for the answer. */
   request(
     to: string,
@@ -325,6 +331,15 @@ export class IsolateBackplane implements Backplane {
     this.#log({ event: "isolates", state: "left", isolate: this.nodeId });
   }
 
+  /**
+   * After {@link IsolateBackplane.close}: wait until every isolate of this
+   * process's store has closed too, at most `timeoutMs` (a process whose
+   * isolates all got SIGTERM exits once they all told their members).
+   */
+  async othersClosed(timeoutMs: number): Promise<void> {
+    await this.#store?.unheld(timeoutMs);
+  }
+
   #events(
     frames: Uint8Array,
     from: string,
@@ -354,12 +369,13 @@ export class IsolateBackplane implements Backplane {
     if (p.of === this.nodeId) return;
     this.#bus.forget(p.of);
     this.#events(p.b, p.of, undefined);
+    for (const h of this.#gone) h(p.of);
   }
 
   /** This isolate reaped `dead`: tell every isolate, this one too. */
   #reaped(dead: string, members: LostMember[]): void {
     this.#bus.forget(dead);
-    if (members.length === 0) return;
+    for (const h of this.#gone) h(dead);
     const frames = members.map((m) =>
       encodeFrame({
         type: "left",

@@ -23,6 +23,11 @@ export interface IsolateStore {
    * Let go of the store; the last isolate to do so removes its directory.
    */
   release(): Promise<void>;
+  /**
+   * After {@link IsolateStore.release}: wait until no isolate holds the
+   * store any more (all have let go), at most `timeoutMs`.
+   */
+  unheld(timeoutMs: number): Promise<void>;
 }
 
 /** Options of {@link openIsolateStore}. */
@@ -99,6 +104,13 @@ export async function openIsolateStore(
       lock!.close();
       await removeIfUnheld(dir);
     },
+    async unheld(timeoutMs) {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        if (await removeIfUnheld(dir)) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
   };
 }
 
@@ -124,15 +136,20 @@ async function sweep(base: string, stem: string, own: string): Promise<void> {
   } catch { /* cannot list: leave them */ }
 }
 
-/** Remove a store directory when no isolate holds its lock. */
-async function removeIfUnheld(dir: string): Promise<void> {
+/**
+ * Remove a store directory when no isolate holds its lock.
+ *
+ * @returns True when it is gone (removed now or before).
+ */
+async function removeIfUnheld(dir: string): Promise<boolean> {
   let file: Deno.FsFile | undefined;
   try {
     file = await Deno.open(`${dir}/lock`, { read: true, write: true });
-    if (!(await file.tryLock(true))) return;
+    if (!(await file.tryLock(true))) return false;
     await Deno.remove(dir, { recursive: true });
-  } catch {
-    /* gone already, or not ours */
+    return true;
+  } catch (e) {
+    return e instanceof Deno.errors.NotFound;
   } finally {
     file?.close();
   }

@@ -1,6 +1,7 @@
 /**
  * The administrator's console: each line typed on the server's stdin is
- * announced to every room. End of input stops the console, not the server.
+ * announced to every room (and counted on every node that can tell, such
+ * as the other isolates). End of input stops the console, not the server.
  *
  * @module
  */
@@ -22,10 +23,10 @@ export async function runConsole(
 ): Promise<void> {
   const decoder = new TextDecoder();
   let rest = "";
-  const announce = (raw: string) => {
+  const announce = async (raw: string) => {
     const text = raw.replace(/\r$/, "");
     if (text.trim() === "") return;
-    const result = chat.announce(text);
+    const result = await chat.announceCounted(text);
     report(
       result.ok
         ? `announced to ${result.rooms} room(s), ${result.delivered} member(s)`
@@ -37,14 +38,14 @@ export async function runConsole(
       rest += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = rest.indexOf("\n")) >= 0) {
-        announce(rest.slice(0, nl));
+        await announce(rest.slice(0, nl));
         rest = rest.slice(nl + 1);
       }
     }
   } catch {
     // stdin closed under us: the console stops, the server goes on
   }
-  announce(rest + decoder.decode());
+  await announce(rest + decoder.decode());
 }
 
 /**
