@@ -183,14 +183,18 @@ export class HttpForwarder {
         },
       };
       this.#waiting.set(sid, waiting);
-      this.#link.send(home, "http.req", {
-        sid,
-        method: request.method,
-        url: request.url,
-        headers: [...request.headers],
-        body,
-        remote,
-      } satisfies Ask);
+      this.#link.send(
+        home,
+        "http.req",
+        {
+          sid,
+          method: request.method,
+          url: request.url,
+          headers: [...request.headers],
+          body,
+          remote,
+        } satisfies Ask,
+      );
     });
   }
 
@@ -215,16 +219,24 @@ export class HttpForwarder {
     try {
       response = await fetch(request, infoOf(ask.remote));
     } catch {
-      response = new HttpProblem(500, "INTERNAL", "Cannot answer: internal error")
+      response = new HttpProblem(
+        500,
+        "INTERNAL",
+        "Cannot answer: internal error",
+      )
         .toResponse();
     }
     const streamed = response.body !== null;
-    this.#link.send(from, "http.head", {
-      sid: ask.sid,
-      status: response.status,
-      headers: [...response.headers],
-      streamed,
-    } satisfies Head);
+    this.#link.send(
+      from,
+      "http.head",
+      {
+        sid: ask.sid,
+        status: response.status,
+        headers: [...response.headers],
+        streamed,
+      } satisfies Head,
+    );
     if (!streamed) return;
     const s: Streaming = {
       reader: response.body!.getReader(),
@@ -236,7 +248,12 @@ export class HttpForwarder {
   }
 
   /** Send chunks while the window allows. */
-  async #pump(key: string, to: string, sid: number, s: Streaming): Promise<void> {
+  async #pump(
+    key: string,
+    to: string,
+    sid: number,
+    s: Streaming,
+  ): Promise<void> {
     if (s.pumping) return;
     s.pumping = true;
     try {

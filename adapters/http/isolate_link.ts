@@ -20,7 +20,10 @@ export interface IsolateLink {
   /** Be told when an isolate is gone (declared lost). */
   onGone(handler: (isolate: string) => void): void;
   /** Answer one kind of request from the other isolates. */
-  handle(op: string, handler: (payload: unknown, from: string) => unknown): void;
+  handle(
+    op: string,
+    handler: (payload: unknown, from: string) => unknown,
+  ): void;
   /** Ask every other isolate; the answers that came within `timeoutMs`. */
   gather(
     op: string,

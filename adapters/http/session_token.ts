@@ -28,7 +28,8 @@ export type TokenCheck =
   | { readonly ok: true; readonly home: string }
   | { readonly ok: false; readonly why: "forged" | "expired" };
 
-const SHAPE = /^([0-9a-f]{1,64})\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/;
+const SHAPE =
+  /^([0-9a-f]{1,64})\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/;
 
 /**
  * Makes and checks the signed tokens of one isolate.

@@ -36,7 +36,19 @@ let standalone: Promise<FetchApp> | undefined;
 export function standaloneWith(
   makeApp: (hub: HttpHub) => FetchApp,
 ): Promise<FetchApp> {
-  return standalone ??= (async () => {
+  if (standalone !== undefined) return standalone;
+  // Registered at once: `deno serve` closes WebSockets on SIGTERM itself,
+  // and the listener registered first runs first, so the members are told
+  // before that.
+  let stop: (() => Promise<void>) | undefined;
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+    stop?.();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  return standalone = (async () => {
     const encoder = new TextEncoder();
     const log = (record: LogRecord) =>
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
@@ -47,7 +59,7 @@ export function standaloneWith(
     log({ event: "admin_token", source: admin.source, file: admin.path });
     const isolates = typeof Deno.openKv === "function" &&
         Deno.env.get("CHAT_ISOLATES") !== "0"
-      ? await IsolateBackplane.connect({ log })
+      ? await IsolateBackplane.connect({ log, holdStore: true })
       : undefined;
     const backplane: Backplane | undefined = isolates;
     const chat = new Chat({
@@ -62,18 +74,19 @@ export function standaloneWith(
     });
     hub.start();
     const clock = setInterval(() => chat.tick(), 1000);
-    const stop = async () => {
+    stop = async () => {
+      stop = undefined;
       clearInterval(clock);
       await chat.shutdown();
       hub.close();
       // Let the goodbyes reach the sockets.
       await new Promise((resolve) => setTimeout(resolve, 250));
-      // Every isolate got the signal; the first to exit ends them all.
-      await isolates?.othersClosed(5000);
+      // Every isolate got the signal, and the first to exit ends them all:
+      // exit once all have told their members.
+      await isolates?.releaseStore(5000);
       Deno.exit(0);
     };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    if (signalled) stop();
     return makeApp(hub);
   })();
 }

@@ -119,7 +119,11 @@ export class WsRelay {
       this.#standIns.get(`${from}:${sid}`)?.onmessage?.({ data: d });
     });
     link.on("ws.ack", (p, from) => {
-      const { sid, n, behind } = p as { sid: number; n: number; behind: number };
+      const { sid, n, behind } = p as {
+        sid: number;
+        n: number;
+        behind: number;
+      };
       const s = this.#standIns.get(`${from}:${sid}`);
       if (s === undefined) return;
       s.unacked = Math.max(0, s.unacked - n);
@@ -131,7 +135,9 @@ export class WsRelay {
     link.on("ws.send", (p) => {
       const { sid, d } = p as { sid: number; d: string | Uint8Array };
       const held = this.#held.get(sid);
-      if (held === undefined || held.socket.readyState !== WebSocket.OPEN) return;
+      if (held === undefined || held.socket.readyState !== WebSocket.OPEN) {
+        return;
+      }
       held.socket.send(d);
       link.send(held.home, "ws.ack", {
         sid,
@@ -179,7 +185,8 @@ export class WsRelay {
       this.#link.send(home, "ws.open", { sid, ...open } satisfies Open);
     if (socket.readyState === WebSocket.OPEN) start();
     else socket.onopen = start;
-    socket.onmessage = (e) => this.#link.send(home, "ws.msg", { sid, d: e.data });
+    socket.onmessage = (e) =>
+      this.#link.send(home, "ws.msg", { sid, d: e.data });
     socket.onerror = () => {};
     // A socket handed over after its first message keeps its own cleanup.
     const before = socket.onclose;

@@ -35,7 +35,6 @@ export function registerWsRoute(app: OpenAPIHono, hub: HttpHub): void {
 
   app.openapi(
     createRoute(ROUTES.ws),
-    async (c) =>
-      await upgradeToWebSocket(hub, c.req.raw, remoteOf(c)) as never,
+    async (c) => await upgradeToWebSocket(hub, c.req.raw, remoteOf(c)) as never,
   );
 }

@@ -57,6 +57,12 @@ export interface IsolateBackplaneOptions {
   leaseMs?: number;
   /** How long an announcement waits for the other isolates' counts, in ms. @default {1000} */
   tallyMs?: number;
+  /**
+   * Keep holding the store after {@link IsolateBackplane.close}, until
+   * {@link IsolateBackplane.releaseStore} (a process that exits once all
+   * its isolates have finished). @default {false}
+   */
+  holdStore?: boolean;
   /** Receives one record per event of the group (start, lost isolates). */
   log?: (record: LogRecord) => void;
 }
@@ -86,6 +92,7 @@ export class IsolateBackplane implements Backplane {
   readonly #kv: Deno.Kv;
   readonly #ownsKv: boolean;
   readonly #store: IsolateStore | undefined;
+  readonly #holdStore: boolean;
   readonly #bus: IsolateBus;
   readonly #requests: IsolateRequests;
   readonly #lease: IsolateLease;
@@ -110,6 +117,7 @@ export class IsolateBackplane implements Backplane {
     this.#kv = kv;
     this.#ownsKv = options.kv === undefined;
     this.#store = store;
+    this.#holdStore = options.holdStore ?? false;
     const log = this.#log = options.log ?? (() => {});
     const keys = new StoreKeys(options.prefix ?? ["roomcast"]);
     const bus = this.#bus = new IsolateBus({ channel, id: this.nodeId, log });
@@ -327,16 +335,18 @@ export class IsolateBackplane implements Backplane {
     this.#requests.close();
     await this.#bus.close();
     if (this.#ownsKv) this.#kv.close();
-    await this.#store?.release();
+    if (!this.#holdStore) await this.#store?.release();
     this.#log({ event: "isolates", state: "left", isolate: this.nodeId });
   }
 
   /**
-   * After {@link IsolateBackplane.close}: wait until every isolate of this
-   * process's store has closed too, at most `timeoutMs` (a process whose
-   * isolates all got SIGTERM exits once they all told their members).
+   * With `holdStore`, after {@link IsolateBackplane.close}: let go of the
+   * store, then wait until every isolate of the process has (at most
+   * `timeoutMs`). A process whose isolates all got SIGTERM exits after
+   * this, once each has told its members.
    */
-  async othersClosed(timeoutMs: number): Promise<void> {
+  async releaseStore(timeoutMs: number): Promise<void> {
+    await this.#store?.release();
     await this.#store?.unheld(timeoutMs);
   }
 

@@ -171,6 +171,10 @@ export class IsolateBus {
     this.#inbox.close();
     await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
     this.#channel.close();
+    // Deno 2.9: a BroadcastChannel made while the isolate's receive loop
+    // of its last closed one is still winding down is never subscribed
+    // ("expected i32" on postMessage); let the loop end first.
+    await new Promise((resolve) => setTimeout(resolve, CLOSE_GRACE_MS));
   }
 
   #numbered(w: Wire): void {

@@ -149,7 +149,9 @@ async function removeIfUnheld(dir: string): Promise<boolean> {
     await Deno.remove(dir, { recursive: true });
     return true;
   } catch (e) {
-    return e instanceof Deno.errors.NotFound;
+    if (!(e instanceof Deno.errors.NotFound)) return false;
+    // No lock file: gone, unless another isolate is removing it right now.
+    return await Deno.stat(dir).then(() => false, () => true);
   } finally {
     file?.close();
   }
