@@ -9,7 +9,7 @@
 
 import type { Limits } from "../../core/limits.ts";
 import type { LogRecord } from "../../core/chat.ts";
-import { runStdinConsole, serve } from "../server/mod.ts";
+import { runStdinConsole, serve, type ServeOptions } from "../server/mod.ts";
 import { formatLog } from "../log.ts";
 
 /** The flags of `cli.ts serve`, parsed (see `serve.ts` for each one's meaning). */
@@ -80,31 +80,30 @@ export interface ServeFlags {
   redisOptional?: true | undefined;
   /** `--lease`: the cluster lease, in seconds. */
   lease: number;
+  /** `--workers`: how many Workers serve (1: this thread alone). */
+  workers: number;
   /** `--quiet`: log only errors. */
   quiet?: true | undefined;
 }
 
 /**
  * Run a server from the flags until SIGINT or SIGTERM; exit 1 when it
- * cannot start.
+ * cannot start. With `--workers` above 1, Workers serve
+ * (adapters/cli/run_workers.ts); with 1, this thread alone, as always.
  *
  * @param o The flags.
  */
 export async function runServe(o: ServeFlags): Promise<void> {
-  const limits: Partial<Limits> = {
-    maxFrameSize: o.maxFrame,
-    maxMessageBytes: o.maxMessage,
-    maxNameLength: o.maxName,
-    outboundBytes: o.outboundBytes,
-    joinTimeoutMs: Math.round(o.joinTimeout * 1000),
-    maxConnections: o.maxConnections,
-    messagesPerSecond: o.rate,
-    messageBurst: o.burst,
-  };
   const log = (record: LogRecord) => {
     if (o.quiet && record.event !== "error") return;
     console.error(formatLog(record));
   };
+  const options = serveOptionsOf(o);
+  if (o.workers > 1) {
+    // Loaded only for Workers: a lone server loads nothing more.
+    const { runWorkers } = await import("./run_workers.ts");
+    return runWorkers(o, options, log);
+  }
   const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
   let backplane;
   if (redisUrl) {
@@ -125,42 +124,9 @@ export async function runServe(o: ServeFlags): Promise<void> {
   let server;
   try {
     server = await serve({
+      ...options,
       ...(backplane ? { backplane } : {}),
-      transports: o.transport ?? ["tcp", "unix", "http"],
-      hostname: o.host,
-      port: o.port,
-      ...(o.socket ? { socketPath: o.socket } : {}),
-      limits,
       log,
-      udp: {
-        ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
-        maxQueuedBytes: o.udpSendQueue,
-        maxHeldDatagrams: o.udpIntake,
-        maxHeldBytes: o.udpIntake * 1024,
-        limits: {
-          datagramSize: o.datagramSize,
-          idleTimeoutMs: Math.round(o.udpTimeout * 1000),
-          ...(o.udpTextTimeout !== undefined
-            ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
-            : {}),
-          datagramsPerSecond: o.udpRate,
-          handshakes: o.udpHandshakes,
-        },
-      },
-      http: {
-        port: o.httpPort,
-        adminTokenFile: o.adminTokenFile,
-        allowOrigins: o.allowOrigin ?? [],
-        ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
-        limits: {
-          maxBodyBytes: o.httpMaxBody,
-          graceMs: Math.round(o.httpGrace * 1000),
-          idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
-          heartbeatMs: Math.round(o.sseHeartbeat * 1000),
-          replayEvents: o.replayEvents,
-          replayBytes: o.replayBytes,
-        },
-      },
     });
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
@@ -179,4 +145,61 @@ export async function runServe(o: ServeFlags): Promise<void> {
     .then(() =>
       log({ event: "console", result: "end of input; still serving" })
     );
+}
+
+/**
+ * The server options of the flags (no backplane, no log).
+ *
+ * @param o The flags.
+ * @returns Transports, addresses and limits.
+ */
+export function serveOptionsOf(
+  o: ServeFlags,
+): Omit<ServeOptions, "log" | "backplane"> {
+  const limits: Partial<Limits> = {
+    maxFrameSize: o.maxFrame,
+    maxMessageBytes: o.maxMessage,
+    maxNameLength: o.maxName,
+    outboundBytes: o.outboundBytes,
+    joinTimeoutMs: Math.round(o.joinTimeout * 1000),
+    maxConnections: o.maxConnections,
+    messagesPerSecond: o.rate,
+    messageBurst: o.burst,
+  };
+  return {
+    transports: o.transport ?? ["tcp", "unix", "http"],
+    hostname: o.host,
+    port: o.port,
+    ...(o.socket ? { socketPath: o.socket } : {}),
+    limits,
+    udp: {
+      ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
+      maxQueuedBytes: o.udpSendQueue,
+      maxHeldDatagrams: o.udpIntake,
+      maxHeldBytes: o.udpIntake * 1024,
+      limits: {
+        datagramSize: o.datagramSize,
+        idleTimeoutMs: Math.round(o.udpTimeout * 1000),
+        ...(o.udpTextTimeout !== undefined
+          ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
+          : {}),
+        datagramsPerSecond: o.udpRate,
+        handshakes: o.udpHandshakes,
+      },
+    },
+    http: {
+      port: o.httpPort,
+      adminTokenFile: o.adminTokenFile,
+      allowOrigins: o.allowOrigin ?? [],
+      ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
+      limits: {
+        maxBodyBytes: o.httpMaxBody,
+        graceMs: Math.round(o.httpGrace * 1000),
+        idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
+        heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+        replayEvents: o.replayEvents,
+        replayBytes: o.replayBytes,
+      },
+    },
+  };
 }

@@ -6,7 +6,16 @@
  * @module
  */
 
-import type { Chat } from "../../core/chat.ts";
+import type { AnnounceResult } from "../../core/chat.ts";
+
+/**
+ * What the console announces through: a chat, or the Workers of
+ * `serve --workers` (which ask one of them).
+ */
+export interface Announcer {
+  /** Announce to every room; counted on every node that can tell. */
+  announceCounted(text: string): Promise<AnnounceResult>;
+}
 
 /**
  * Read announcement lines from a byte stream until it ends.
@@ -17,7 +26,7 @@ import type { Chat } from "../../core/chat.ts";
  * @returns Settles at end of input.
  */
 export async function runConsole(
-  chat: Chat,
+  chat: Announcer,
   input: ReadableStream<Uint8Array>,
   report: (line: string) => void,
 ): Promise<void> {
@@ -91,7 +100,7 @@ export async function stdinInBackground(): Promise<boolean> {
  * @returns Settles at end of input.
  */
 export async function runStdinConsole(
-  chat: Chat,
+  chat: Announcer,
   report: (line: string) => void,
   pollMs = 1000,
 ): Promise<void> {

@@ -13,3 +13,4 @@ export type {
   TransportStarter,
 } from "./serve.ts";
 export { runConsole, runStdinConsole } from "./console.ts";
+export type { Announcer } from "./console.ts";

@@ -236,7 +236,7 @@ export const CHAT_CASES: Case[] = [
     async fn(h) {
       const [amy] = await h.members("amy");
       const carol = await h.member("carol", "kitchen");
-      const result = h.server.server.chat.announce("server restarts at 10");
+      const result = await h.server.announce("server restarts at 10");
       assert.deepEqual(result, { ok: true, rooms: 2, delivered: 2 });
       for (const c of [amy!, carol]) {
         await expectEvent(c, {
@@ -252,7 +252,7 @@ export const CHAT_CASES: Case[] = [
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const idle = await h.hello();
-      await h.server.server.shutdown();
+      await h.server.shutdown();
       for (const [c, name] of [[amy!, "amy"], [bob!, "bob"]] as const) {
         await expectEvent(c, {
           type: "left",

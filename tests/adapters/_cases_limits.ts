@@ -116,7 +116,7 @@ export const LIMIT_CASES: Case[] = [
       writer!.send({ type: "ping", nonce: 7 });
       await expectEvent(writer!, { type: "pong", nonce: 7 });
       const started = Date.now();
-      await h.server.server.shutdown();
+      await h.server.shutdown();
       const took = Date.now() - started;
       assert.ok(took < 4000, `shutdown took ${took} ms`);
       await expectEvent(writer!, {

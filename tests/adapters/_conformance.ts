@@ -5,7 +5,7 @@
 //   runAdapterSuite({
 //     name: "tcp",
 //     start: (o) => startServer({ transports: ["tcp"], port: 0, ...o }),
-//     connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+//     connectClient: (s) => connectStream(s.listeners[0]!.url),
 //   });
 
 import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
@@ -119,7 +119,9 @@ export async function startServer(
     throw e;
   }
   return {
-    server,
+    listeners: server.listeners,
+    announce: (text) => server.chat.announce(text),
+    shutdown: () => server.shutdown(),
     async close() {
       await server.shutdown();
       if (dir) await Deno.remove(dir, { recursive: true });

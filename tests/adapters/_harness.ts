@@ -3,7 +3,7 @@
 // assertions every case uses. Everything started here is closed in `end`.
 
 import assert from "node:assert/strict";
-import type { Server } from "../../adapters/server/serve.ts";
+import type { AnnounceResult } from "../../core/chat.ts";
 import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
@@ -18,10 +18,17 @@ export interface StartOptions {
   tickMs?: number;
 }
 
-/** A server started for one case. */
+/** A server started for one case (one process, or Workers). */
 export interface SuiteServer {
-  /** The running server. */
-  readonly server: Server;
+  /** Where clients connect: the server's listeners. */
+  readonly listeners: readonly {
+    readonly transport: string;
+    readonly url: string;
+  }[];
+  /** Announce to every room as the administrator. */
+  announce(text: string): AnnounceResult | Promise<AnnounceResult>;
+  /** Tell every member the server is shutting down, and close. */
+  shutdown(): Promise<void>;
   /** Shut it down and remove whatever `start` made (temp dirs). */
   close(): Promise<void>;
 }

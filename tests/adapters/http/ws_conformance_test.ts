@@ -2,7 +2,6 @@
 // (GET /api/ws): commands and events as JSON text messages, through a raw
 // WebSocket client (tests/adapters/_ws_client.ts) that can stop reading.
 
-import type { HttpListener } from "../../../adapters/http/app.ts";
 import { runAdapterSuite, startServer } from "../_conformance.ts";
 import { connectWs } from "../_ws_client.ts";
 
@@ -14,7 +13,7 @@ runAdapterSuite({
       http: { port: 0, adminToken: "ws-suite-admin-token-0123" },
       ...o,
     }),
-  connectClient: (s) => connectWs((s.server.listeners[0] as HttpListener).url),
+  connectClient: (s) => connectWs(s.listeners[0]!.url),
   skip: [
     // Binary framing, which a WebSocket does not have: its messages are
     // JSON text (JSON-level bad input is in http_ws_test.ts).

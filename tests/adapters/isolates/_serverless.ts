@@ -40,7 +40,6 @@ export class Serverless {
     const proc = new Proc(Deno.execPath(), [
       "serve",
       "--parallel",
-      "--unstable-kv",
       ...PERMISSIONS.serve,
       "--host",
       "127.0.0.1",

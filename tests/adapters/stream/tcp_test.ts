@@ -9,5 +9,5 @@ import {
 runAdapterSuite({
   name: "tcp",
   start: (o) => startServer({ transports: ["tcp"], port: 0, ...o }),
-  connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+  connectClient: (s) => connectStream(s.listeners[0]!.url),
 });

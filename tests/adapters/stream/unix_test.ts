@@ -15,5 +15,5 @@ runAdapterSuite({
       dir,
     );
   },
-  connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+  connectClient: (s) => connectStream(s.listeners[0]!.url),
 });

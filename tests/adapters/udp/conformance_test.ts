@@ -10,7 +10,7 @@ import { UdpTestClient } from "../_udp.ts";
 runAdapterSuite({
   name: "udp",
   start: (o) => startServer({ transports: ["udp"], port: 0, ...o }),
-  connectClient: (s) => UdpTestClient.connect(s.server.listeners[0]!.url),
+  connectClient: (s) => UdpTestClient.connect(s.listeners[0]!.url),
   skip: [
     // No connection to lose: a member that goes away without LEAVE leaves
     // with reason timeout (udp_test.ts: "a silent member times out").
