@@ -152,10 +152,15 @@ export {
 } from "./core/datagram/client.ts";
 export { listenHttp } from "./adapters/http/app.ts";
 export type { HttpListener, HttpOptions } from "./adapters/http/app.ts";
+export type { IsolateLink } from "./adapters/http/isolate_link.ts";
 export {
   DEFAULT_HTTP_LIMITS,
   type HttpLimits,
 } from "./adapters/http/limits.ts";
+export {
+  IsolateBackplane,
+  type IsolateBackplaneOptions,
+} from "./adapters/isolates/backplane.ts";
 export { ApiClient, ApiError } from "./adapters/client/api.ts";
 export type {
   AnnounceAnswer,
