@@ -12,7 +12,20 @@ import type { LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "../http/mod.ts";
 import { runStdinConsole, type ServeOptions } from "../server/mod.ts";
 import { serveWorkers } from "../workers/mod.ts";
-import type { ServeFlags } from "./run_serve.ts";
+
+/** The flags of `cli.ts serve` that Workers use beyond the server options. */
+export interface WorkerFlags {
+  /** `--workers`: how many. */
+  workers: number;
+  /** `--lease`: the Workers' (and the cluster's) lease, in seconds. */
+  lease: number;
+  /** `--admin-token-file`: the admin token's file. */
+  adminTokenFile?: string | undefined;
+  /** `--redis`: the Redis URL of a cluster. */
+  redis?: string | undefined;
+  /** `--redis-optional`: start when Redis cannot be reached. */
+  redisOptional?: true | undefined;
+}
 
 /**
  * Run Workers until SIGINT or SIGTERM; exit 1 when they cannot start.
@@ -22,7 +35,7 @@ import type { ServeFlags } from "./run_serve.ts";
  * @param log The log.
  */
 export async function runWorkers(
-  o: ServeFlags,
+  o: WorkerFlags,
   options: Omit<ServeOptions, "log" | "backplane">,
   log: (record: LogRecord) => void,
 ): Promise<void> {
