@@ -25,6 +25,7 @@ import {
 import {
   roomcastClusterTarget,
   type RoomcastOptions,
+  roomcastServerlessTarget,
   roomcastTarget,
 } from "./roomcast.ts";
 import type { Target } from "./servers.ts";
@@ -41,7 +42,14 @@ import { renderMarkdown } from "./markdown.ts";
 
 const WORKLOADS = ["w1", "w2", "w3"] as const;
 type Workload = typeof WORKLOADS[number];
-const TRANSPORTS = ["tcp", "unix", "udp", "ws", "2node"] as const;
+const TRANSPORTS = [
+  "tcp",
+  "unix",
+  "udp",
+  "ws",
+  "2node",
+  "serverless",
+] as const;
 
 function list<T extends string>(allowed: readonly T[]) {
   return (value: string): T[] => {
@@ -74,6 +82,10 @@ function ints(value: string): number[] {
   return value.split(",").map((s) => num(2)(s.trim()));
 }
 
+function counts(value: string): number[] {
+  return value.split(",").map((s) => num(1)(s.trim()));
+}
+
 const program = new Command()
   .name("bench")
   .description(
@@ -92,8 +104,9 @@ const program = new Command()
     "--transport <list>",
     "roomcast transports to measure: tcp, unix, udp (datagrams; --udp-rate 0 as well), " +
       "ws (WebSocket of the HTTP transport, GET /api/ws), 2node (two nodes sharing rooms " +
-      "through redis-server, over TCP); udp and ws only when asked, as W3 (10,000 members) " +
-      "over them is not yet part of the measured default",
+      "through redis-server, over TCP), serverless (WebSocket of `deno serve --parallel` " +
+      "with --workers isolates); udp, ws and serverless only when asked, as W3 (10,000 " +
+      "members) over them is not yet part of the measured default",
     list(TRANSPORTS),
     ["tcp", "unix", "2node"] as (typeof TRANSPORTS[number])[],
   )
@@ -102,6 +115,13 @@ const program = new Command()
     `peers to compare with (${PEERS.join(", ")})`,
     list(PEERS),
     [] as string[],
+  )
+  .option(
+    "--workers <list>",
+    "roomcast with N Workers (serve --workers N), each N of the list a target " +
+      "(roomcast-wN; 1 is the single-thread server); serverless: N isolates",
+    counts,
+    [1],
   )
   .option("--members <list>", "W1 room sizes", ints, [100, 1000])
   .option("--latency-members <n>", "W2 room size", num(2), 100)
@@ -193,13 +213,24 @@ async function main(): Promise<number> {
   if (o.baseline) {
     ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
   }
-  const single = o.transport.filter((t) => t !== "2node");
+  const single = o.transport.filter((t) =>
+    t !== "2node" && t !== "serverless"
+  );
   // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
   const streams = single.filter((t) => t === "tcp" || t === "unix");
   if (streams.length === 0) streams.push("tcp");
   const targets: Target[] = [];
   for (const options of ours) {
-    for (const t of single) targets.push(roomcastTarget(t, options));
+    for (const workers of o.workers) {
+      for (const t of single) {
+        targets.push(roomcastTarget(t, { ...options, workers }));
+      }
+    }
+    if (o.transport.includes("serverless")) {
+      for (const isolates of o.workers) {
+        targets.push(roomcastServerlessTarget(isolates, options));
+      }
+    }
     if (o.transport.includes("2node")) {
       try {
         const redis = redisTarget(await ensurePeer("redis", log), "tcp");
@@ -313,6 +344,7 @@ async function main(): Promise<number> {
       duration: o.duration,
       drain: o.drain,
       threads: o.threads,
+      workers: o.workers,
       runs: o.runs,
       serverRateLimit: "off (--rate 0): the peers have none",
       serverFlags: denoFlags.join(" "),

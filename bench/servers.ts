@@ -56,6 +56,7 @@ export function spawnServer(
   cmd: string,
   args: readonly string[],
   cwd?: string,
+  env?: Record<string, string>,
 ): Deno.ChildProcess {
   return new Deno.Command("bash", {
     args: [
@@ -69,6 +70,7 @@ export function spawnServer(
     stdout: "null",
     stderr: "piped",
     ...(cwd ? { cwd } : {}),
+    ...(env ? { env } : {}),
   }).spawn();
 }
 

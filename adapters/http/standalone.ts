@@ -13,6 +13,7 @@
 
 import type { Backplane } from "../../core/backplane.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
+import type { Limits } from "../../core/limits.ts";
 import { IsolateBackplane } from "../isolates/mod.ts";
 import { formatLog } from "../log.ts";
 import { loadAdminToken } from "./admin_token.ts";
@@ -20,6 +21,29 @@ import { HttpHub } from "./hub.ts";
 import type { FetchApp } from "./listen.ts";
 
 let standalone: Promise<FetchApp> | undefined;
+
+/**
+ * The limits `deno serve` has no flags for, from the environment:
+ * `CHAT_RATE` (messages per second per member, 0: no limit) and
+ * `CHAT_MAX_CONNECTIONS`; the other limits are the defaults.
+ */
+function limitsFromEnv(): Partial<Limits> {
+  const number = (name: string, min: number) => {
+    const raw = Deno.env.get(name);
+    if (raw === undefined || raw === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new Error(`Cannot use ${name}=${raw}: a whole number >= ${min}`);
+    }
+    return n;
+  };
+  const rate = number("CHAT_RATE", 0);
+  const connections = number("CHAT_MAX_CONNECTIONS", 1);
+  return {
+    ...(rate !== undefined ? { messagesPerSecond: rate } : {}),
+    ...(connections !== undefined ? { maxConnections: connections } : {}),
+  };
+}
 
 /**
  * The app of `deno serve adapters/http/app.ts`: a chat served over HTTP
@@ -50,8 +74,11 @@ export function standaloneWith(
   Deno.addSignalListener("SIGTERM", onSignal);
   return standalone = (async () => {
     const encoder = new TextEncoder();
-    const log = (record: LogRecord) =>
+    const quiet = Deno.env.get("CHAT_QUIET") === "1";
+    const log = (record: LogRecord) => {
+      if (quiet && record.event !== "error") return;
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
+    };
     const admin = await loadAdminToken({
       token: Deno.env.get("CHAT_ADMIN_TOKEN"),
       file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),
@@ -65,6 +92,7 @@ export function standaloneWith(
     const chat = new Chat({
       now: () => performance.now(),
       log,
+      limits: limitsFromEnv(),
       ...(backplane ? { backplane } : {}),
     });
     const hub = new HttpHub(chat, {
