@@ -213,9 +213,7 @@ async function main(): Promise<number> {
   if (o.baseline) {
     ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
   }
-  const single = o.transport.filter((t) =>
-    t !== "2node" && t !== "serverless"
-  );
+  const single = o.transport.filter((t) => t !== "2node" && t !== "serverless");
   // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
   const streams = single.filter((t) => t === "tcp" || t === "unix");
   if (streams.length === 0) streams.push("tcp");

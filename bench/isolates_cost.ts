@@ -76,10 +76,12 @@ const worker = new Worker(
 const channel = new BroadcastChannel("isolates-cost");
 await new Promise((r) => setTimeout(r, 300));
 const results: Record<string, unknown> = {};
-for (const [name, side] of [
-  ["BroadcastChannel", sideOf(channel as never)],
-  ["Worker postMessage", sideOf(worker as never)],
-] as const) {
+for (
+  const [name, side] of [
+    ["BroadcastChannel", sideOf(channel as never)],
+    ["Worker postMessage", sideOf(worker as never)],
+  ] as const
+) {
   const oneWay = await latency(side, 2000);
   const single = await throughput(side, FRAME, MESSAGES);
   const batch = await throughput(side, BATCH, MESSAGES / 10);

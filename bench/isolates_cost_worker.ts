@@ -7,7 +7,10 @@ const scope = globalThis as unknown as {
 };
 const channel = new BroadcastChannel("isolates-cost");
 let received = 0, bytes = 0;
-const handle = (data: { k: string; b?: Uint8Array; n?: number }, reply: (m: unknown) => void) => {
+const handle = (
+  data: { k: string; b?: Uint8Array; n?: number },
+  reply: (m: unknown) => void,
+) => {
   if (data.k === "ping") return reply({ k: "pong" });
   if (data.k === "load") {
     received++;

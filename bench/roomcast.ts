@@ -242,25 +242,30 @@ export function roomcastServerlessTarget(
       ];
       const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-" });
       const port = freePort();
-      const child = spawnServer(Deno.execPath(), [
-        "serve",
-        "--parallel",
-        "--unstable-kv",
-        "-A",
-        ...denoFlags,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        String(port),
-        "adapters/http/app.ts",
-      ], root, {
-        ...Deno.env.toObject(),
-        DENO_JOBS: String(isolates),
-        CHAT_ADMIN_TOKEN: crypto.randomUUID(),
-        CHAT_RATE: "0",
-        CHAT_MAX_CONNECTIONS: "20000",
-        CHAT_QUIET: "1",
-      });
+      const child = spawnServer(
+        Deno.execPath(),
+        [
+          "serve",
+          "--parallel",
+          "--unstable-kv",
+          "-A",
+          ...denoFlags,
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "adapters/http/app.ts",
+        ],
+        root,
+        {
+          ...Deno.env.toObject(),
+          DENO_JOBS: String(isolates),
+          CHAT_ADMIN_TOKEN: crypto.randomUUID(),
+          CHAT_RATE: "0",
+          CHAT_MAX_CONNECTIONS: "20000",
+          CHAT_QUIET: "1",
+        },
+      );
       return await started(
         child,
         [`ws:127.0.0.1:${port}`],

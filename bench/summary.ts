@@ -319,7 +319,8 @@ export function goals(
     if (o.workload === "w2" && p?.p99 && o.p99) {
       const x = ratio(p.target) ?? o.p99.median / p.p99.median;
       out.push({
-        what: `${o.target} W2 S=${o.members}: p99 <= 0.9x redis p99, nothing lost`,
+        what:
+          `${o.target} W2 S=${o.members}: p99 <= 0.9x redis p99, nothing lost`,
         met: x <= 0.9 && o.lost === 0,
         detail: `${x.toFixed(2)}x (${fmtUs(o.p99.median)} vs ${
           fmtUs(p.p99.median)

@@ -44,6 +44,14 @@ export interface IsolateBackplaneOptions {
   path?: string;
   /** The BroadcastChannel's name. @default {one per store} */
   channel?: string;
+  /**
+   * Ports to the other isolates, one each, instead of the BroadcastChannel:
+   * a parent that starts the isolates as Workers can hand each pair the two
+   * ends of a `MessageChannel` (cheaper, and nothing is ever dropped).
+   * Isolates that start later are added with
+   * {@link IsolateBackplane.addPort}.
+   */
+  ports?: readonly MessagePort[];
   /** An open store to use instead of `path` (the host's own KV). */
   kv?: Deno.Kv;
   /** Prefix of every key. @default {["roomcast"]} */
@@ -120,7 +128,12 @@ export class IsolateBackplane implements Backplane {
     this.#holdStore = options.holdStore ?? false;
     const log = this.#log = options.log ?? (() => {});
     const keys = new StoreKeys(options.prefix ?? ["roomcast"]);
-    const bus = this.#bus = new IsolateBus({ channel, id: this.nodeId, log });
+    const bus = this.#bus = new IsolateBus({
+      channel,
+      id: this.nodeId,
+      log,
+      ...(options.ports ? { ports: options.ports } : {}),
+    });
     this.#requests = new IsolateRequests(bus);
     this.#lease = new IsolateLease({
       kv,
@@ -256,6 +269,11 @@ export class IsolateBackplane implements Backplane {
       a,
       b,
     ) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+  }
+
+  /** A port to an isolate that started after this one (with `ports`). */
+  addPort(port: MessagePort): void {
+    this.#bus.addPort(port);
   }
 
   /** Messages this isolate has posted on the channel (events many to one). */

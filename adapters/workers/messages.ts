@@ -22,6 +22,8 @@ export interface WorkerStart {
   readonly store: { readonly path: string; readonly channel: string };
   /** The isolates' lease, in ms. */
   readonly leaseMs: number;
+  /** A port to each other Worker (transferred with this message). */
+  readonly ports: readonly MessagePort[];
   /** Share rooms with other nodes through Redis as well. */
   readonly redis?: {
     readonly url: string;
@@ -34,6 +36,7 @@ export interface WorkerStart {
 export type ToWorker =
   | WorkerStart
   | { readonly type: "announce"; readonly id: number; readonly text: string }
+  | { readonly type: "port"; readonly port: MessagePort }
   | { readonly type: "shutdown" };
 
 /** A listener as a Worker reports it. */

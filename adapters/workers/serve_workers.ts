@@ -67,14 +67,15 @@ class Member {
   #next = 1;
 
   constructor(
-    readonly start: WorkerStart,
+    readonly start: Omit<WorkerStart, "ports">,
     readonly onLog: (record: LogRecord) => void,
     readonly onDeath: (error: string) => void,
+    ports: MessagePort[],
   ) {
-    this.worker = this.#spawn();
+    this.worker = this.#spawn(ports);
   }
 
-  #spawn(): Worker {
+  #spawn(ports: MessagePort[]): Worker {
     const worker = new Worker(new URL("./worker.ts", import.meta.url), {
       type: "module",
     });
@@ -93,15 +94,15 @@ class Member {
       e.preventDefault();
       this.onDeath(e.message);
     };
-    worker.postMessage(this.start);
+    worker.postMessage({ ...this.start, ports }, ports);
     return worker;
   }
 
-  /** Start again after a death. */
-  respawn(): Promise<FromWorker> {
+  /** Start again after a death, with new ports to the others. */
+  respawn(ports: MessagePort[]): Promise<FromWorker> {
     this.worker.terminate();
     const started = this.until("started");
-    this.worker = this.#spawn();
+    this.worker = this.#spawn(ports);
     return started;
   }
 
@@ -151,7 +152,22 @@ export async function serveWorkers(
   const members: Member[] = [];
   let stopping = false;
   const transports = options.serve.transports ?? ["tcp", "unix", "http"];
-  const startOf = (index: number, serve: WorkerServeOptions): WorkerStart => ({
+  // A MessageChannel between every two Workers: their events cross there.
+  const ports: MessagePort[][] = Array.from(
+    { length: options.workers },
+    () => [],
+  );
+  for (let i = 0; i < options.workers; i++) {
+    for (let j = i + 1; j < options.workers; j++) {
+      const { port1, port2 } = new MessageChannel();
+      ports[i]!.push(port1);
+      ports[j]!.push(port2);
+    }
+  }
+  const startOf = (
+    index: number,
+    serve: WorkerServeOptions,
+  ): Omit<WorkerStart, "ports"> => ({
     type: "start",
     index,
     serve: {
@@ -178,11 +194,20 @@ export async function serveWorkers(
         setTimeout(() => {
           if (stopping) return;
           log({ event: "worker_restart", worker: index });
-          member.respawn().catch((e) =>
+          // New ports between the new Worker and each other one.
+          const mine: MessagePort[] = [];
+          for (const other of members) {
+            if (other === member) continue;
+            const { port1, port2 } = new MessageChannel();
+            other.worker.postMessage({ type: "port", port: port1 }, [port1]);
+            mine.push(port2);
+          }
+          member.respawn(mine).catch((e) =>
             log({ event: "error", worker: index, message: String(e) })
           );
         }, RESTART_MS);
       },
+      ports[index]!,
     );
     members.push(member);
     const answer = await member.until("started");

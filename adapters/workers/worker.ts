@@ -42,6 +42,8 @@ scope.onmessage = async (e) => {
         error: error instanceof Error ? error.message : String(error),
       });
     }
+  } else if (m.type === "port") {
+    link?.addPort(m.port);
   } else if (m.type === "announce" && server) {
     const result = await server.chat.announceCounted(m.text);
     scope.postMessage({ type: "announced", id: m.id, result });
@@ -58,6 +60,7 @@ async function start(m: WorkerStart): Promise<Server> {
   link = await IsolateBackplane.connect({
     path: m.store.path,
     channel: m.store.channel,
+    ports: m.ports,
     leaseMs: m.leaseMs,
     log,
   });

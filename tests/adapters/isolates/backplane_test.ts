@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { IsolateBackplane } from "../../../adapters/isolates/mod.ts";
+import { Chat } from "../../../core/chat.ts";
 import { Group, listen } from "./_isolates.ts";
 
 Deno.test("isolates: two chats are one chat: names, messages, leaves, counts", async () => {
@@ -109,6 +110,32 @@ Deno.test("isolates: connect without --unstable-kv or a store fails with a reaso
       IsolateBackplane.connect({ path: `${g.dir}/missing/dir/kv` }),
       /Cannot share rooms between isolates/,
     );
+  } finally {
+    await g.close();
+  }
+});
+
+Deno.test("isolates: over MessagePorts instead of the channel, the same chat", async () => {
+  const g = await Group.make();
+  const { port1, port2 } = new MessageChannel();
+  try {
+    const connect = (port: MessagePort) =>
+      IsolateBackplane.connect({ path: g.path, ports: [port] });
+    const [pa, pb] = await Promise.all([connect(port1), connect(port2)]);
+    const a = new Chat({ now: () => performance.now(), backplane: pa });
+    const b = new Chat({ now: () => performance.now(), backplane: pb });
+    g.chats.push(a, b);
+    const amy = await listen(a, "amy");
+    const bob = await listen(b, "bob");
+    await assert.rejects(listen(b, "Amy"), /is taken/);
+    amy.member.say("over a port");
+    await bob.until((e) => e.type === "message" && e.text === "over a port");
+    await amy.until((e) => e.type === "joined" && e.name === "bob");
+    assert.deepEqual(await b.announceCounted("all"), {
+      ok: true,
+      rooms: 1,
+      delivered: 2,
+    });
   } finally {
     await g.close();
   }
