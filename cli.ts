@@ -7,20 +7,21 @@
  * @module
  */
 
-import { Command, CommanderError } from "@commander-js/extra-typings";
+import { Command, CommanderError } from "npm:@commander-js/extra-typings@14";
 import {
   addAnnounceCommand,
   addJoinCommand,
   addRoomsCommand,
   addServeCommand,
   addWhoCommand,
+  VERSION,
 } from "./adapters/cli/mod.ts";
 import { ExitCode } from "./adapters/terminal/mod.ts";
 
 const program = new Command()
   .name("roomcast")
   .description("Chat rooms that any program can join.")
-  .version("0.1.0")
+  .version(VERSION)
   .exitOverride()
   .configureOutput({ outputError: (text, write) => write(text) })
   .showHelpAfterError("(run with --help for usage)");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite drives for real (redis-server,
-# netcat, chromium, tmux, curl), from Debian's packages, when they are missing.
+# netcat, chromium, tmux, curl, python3), from Debian's packages, when they are
+# missing.
 # Safe to run again: it does nothing when everything is there.
 set -euo pipefail
 need=()
@@ -12,6 +13,8 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ps >/dev/null 2>&1 || need+=(procps) # serve: is the console in the background?
 command -v curl >/dev/null 2>&1 || need+=(curl)
+# The minimal clients of docs/protocol.md (tests/adapters/udp/loss_test.ts).
+command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v gcc >/dev/null 2>&1 || need+=(gcc) # bench/loadgen.c (tests/bench_smoke_test.ts)
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then

@@ -8,13 +8,31 @@
 /** A transport listener failed to start. */
 export class ListenError extends Error {
   /**
+   * The transport that could not listen (`tcp`, `unix`, `udp`, `http`), when
+   * known: `serve()` sets it, so that a command line can name the flag that
+   * moves it.
+   */
+  transport: string | undefined;
+
+  /**
    * Create a new instance.
    * @param message What failed, in the style `Cannot listen on X: detail`.
-   * @param options Standard error options (cause).
+   * @param options Standard error options (cause), and the transport.
    */
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(
+    message: string,
+    options?: ErrorOptions & { transport?: string },
+  ) {
     super(message, options);
     this.name = "ListenError";
+    this.transport = options?.transport;
+  }
+
+  /** Whether another socket holds the address (`EADDRINUSE`). */
+  get addressInUse(): boolean {
+    const cause = this.cause;
+    return cause instanceof Deno.errors.AddrInUse ||
+      (cause as { code?: unknown } | undefined)?.code === "EADDRINUSE";
   }
 }
 

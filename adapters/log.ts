@@ -1,6 +1,7 @@
 /**
  * The log line every adapter writes: `TIME EVENT key=value ...`, one per
- * lifecycle event, for operators and their tools.
+ * lifecycle event, for operators and their tools; or one JSON object a line
+ * (`serve --log json`) for machines.
  *
  * @module
  */
@@ -30,4 +31,25 @@ export function formatLog(record: LogRecord, time: Date = new Date()): string {
     }`;
   }
   return line;
+}
+
+/**
+ * Format a log record as one JSON object on one line: `time`, `event`, then
+ * the record's fields.
+ *
+ * @param record The record.
+ * @param time When it happened.
+ * @returns The JSON text, without a line break.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const line = formatLogJson({ event: "listen", transport: "tcp", url: "tcp://127.0.0.1:7878" }, new Date(0));
+ * assert.equal(line, '{"time":"1970-01-01T00:00:00.000Z","event":"listen","transport":"tcp","url":"tcp://127.0.0.1:7878"}');
+ * ```
+ */
+export function formatLogJson(
+  record: LogRecord,
+  time: Date = new Date(),
+): string {
+  return JSON.stringify({ time: time.toISOString(), ...record });
 }

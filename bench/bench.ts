@@ -13,7 +13,7 @@ import {
   Command,
   CommanderError,
   InvalidArgumentError,
-} from "@commander-js/extra-typings";
+} from "npm:@commander-js/extra-typings@14";
 import { buildLoadgen, runLoadgen } from "./loadgen.ts";
 import {
   ensurePeer,

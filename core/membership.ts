@@ -54,8 +54,10 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       }
       const room = checkRoom(rawRoom);
       if (!room.ok) return room;
-      const name = checkName(rawName, state.limits.maxNameLength);
-      if (!name.ok) return name;
+      const check = checkName(rawName, state.limits.maxNameLength);
+      if (!check.ok && check.lookalike === undefined) return check;
+      // A look-alike of a member is told the name is taken (see lookalike).
+      const name = check.ok ? check : check.lookalike!;
       const current = session.membership;
       if (current?.room === room.name && current.key === name.key) {
         return current;
@@ -70,11 +72,13 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
         message:
           `Cannot join room "${room.name}": name "${name.name}" is taken`,
       };
+      const decide = (won: boolean): Membership | Refusal => {
+        if (won && !check.ok) backplane.release(room.name, name.key);
+        return !won ? taken : check.ok ? m : check;
+      };
       const claim = backplane.claim(room.name, name.key, name.name);
-      if (claim instanceof Promise) {
-        return claim.then((won) => (won ? m : taken));
-      }
-      return claim ? m : taken;
+      if (claim instanceof Promise) return claim.then(decide);
+      return decide(claim);
     },
     enter: (session, m) => {
       let room = rooms.get(m.room);

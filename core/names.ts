@@ -1,19 +1,31 @@
 /**
  * Naming rules for members and rooms: small pure functions, one reason per
- * forbidden class of character.
+ * forbidden class of character. Member names are compared by {@link nameKey}:
+ * case-folded and reduced to their Unicode TS #39 confusable skeleton, so
+ * that names that look alike are one name.
  *
  * @module
  */
+
+import { foldName, nameKey } from "./names/key.ts";
+import { mixedScripts } from "./names/scripts.ts";
+import { ANNOUNCEMENT_MARK } from "./text/render.ts";
+
+export { CONFUSABLES_VERSION } from "./names/confusables.ts";
+export { foldName, nameKey } from "./names/key.ts";
+export { skeleton } from "./names/skeleton.ts";
 
 /** Default longest member name, in Unicode code points after NFKC. */
 export const DEFAULT_MAX_NAME_LENGTH = 32;
 /** Longest room name, in Unicode code points after NFKC. */
 export const MAX_ROOM_LENGTH = 64;
 
-/** Names nobody may take, compared by their folded form. */
+/** Names nobody may take, compared by {@link nameKey}. */
 export const RESERVED_NAMES: readonly string[] = [
   "admin",
   "管理员",
+  // The traditional form of 管理员: TS #39 does not map 員 to 员.
+  "管理員",
   "server",
   "system",
 ];
@@ -24,13 +36,20 @@ export type NameCheck =
     readonly ok: true;
     /** What others see: NFKC-normalised and trimmed. */
     readonly name: string;
-    /** The uniqueness key: the case-folded NFKC form. */
+    /** The uniqueness key, {@link nameKey} of the name. */
     readonly key: string;
   }
   | {
     readonly ok: false;
     readonly code: "NAME_INVALID" | "NAME_RESERVED" | "ROOM_INVALID";
     readonly message: string;
+    /**
+     * Set when a name is refused only because it mixes scripts: its display
+     * form and key. Such a name looks like the member who holds that key, so
+     * a chat answers `NAME_TAKEN` when the key is taken in the room, and this
+     * refusal otherwise.
+     */
+    readonly lookalike?: { readonly name: string; readonly key: string };
   };
 
 // Cc: control characters (NUL, ESC, DEL...) can rewrite a terminal.
@@ -45,21 +64,24 @@ const FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}\p{Co}\p{Cn}]/u;
 const ODD_SPACE = /[^\S ]/u;
 // Room names are single words: `/join ROOM` splits on spaces.
 const ANY_SPACE = /\s/u;
-
-/**
- * Fold a string for case-insensitive comparison: NFKC, then a full case fold
- * (upper then lower case maps `ß` to `ss` and final sigma to sigma), then
- * NFKC again so that the folded form is stable.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * assert.equal(foldName("Straße"), foldName("STRASSE"));
- * ```
- */
-export function foldName(s: string): string {
-  return s.normalize("NFKC").toUpperCase().toLowerCase().normalize("NFKC");
-}
+// Default-ignorable letters and marks render as nothing, so a name could
+// hide one to pass for another: the combining grapheme joiner U+034F, the
+// Hangul fillers U+115F, U+1160, U+3164 (NFKC makes it U+1160) and U+FFA0,
+// the Khmer inherent vowels U+17B4, U+17B5. (The other default-ignorables
+// are format characters, refused above.) Variation selectors are let
+// through: emoji and ideographs need them, and they are removed before
+// names are compared.
+// U+2800 BRAILLE PATTERN BLANK is a symbol drawn as an empty cell: it passes
+// for a space, or for nothing at the end of a name.
+const INVISIBLE =
+  /(?!\p{Variation_Selector})\p{Default_Ignorable_Code_Point}|\u2800/u;
+// A combining mark at the start has no letter to sit on: it draws over
+// whatever a client prints before the name.
+const LEADING_MARK = /^\p{M}/u;
+// What shows: anything but spaces, marks and the characters above.
+const VISIBLE = /[^\s\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+let reservedKeys: Set<string> | undefined;
+let markKey: string | undefined;
 
 function codePoints(s: string): number {
   let n = 0;
@@ -67,10 +89,16 @@ function codePoints(s: string): number {
   return n;
 }
 
+function hex(c: string): string {
+  return `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+}
+
 /**
  * Check a member name against the rules: NFKC-normalised and trimmed, 1 to
- * `maxLength` code points, no control, format or line-break characters, not
- * starting with `/`, and not reserved in any case.
+ * `maxLength` code points, no control, format, line-break or invisible
+ * characters, something visible, not starting with `/`, `*` or a combining
+ * mark, not reserved (compared by {@link nameKey}), and no word mixing
+ * Latin, Greek and Cyrillic letters.
  *
  * @param raw The name as typed.
  * @param maxLength Longest allowed name in code points.
@@ -79,8 +107,9 @@ function codePoints(s: string): number {
  * ```ts
  * import assert from "node:assert/strict";
  * const ok = checkName(" Ｂｏｂ ");
- * assert.deepEqual(ok, { ok: true, name: "Bob", key: "bob" });
+ * assert.equal(ok.ok && ok.name, "Bob");
  * assert.equal(checkName("ADMIN").ok, false);
+ * assert.equal(checkName("аdmin").ok, false); // Cyrillic а
  * ```
  */
 export function checkName(
@@ -110,16 +139,56 @@ export function checkName(
       "Cannot use name: the only space allowed is a plain space",
     );
   }
+  const hidden = INVISIBLE.exec(name);
+  if (hidden) {
+    return invalid(
+      "NAME_INVALID",
+      `Cannot use name: it contains ${hex(hidden[0])}, which shows as nothing`,
+    );
+  }
+  const mark = LEADING_MARK.exec(name);
+  if (mark) {
+    return invalid(
+      "NAME_INVALID",
+      `Cannot use name: it starts with the combining mark ${hex(mark[0])}`,
+    );
+  }
+  if (!VISIBLE.test(name)) {
+    return invalid("NAME_INVALID", "Cannot use name: it shows nothing");
+  }
   // Text-mode clients treat a line starting with "/" as a command.
   if (name.startsWith("/")) {
     return invalid("NAME_INVALID", 'Cannot use name: it starts with "/"');
   }
-  const key = foldName(name);
-  if (RESERVED_NAMES.includes(key)) {
+  const key = nameKey(name);
+  // Announcements start with "***" in every client; a member line starts
+  // with the member's name, so no name may start with "*" or a look-alike.
+  markKey ??= nameKey(ANNOUNCEMENT_MARK.slice(0, 1));
+  if (key.startsWith(markKey)) {
+    return invalid(
+      "NAME_INVALID",
+      `Cannot use name: it starts with "${
+        ANNOUNCEMENT_MARK.slice(0, 1)
+      }" (or a look-alike), which marks announcements`,
+    );
+  }
+  reservedKeys ??= new Set(RESERVED_NAMES.map(nameKey));
+  if (reservedKeys.has(key)) {
     return invalid(
       "NAME_RESERVED",
       `Cannot use name "${name}": it is reserved`,
     );
+  }
+  const mixed = mixedScripts(name);
+  if (mixed) {
+    return {
+      ok: false,
+      code: "NAME_INVALID",
+      message: `Cannot use name "${name}": it mixes ${mixed[0]} and ${
+        mixed[1]
+      } letters in one word, which can make it look like another name`,
+      lookalike: { name, key },
+    };
   }
   return { ok: true, name, key };
 }

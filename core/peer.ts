@@ -8,7 +8,7 @@
 
 import { encodeFrame } from "./codec/mod.ts";
 import type { ChatEvent } from "./events.ts";
-import { type Lang, renderEvent } from "./text/render.ts";
+import { type Lang, renderEvent, TERMINAL_RENDER } from "./text/render.ts";
 
 const encoder = new TextEncoder();
 
@@ -55,17 +55,20 @@ export class Outgoing {
     return this.#json ??= JSON.stringify(this.event);
   }
 
-  /** The rendered line in a language. */
+  /**
+   * The rendering in a language, as text sessions show it: one line, or
+   * for a multi-line message its lines, each after the first indented.
+   */
   text(lang: Lang): string {
-    return renderEvent(this.event, lang);
+    return renderEvent(this.event, lang, TERMINAL_RENDER);
   }
 
-  /** The rendered line with a trailing LF, as UTF-8 bytes. */
+  /** {@link Outgoing.text} with a trailing LF, as UTF-8 bytes. */
   line(lang: Lang): Uint8Array {
     if (lang === "zh") {
-      return this.#zh ??= encoder.encode(renderEvent(this.event, "zh") + "\n");
+      return this.#zh ??= encoder.encode(this.text("zh") + "\n");
     }
-    return this.#en ??= encoder.encode(renderEvent(this.event, "en") + "\n");
+    return this.#en ??= encoder.encode(this.text("en") + "\n");
   }
 }
 

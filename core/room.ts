@@ -44,7 +44,10 @@ export class Room<M extends RoomMember = RoomMember> {
   readonly name: string;
   readonly #members = new Map<string, M>();
 
-  /** @param name Canonical room name. */
+  /**
+   * Create an empty room.
+   * @param name Canonical room name.
+   */
   constructor(name: string) {
     this.name = name;
   }

@@ -301,3 +301,68 @@ Deno.test("architecture: no import cycles between source files", async () => {
 Deno.test("architecture: adapters depend on core, and reach other adapter folders only through their mod.ts", async () => {
   assert.deepEqual(folderViolations(await sourceGraph()), []);
 });
+
+Deno.test("architecture: every export path is doc-linted, has a @module doc with an example, and the root API stays small", async () => {
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { exports: Record<string, string>; tasks: Record<string, string> };
+  const linted = config.tasks.check!.match(/deno doc --lint ([^&]+)/)?.[1]
+    ?.trim().split(/\s+/) ?? [];
+  for (const [path, file] of Object.entries(config.exports)) {
+    const source = await Deno.readTextFile(new URL(file, ROOT));
+    const doc = source.slice(0, source.indexOf("*/"));
+    assert.ok(doc.includes("@module"), `${path} (${file}): no @module doc`);
+    assert.ok(doc.includes("@example"), `${path} (${file}): no example`);
+    assert.ok(
+      linted.includes(file.replace(/^\.\//, "")),
+      `${path} (${file}) is not in the check task's deno doc --lint`,
+    );
+  }
+  const root = stripComments(await Deno.readTextFile(new URL("mod.ts", ROOT)));
+  const names = [...root.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}/g)]
+    .flatMap((m) => m[1]!.split(",").map((n) => n.trim()).filter(Boolean));
+  assert.ok(names.length <= 25, `mod.ts exports ${names.length} names`);
+});
+
+/** Module specifiers a source imports that are neither relative nor `node:`. */
+export function packageImportsOf(code: string): string[] {
+  const found: string[] = [];
+  const pattern =
+    /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["']((?!\.{1,2}\/|node:)[^"'\s]+)["']/gm;
+  for (const m of code.matchAll(pattern)) found.push(m[1]!);
+  return found;
+}
+
+Deno.test("architecture: sources import packages by full npm: specifiers, the versions of deno.json's import map", async () => {
+  // An embedding program imports mod.ts from its own folder, without this
+  // project's deno.json: a bare specifier ("hono") would not resolve there.
+  // The import map stays for the tests; both must name the same versions.
+  const config = JSON.parse(
+    await Deno.readTextFile(new URL("deno.json", ROOT)),
+  ) as { imports: Record<string, string> };
+  const pinned = new Set(Object.values(config.imports));
+  const problems: string[] = [];
+  const graph = await sourceGraph();
+  for (const from of graph.keys()) {
+    const code = stripComments(
+      await Deno.readTextFile(new URL(from, ROOT)),
+    );
+    for (const spec of packageImportsOf(code)) {
+      const m = /^(npm:(?:@[^/@]+\/)?[^/@]+@[^/]+)(?:\/.*)?$/.exec(spec);
+      if (m === null) {
+        problems.push(`${from}: "${spec}" is not a full npm: specifier`);
+      } else if (!pinned.has(m[1]!)) {
+        problems.push(
+          `${from}: "${spec}" names a version the import map does not`,
+        );
+      }
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.deepEqual(
+    packageImportsOf(
+      'import { Hono } from "hono";\nimport x from "npm:zod@4";\nimport "./a.ts";\nimport y from "node:fs";\nawait import("npm:sucrase@3");',
+    ),
+    ["hono", "npm:zod@4", "npm:sucrase@3"],
+  );
+});

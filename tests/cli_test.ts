@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { Proc, startServe } from "./_process.ts";
 import { gone, join, withProcs } from "./adapters/cli/_cli.ts";
+import { TEXT_LINES } from "../core/text/lines.ts";
 
 type Lang = "en" | "zh";
 
@@ -15,7 +16,7 @@ const WORDS = {
     says: (n: string, t: string) => `${n} says: ${t}`,
     left: (n: string) => `${n} left the room\n`,
     shutdown: (n: string) => `${n} left the room (server shutting down)`,
-    admin: (t: string) => `admin says: ${t}`,
+    admin: (t: string) => `*** admin says: ${t}`,
     taken: "error NAME_TAKEN: ",
     members: (r: string, n: number) => `in ${r} (${n}): `,
     locale: "en_US.UTF-8",
@@ -26,7 +27,7 @@ const WORDS = {
     says: (n: string, t: string) => `${n} 说: ${t}`,
     left: (n: string) => `${n} 退出了聊天室\n`,
     shutdown: (n: string) => `${n} 退出了聊天室 (服务器关闭)`,
-    admin: (t: string) => `管理员 说: ${t}`,
+    admin: (t: string) => `*** 管理员 说: ${t}`,
     taken: "错误 NAME_TAKEN: 该名字在本聊天室已被使用",
     members: (r: string, n: number) => `${r} 聊天室成员 (${n}): `,
     locale: "zh_CN.UTF-8",
@@ -76,7 +77,9 @@ for (
       // A duplicate name (case-insensitive) is refused: exit 3 when piped.
       const dup = track(join(["--name", "BOB", "-s", url, "--lang", lang]));
       assert.equal((await dup.exit()).code, 3, dup.stdout + dup.stderr);
-      assert.ok(dup.stdout.includes(w.taken), dup.stdout);
+      // Refusals go to stderr, like every other error.
+      assert.ok(dup.stderr.includes(w.taken), dup.stderr);
+      assert.ok(!dup.stdout.includes(w.taken), dup.stdout);
 
       // The console: each stdin line is announced to every room.
       await server.proc.write("server restarts at 10\n");
@@ -94,6 +97,14 @@ for (
       await carol.expect(w.entered("bob"));
       await bob.write("/who\n");
       await bob.expect(w.members("kitchen", 2));
+      // A room name is one word; /lang says the language in use, and
+      // confirms a change.
+      await bob.write("/join two words\n");
+      await bob.expect(`${TEXT_LINES[lang].oneWord}: two words\n`);
+      await bob.write("/lang\n");
+      await bob.expect(`${TEXT_LINES[lang].lang} (/lang en|zh)\n`);
+      await bob.write(`/lang ${lang}\n`);
+      await bob.expect(`${TEXT_LINES[lang].lang}\n`);
       await bob.write("/quit\n");
       assert.equal((await bob.exit()).code, 0, bob.stderr);
       await carol.expect(w.left("bob"));

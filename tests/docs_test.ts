@@ -1,6 +1,7 @@
 // Keeps docs/protocol.md honest: every hex dump must be what the real encoder
-// produces for the frame named above it, and the frame, error code and leave
-// reason tables must match the code.
+// produces for the frame named above it, the frame, error code and leave
+// reason tables must match the code, and so must what section 8 says of names
+// and section 13.5 of renderings.
 //
 // Format checked (docs/protocol.md, section "Annotated hex dumps"): a
 // paragraph `Frame: `{json}` (N bytes)` (or `Frames: `[json, ...]` (N bytes)`
@@ -11,6 +12,14 @@ import assert from "node:assert/strict";
 import { encodeFrame, type Frame, FrameType } from "../core/codec/mod.ts";
 import { ErrorCode } from "../core/errors.ts";
 import { LeaveReason } from "../core/events.ts";
+import { CASE_GROUPS } from "../adapters/conformance/mod.ts";
+import {
+  checkName,
+  CONFUSABLES_VERSION,
+  nameKey,
+  RESERVED_NAMES,
+} from "../core/names.ts";
+import { renderEvent } from "../core/text/render.ts";
 
 const DOC = new URL("../docs/protocol.md", import.meta.url);
 const text = await Deno.readTextFile(DOC);
@@ -132,4 +141,124 @@ Deno.test("docs/protocol.md leave reason table matches LeaveReason", () => {
   ]);
   assert.deepEqual(Object.fromEntries(found), { ...LeaveReason });
   assert.equal(found.length, Object.keys(LeaveReason).length, "duplicate rows");
+});
+
+/**
+ * The text of a section (`5.1`, `12.6`, `4`): from its heading to the next
+ * heading of the same or a higher level, whitespace collapsed.
+ */
+function sectionText(section: string): string {
+  const start = lines.findIndex((l) =>
+    new RegExp(`^#{2,3} ${section.replace(".", "\\.")}\\.? `).test(l)
+  );
+  assert.ok(start >= 0, `no section ${section} in docs/protocol.md`);
+  const level = lines[start]!.match(/^#+/)![0].length;
+  let end = start + 1;
+  while (
+    end < lines.length &&
+    !(lines[end]!.match(/^#+ /) &&
+      lines[end]!.match(/^#+/)![0].length <= level)
+  ) end++;
+  return lines.slice(start, end).join(" ").replace(/\s+/g, " ");
+}
+
+Deno.test("docs/protocol.md says what the conformance kit checks, where the kit says", () => {
+  let quotes = 0;
+  for (const group of CASE_GROUPS) {
+    for (const c of group.cases) {
+      for (const spec of c.spec ?? []) {
+        quotes++;
+        assert.ok(
+          sectionText(spec.section).includes(spec.says.replace(/\s+/g, " ")),
+          `"${c.name}": section ${spec.section} does not say "${spec.says}"`,
+        );
+      }
+    }
+  }
+  assert.ok(quotes >= 30, `only ${quotes} statements are pinned`);
+});
+
+Deno.test("docs/protocol.md no longer lists the two stale quirks (fatal per-frame error in one read, non-fatal errors before HELLO)", () => {
+  const quirks = sectionText("14");
+  for (
+    const stale of [
+      "the earlier per-frame error is sent with `fatal = 1`",
+      "gets a non-fatal ERROR rather than `HELLO_REQUIRED`",
+    ]
+  ) assert.ok(!quirks.includes(stale), `section 14 still says "${stale}"`);
+});
+
+/** The text of a section, from its `## N.` heading to the next `## `. */
+function section(n: number): string {
+  const start = text.indexOf(`\n## ${n}. `);
+  assert.ok(start >= 0, `section ${n}`);
+  const end = text.indexOf("\n## ", start + 1);
+  return text.slice(start, end < 0 ? undefined : end);
+}
+
+Deno.test("docs/protocol.md section 8 says what the naming rules do", () => {
+  const names = section(8);
+  assert.ok(
+    names.includes(`**Unicode ${CONFUSABLES_VERSION}**`),
+    `section 8 names the data's Unicode version, ${CONFUSABLES_VERSION}`,
+  );
+  const rule9 = names.match(/^9\. .*?(?=^10\. )/ms)?.[0] ?? "";
+  for (const reserved of RESERVED_NAMES) {
+    assert.ok(rule9.includes(`\`${reserved}\``), `rule 9 lists ${reserved}`);
+  }
+  // The examples table: `name` [+ U+XXXX] or U+XXXX, then the answer.
+  const examples = [...names.matchAll(
+    /^\| (?:`([^`]+)`(?: \+ U\+([0-9A-F]{4}))?|U\+([0-9A-F]{4}))[^|]*\| ([^|]+?) +\|$/gm,
+  )];
+  assert.ok(examples.length >= 15, `examples found: ${examples.length}`);
+  for (const [row, base, plus, alone, answer] of examples) {
+    const name = alone
+      ? String.fromCodePoint(parseInt(alone, 16))
+      : base! + (plus ? String.fromCodePoint(parseInt(plus, 16)) : "");
+    const got = checkName(name);
+    const same = answer!.match(/^ok, (not )?the same name as `([^`]+)`$/);
+    if (answer === "ok") {
+      assert.ok(got.ok, row);
+    } else if (same) {
+      assert.ok(got.ok, row);
+      assert.equal(got.key === nameKey(same[2]!), !same[1], row);
+    } else if (answer!.startsWith("`NAME_TAKEN` next to")) {
+      // Mixed scripts: refused, keyed like the name it looks like.
+      const [, other] = answer!.match(/next to `([^`]+)`/)!;
+      assert.ok(!got.ok && got.lookalike, row);
+      assert.equal(got.lookalike.key, nameKey(other!), row);
+    } else {
+      assert.equal(got.ok ? "ok" : `\`${got.code}\``, answer, row);
+    }
+  }
+});
+
+Deno.test("docs/protocol.md section 13.5 shows the renderings of the code", () => {
+  const table = section(13);
+  const row = (event: string) =>
+    table.match(
+      new RegExp(
+        `^\\| ${event} +\\| \`([^\`]+)\` +\\| \`([^\`]+)\` +\\|$`,
+        "m",
+      ),
+    );
+  const announcement = row("ANNOUNCEMENT");
+  assert.ok(announcement, "ANNOUNCEMENT row");
+  const a = {
+    type: "announcement",
+    room: null,
+    text: "restart at 10",
+  } as const;
+  assert.equal(announcement[1], renderEvent(a, "en"));
+  assert.equal(announcement[2], renderEvent(a, "zh"));
+  const message = row("MESSAGE");
+  assert.ok(message, "MESSAGE row");
+  const m = {
+    type: "message",
+    room: "lobby",
+    from: "bob",
+    text: "hi",
+  } as const;
+  assert.equal(message[1], renderEvent(m, "en"));
+  assert.equal(message[2], renderEvent(m, "zh"));
 });

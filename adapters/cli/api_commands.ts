@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Command } from "@commander-js/extra-typings";
+import type { Command } from "npm:@commander-js/extra-typings@14";
 import { defaultAdminTokenPath } from "../http/mod.ts";
 import { ApiClient, ApiError, ConnectError } from "../client/mod.ts";
 
@@ -44,7 +44,10 @@ export function addAnnounceCommand(program: Command): void {
         "Token: --token-file, else CHAT_ADMIN_TOKEN, else the file a local server generated.\n" +
         "Exit codes: 0 delivered, 1 refused by the server, 2 usage or no token, 4 cannot connect.",
     )
-    .argument("<text>", "what to say")
+    .argument(
+      "<text...>",
+      "what to say (several words are one text: quotes are not needed)",
+    )
     .option("-r, --room <room>", "one room (default: every room)")
     .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
     .option("--token-file <file>", "file holding the admin token")
@@ -52,7 +55,7 @@ export function addAnnounceCommand(program: Command): void {
     .action(async (text, o) => {
       Deno.exit(
         await runAnnounce({
-          text,
+          text: text.join(" "),
           room: o.room,
           server: o.server,
           tokenFile: o.tokenFile,
@@ -90,8 +93,9 @@ export function addWhoCommand(program: Command): void {
   program
     .command("who")
     .description(
-      "List the members of a room over HTTP (GET /api/rooms/ROOM/members).\n" +
-        "Exit codes: 0 done, 1 refused (such as nobody in the room), 4 cannot connect.",
+      "List the members of a room over HTTP (GET /api/rooms/ROOM/members), one a line;\n" +
+        "a room with nobody in it lists nobody, as /who does.\n" +
+        "Exit codes: 0 done, 1 refused (such as an invalid room name), 4 cannot connect.",
     )
     .argument("<room>", "the room")
     .option("-s, --server <url>", "the HTTP server", DEFAULT_HTTP_SERVER)
@@ -169,7 +173,15 @@ export function runWho(
   options: { room: string; server: string; json: boolean },
 ): Promise<number> {
   return call(options.server, async (api) => {
-    const answer = await api.members(options.room);
+    let answer;
+    try {
+      answer = await api.members(options.room);
+    } catch (e) {
+      // A room exists while someone is in it: nobody there is an answer,
+      // as /who gives it, not a failure.
+      if (!(e instanceof ApiError) || e.code !== "ROOM_NOT_FOUND") throw e;
+      answer = { room: options.room, members: [], total: 0 };
+    }
     if (options.json) out(JSON.stringify(answer));
     else for (const name of answer.members) out(name);
   });

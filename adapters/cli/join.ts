@@ -6,7 +6,7 @@
  * @module
  */
 
-import { type Command, Option } from "@commander-js/extra-typings";
+import { type Command, Option } from "npm:@commander-js/extra-typings@14";
 import { langFromLocale } from "../../core/text/render.ts";
 import { parseServerUrl } from "../client/mod.ts";
 import { ExitCode, runJoin } from "../terminal/mod.ts";

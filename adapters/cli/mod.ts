@@ -7,7 +7,7 @@
  *
  * @example
  * ```ts ignore
- * import { Command } from "@commander-js/extra-typings";
+ * import { Command } from "npm:@commander-js/extra-typings@14";
  * const program = new Command().name("roomcast");
  * addServeCommand(program);
  * addJoinCommand(program);
@@ -20,6 +20,8 @@
 export { addServeCommand } from "./serve.ts";
 export { runServe, type ServeFlags } from "./run_serve.ts";
 export { addJoinCommand } from "./join.ts";
+export { type BannerInfo, formatBanner } from "./banner.ts";
+export { VERSION } from "./version.ts";
 export {
   addAnnounceCommand,
   addRoomsCommand,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { InvalidArgumentError } from "@commander-js/extra-typings";
+import { InvalidArgumentError } from "npm:@commander-js/extra-typings@14";
 import { TRANSPORTS } from "../server/mod.ts";
 import { parseHost, parseOrigin } from "../http/mod.ts";
 

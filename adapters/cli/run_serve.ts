@@ -2,7 +2,8 @@
 /**
  * What `cli.ts serve` runs: limits and transports from the flags, the Redis
  * backplane when asked for (loaded only then), shutdown on SIGINT and
- * SIGTERM, and the operator's console on stdin.
+ * SIGTERM, and the operator's console on stdin. With `--workers` above 1,
+ * Workers serve (adapters/cli/run_workers.ts, loaded only then).
  *
  * @module
  */
@@ -10,7 +11,10 @@
 import type { Limits } from "../../core/limits.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { runStdinConsole, serve, type ServeOptions } from "../server/mod.ts";
-import { formatLog } from "../log.ts";
+import { ListenError } from "../errors.ts";
+import { formatLog, formatLogJson } from "../log.ts";
+import { type BannerInfo, formatBanner } from "./banner.ts";
+import { VERSION } from "./version.ts";
 
 /** The flags of `cli.ts serve`, parsed (see `serve.ts` for each one's meaning). */
 export interface ServeFlags {
@@ -84,25 +88,40 @@ export interface ServeFlags {
   workers: number;
   /** `--quiet`: log only errors. */
   quiet?: true | undefined;
+  /** `--log`: log lines as text (`key=value`) or JSON. */
+  log?: "text" | "json" | undefined;
 }
 
 /**
  * Run a server from the flags until SIGINT or SIGTERM; exit 1 when it
- * cannot start. With `--workers` above 1, Workers serve
- * (adapters/cli/run_workers.ts); with 1, this thread alone, as always.
+ * cannot start.
  *
  * @param o The flags.
  */
 export async function runServe(o: ServeFlags): Promise<void> {
+  const format = o.log === "json" ? formatLogJson : formatLog;
+  let adminToken: BannerInfo["adminToken"];
   const log = (record: LogRecord) => {
+    if (record.event === "admin_token") {
+      adminToken = {
+        source: String(record.source),
+        file: record.file as string | undefined,
+      };
+    }
     if (o.quiet && record.event !== "error") return;
-    console.error(formatLog(record));
+    console.error(format(record));
+  };
+  const banner = (listeners: BannerInfo["listeners"]) => {
+    if (o.quiet || o.log === "json") return;
+    console.error(
+      "\n" + formatBanner({ version: VERSION, listeners, adminToken }),
+    );
   };
   const options = serveOptionsOf(o);
   if (o.workers > 1) {
     // Loaded only for Workers: a lone server loads nothing more.
     const { runWorkers } = await import("./run_workers.ts");
-    return runWorkers(o, options, log);
+    return runWorkers(o, options, log, banner);
   }
   const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
   let backplane;
@@ -130,8 +149,11 @@ export async function runServe(o: ServeFlags): Promise<void> {
     });
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+    const hint = listenHint(e);
+    if (hint) console.error(hint);
     Deno.exit(1);
   }
+  banner(server.listeners);
   const stop = async () => {
     await server.shutdown();
     Deno.exit(0);
@@ -202,4 +224,27 @@ export function serveOptionsOf(
       },
     },
   };
+}
+
+/** The flag that moves each transport's port. */
+const PORT_FLAGS: Record<string, string> = {
+  tcp: "--port",
+  udp: "--udp-port",
+  http: "--http-port",
+};
+
+/**
+ * A hint for a listener that could not start because its address is in
+ * use: which flag moves it.
+ *
+ * @param e What `serve()` threw.
+ * @returns The hint, or undefined for other errors.
+ */
+export function listenHint(e: unknown): string | undefined {
+  if (!(e instanceof ListenError) || !e.addressInUse) return undefined;
+  const flag = PORT_FLAGS[e.transport ?? ""];
+  const another = flag
+    ? `pick another port with ${flag} (0: any free port)`
+    : "pick another address";
+  return `hint: another server (perhaps another roomcast) is using it; stop it, or ${another}`;
 }

@@ -33,11 +33,13 @@ export interface WorkerFlags {
  * @param o The flags.
  * @param options The server options of the flags.
  * @param log The log.
+ * @param banner Shows where to connect, once the Workers listen.
  */
 export async function runWorkers(
   o: WorkerFlags,
   options: Omit<ServeOptions, "log" | "backplane">,
   log: (record: LogRecord) => void,
+  banner: (listeners: readonly { transport: string; url: string }[]) => void,
 ): Promise<void> {
   const fail = (message: string): never => {
     console.error(`error: ${message}`);
@@ -86,6 +88,7 @@ export async function runWorkers(
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));
   }
+  banner(server.listeners);
   const stop = async () => {
     await server.shutdown();
     Deno.exit(0);

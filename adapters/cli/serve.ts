@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type Command, Option } from "@commander-js/extra-typings";
+import { type Command, Option } from "npm:@commander-js/extra-typings@14";
 import { TRANSPORTS } from "../server/mod.ts";
 import {
   hosts,
@@ -28,8 +28,10 @@ export function addServeCommand(program: Command): void {
   program
     .command("serve")
     .description(
-      "Run a chat server. Each line typed on stdin is announced to every room.",
+      "Run a chat server. Each line typed on stdin is announced to every room.\n" +
+        "Once every listener is up it prints where to connect and where the admin token is.",
     )
+    .optionsGroup("Where to listen:")
     .option(
       "-t, --transport <list>",
       `transports, comma-separated or repeated (${
@@ -48,6 +50,7 @@ export function addServeCommand(program: Command): void {
       "--socket <path>",
       "Unix socket path (default: $XDG_RUNTIME_DIR/roomcast.sock, else /tmp/roomcast-UID.sock)",
     )
+    .optionsGroup("Limits:")
     .option(
       "--max-frame <bytes>",
       "largest frame accepted, header included",
@@ -96,6 +99,7 @@ export function addServeCommand(program: Command): void {
       int("burst", 1),
       40,
     )
+    .optionsGroup("HTTP:")
     .option(
       "--http-port <port>",
       "HTTP port (0 picks a free one); the HTTP host is --host",
@@ -152,6 +156,7 @@ export function addServeCommand(program: Command): void {
       int("replay-bytes", 1),
       16777216,
     )
+    .optionsGroup("UDP:")
     .option(
       "--udp-port <port>",
       "UDP port (default: --port; TCP and UDP can share a number) (0 picks a free one)",
@@ -198,6 +203,7 @@ export function addServeCommand(program: Command): void {
       int("udp-intake", 1),
       4096,
     )
+    .optionsGroup("Cluster (several servers through Redis):")
     .option(
       "--redis <url>",
       "join a cluster of nodes through Redis, redis://[:PASSWORD@]HOST:PORT[/DB] (default: $CHAT_REDIS_URL; none: serve alone)",
@@ -212,12 +218,25 @@ export function addServeCommand(program: Command): void {
       lease,
       10,
     )
+    .optionsGroup("Workers (several threads, one chat):")
     .option(
       "--workers <n>",
       "serve with n Workers (threads) that share rooms, TCP and HTTP on shared ports, Unix and UDP in the first; auto: one per core (needs --unstable-kv --unstable-net, as deno task serve has)",
       workers,
       1,
     )
-    .addOption(new Option("--quiet", "log only errors"))
+    .optionsGroup("Output:")
+    .addOption(
+      new Option(
+        "--quiet",
+        "log only errors, and no startup banner (machine logs)",
+      ),
+    )
+    .addOption(
+      new Option(
+        "--log <format>",
+        "log lines as text (TIME EVENT key=value) or one JSON object each; json leaves the startup banner out",
+      ).choices(["text", "json"] as const).default("text" as const),
+    )
     .action((o) => runServe(o));
 }

@@ -156,9 +156,7 @@ export class ApiClient {
       });
     } catch (cause) {
       throw new ConnectError(
-        `Cannot connect to ${this.base.origin}: ${
-          cause instanceof Error ? cause.message : String(cause)
-        }`,
+        `Cannot connect to ${this.base.origin}: ${connectReason(cause)}`,
         { cause },
       );
     }
@@ -190,4 +188,19 @@ export class ApiClient {
     }
     return body as T;
   }
+}
+
+/**
+ * Why fetch could not connect, in the words the other transports use: fetch
+ * says only `fetch failed`, its cause `error sending request for url (...):
+ * client error (Connect): tcp connect error: Connection refused (os error
+ * 111)`; the last part is the reason.
+ */
+function connectReason(e: unknown): string {
+  let inner = e;
+  while (inner instanceof Error && inner.cause instanceof Error) {
+    inner = inner.cause;
+  }
+  const message = inner instanceof Error ? inner.message : String(inner);
+  return message.split(": ").at(-1) ?? message;
 }

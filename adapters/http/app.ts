@@ -12,10 +12,10 @@
  * @module
  */
 
-import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
+import { OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import type { Chat } from "../../core/chat.ts";
 import { registerAnnouncementRoutes } from "./announcement_routes.ts";
+import { bodyLimit } from "./body_limit.ts";
 import { errorHandler, invalidRequest, noSuchRoute } from "./error_handlers.ts";
 import { HttpForwarder, isSessionRequest } from "./forward.ts";
 import { bearer, type HttpHub } from "./hub.ts";
@@ -54,15 +54,15 @@ export { HttpHub } from "./hub.ts";
 export function createHttpApp(hub: HttpHub): OpenAPIHono {
   const app = new OpenAPIHono({ defaultHook: invalidRequest });
 
-  const limitBody = bodyLimit({
-    maxSize: hub.limits.maxBodyBytes,
-    onError: () =>
+  const limitBody = bodyLimit(
+    hub.limits.maxBodyBytes,
+    () =>
       new HttpProblem(
         413,
         "BODY_TOO_LARGE",
         `Cannot read body: larger than ${hub.limits.maxBodyBytes} bytes`,
       ).toResponse(),
-  });
+  );
   // A loopback server answers only to its own names, so that a web page
   // cannot reach it by DNS rebinding (adapters/http/origin.ts).
   app.use("*", async (c, next) => {

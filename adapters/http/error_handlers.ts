@@ -7,9 +7,9 @@
  * @module
  */
 
-import type { z } from "zod";
-import type { Context, ErrorHandler } from "hono";
-import { HTTPException } from "hono/http-exception";
+import type { z } from "npm:zod@4";
+import type { Context, ErrorHandler } from "npm:hono@4";
+import { HTTPException } from "npm:hono@4/http-exception";
 import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { describeIssues } from "./schemas.ts";

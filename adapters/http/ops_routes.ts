@@ -6,7 +6,7 @@
  * @module
  */
 
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import type { HttpHub } from "./hub.ts";
 import {
   METRICS_CONTENT_TYPE,

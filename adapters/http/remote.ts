@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Context } from "hono";
+import type { Context } from "npm:hono@4";
 
 /**
  * The `HOST:PORT` of the client of a request, when the server passed it

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { z } from "zod";
+import { z } from "npm:zod@4";
 import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import { requireOrigin, requireRoom, requireSession } from "./guards.ts";
 import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";

@@ -4,15 +4,16 @@
  * is TypeScript (adapters/web/*.ts) and imports the core's own rendering
  * table (core/text/render.ts), so the page says exactly what the CLI says in
  * every language; both are served as JavaScript, their types stripped by
- * sucrase on first request and kept in memory. No build step.
+ * sucrase on first request and kept in memory. No build step. The files
+ * come from adapters/web/mod.ts, which imports them: no file is read at run
+ * time, so they are inside a `deno compile` binary too.
  *
  * @module
  */
 
-import type { Env, Hono, Schema } from "hono";
+import type { Env, Hono, Schema } from "npm:hono@4";
+import { PAGE_FILES, PAGE_MODULES } from "../web/mod.ts";
 import { HttpProblem } from "./problem.ts";
-
-const ROOT = new URL("../../", import.meta.url);
 
 /** Files served as they are, by URL path. */
 const FILES: ReadonlyMap<string, { path: string; type: string }> = new Map([
@@ -33,10 +34,6 @@ const FILES: ReadonlyMap<string, { path: string; type: string }> = new Map([
     type: "image/svg+xml",
   }],
 ]);
-
-/** Modules the browser may load: the page's own and the sans-IO core's. */
-const MODULE =
-  /^\/src\/((?:core(?:\/[a-z][a-z0-9_]*)?|adapters\/web)\/[a-z][a-z0-9_]*\.ts)$/;
 
 /**
  * The page's Content-Security-Policy: scripts, styles and connections from
@@ -106,7 +103,7 @@ export function registerWebPage<
   }
   app.get("/src/*", (c) => {
     const path = new URL(c.req.url).pathname;
-    if (!MODULE.test(path)) return notFound(path);
+    if (!PAGE_MODULES.has(path.slice("/src/".length))) return notFound(path);
     return serve(c.req.raw, path);
   });
 }
@@ -122,14 +119,16 @@ function load(key: string): Promise<Asset> {
 
 async function loadFile(key: string): Promise<Asset> {
   const file = FILES.get(key)!;
-  const body = await read(file.path);
-  return asset(body, file.type);
+  const text = PAGE_FILES.get(file.path);
+  if (text === undefined) throw new Error(`Cannot serve ${file.path}`);
+  return await asset(new TextEncoder().encode(text), file.type);
 }
 
 async function loadModule(key: string): Promise<Asset> {
   const path = key.slice("/src/".length);
-  const source = new TextDecoder().decode(await read(path));
-  const { transform } = await import("sucrase");
+  const source = PAGE_MODULES.get(path);
+  if (source === undefined) throw new Error(`Cannot serve ${path}`);
+  const { transform } = await import("npm:sucrase@3");
   const { code } = transform(source, {
     transforms: ["typescript"],
     disableESTransforms: true,
@@ -139,15 +138,6 @@ async function loadModule(key: string): Promise<Asset> {
     new TextEncoder().encode(code),
     "text/javascript; charset=utf-8",
   );
-}
-
-async function read(path: string): Promise<Uint8Array<ArrayBuffer>> {
-  const response = await fetch(new URL(path, ROOT));
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new Error(`Cannot read ${path}: ${response.status}`);
-  }
-  return new Uint8Array(await response.arrayBuffer());
 }
 
 async function asset(

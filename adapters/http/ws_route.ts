@@ -5,7 +5,7 @@
  * @module
  */
 
-import { createRoute, type OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import { requireOrigin } from "./guards.ts";
 import type { HttpHub } from "./hub.ts";
 import { remoteOf } from "./remote.ts";

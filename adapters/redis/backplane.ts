@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import type {
   Backplane,
   LostHandler,

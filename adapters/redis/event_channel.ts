@@ -9,12 +9,12 @@
  */
 
 import type { Buffer } from "node:buffer";
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import type { Receiver } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { decodeFrame, encodeFrame } from "../../core/codec/mod.ts";
 import type { RoomEvent } from "../../core/events.ts";
-import { foldName } from "../../core/names.ts";
+import { nameKey } from "../../core/names.ts";
 import { Outgoing } from "../../core/peer.ts";
 import type { Ledger } from "./ledger.ts";
 import { errorText, open, seal } from "./wire.ts";
@@ -78,7 +78,7 @@ export class EventChannel {
    */
   publish(event: RoomEvent, out?: Outgoing): void {
     const key = event.type === "joined" || event.type === "left"
-      ? foldName(event.name)
+      ? nameKey(event.name)
       : undefined;
     let send = this.#online();
     if (send && key === undefined && this.#pending > MAX_PENDING_BYTES) {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import type { LostHandler } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { LeaveReason } from "../../core/events.ts";

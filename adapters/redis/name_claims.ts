@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Redis } from "ioredis";
+import type { Redis } from "npm:ioredis@6";
 import type { RoomInfo, Roster } from "../../core/backplane.ts";
 import type { NodeLease } from "./lease.ts";
 import type { Ledger } from "./ledger.ts";

@@ -12,7 +12,7 @@
  */
 
 import { Buffer } from "node:buffer";
-import { Redis } from "ioredis";
+import { Redis } from "npm:ioredis@6";
 import {
   ENVELOPE_VERSION,
   type ScriptCommands,

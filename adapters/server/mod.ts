@@ -1,6 +1,23 @@
 /**
  * A whole server: the chat with its transports started together
- * (`serve()`), and the operator's console that announces what is typed.
+ * ({@link serve}, also in the root module), the transport table
+ * ({@link TRANSPORTS}), the operator's console that announces what is typed,
+ * and the log line format.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { formatLog, serve } from "./mod.ts";
+ *
+ * const lines: string[] = [];
+ * const server = await serve({
+ *   transports: ["tcp"],
+ *   port: 0,
+ *   log: (record) => lines.push(formatLog(record)),
+ * });
+ * assert.ok(lines.some((l) => / listen transport=tcp /.test(l)));
+ * await server.shutdown();
+ * ```
  *
  * @module
  */
@@ -14,3 +31,4 @@ export type {
 } from "./serve.ts";
 export { runConsole, runStdinConsole } from "./console.ts";
 export type { Announcer } from "./console.ts";
+export { formatLog } from "../log.ts";

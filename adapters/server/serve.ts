@@ -12,6 +12,7 @@ import type { Limits } from "../../core/limits.ts";
 import { listenStream } from "../stream/mod.ts";
 import { listenUdp, type UdpOptions } from "../udp/mod.ts";
 import { type HttpOptions, listenHttp } from "../http/mod.ts";
+import { ListenError } from "../errors.ts";
 
 /** A running listener of any transport. */
 export interface Listener {
@@ -165,11 +166,15 @@ export interface Server {
  * ```
  */
 export async function serve(options: ServeOptions = {}): Promise<Server> {
+  // A server that fails to start tells only why (the error it throws), not
+  // the shutdown of a chat that never served.
+  let failed = false;
+  const log = options.log;
   const chat = new Chat({
     now: () => performance.now(),
     ...(options.backplane ? { backplane: options.backplane } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
-    ...(options.log ? { log: options.log } : {}),
+    ...(log ? { log: (r: LogRecord) => failed || log(r) } : {}),
   });
   const names = options.transports ?? ["tcp", "unix", "http"];
   const listeners: Listener[] = [];
@@ -183,9 +188,15 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
           }`,
         );
       }
-      listeners.push(await start(chat, options));
+      try {
+        listeners.push(await start(chat, options));
+      } catch (e) {
+        if (e instanceof ListenError) e.transport ??= name;
+        throw e;
+      }
     }
   } catch (e) {
+    failed = true;
     await Promise.all(listeners.map((l) => l.close()));
     await chat.shutdown();
     throw e;

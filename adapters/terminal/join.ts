@@ -10,9 +10,15 @@
 
 import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
-import { type Lang, renderEvent, renderLost } from "../../core/text/render.ts";
+import {
+  type Lang,
+  renderEvent,
+  renderLost,
+  TERMINAL_RENDER,
+} from "../../core/text/render.ts";
 import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
 import { Screen, writeErr, writeOut } from "./screen.ts";
+import { TEXT_LINES } from "../../core/text/lines.ts";
 import { HELP, parseTypedLine } from "./typed_line.ts";
 
 /** Exit codes of `cli.ts join`. */
@@ -103,17 +109,32 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   const show = (event: ReceivedEvent) => {
     if (event.type === "hello_ok" || event.type === "pong") return;
     if (options.json) writeOut(JSON.stringify(event) + "\n");
-    else print(renderEvent(event, lang));
+    else if (event.type === "error") {
+      // Every error to stderr, refusals of a name as the rest: the chat is
+      // what stdout carries.
+      screen.print(
+        renderEvent(event, lang, TERMINAL_RENDER),
+        state === "joined",
+        true,
+      );
+    } else print(renderEvent(event, lang, TERMINAL_RENDER));
   };
 
   const retryName = async () => {
-    const next = await ask(
-      lang === "zh" ? "换一个名字: " : "try another name: ",
-    );
-    if (next === undefined || next.trim() === "") {
+    // An empty answer is no answer: ask again. Only the end of input
+    // (Ctrl-D) gives up, and says so.
+    let next: string | undefined;
+    do {
+      next = await ask(lang === "zh" ? "换一个名字: " : "try another name: ");
+    } while (next !== undefined && next.trim() === "" && !finished);
+    if (next === undefined) {
+      writeErr(
+        lang === "zh" ? "没有名字: 未进入聊天室" : "no name: not joined",
+      );
       finish(ExitCode.REFUSED);
       return;
     }
+    if (finished) return;
     name = next;
     conn?.send({ type: "join", room, name });
   };
@@ -176,15 +197,27 @@ export async function runJoin(options: JoinOptions): Promise<number> {
       case "quit":
         return quit();
       case "who":
-        conn.send({ type: "who", room: input.room });
+      case "join": {
+        const words = TEXT_LINES[lang];
+        if (input.words || input.room === undefined) {
+          warn(
+            input.words ? `${words.oneWord}: ${input.room}` : words.usageJoin,
+          );
+          if (interactive) rl.prompt();
+        } else if (input.kind === "who") {
+          conn.send({ type: "who", room: input.room });
+        } else {
+          conn.send({ type: "join", room: input.room, name: name ?? "" });
+        }
         return;
-      case "join":
-        if (input.room === undefined) warn("usage: /join ROOM");
-        else conn.send({ type: "join", room: input.room, name: name ?? "" });
-        return;
+      }
       case "lang":
-        if (input.lang !== undefined) lang = input.lang;
-        else warn("usage: /lang en|zh");
+        if (input.lang !== undefined) {
+          lang = input.lang;
+          warn(TEXT_LINES[lang].lang);
+        } else if (input.ask) {
+          warn(`${TEXT_LINES[lang].lang} (/lang en|zh)`);
+        } else warn(TEXT_LINES[lang].usageLang);
         if (interactive) rl.prompt();
         return;
       case "help":
@@ -246,9 +279,11 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   if (!finished) {
     exitCode = state === "quitting" ? ExitCode.OK : ExitCode.DISCONNECTED;
     if (exitCode === ExitCode.DISCONNECTED) {
-      warn(
-        lang === "zh" ? "与服务器的连接已断开" : "disconnected by the server",
-      );
+      const line = lang === "zh"
+        ? "与服务器的连接已断开"
+        : "disconnected by the server";
+      if (options.json) warn(line);
+      else screen.print(line, false, true);
     }
   }
   rl.close();

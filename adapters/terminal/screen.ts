@@ -22,6 +22,12 @@ export function writeOut(text: string): void {
   while (at < bytes.length) at += Deno.stdout.writeSync(bytes.subarray(at));
 }
 
+function writeErrText(text: string): void {
+  const bytes = encoder.encode(text);
+  let at = 0;
+  while (at < bytes.length) at += Deno.stderr.writeSync(bytes.subarray(at));
+}
+
 /**
  * Write a line to stderr.
  *
@@ -59,11 +65,13 @@ export class Screen {
    *
    * @param line The line, without its LF.
    * @param prompting Whether the prompt is shown (to be drawn again).
+   * @param error Whether it goes to stderr (an error) rather than stdout.
    */
-  print(line: string, prompting: boolean): void {
+  print(line: string, prompting: boolean, error = false): void {
     const rl = this.rl;
+    const write = error ? writeErrText : writeOut;
     if (!this.interactive) {
-      writeOut(line + "\n");
+      write(line + "\n");
       return;
     }
     // Erase the prompt and the line being typed, which may wrap over several
@@ -72,7 +80,7 @@ export class Screen {
     readline.moveCursor(process.stdout, 0, -rows);
     readline.cursorTo(process.stdout, 0);
     readline.clearScreenDown(process.stdout);
-    writeOut(line + "\n");
+    write(line + "\n");
     if (prompting) {
       // Before redrawing, readline moves up as many rows as the cursor was
       // below the prompt: give it those rows so it does not climb into ours.

@@ -22,12 +22,21 @@ export type TypedLine =
   | { kind: "empty" }
   /** `/quit` or `/exit`. */
   | { kind: "quit" }
-  /** `/who [ROOM]`: the room is `""` when missing (the member's own room). */
-  | { kind: "who"; room: string }
-  /** `/join ROOM`: the room is undefined when missing (a usage error). */
-  | { kind: "join"; room: string | undefined }
-  /** `/lang en|zh`: the language is undefined when it is neither. */
-  | { kind: "lang"; lang: Lang | undefined }
+  /**
+   * `/who [ROOM]`: the room is `""` when missing (the member's own room);
+   * `words` when there are several (a room name is one word).
+   */
+  | { kind: "who"; room: string; words?: true }
+  /**
+   * `/join ROOM`: the room is undefined when missing (a usage error);
+   * `words` when there are several (a room name is one word).
+   */
+  | { kind: "join"; room: string | undefined; words?: true }
+  /**
+   * `/lang en|zh`: the language is undefined when it is neither; `ask`
+   * when no language is given (show the current one).
+   */
+  | { kind: "lang"; lang: Lang | undefined; ask?: true }
   /** `/help`. */
   | { kind: "help" }
   /** Another slash command. */
@@ -57,13 +66,22 @@ export function parseTypedLine(raw: string): TypedLine {
       case "/exit":
         return { kind: "quit" };
       case "/who":
-        return { kind: "who", room: args[0] ?? "" };
+        return args.length > 1
+          ? { kind: "who", room: args.join(" "), words: true }
+          : { kind: "who", room: args[0] ?? "" };
       case "/join":
-        return { kind: "join", room: args[0] };
+        return args.length > 1
+          ? { kind: "join", room: args.join(" "), words: true }
+          : { kind: "join", room: args[0] };
       case "/lang":
+        if (args.length === 0) {
+          return { kind: "lang", lang: undefined, ask: true };
+        }
         return {
           kind: "lang",
-          lang: args[0] === "en" || args[0] === "zh" ? args[0] : undefined,
+          lang: args.length === 1 && (args[0] === "en" || args[0] === "zh")
+            ? args[0]
+            : undefined,
         };
       case "/help":
         return { kind: "help" };

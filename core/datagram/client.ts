@@ -5,8 +5,9 @@
  * {@link DatagramClient.nextWake}. Here is the session's life (opening,
  * heartbeats, silence, closing) and what it tells its user; beside it are
  * the padded HELLO (handshake.ts), commands sent again until acknowledged
- * (send_window.ts, round_trip.ts) and loss detection on what the server
- * sends (event_sequence.ts).
+ * (send_window.ts, round_trip.ts), loss detection on what the server
+ * sends (event_sequence.ts) and the answers to JOIN and LEAVE, which must
+ * not be lost (answers.ts).
  *
  * @module
  */
@@ -19,9 +20,10 @@ import {
   PROTOCOL_VERSION,
 } from "../codec/mod.ts";
 import { DEFAULT_DATAGRAM_SIZE } from "./limits.ts";
-import { packFrames } from "./pack.ts";
-import { encodeEnvelope, sameToken, tokenBytes } from "./frames.ts";
+import { sameToken, tokenBytes } from "./frames.ts";
+import { Answers } from "./answers.ts";
 import { EventSequence } from "./event_sequence.ts";
+import { Heartbeat } from "./heartbeat.ts";
 import { Handshake } from "./handshake.ts";
 import { RoundTrip } from "./round_trip.ts";
 import { SendWindow } from "./send_window.ts";
@@ -75,19 +77,15 @@ export class DatagramClient {
   #token = "";
   /** The token's 16 bytes, for the ENVELOPE at the head of every datagram. */
   #tokenBytes: Uint8Array = new Uint8Array(0);
-  #idleMs = 30_000;
-  #pingMs = 10_000;
-  #nonce = 0;
+  readonly #beat = new Heartbeat();
   readonly #rtt = new RoundTrip();
   readonly #window: SendWindow;
   readonly #handshake: Handshake;
   readonly #events = new EventSequence({ lost: (n) => this.onLost(n) });
+  readonly #answers = new Answers();
   #notices: ChatEvent[] = [];
   #helloOk: ChatEvent | undefined;
-  #lastSent = 0;
-  #lastHeard = 0;
   #closing = false;
-  #me: { name: string; room: string } | undefined;
 
   /**
    * A client that has not sent anything yet; {@link DatagramClient.start}
@@ -149,6 +147,7 @@ export class DatagramClient {
     }
     const refused = this.#window.push(command, this.#size);
     if (refused !== undefined) this.#notices.push(refused);
+    else this.#answers.queued(command);
   }
 
   /**
@@ -159,6 +158,7 @@ export class DatagramClient {
     for (const e of this.#notices.splice(0)) this.#emit(e);
     if (this.#state !== "open") return;
     this.#window.flush(this.#now(), this.#size, this.#tokenBytes);
+    this.#answers.sent(this.#window);
     if (this.#closing && this.idle) this.#end(undefined);
   }
 
@@ -180,8 +180,7 @@ export class DatagramClient {
       if (token === undefined) return;
       this.#token = token.token;
       this.#tokenBytes = tokenBytes(token.token);
-      this.#idleMs = token.idleTimeoutMs;
-      this.#pingMs = token.pingIntervalMs;
+      this.#beat.open(token.idleTimeoutMs, token.pingIntervalMs, now);
       this.#size = Math.min(this.#size, token.maxDatagram);
       this.#events.open(first.seq);
       this.#state = "open";
@@ -194,15 +193,21 @@ export class DatagramClient {
     } else if (!sameToken(first.token, this.#token)) {
       return; // an older session's datagram
     }
-    this.#lastHeard = now;
-    for (const e of this.#events.read(first.seq, frames, this.#window, now)) {
+    this.#beat.heard(now);
+    const events = this.#events.read(first.seq, frames, this.#window, now);
+    this.#answers.heard(this.#window, this.#events.lastLost > 0, now);
+    for (const e of events) {
       if (this.state === "closed") return;
-      if (e === null) continue;
+      if (e === null || !this.#answers.event(e)) continue;
       if (e.type === "hello_ok" && this.#helloOk === undefined) {
         this.#helloOk = e;
         this.onOpen();
       } else this.#emit(e);
     }
+    if (this.state === "closed") return;
+    // LEAVE acknowledged: the member has left, even if its LEFT was lost.
+    if (this.#answers.left) return this.#end(undefined);
+    this.#joinAgain(now);
     this.flush();
   }
 
@@ -226,18 +231,13 @@ export class DatagramClient {
         `Cannot deliver to the server: no acknowledgement after ${tries} tries`,
       );
     }
-    if (now - this.#lastHeard >= this.#idleMs) {
-      return this.#fail(
-        `Cannot hear the server: nothing for ${
-          Math.round(this.#idleMs / 1000)
-        } s`,
-      );
-    }
-    if (now - this.#lastSent >= this.#pingMs) {
-      const head = encodeEnvelope(this.#tokenBytes, 0);
-      const ping = encodeFrame({ type: "ping", nonce: ++this.#nonce >>> 0 });
-      this.#send(packFrames([ping], this.#size, () => head)[0]!, now);
-    }
+    this.#joinAgain(now);
+    this.flush();
+    if (this.state === "closed") return;
+    const silent = this.#beat.silent(now);
+    if (silent !== undefined) return this.#fail(silent);
+    const ping = this.#beat.ping(now, this.#tokenBytes, this.#size);
+    if (ping !== undefined) this.#send(ping, now);
   }
 
   /** When {@link DatagramClient.tick} should run next (clock time), if ever. */
@@ -247,7 +247,10 @@ export class DatagramClient {
     if (hello !== undefined) return hello;
     if (this.#state !== "open") return undefined;
     return this.#window.wake(
-      Math.min(this.#lastSent + this.#pingMs, this.#lastHeard + this.#idleMs),
+      Math.min(
+        this.#beat.wake(),
+        this.#answers.wake(this.#window) ?? Infinity,
+      ),
     );
   }
 
@@ -261,10 +264,20 @@ export class DatagramClient {
     if (this.#state === "connecting" || this.idle) this.#end(undefined);
   }
 
+  /** Send the JOIN again if its answer is overdue (answers.ts). */
+  #joinAgain(now: number): void {
+    const failed = this.#answers.retry(now, this.#window, this.#size);
+    if (failed !== undefined) this.#fail(failed);
+  }
+
   #bare(frames: readonly Decoded[]): void {
     // Errors outside a session: refusals of a HELLO or an unknown token.
     for (const f of frames) {
       if (f instanceof FrameError || f.type !== "error") continue;
+      // After LEAVE the server may have forgotten the session: left.
+      if (f.code === "BAD_TOKEN" && this.#answers.leaving) {
+        return this.#end(undefined);
+      }
       this.#emit(f as ChatEvent); // an unknown code too (docs/protocol.md)
       if (this.#state === "closed") return;
     }
@@ -273,20 +286,12 @@ export class DatagramClient {
   #emit(event: ChatEvent): void {
     if (this.#state === "closed") return;
     this.onEvent(event);
-    if (event.type === "welcome") {
-      this.#me = { name: event.name, room: event.room };
-    } else if (event.type === "error" && event.fatal) {
-      this.#end(event);
-    } else if (
-      event.type === "left" && event.name === this.#me?.name &&
-      event.room === this.#me.room
-    ) {
-      this.#end(undefined); // the server removed us and forgot the session
-    }
+    if (event.type === "error" && event.fatal) this.#end(event);
+    else if (this.#answers.ends(event)) this.#end(undefined);
   }
 
   #send(bytes: Uint8Array, now: number): void {
-    this.#lastSent = now;
+    this.#beat.sent(now);
     this.#transmit(bytes);
   }
 

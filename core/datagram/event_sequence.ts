@@ -23,10 +23,16 @@ export interface EventSequenceOptions {
 export class EventSequence {
   readonly #lost: (count: number) => void;
   #expected = 0;
+  #lastLost = 0;
 
   /** @param options Where lost events are counted. */
   constructor(options: EventSequenceOptions) {
     this.#lost = options.lost;
+  }
+
+  /** Events lost just before the datagram read last. */
+  get lastLost(): number {
+    return this.#lastLost;
   }
 
   /** The session is open: its first event has number `seq`. */
@@ -64,9 +70,13 @@ export class EventSequence {
       } else if (f.type === "ack") window.acked(f.ack, f.mask, now);
       else if (isEventType(f.type)) events.push(f as ChatEvent);
     }
+    this.#lastLost = 0;
     if (seq + events.length <= this.#expected) return [];
     const skip = Math.max(0, this.#expected - seq);
-    if (seq > this.#expected) this.#lost(seq - this.#expected);
+    if (seq > this.#expected) {
+      this.#lastLost = seq - this.#expected;
+      this.#lost(this.#lastLost);
+    }
     this.#expected = seq + events.length;
     return events.slice(skip);
   }

@@ -61,6 +61,12 @@ export class BinaryMember implements Peer {
   ackDue = false;
   /** The answer to the opening HELLO, sent again if the HELLO comes again. */
   helloReply: Uint8Array | undefined;
+  /**
+   * Once the session has ended with the client told (LEAVE, a removal, a
+   * fatal error): its last datagram again, for a client that lost it (SEQ,
+   * the ACK of everything handled, the last event). Undefined otherwise.
+   */
+  final: Uint8Array | undefined;
   readonly #link: Link;
   /** The token's 16 bytes, kept for the SEQ at the head of every datagram. */
   readonly #tokenBytes: Uint8Array;
@@ -100,10 +106,20 @@ export class BinaryMember implements Peer {
     return true;
   }
 
-  /** Send what is queued (with `flush`), then forget the member. */
+  /**
+   * Send what is queued (with `flush`), then forget the member. With
+   * `flush`, a member that used its token keeps its last datagram as
+   * {@link BinaryMember.final}.
+   */
   close(flush: boolean): void {
     if (this.#closed) return;
-    if (flush) this.flush();
+    if (flush && this.#answered && this.confirmed) {
+      const last = this.#pending.at(-1);
+      const seq = this.#nextSeq + this.#pending.length - (last ? 1 : 0);
+      this.ackDue = true;
+      this.flush();
+      this.final = this.#finalDatagram(last, seq);
+    } else if (flush) this.flush();
     this.#closed = true;
     if (this.#answered) this.#clear(); // else kept for the HELLO's answer
     this.#link.forget(this);
@@ -193,6 +209,23 @@ export class BinaryMember implements Peer {
     this.helloReply = reply;
     this.#budget = limit - reply.length;
     return reply;
+  }
+
+  /** SEQ (numbering `last`), the ACK of everything handled, `last`. */
+  #finalDatagram(last: Uint8Array | undefined, seq: number): Uint8Array {
+    const ack = encodeFrame({
+      type: "ack",
+      ack: this.window.ack,
+      mask: this.window.mask,
+    });
+    const head = encodeSeq(this.#tokenBytes, seq);
+    const frames = last === undefined ? [] : [last];
+    return packFrames(
+      frames,
+      this.#link.limits.datagramSize,
+      () => head,
+      ack,
+    )[0]!;
   }
 
   #clear(): void {

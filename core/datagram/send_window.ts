@@ -81,6 +81,31 @@ export class SendWindow {
     return this.#queue.length === 0 && this.#unacked.size === 0;
   }
 
+  /** Sends of one datagram before giving up on the server. */
+  get maxTries(): number {
+    return this.#maxTries;
+  }
+
+  /** The retransmission timeout now (before any backoff), in ms. */
+  get rto(): number {
+    return this.#rtt.rto;
+  }
+
+  /** Frames queued and not sent yet. */
+  get queued(): number {
+    return this.#queue.length;
+  }
+
+  /** The sequence number of the latest datagram sent (0: none yet). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** True when the datagram `seq` was sent and has been acknowledged. */
+  acknowledged(seq: number): boolean {
+    return seq < this.#nextSeq && !this.#unacked.has(seq);
+  }
+
   /**
    * Queue a command, or say why not: it does not fit a datagram, or too
    * many wait already.

@@ -3,7 +3,8 @@
  * hands it each datagram with its source address and gives it a function
  * that sends one; everything else is in core/datagram/. This file sorts the
  * datagrams (text for `nc -u`, a HELLO, a session's, or refused) and hands
- * them on: to the session table (sessions.ts: tokens, handshakes), the
+ * them on: to the session table (sessions.ts: tokens, handshakes, ended
+ * sessions' last datagrams), the
  * client-to-server direction (inbound.ts: reliable, exactly-once), the
  * server-to-client one (outbound.ts: sequence-stamped datagrams packed as
  * full as the size limit allows) and refusals (refusals.ts: rate limits,
@@ -13,20 +14,13 @@
  */
 
 import type { Chat, LogRecord } from "../chat.ts";
-import {
-  type Decoded,
-  decodeFrame,
-  decodeFrames,
-  type Frame,
-  MAGIC,
-} from "../codec/mod.ts";
+import { type Decoded, decodeFrames, type Frame, MAGIC } from "../codec/mod.ts";
 import { addressKey, type DatagramAddress } from "./address.ts";
 import {
   type DatagramLimits,
   MIN_HELLO_DATAGRAM,
   resolveDatagramLimits,
 } from "./limits.ts";
-import { ENVELOPE_SIZE } from "./frames.ts";
 import { Inbound } from "./inbound.ts";
 import { Outbound } from "./outbound.ts";
 import { type AddressState, Refusals } from "./refusals.ts";
@@ -173,8 +167,7 @@ export class DatagramServer {
       if (!(e instanceof FrameError)) throw e;
       this.stats.malformed++;
       this.#refusals.refused(address, key, e.code);
-      this.#refusals.reply(bytes.length, from, e.code, e.message, false);
-      return;
+      return this.#refuse(bytes, e, from, key, now);
     }
     const first = frames[0];
     if (first instanceof FrameError) {
@@ -189,10 +182,14 @@ export class DatagramServer {
       );
     } else if (first?.type === "envelope") {
       const m = this.#sessions.lookup(first.token);
-      if (m === undefined) {
-        return this.#refusals.badToken(bytes.length, from, address, key);
+      if (m !== undefined) {
+        this.#inbound.deliver(m, first.seq, frames.slice(1), from, key, now);
+        return;
       }
-      this.#inbound.deliver(m, first.seq, frames.slice(1), from, key, now);
+      // An ended session: its last datagram again (the client lost it).
+      const final = this.#sessions.ended(first.token, key);
+      if (final !== undefined) return this.#outbound.send(final, from);
+      this.#refusals.badToken(bytes.length, from, address, key);
     } else if (first?.type === "hello") {
       this.#hello(first, frames, from, key, bytes.length, address);
     } else {
@@ -202,10 +199,13 @@ export class DatagramServer {
 
   /**
    * Forget rate-limit state of addresses that have been quiet long enough
-   * for their bucket to fill up again. Call it about once a second.
+   * for their bucket to fill up again, and ended sessions kept long enough.
+   * Call it about once a second.
    */
   sweep(): void {
-    this.#refusals.sweep(this.#chat.now());
+    const now = this.#chat.now();
+    this.#refusals.sweep(now);
+    this.#sessions.sweep(now);
   }
 
   /**
@@ -257,28 +257,28 @@ export class DatagramServer {
     this.#refusals.refused(address, key, "DATAGRAM_TOO_LARGE");
     const message =
       `Cannot accept datagram: ${bytes.length} bytes exceeds the limit of ${this.limits.datagramSize}`;
-    // From a session: answered in the session, and acknowledged so that its
-    // sender stops sending it again.
-    let envelope: Frame | undefined;
-    try {
-      envelope = decodeFrame(bytes.subarray(0, ENVELOPE_SIZE));
-    } catch {
-      envelope = undefined;
+    const error = new FrameError("DATAGRAM_TOO_LARGE", message);
+    this.#refuse(bytes, error, from, key, now);
+  }
+
+  /**
+   * A datagram refused whole (not whole frames, too large), not fatal:
+   * answered in its session and acknowledged when it starts with a whole
+   * ENVELOPE of one (sending the same bytes again would not help), else
+   * with a bare ERROR no longer than it.
+   */
+  #refuse(
+    bytes: Uint8Array,
+    error: FrameError,
+    from: DatagramAddress,
+    key: string,
+    now: number,
+  ): void {
+    const m = this.#sessions.sessionOf(bytes);
+    if (m !== undefined) {
+      return this.#inbound.deliver(m.member, m.seq, [error], from, key, now);
     }
-    if (envelope?.type === "envelope") {
-      const m = this.#sessions.lookup(envelope.token);
-      if (m !== undefined) {
-        const error = new FrameError("DATAGRAM_TOO_LARGE", message);
-        return this.#inbound.deliver(m, envelope.seq, [error], from, key, now);
-      }
-    }
-    this.#refusals.reply(
-      bytes.length,
-      from,
-      "DATAGRAM_TOO_LARGE",
-      message,
-      false,
-    );
+    this.#refusals.reply(bytes.length, from, error.code, error.message, false);
   }
 
   #text(

@@ -4,16 +4,32 @@
  * A HELLO gets a fresh token (its first four bytes the table key, the rest
  * random) and the one datagram that answers it, sent again if the HELLO
  * comes again; at most `handshakes` sessions wait for their token to be
- * used, the oldest pushed out. Internal to core/datagram/server.ts.
+ * used, the oldest pushed out. A session that ended with its client told
+ * leaves its last datagram behind for `idleTimeoutMs`, sent again to a
+ * client that lost it (the ACK and LEFT after LEAVE); at most
+ * {@link MAX_ENDED} are kept. Internal to core/datagram/server.ts.
  *
  * @module
  */
 
 import type { Chat } from "../chat.ts";
-import type { Frame } from "../codec/mod.ts";
+import { decodeFrame, type Frame } from "../codec/mod.ts";
 import type { DatagramAddress } from "./address.ts";
-import { sameToken } from "./frames.ts";
+import { ENVELOPE_SIZE, sameToken } from "./frames.ts";
 import { BinaryMember, type Link, type Member, TextMember } from "./members.ts";
+
+/** Ended sessions whose last datagram is kept, at most. */
+export const MAX_ENDED = 4096;
+
+/** An ended session's last datagram, kept for a client that lost it. */
+interface Ended {
+  readonly token: string;
+  /** The address the session last had: the only one answered. */
+  readonly key: string;
+  readonly final: Uint8Array;
+  /** Forgotten from then on (chat clock). */
+  readonly until: number;
+}
 
 /** Options of a {@link SessionTable}. */
 export interface SessionTableOptions {
@@ -27,6 +43,9 @@ export interface SessionTableOptions {
   readonly transport: string;
 }
 
+/** Addresses remembered as left by their text member, at most. */
+const LEFT_MAX = 4096;
+
 /** The datagram sessions of one server. */
 export class SessionTable {
   readonly #chat: Chat;
@@ -36,7 +55,14 @@ export class SessionTable {
   readonly #byId = new Map<number, BinaryMember>();
   readonly #handshakes = new Map<string, BinaryMember>();
   readonly #texts = new Map<string, TextMember>();
+  readonly #ended = new Map<number, Ended>();
+  /**
+   * Addresses whose text member left (`/quit`, a timeout): the next
+   * datagram from one is not taken as a name, oldest forgotten first.
+   */
+  readonly #left = new Set<string>();
   #nextId = 1;
+  #closing = false;
 
   /** @param options The chat, the members' link, randomness. */
   constructor(options: SessionTableOptions) {
@@ -55,6 +81,39 @@ export class SessionTable {
   lookup(token: string): BinaryMember | undefined {
     const m = this.#byId.get(parseInt(token.slice(0, 8), 16));
     return m !== undefined && sameToken(m.token, token) ? m : undefined;
+  }
+
+  /**
+   * The binary member whose whole ENVELOPE heads `bytes` (a datagram
+   * refused for what follows it), with that ENVELOPE's sequence number.
+   */
+  sessionOf(
+    bytes: Uint8Array,
+  ): { member: BinaryMember; seq: number } | undefined {
+    let envelope: Frame;
+    try {
+      envelope = decodeFrame(bytes.subarray(0, ENVELOPE_SIZE));
+    } catch {
+      return undefined;
+    }
+    if (envelope.type !== "envelope") return undefined;
+    const member = this.lookup(envelope.token);
+    return member && { member, seq: envelope.seq };
+  }
+
+  /**
+   * The last datagram of an ended session with this token, when the
+   * datagram asking for it comes from the session's last address.
+   *
+   * @param token The token (32 hex digits).
+   * @param key The source address as a string.
+   */
+  ended(token: string, key: string): Uint8Array | undefined {
+    const e = this.#ended.get(parseInt(token.slice(0, 8), 16));
+    if (e === undefined || e.key !== key || !sameToken(e.token, token)) {
+      return undefined;
+    }
+    return e.final;
   }
 
   /** The client used its token: it receives at its address. */
@@ -144,23 +203,46 @@ export class SessionTable {
       t.session = session;
       if (session.state === "closed") return undefined;
       this.#texts.set(key, t);
-      session.startText({ prompt: false, datagram: true });
+      // The first datagram from an address is its name, except after the
+      // member there left: `nc -u` does not end with `/quit`, and the next
+      // line typed is a message that came too late, not a name. It is
+      // answered with the name prompt instead (and not fed).
+      const returning = this.#left.delete(key);
+      session.startText({ prompt: returning, datagram: true });
+      if (returning) return undefined;
     }
     return t;
   }
 
-  /** Drop a closed member from every table. */
+  /** Drop a closed member from every table (keeping its last datagram). */
   forget(m: Member): void {
     if (m instanceof BinaryMember) {
       if (this.#byId.get(m.id) === m) this.#byId.delete(m.id);
       if (this.#handshakes.get(m.key) === m) this.#handshakes.delete(m.key);
+      if (m.final !== undefined) this.#keep(m, m.final);
     } else if (this.#texts.get(m.key) === m) {
       this.#texts.delete(m.key);
+      if (!this.#closing) {
+        this.#left.add(m.key);
+        if (this.#left.size > LEFT_MAX) {
+          this.#left.delete(this.#left.values().next().value!);
+        }
+      }
+    }
+  }
+
+  /** Forget ended sessions kept long enough. */
+  sweep(now: number): void {
+    // Kept in the order they ended, each for the same time.
+    for (const [id, e] of this.#ended) {
+      if (e.until > now) break;
+      this.#ended.delete(id);
     }
   }
 
   /** Close every session still open as a disconnect. */
   close(): void {
+    this.#closing = true;
     for (const m of [...this.#byId.values(), ...this.#texts.values()]) {
       drop(m);
     }
@@ -170,8 +252,21 @@ export class SessionTable {
     for (;;) {
       const id = this.#nextId;
       this.#nextId = id === 0xffffffff ? 1 : id + 1;
-      if (!this.#byId.has(id)) return id;
+      if (!this.#byId.has(id) && !this.#ended.has(id)) return id;
     }
+  }
+
+  #keep(m: BinaryMember, final: Uint8Array): void {
+    if (this.#ended.size >= MAX_ENDED) {
+      const oldest = this.#ended.keys().next().value;
+      if (oldest !== undefined) this.#ended.delete(oldest);
+    }
+    this.#ended.set(m.id, {
+      token: m.token,
+      key: m.key,
+      final,
+      until: this.#chat.now() + this.#link.limits.idleTimeoutMs,
+    });
   }
 }
 

@@ -21,6 +21,8 @@ export const TEXT_LINES = {
     help:
       "commands: /join ROOM  /who [ROOM]  /lang en|zh  /quit  /help   (//text sends /text)",
     usageJoin: "usage: /join ROOM",
+    usageWho: "usage: /who [ROOM]",
+    oneWord: "a room name is one word, without spaces",
     usageLang: "usage: /lang en|zh",
     unknown: (command: string) => `unknown command ${command}; type /help`,
     lang: "language: English",
@@ -33,6 +35,8 @@ export const TEXT_LINES = {
     help:
       "命令: /join 聊天室  /who [聊天室]  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
     usageJoin: "用法: /join 聊天室",
+    usageWho: "用法: /who [聊天室]",
+    oneWord: "聊天室名是一个词,不能有空格",
     usageLang: "用法: /lang en|zh",
     unknown: (command: string) => `未知命令 ${command}; 输入 /help 查看命令`,
     lang: "语言: 中文",

@@ -230,10 +230,16 @@ export class TextMode {
       case "/exit":
         return this.#host.handle({ type: "leave" });
       case "/who":
+        if (args.length > 1) {
+          return this.#write(`${words.oneWord}: ${args.join(" ")}\n`);
+        }
         return this.#host.handle({ type: "who", room: args[0] ?? "" });
       case "/join": {
         const room = args[0];
         if (room === undefined) return this.#write(`${words.usageJoin}\n`);
+        if (args.length > 1) {
+          return this.#write(`${words.oneWord}: ${args.join(" ")}\n`);
+        }
         if (this.#phase === "chat") {
           return this.#host.handle({
             type: "join",
@@ -247,6 +253,9 @@ export class TextMode {
       }
       case "/lang": {
         const lang = args[0];
+        if (lang === undefined) {
+          return this.#write(`${words.lang} (/lang en|zh)\n`);
+        }
         if (lang !== "en" && lang !== "zh") {
           return this.#write(`${words.usageLang}\n`);
         }

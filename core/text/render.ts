@@ -10,6 +10,14 @@
 import type { ErrorCodeName } from "../errors.ts";
 import type { LeaveReason, ReceivedEvent } from "../events.ts";
 
+/**
+ * What every announcement starts with, in every client: a member's line
+ * starts with the member's name, and no name may start with `*` or a
+ * look-alike of it (`core/names.ts`), so no member can write a line that
+ * looks like the administrator's.
+ */
+export const ANNOUNCEMENT_MARK = "***";
+
 /** Supported languages. */
 export type Lang = "en" | "zh";
 
@@ -109,29 +117,72 @@ const WORDS = {
 
 /**
  * Make untrusted text safe to print on a terminal: control characters
- * (escape sequences could rewrite the screen) are shown as `\u{…}`, and line
- * breaks inside a message are kept only when `multiline` is set.
+ * (escape sequences could rewrite the screen, a carriage return could
+ * overwrite the start of the line) and bidi controls (they reorder the text
+ * around them, even past the end of the message) are shown as `\u{…}`.
+ * With `multiline`, line breaks (LF, CRLF) and tabs are kept, and each line
+ * after the first starts with `indent`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * assert.equal(printable("a\x1b[2Jb"), "a\\u{1b}[2Jb");
+ * assert.equal(printable("a\u202eb"), "a\\u{202e}b");
+ * assert.equal(printable("a\r\nb\tc", true, "  "), "a\n  b\tc");
  * ```
  */
-export function printable(text: string, multiline = false): string {
-  return text.replace(
+export function printable(
+  text: string,
+  multiline = false,
+  indent = "",
+): string {
+  const escaped = text.replace(
+    // C0 and C1 controls, DEL, line and paragraph separators, and the bidi
+    // controls: ALM U+061C, LRM/RLM U+200E-U+200F, embeddings and overrides
+    // U+202A-U+202E, isolates U+2066-U+2069. With multiline, a CR right
+    // before an LF is the line break's (CRLF) and goes with it.
     // deno-lint-ignore no-control-regex
-    /[\x00-\x1f\x7f-\x9f\u2028\u2029]/g,
-    (c) =>
-      multiline && c === "\n" ? c : `\\u{${c.codePointAt(0)?.toString(16)}}`,
+    /\r\n|[\x00-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g,
+    (c) => {
+      if (multiline && (c === "\n" || c === "\r\n")) return "\n" + indent;
+      if (multiline && c === "\t") return c;
+      if (c === "\r\n") return "\\u{d}\\u{a}";
+      return `\\u{${c.codePointAt(0)?.toString(16)}}`;
+    },
   );
+  return escaped;
 }
 
 /** Options of {@link renderEvent}. */
 export interface RenderOptions {
-  /** Keep line breaks inside texts. @default {false} */
+  /**
+   * Keep line breaks (and tabs) inside message and announcement texts.
+   * @default {false}
+   */
   multiline?: boolean;
+  /**
+   * With `multiline`, what each line of a text after the first starts with:
+   * terminals indent them under the sender's line, so that a line of a
+   * message can never pass for a line of its own (every other line starts
+   * with a name, or the announcement mark). @default {""}
+   */
+  indent?: string;
 }
+
+/**
+ * How terminals (`join`, text mode) show the lines of a multi-line message
+ * after the first: indented under the sender.
+ */
+export const TERMINAL_INDENT = "  ";
+
+/**
+ * The options terminals render with: line breaks kept, each line after the
+ * first indented by {@link TERMINAL_INDENT}.
+ */
+export const TERMINAL_RENDER: Readonly<RenderOptions> = {
+  multiline: true,
+  indent: TERMINAL_INDENT,
+};
 
 /**
  * Render an event as one line in the given language, the way the CLI and
@@ -140,8 +191,9 @@ export interface RenderOptions {
  * @param event What to render.
  * @param lang Language.
  * @param options `multiline` keeps line breaks inside message and
- *   announcement texts (the web page shows them); otherwise they are shown
- *   as `\u{a}` so that one event is one line.
+ *   announcement texts (the web page shows them; terminals too, with each
+ *   line after the first indented: {@link TERMINAL_RENDER}); otherwise they
+ *   are shown as `\u{a}` so that one event is one line.
  * @returns The line, without a line break unless `multiline` is set.
  * @example
  * ```ts
@@ -158,6 +210,7 @@ export function renderEvent(
 ): string {
   const w = WORDS[lang];
   const multiline = options.multiline ?? false;
+  const indent = options.indent ?? "";
   switch (event.type) {
     case "welcome":
       return `${w.welcome(printable(event.name), printable(event.room))}; ${
@@ -173,10 +226,12 @@ export function renderEvent(
     }
     case "message":
       return `${printable(event.from)} ${w.says} ${
-        printable(event.text, multiline)
+        printable(event.text, multiline, indent)
       }`;
     case "announcement":
-      return `${w.admin} ${w.says} ${printable(event.text, multiline)}`;
+      return `${ANNOUNCEMENT_MARK} ${w.admin} ${w.says} ${
+        printable(event.text, multiline, indent)
+      }`;
     case "members":
       return w.inRoom(
         printable(event.room),

@@ -1,6 +1,12 @@
-// The adapter conformance suite (Hono's common.case.test.ts pattern): every
-// transport runs the same cases against a real server it starts, through a
-// raw client of its own. A transport file is a few lines:
+// The transport suite (Hono's common.case.test.ts pattern): every transport
+// runs the same cases against a real server it starts, one per case,
+// through a raw client of its own. The wire cases live in the conformance
+// kit (adapters/conformance/), which tests/adapters/conformance/kit_test.ts
+// runs with the kit's own clients over TCP, Unix and UDP; here they run
+// again with the clients that differ from the kit's (UDP: the project's
+// client, core/datagram/client.ts; WebSocket: JSON), beside the cases that
+// need a hand on the server (_cases_server.ts). A transport file is a few
+// lines:
 //
 //   runAdapterSuite({
 //     name: "tcp",
@@ -9,13 +15,16 @@
 //   });
 
 import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
-import { CHAT_CASES } from "./_cases_chat.ts";
-import { BAD_INPUT_CASES } from "./_cases_bad_input.ts";
-import { LIMIT_CASES } from "./_cases_limits.ts";
+import {
+  BAD_INPUT_CASES,
+  CHAT_CASES,
+  FRAMING_CASES,
+} from "../../adapters/conformance/mod.ts";
+import { SERVER_CASES } from "./_cases_server.ts";
 import {
   type AdapterSuiteOptions,
   type Case,
-  Harness,
+  SuiteHarness,
   type SuiteServer,
 } from "./_harness.ts";
 
@@ -33,11 +42,11 @@ export const CASE_DEADLINE_MS = 30_000;
 /** Longest closing a case's clients and server may take, in ms. */
 const END_DEADLINE_MS = 10_000;
 
-/** Every case, in the order they run. */
-export const CASES: readonly Case[] = [
+/** The kit's cases this suite runs with each transport's own client. */
+const KIT_CASES: readonly Case[] = [
   ...CHAT_CASES,
+  ...FRAMING_CASES,
   ...BAD_INPUT_CASES,
-  ...LIMIT_CASES,
 ];
 
 /**
@@ -47,23 +56,34 @@ export const CASES: readonly Case[] = [
  *   and which cases do not apply.
  */
 export function runAdapterSuite(options: AdapterSuiteOptions): void {
+  const cases = [
+    ...(options.kitCases ?? true ? KIT_CASES : []),
+    ...SERVER_CASES,
+  ];
   const skip = new Set(options.skip ?? []);
   for (const name of skip) {
-    if (!CASES.some((c) => c.name === name)) {
+    if (!cases.some((c) => c.name === name)) {
       throw new Error(`Cannot skip case "${name}": no such case`);
     }
   }
-  for (const c of CASES) {
+  for (const c of cases) {
+    const wire = options.wire;
+    const otherWire = wire !== undefined && !(c.on ?? [wire]).includes(wire);
     Deno.test({
       name: `${options.name}: ${c.name}`,
-      ignore: skip.has(c.name),
+      ignore: skip.has(c.name) || otherWire,
       async fn() {
         const server = await deadline(
           options.start(c.start ?? {}),
           END_DEADLINE_MS,
           "starting the server",
         );
-        const h = new Harness(options, server);
+        const h = new SuiteHarness({
+          url: server.listeners[0]!.url,
+          transport: options.name,
+          connect: () => options.connectClient(server),
+          messages: /^Cannot /,
+        }, server);
         try {
           await deadline(c.fn(h), CASE_DEADLINE_MS, "the case");
         } finally {

@@ -1,12 +1,15 @@
-// The shared harness of the adapter conformance suite: a server started by
-// the transport under test, the raw clients connected to it, and the
-// assertions every case uses. Everything started here is closed in `end`.
+// The harness of the transport suite (tests/adapters/_conformance.ts): the
+// conformance kit's harness (adapters/conformance/harness.ts) with a hand on
+// the server it started for the case, so that server cases can set limits,
+// announce and shut down.
 
-import assert from "node:assert/strict";
 import type { AnnounceResult } from "../../core/chat.ts";
-import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
-import type { ErrorCodeName } from "../../core/errors.ts";
-import type { ChatEvent } from "../../core/events.ts";
+import {
+  type ConformanceCase,
+  Harness,
+  type HarnessOptions,
+} from "../../adapters/conformance/mod.ts";
+import type { Wire } from "../../adapters/conformance/mod.ts";
 import type { Limits } from "../../core/limits.ts";
 import type { TestClient } from "./_client.ts";
 
@@ -18,7 +21,7 @@ export interface StartOptions {
   tickMs?: number;
 }
 
-/** A server started for one case (one process, or Workers). */
+/** A server started for one case (one thread, or Workers). */
 export interface SuiteServer {
   /** Where clients connect: the server's listeners. */
   readonly listeners: readonly {
@@ -33,7 +36,7 @@ export interface SuiteServer {
   close(): Promise<void>;
 }
 
-/** How a transport plugs into the conformance suite. */
+/** How a transport plugs into the suite. */
 export interface AdapterSuiteOptions {
   /** Transport name, used in test names. */
   name: string;
@@ -41,129 +44,45 @@ export interface AdapterSuiteOptions {
   start(options: StartOptions): Promise<SuiteServer>;
   /** Connect one raw client to it. */
   connectClient(server: SuiteServer): Promise<TestClient>;
-  /** Names of cases that do not apply to this transport. */
+  /**
+   * The wire this transport is (`udp`, `stream`): the kit's cases for the
+   * other wire are left out. Unset, nothing is left out but `skip`.
+   */
+  wire?: Wire;
+  /**
+   * Run the kit's chat, framing and bad-input cases with this transport's client
+   * too. False where tests/adapters/conformance/kit_test.ts already runs
+   * them with the same client (TCP, Unix). @default {true}
+   */
+  kitCases?: boolean;
+  /** Names of cases that do not apply to this transport, with reasons. */
   skip?: readonly string[];
 }
 
-/** One case of the suite. */
-export interface Case {
-  /** Test name (also what `skip` lists). */
-  name: string;
+/** One case of the suite: a kit case, or one that needs the server. */
+export interface Case extends Omit<ConformanceCase, "fn"> {
   /** Server options for this case. */
   start?: StartOptions;
   /** The test. */
-  fn(h: Harness): Promise<void>;
+  fn(h: SuiteHarness): Promise<void>;
 }
 
 /** One case's server and clients. */
-export class Harness {
-  readonly #options: AdapterSuiteOptions;
-  readonly #clients: TestClient[] = [];
+export class SuiteHarness extends Harness {
   /** The server under test. */
   readonly server: SuiteServer;
-  #barriers = 0;
 
-  constructor(options: AdapterSuiteOptions, server: SuiteServer) {
-    this.#options = options;
+  constructor(options: HarnessOptions, server: SuiteServer) {
+    super(options);
     this.server = server;
   }
 
-  /** A new raw client, closed by {@link Harness.end}. */
-  async connect(): Promise<TestClient> {
-    const client = await this.#options.connectClient(this.server);
-    this.#clients.push(client);
-    return client;
-  }
-
-  /** A client that has said HELLO and had its HELLO_OK. */
-  async hello(): Promise<TestClient> {
-    const c = await this.connect();
-    c.send({ type: "hello", version: PROTOCOL_VERSION, software: "test/1" });
-    const ok = await c.next();
-    assert.equal(ok.type, "hello_ok", JSON.stringify(ok));
-    return c;
-  }
-
-  /**
-   * A member of `room`, welcomed; each of `others` (already in the room)
-   * takes its `joined` notice.
-   */
-  async member(
-    name: string,
-    room = "lobby",
-    others: readonly TestClient[] = [],
-  ): Promise<TestClient> {
-    const c = await this.hello();
-    c.send({ type: "join", room, name });
-    const welcome = await c.next();
-    assert.equal(welcome.type, "welcome", JSON.stringify(welcome));
-    for (const o of others) {
-      assert.deepEqual(await o.next(), { type: "joined", room, name });
-    }
-    return c;
-  }
-
-  /** Members in `lobby`, in order, every joined notice taken. */
-  async members(...names: string[]): Promise<TestClient[]> {
-    const out: TestClient[] = [];
-    for (const name of names) out.push(await this.member(name, "lobby", out));
-    return out;
-  }
-
-  /**
-   * Prove that `listeners` got nothing else: `speaker` says a fresh line and
-   * it must be the next event each listener sees.
-   */
-  async barrier(
-    speaker: TestClient,
-    listeners: readonly TestClient[],
-    from: string,
-    room = "lobby",
-  ): Promise<void> {
-    const text = `barrier ${++this.#barriers}`;
-    speaker.send({ type: "say", text });
-    for (const l of listeners) {
-      assert.deepEqual(await l.next(), { type: "message", room, from, text });
-    }
-  }
-
   /** Close every client, then the server. */
-  async end(): Promise<void> {
-    const results = await Promise.allSettled(
-      this.#clients.map((c) => c.close()),
-    );
-    await this.server.close();
-    for (const r of results) if (r.status === "rejected") throw r.reason;
+  override async end(): Promise<void> {
+    try {
+      await super.end();
+    } finally {
+      await this.server.close();
+    }
   }
-}
-
-/** Assert the next event is exactly `expected`. */
-export async function expectEvent(
-  client: TestClient,
-  expected: ChatEvent,
-): Promise<void> {
-  assert.deepEqual(await client.next(), expected);
-}
-
-/** Assert the next event is an error with this code and fatality. */
-export async function expectError(
-  client: TestClient,
-  code: ErrorCodeName,
-  fatal: boolean,
-): Promise<void> {
-  const e = await client.next();
-  assert.equal(e.type, "error", JSON.stringify(e));
-  if (e.type !== "error") return;
-  assert.equal(e.code, code, e.message);
-  assert.equal(e.fatal, fatal, `fatal of ${code}`);
-  assert.match(e.message, /^Cannot /);
-}
-
-/** Assert the next event is a fatal error, then that the server closes. */
-export async function expectFatal(
-  client: TestClient,
-  code: ErrorCodeName,
-): Promise<void> {
-  await expectError(client, code, true);
-  await client.ended();
 }

@@ -1,7 +1,7 @@
-// Test helpers for UDP over real sockets: a raw socket that sends whatever
-// a test likes and collects what comes back, a relay that can lose or pass
-// datagrams between a client and a server, and a TestClient for the adapter
-// conformance suite built on the real client protocol (core/datagram/client.ts).
+// Test helpers for UDP over real sockets: the conformance kit's raw socket
+// (sends whatever a test likes, collects what comes back) and lossy relay,
+// and a TestClient for the transport suite built on roomcast's own client
+// protocol (core/datagram/client.ts).
 
 import dgram from "node:dgram";
 import {
@@ -10,20 +10,15 @@ import {
   encodeFrame,
 } from "../../core/codec/mod.ts";
 import { DatagramClient } from "../../core/datagram/client.ts";
-import { MIN_HELLO_DATAGRAM } from "../../core/datagram/limits.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { TestClient } from "./_client.ts";
 import { concat } from "../_bytes.ts";
+import { udpTarget } from "../../adapters/conformance/mod.ts";
 export { concat } from "../_bytes.ts";
+export { RawUdp, UdpRelay, udpTarget } from "../../adapters/conformance/mod.ts";
 
 /** How long any single wait may take, in ms. */
 export const WAIT_MS = 5000;
-
-/** A `udp://HOST:PORT` URL as host and port. */
-export function udpTarget(url: string): { host: string; port: number } {
-  const u = new URL(url);
-  return { host: u.hostname.replace(/^\[|\]$/g, ""), port: Number(u.port) };
-}
 
 /** Waits for a condition that a callback makes true. */
 class Waiter {
@@ -46,154 +41,6 @@ class Waiter {
       clearTimeout(timer);
       this.#wake = undefined;
     }
-  }
-}
-
-/** A plain UDP socket connected to a server: raw datagrams in and out. */
-export class RawUdp {
-  /** Every datagram received, in order. */
-  readonly received: Uint8Array[] = [];
-  readonly #socket: dgram.Socket;
-  readonly #waiter = new Waiter();
-  #taken = 0;
-
-  private constructor(socket: dgram.Socket) {
-    this.#socket = socket;
-    socket.on("message", (msg: Uint8Array) => {
-      this.received.push(new Uint8Array(msg));
-      this.#waiter.notify();
-    });
-  }
-
-  /** A socket connected to `url`. */
-  static async open(url: string): Promise<RawUdp> {
-    const { host, port } = udpTarget(url);
-    const socket = dgram.createSocket(host.includes(":") ? "udp6" : "udp4");
-    await new Promise<void>((r) => socket.connect(port, host, () => r()));
-    return new RawUdp(socket);
-  }
-
-  /** Send one datagram. */
-  send(bytes: Uint8Array): void {
-    this.#socket.send(bytes);
-  }
-
-  /** The next datagram not taken yet. */
-  async next(ms = WAIT_MS): Promise<Uint8Array> {
-    await this.#waiter.until(
-      () => this.received.length > this.#taken,
-      "no datagram",
-      ms,
-    );
-    return this.received[this.#taken++]!;
-  }
-
-  /** Resolve after `ms` if no datagram came; fail if one did. */
-  async silent(ms: number): Promise<void> {
-    const before = this.received.length;
-    await new Promise((r) => setTimeout(r, ms));
-    if (this.received.length !== before) {
-      throw new Error(
-        `expected silence, got ${this.received.length - before} datagram(s)`,
-      );
-    }
-  }
-
-  /**
-   * Open a session by hand: a padded HELLO, then the token from the answer.
-   * The answer's frames are returned too.
-   */
-  async handshake(): Promise<{ token: string; frames: unknown[] }> {
-    const hello = encodeFrame({ type: "hello", version: 1, software: "raw" });
-    this.send(
-      concat(
-        hello,
-        encodeFrame({
-          type: "pad",
-          length: MIN_HELLO_DATAGRAM - hello.length - 6,
-        }),
-      ),
-    );
-    const frames = decodeFrames(await this.next());
-    const token = frames.find((f): f is Extract<typeof f, { type: "token" }> =>
-      !(f instanceof Error) && f.type === "token"
-    );
-    if (!token) throw new Error(`no TOKEN in ${JSON.stringify(frames)}`);
-    return { token: token.token, frames };
-  }
-
-  /** Close the socket. */
-  close(): Promise<void> {
-    return new Promise((r) => this.#socket.close(() => r()));
-  }
-}
-
-/**
- * A UDP relay between clients and a server, as a lossy network would be:
- * `pass` decides for each datagram whether it goes through.
- */
-export class UdpRelay {
-  /** Datagrams dropped so far. */
-  dropped = 0;
-  readonly url: string;
-  readonly #front: dgram.Socket;
-  readonly #backs = new Map<string, dgram.Socket>();
-  readonly #server: { host: string; port: number };
-  readonly #pass: (bytes: Uint8Array, toServer: boolean) => boolean;
-
-  private constructor(
-    front: dgram.Socket,
-    server: { host: string; port: number },
-    pass: (bytes: Uint8Array, toServer: boolean) => boolean,
-  ) {
-    this.#front = front;
-    this.#server = server;
-    this.#pass = pass;
-    this.url = `udp://127.0.0.1:${front.address().port}`;
-    front.on(
-      "message",
-      (msg: Uint8Array, from: { address: string; port: number }) => {
-        const key = `${from.address}:${from.port}`;
-        let back = this.#backs.get(key);
-        if (back === undefined) {
-          back = dgram.createSocket("udp4");
-          back.connect(this.#server.port, this.#server.host);
-          back.on("message", (reply: Uint8Array) => {
-            if (this.#pass(reply, false)) {
-              this.#front.send(reply, from.port, from.address);
-            } else this.dropped++;
-          });
-          this.#backs.set(key, back);
-          const socket = back;
-          back.once("connect", () => this.#forward(socket, msg));
-          return;
-        }
-        this.#forward(back, msg);
-      },
-    );
-  }
-
-  /** A relay to the server at `url`. */
-  static async open(
-    url: string,
-    pass: (bytes: Uint8Array, toServer: boolean) => boolean,
-  ): Promise<UdpRelay> {
-    const front = dgram.createSocket("udp4");
-    await new Promise<void>((r) => front.bind(0, "127.0.0.1", () => r()));
-    return new UdpRelay(front, udpTarget(url), pass);
-  }
-
-  #forward(back: dgram.Socket, msg: Uint8Array): void {
-    if (this.#pass(msg, true)) back.send(msg);
-    else this.dropped++;
-  }
-
-  /** Close every socket. */
-  async close(): Promise<void> {
-    const all = [this.#front, ...this.#backs.values()];
-    await Promise.all(
-      all.map((s) => new Promise<void>((r) => s.close(() => r()))),
-    );
   }
 }
 

@@ -91,9 +91,30 @@ Deno.test("http commands: announce, rooms and who, with their exit codes", async
       members: ["amy"],
       total: 1,
     });
+    // Nobody in the room: nobody listed, as /who answers `in nobody (0):`.
     r = await cli(["who", "nobody", ...s]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "");
+    r = await cli(["who", "nobody", "--json", ...s]);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      room: "nobody",
+      members: [],
+      total: 0,
+    });
+    r = await cli(["who", "two words", ...s]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /ROOM_NOT_FOUND/);
+    assert.match(r.stderr, /ROOM_INVALID/);
+
+    // Several words are one text, without quotes.
+    r = await cli(["announce", "two", "words", ...s], {
+      CHAT_ADMIN_TOKEN: ADMIN,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(await amy.next(), {
+      type: "announcement",
+      room: null,
+      text: "two words",
+    });
 
     // Nothing listens on port 9 (discard) here.
     r = await cli(["rooms", "--server", "http://127.0.0.1:9"]);
@@ -102,6 +123,20 @@ Deno.test("http commands: announce, rooms and who, with their exit codes", async
       r.stderr,
       /^error: Cannot connect to http:\/\/127\.0\.0\.1:9/m,
     );
+    // A closed port: the words join uses, not fetch's "fetch failed".
+    const closed = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (closed.addr as Deno.NetAddr).port;
+    closed.close();
+    r = await cli(["rooms", "--server", `http://127.0.0.1:${port}`]);
+    assert.equal(r.code, 4);
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^error: Cannot connect to http://127\\.0\\.0\\.1:${port}: Connection refused`,
+        "m",
+      ),
+    );
+    assert.doesNotMatch(r.stderr, /fetch failed/);
     r = await cli(["rooms", "--server", "ftp://x"]);
     assert.equal(r.code, 2);
     // The wrong-token announcement reached nobody: amy's next event is this.

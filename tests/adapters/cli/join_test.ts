@@ -84,7 +84,8 @@ Deno.test("cli: join exits 5 when the server dies", async () => {
     server.proc.kill("SIGKILL");
     assert.equal((await amy.exit()).code, 5);
     assert.equal((await bob.exit()).code, 5);
-    assert.match(amy.stdout, /disconnected by the server\n$/);
-    assert.match(bob.stdout, /与服务器的连接已断开\n$/);
+    // On stderr, with the other errors: stdout is the chat.
+    assert.match(amy.stderr, /disconnected by the server\n$/);
+    assert.match(bob.stderr, /与服务器的连接已断开\n$/);
   });
 });

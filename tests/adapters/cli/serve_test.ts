@@ -56,6 +56,27 @@ Deno.test("cli: a stale socket file is replaced, a live one is not stolen", asyn
       other.stderr,
       new RegExp(`error: Cannot listen on 127.0.0.1:${port}: `),
     );
+    // Only why, and what to do: no shutdown of a chat that never served.
+    assert.match(other.stderr, /hint: .*pick another port with --port/);
+    assert.doesNotMatch(
+      other.stderr,
+      /shutdown|stopped|roomcast .* is serving/,
+    );
+    // The HTTP port in use names --http-port.
+    const http = track(
+      Proc.cli("serve", [
+        "serve",
+        "-t",
+        "tcp,http",
+        "--port",
+        "0",
+        "--http-port",
+        port,
+      ]),
+    );
+    assert.equal((await http.exit()).code, 1);
+    assert.match(http.stderr, /hint: .*--http-port/);
+    assert.doesNotMatch(http.stderr, /shutdown/);
 
     // A file that is not a socket is never removed.
     const plain = `${dir}/plain.txt`;

@@ -273,13 +273,16 @@ for (const mode of ["json", "en", "zh"] as const) {
       const [error, left, says] = mode === "en"
         ? ["error", "cat left the room", "says:"]
         : ["错误", "cat 退出了聊天室", "说:"];
+      // The chat on stdout, the errors on stderr.
       assert.deepEqual(lines.slice(1), [
-        `${error} 250: a notice from the future`,
         left,
         `ann ${says} first`,
         `ann ${says} second`,
-        `${error} 251: going away`,
       ]);
+      assert.equal(
+        bob.stderr,
+        `${error} 250: a notice from the future\n${error} 251: going away\n`,
+      );
     }
   });
 }
@@ -308,7 +311,8 @@ async function joinRefused(refusal: Uint8Array): Promise<string> {
     await bob.stop();
     await server.done.catch(() => {});
   }
-  return bob.stdout;
+  assert.equal(bob.stdout, "", "a refusal is an error: on stderr");
+  return bob.stderr;
 }
 
 Deno.test("client compat: cli.ts join exits 3 when a newer server refuses the JOIN with an unknown code", async () => {

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { Hono } from "hono";
 import { PAGE_CSP, registerWebPage } from "../../../adapters/http/web_page.ts";
+import { PAGE_MODULES } from "../../../adapters/web/mod.ts";
+import { CLI, Proc } from "../../_process.ts";
 
 function app(): Hono {
   const app = new Hono();
@@ -81,5 +83,69 @@ Deno.test("web page routes: nothing outside the page and the core", async () => 
     const res = await a.request(path);
     await res.body?.cancel();
     assert.equal(res.status, 200, path);
+  }
+});
+
+Deno.test("web page routes: the browser's modules are page.ts and what it imports, no more, no less", async () => {
+  const root = new URL("../../../", import.meta.url);
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", "adapters/web/page.ts"],
+    cwd: root.pathname,
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.ok(out.success);
+  const info = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+    modules: { specifier: string }[];
+  };
+  const closure = info.modules.map((m) => m.specifier)
+    .filter((s) => s.startsWith(root.href))
+    .map((s) => s.slice(root.href.length)).sort();
+  assert.deepEqual([...PAGE_MODULES.keys()].sort(), closure);
+  for (const [path, source] of PAGE_MODULES) {
+    assert.equal(
+      source,
+      await Deno.readTextFile(new URL(path, root)),
+      `${path}: the imported text is the file`,
+    );
+  }
+});
+
+Deno.test("web page routes: served with no permission to read files (the files are imports)", async () => {
+  // What a `deno compile` binary needs: the page's files travel in the
+  // module graph. A server without --allow-read still serves every one.
+  const proc = new Proc(Deno.execPath(), [
+    "run",
+    "-q",
+    "--allow-net",
+    "--allow-env",
+    "--allow-sys=uid,hostname",
+    CLI,
+    "serve",
+    "-t",
+    "http",
+    "--http-port",
+    "0",
+  ], { env: { CHAT_ADMIN_TOKEN: "a-long-secret-token-for-tests" } });
+  try {
+    const m = await proc.expect(
+      /listen transport=http url=(\S+)/,
+      "stderr",
+    );
+    for (
+      const path of [
+        "/",
+        "/assets/page.css",
+        "/assets/icon.svg",
+        "/assets/announce.svg",
+        ...[...PAGE_MODULES.keys()].map((p) => `/src/${p}`),
+      ]
+    ) {
+      const res = await fetch(`${m[1]}${path}`);
+      await res.body?.cancel();
+      assert.equal(res.status, 200, path);
+    }
+  } finally {
+    await proc.stop();
   }
 });

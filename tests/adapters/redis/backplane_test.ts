@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { RedisBackplane } from "../../../adapters/redis/backplane.ts";
 import { Chat, type LogRecord } from "../../../core/chat.ts";
 import { FakeClock } from "../../core/_peers.ts";
+import { nameKey } from "../../../core/names.ts";
 import { startRedis } from "../../_redis.ts";
 import { has, join, LEASE, node, of, sorted, waitFor } from "./_nodes.ts";
 
@@ -128,7 +129,8 @@ Deno.test("redis backplane: unreachable at start is a clear error, unless option
       await waitFor(() => bp.online, "joins the cluster when Redis answers");
       await waitFor(
         async () =>
-          (await redis.cli("HGET", "roomcast:claims:lobby", "amy")) !== "",
+          (await redis.cli("HGET", "roomcast:claims:lobby", nameKey("amy"))) !==
+            "",
         "amy claimed",
       );
     } finally {

@@ -3,6 +3,7 @@
 // and the reconciliation after an outage.
 
 import assert from "node:assert/strict";
+import { nameKey } from "../../../core/names.ts";
 import { startRedis } from "../../_redis.ts";
 import { has, join, LEASE, node, of, sorted, waitFor } from "./_nodes.ts";
 
@@ -20,9 +21,9 @@ Deno.test("redis backplane: a lost node's members leave (node_lost) once, and th
       2 * LEASE;
     await redis.cli("ZADD", "roomcast:nodes", String(expiry), ghost);
     for (
-      const [room, key, name] of [["lobby", "zed", "Zed"], [
+      const [room, key, name] of [["lobby", nameKey("Zed"), "Zed"], [
         "lobby",
-        "张三",
+        nameKey("张三"),
         "张三",
       ]]
     ) {

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { startRedis } from "../../_redis.ts";
-import { node } from "./_nodes.ts";
+import { type Conn, join, node, sorted, waitFor } from "./_nodes.ts";
 
 Deno.test("redis backplane: a claim race between two nodes has exactly one winner, 300 times", async () => {
   const redis = await startRedis();
@@ -27,6 +27,43 @@ Deno.test("redis backplane: a claim race between two nodes has exactly one winne
     await b.chat.shutdown();
     assert.equal(await redis.cli("EXISTS", "roomcast:claims:race"), "0");
     assert.equal(await redis.cli("HLEN", "roomcast:rooms"), "0");
+    await redis.stop();
+  }
+});
+
+Deno.test("redis backplane: look-alike names are one name across nodes; a refused one leaves no claim", async () => {
+  const redis = await startRedis();
+  const a = await node(redis), b = await node(redis);
+  const codeOf = (c: Conn) => {
+    const last = c.peer.last;
+    return last?.type === "error" ? last.code : last?.type;
+  };
+  try {
+    const bob = await join(a, "bob");
+    assert.equal(codeOf(bob), "welcome");
+    // Cyrillic о, all-Cyrillic capitals, a zero: bob's name on node b too.
+    for (const name of ["bоb", "ВОВ", "b0b"]) {
+      assert.equal(codeOf(await join(b, name)), "NAME_TAKEN", name);
+    }
+    // A mixed-script name nobody holds is refused, and not kept in Redis.
+    const mixed = await join(b, "аmy"); // Cyrillic а
+    assert.equal(codeOf(mixed), "NAME_INVALID");
+    await waitFor(
+      async () => (await sorted(a.chat.members("lobby"))).join() === "bob",
+      "only bob holds a name",
+    );
+    assert.equal(codeOf(await join(a, "amy")), "welcome");
+    // The leave of bob frees the key on every node (the ledger and the
+    // claim use the same key).
+    bob.session.handle({ type: "leave" });
+    await waitFor(async () => {
+      const c = await join(b, "ВОВ");
+      return codeOf(c) === "welcome";
+    }, "ВОВ gets the freed name");
+  } finally {
+    await a.chat.shutdown();
+    await b.chat.shutdown();
+    assert.equal(await redis.cli("EXISTS", "roomcast:claims:lobby"), "0");
     await redis.stop();
   }
 });

@@ -65,6 +65,11 @@ Deno.test("text: nc over TCP: name prompt, a refused duplicate, messages both wa
     await bob.expect(
       'error NAME_TAKEN: Cannot join room "lobby": name "amy" is taken\ntry another name: ',
     );
+    // A look-alike (Cyrillic а) is the same name.
+    await bob.write("\u0430my\n");
+    await bob.expect(
+      'error NAME_TAKEN: Cannot join room "lobby": name "\u0430my" is taken\ntry another name: ',
+    );
     await bob.write("bob\n");
     await bob.expect("you are bob in lobby; in lobby (2): amy, bob\n");
     await amy.expect("bob entered the room");
@@ -73,6 +78,11 @@ Deno.test("text: nc over TCP: name prompt, a refused duplicate, messages both wa
     await amy.expect("bob says: hello from nc");
     await amy.write("hi bob\n");
     await bob.expect("amy says: hi bob\n");
+    // Bidi controls reach nobody raw, either way.
+    await bob.write("\u202eevil\u2066\n");
+    await amy.expect("bob says: \\u{202e}evil\\u{2066}");
+    await amy.write("\u202ex\n");
+    await bob.expect("amy says: \\u{202e}x\n");
 
     await bob.write("/lang zh\n");
     await bob.expect("语言: 中文\n");
@@ -81,7 +91,7 @@ Deno.test("text: nc over TCP: name prompt, a refused duplicate, messages both wa
     await bob.write("中文消息\n");
     await amy.expect("bob says: 中文消息");
     await server.write("restart at 10\n");
-    await bob.expect("管理员 说: restart at 10\n");
+    await bob.expect("*** 管理员 说: restart at 10\n");
     await bob.write("/who\n");
     await bob.expect("lobby 聊天室成员 (2): amy, bob\n");
 

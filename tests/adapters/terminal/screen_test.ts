@@ -94,6 +94,14 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
       (l) => l.at(-1) === "try another name:",
       "retry prompt",
     );
+    // An empty answer is no answer: asked again, not an exit.
+    await type(socket, "", true);
+    await waitScreen(
+      socket,
+      (l) =>
+        l.at(-1) === "try another name:" && l.at(-2) === "try another name:",
+      "retry prompt again",
+    );
     await type(socket, "amy", true);
     await waitScreen(
       socket,
@@ -158,6 +166,17 @@ Deno.test("terminal: incoming lines do not garble the line being typed", async (
       from: "amy",
       text: long,
     });
+
+    // A multi-line message: its lines as lines, indented under the sender,
+    // above the prompt.
+    bob.send({ type: "say", text: "first\nsecond" });
+    await waitScreen(
+      socket,
+      (l) =>
+        l.at(-3) === "bob says: first" && l.at(-2) === "  second" &&
+        l.at(-1) === ">",
+      "a multi-line message",
+    );
 
     // Ctrl-D on an empty line: leave, exit 0.
     await tmux(socket, "send-keys", "-t", "chat", "C-d");

@@ -115,8 +115,8 @@ Deno.test("udp: UDP, TCP and Unix members share a room: joins, messages, announc
     await alice.expect("carol says: hello from unix");
 
     await server.write("restart at 10\n");
-    await alice.expect("admin says: restart at 10");
-    await bob.expect("管理员 说: restart at 10");
+    await alice.expect("*** admin says: restart at 10");
+    await bob.expect("*** 管理员 说: restart at 10");
 
     await carol.write("/quit\n");
     assert.equal((await carol.exit()).code, 0);
@@ -319,7 +319,7 @@ Deno.test("udp: join exit codes: name refused (3), nobody listening (4)", async 
     const amy = track(join(["--name", "amy", "--server", urls.udp!]));
     await amy.expect("you are amy in lobby");
     const again = track(join(["--name", "AMY", "--server", urls.udp!]));
-    await again.expect("error NAME_TAKEN: ");
+    await again.expect("error NAME_TAKEN: ", "stderr");
     assert.equal((await again.exit()).code, 3);
     // A port with nobody behind it: the HELLOs go unanswered.
     const none = track(join(["--name", "x", "--server", "udp://127.0.0.1:9"]));

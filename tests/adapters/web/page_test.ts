@@ -77,13 +77,15 @@ Deno.test("web page: two pages and a TCP member chat in en and zh", async () => 
     // Shift+Enter is a new line inside one message.
     await zhang.say("第一行\n第二行");
     await amy.line("张三 says: 第一行\n第二行", "message");
-    await carl.expect("张三 says: 第一行\\u{a}第二行");
+    // In a terminal: the lines as lines, the second indented under the
+    // sender (no \u{a} escape).
+    await carl.expect("张三 says: 第一行\n  第二行\n");
 
     // The administrator's announcement reaches every page, and stands out.
     await announce(server.http, "server restarts at 10");
-    await amy.line("admin says: server restarts at 10", "announcement");
-    await zhang.line("管理员 说: server restarts at 10", "announcement");
-    await carl.expect("admin says: server restarts at 10");
+    await amy.line("*** admin says: server restarts at 10", "announcement");
+    await zhang.line("*** 管理员 说: server restarts at 10", "announcement");
+    await carl.expect("*** admin says: server restarts at 10");
     const look = await amy.page.evaluate(`(() => {
       const s = getComputedStyle(document.querySelector("#log .ev-announcement"));
       return { bg: s.backgroundColor, weight: s.fontWeight };
@@ -213,7 +215,7 @@ Deno.test("web page: names and messages with markup are shown as text", async ()
     await watcher.line(`${evil} says: ${script}`, "message");
     await attacker.line(`${evil} says: ${script}`, "message");
     await announce(server.http, `<img src=y onerror=alert(3)>`);
-    await watcher.line("admin says: <img src=y onerror=alert(3)>");
+    await watcher.line("*** admin says: <img src=y onerror=alert(3)>");
     await watcher.membersAre([evil, "watcher"]);
     for (const page of [watcher, attacker]) {
       for (const where of ["#log", "#members", "#status"]) {
@@ -307,7 +309,7 @@ Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", a
     await other.say("hi kim");
     await page.line("bob says: hi kim", "message");
     await announce(server.http, "maintenance at noon");
-    await page.line("admin says: maintenance at noon", "announcement");
+    await page.line("*** admin says: maintenance at noon", "announcement");
     assert.deepEqual(await page.accessibilityViolations(), []);
 
     // New messages are announced to screen readers.

@@ -114,3 +114,33 @@ Deno.test("udp: floods from one address are dropped without touching others", ()
     text: "still here",
   }]);
 });
+
+Deno.test("udp: a session's datagram that is not whole frames is acknowledged and answered in the session", () => {
+  const net = new Net();
+  const amy = member(net, "amy");
+  const raw = net.address();
+  const [opened] = net.inject(padded(), raw);
+  const token = (frames(opened!.bytes)[1] as { token: string }).token;
+  for (
+    const [seq, tail, code] of [
+      [1, new Uint8Array([0xab, 0x03, 0, 0, 0, 9, 1, 2]), "FRAME_MALFORMED"],
+      [2, new Uint8Array([0x00, 0x03, 0, 0, 0, 0]), "FRAME_MALFORMED"],
+      [3, new Uint8Array([0xab, 0x03, 0, 1, 0, 1]), "FRAME_TOO_LARGE"],
+    ] as const
+  ) {
+    const bytes = concat(
+      encodeFrame({ type: "envelope", token, seq }),
+      tail,
+    );
+    const answer = net.inject(bytes, raw).flatMap((p) => frames(p.bytes));
+    assert.equal((answer[0] as { type: string }).type, "seq");
+    assert.deepEqual(answer[1], { type: "ack", ack: seq, mask: 0 });
+    const e = answer[2] as ChatEvent;
+    assert.ok(e.type === "error", JSON.stringify(answer));
+    assert.equal(e.code, code);
+    assert.equal(e.fatal, false);
+  }
+  net.run();
+  assert.deepEqual(amy.events, []);
+  assert.equal(net.server.sessions, 2);
+});

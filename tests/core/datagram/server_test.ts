@@ -108,3 +108,44 @@ Deno.test("udp: a silent text member (nc -u) is removed after the text timeout",
     { type: "left", room: "lobby", name: "bob", reason: "timeout" },
   ]);
 });
+
+Deno.test("udp: after a text member left (/quit, timeout), the next datagram from its address gets the name prompt, not a session named after it", () => {
+  const net = new Net({ textIdleTimeoutMs: 2000 });
+  const amy = member(net, "amy");
+  const nc = net.address();
+  const enc = new TextEncoder();
+  const dec = (ps: { bytes: Uint8Array }[]) =>
+    ps.map((p) => new TextDecoder().decode(p.bytes)).join("");
+  net.inject(enc.encode("bob\n"), nc);
+  assert.equal(
+    dec(net.inject(enc.encode("/quit\n"), nc)),
+    "bob left the room\n",
+  );
+  net.run();
+  amy.events.length = 0;
+  // nc -u is still open: the next line typed is not a name.
+  assert.equal(
+    dec(net.inject(enc.encode("are you there?\n"), nc)),
+    "name (名字): ",
+  );
+  net.run();
+  assert.equal(amy.events.length, 0, "nobody joined as 'are you there?'");
+  assert.equal(
+    dec(net.inject(enc.encode("bob\n"), nc)),
+    "you are bob in lobby; in lobby (2): amy, bob\n",
+  );
+  // The same after a timeout.
+  net.advance(2500, 100);
+  assert.deepEqual(amy.events.filter((e) => e.type === "left"), [
+    { type: "left", room: "lobby", name: "bob", reason: "timeout" },
+  ]);
+  assert.equal(
+    dec(net.inject(enc.encode("back again\n"), nc)),
+    "name (名字): ",
+  );
+  // A new address still joins with its first datagram.
+  assert.equal(
+    dec(net.inject(enc.encode("cy\n"), net.address())),
+    "you are cy in lobby; in lobby (2): amy, cy\n",
+  );
+});

@@ -85,7 +85,7 @@ Deno.test("udp: HELLOs beyond the handshake limit push out the oldest", () => {
   assert.equal(amy.client.state, "open");
 });
 
-Deno.test("udp: LEAVE ends the session; its token is refused afterwards", () => {
+Deno.test("udp: LEAVE ends the session and the room is told", () => {
   const net = new Net();
   const amy = member(net, "amy");
   const bob = member(net, "bob");
@@ -105,5 +105,107 @@ Deno.test("udp: LEAVE ends the session; its token is refused afterwards", () => 
     name: "bob",
     reason: "quit",
   }]);
+  assert.equal(net.server.sessions, 1);
+});
+
+Deno.test("udp: a LEAVE sent again after the session ended gets its last datagram again; after idle_ms, BAD_TOKEN", () => {
+  const net = new Net();
+  const raw = net.address();
+  const [opened] = net.inject(padded(), raw);
+  const token = (frames(opened!.bytes)[1] as { token: string }).token;
+  const join = concat(
+    encodeFrame({ type: "envelope", token, seq: 1 }),
+    encodeFrame({ type: "join", room: "lobby", name: "bob" }),
+  );
+  net.inject(join, raw);
+  const leave = concat(
+    encodeFrame({ type: "envelope", token, seq: 2 }),
+    encodeFrame({ type: "leave" }),
+  );
+  const [last] = net.inject(leave, raw);
+  const left = {
+    type: "left",
+    room: "lobby",
+    name: "bob",
+    reason: "quit",
+  } as const;
+  assert.deepEqual(frames(last!.bytes), [
+    { type: "seq", token, seq: 3 },
+    { type: "ack", ack: 2, mask: 0 },
+    left,
+  ]);
+  assert.equal(net.server.sessions, 0);
+  // The answer was lost: the same LEAVE again gets the same datagram (same
+  // event number, so a client that had it drops it as a duplicate).
+  const again = net.inject(leave, raw);
+  assert.equal(again.length, 1);
+  assert.deepEqual(again[0]!.bytes, last!.bytes);
+  // Anything else with the token from elsewhere is refused as before.
+  const [other] = net.inject(leave, net.address());
+  assert.equal((frames(other!.bytes)[0] as ChatEvent).type, "error");
+  assert.equal(net.chat.size, 0);
+  // After idle_ms the session is forgotten for good.
+  net.clock.advance(30_000);
+  net.server.sweep();
+  const [late] = net.inject(leave, raw);
+  const e = frames(late!.bytes)[0] as ChatEvent;
+  assert.ok(e.type === "error" && e.code === "BAD_TOKEN" && e.fatal);
+});
+
+Deno.test("udp: a LEAVE before JOIN is acknowledged with no LEFT, again if sent again", () => {
+  const net = new Net();
+  const raw = net.address();
+  const [opened] = net.inject(padded(), raw);
+  const token = (frames(opened!.bytes)[1] as { token: string }).token;
+  const leave = concat(
+    encodeFrame({ type: "envelope", token, seq: 1 }),
+    encodeFrame({ type: "leave" }),
+  );
+  const [last] = net.inject(leave, raw);
+  assert.deepEqual(frames(last!.bytes), [
+    { type: "seq", token, seq: 2 },
+    { type: "ack", ack: 1, mask: 0 },
+  ]);
+  assert.deepEqual(net.inject(leave, raw).map((p) => p.bytes), [last!.bytes]);
+  assert.equal(net.server.sessions, 0);
+});
+
+Deno.test("udp: a session removed by the server answers a late datagram with its LEFT again", () => {
+  const net = new Net({ idleTimeoutMs: 3000 });
+  const raw = net.address();
+  const [opened] = net.inject(padded(), raw);
+  const token = (frames(opened!.bytes)[1] as { token: string }).token;
+  net.inject(
+    concat(
+      encodeFrame({ type: "envelope", token, seq: 1 }),
+      encodeFrame({ type: "join", room: "lobby", name: "bob" }),
+    ),
+    raw,
+  );
+  net.advance(4000, 500);
+  const removed = net.fromServer.at(-1)!;
+  assert.deepEqual(frames(removed.bytes).at(-1), {
+    type: "left",
+    room: "lobby",
+    name: "bob",
+    reason: "timeout",
+  });
+  const say = concat(
+    encodeFrame({ type: "envelope", token, seq: 2 }),
+    encodeFrame({ type: "say", text: "am I still here?" }),
+  );
+  assert.deepEqual(net.inject(say, raw).map((p) => p.bytes), [removed.bytes]);
+});
+
+Deno.test("udp: the empty ENVELOPE (seq 0) that confirms an address gets no answer", () => {
+  const net = new Net();
+  const raw = net.address();
+  const [opened] = net.inject(padded(), raw);
+  const token = (frames(opened!.bytes)[1] as { token: string }).token;
+  assert.deepEqual(
+    net.inject(encodeFrame({ type: "envelope", token, seq: 0 }), raw),
+    [],
+  );
+  net.run();
   assert.equal(net.server.sessions, 1);
 });

@@ -125,10 +125,13 @@ Deno.test("text: /lang zh switches renderings to the seed's wording", () => {
   amy.session.handle({ type: "leave" });
   assert.equal(
     bob.out(),
-    "amy 说: 你好\n管理员 说: 十点重启\namy 退出了聊天室\n",
+    "amy 说: 你好\n*** 管理员 说: 十点重启\namy 退出了聊天室\n",
   );
   bob.type("/lang en\n");
   assert.equal(bob.out(), "language: English\n");
+  // /lang alone tells the language in use.
+  bob.type("/lang\n");
+  assert.equal(bob.out(), "language: English (/lang en|zh)\n");
 });
 
 Deno.test("text: /lang before the name changes the prompt", () => {
@@ -171,6 +174,17 @@ Deno.test("text: /who, /join, /help, unknown commands and // escapes", () => {
   assert.equal(bob.out(), "unknown command /dance; type /help\n");
   bob.type("/join\n");
   assert.equal(bob.out(), "usage: /join ROOM\n");
+  // A room name is one word: not the first of several.
+  bob.type("/join two words\n");
+  assert.equal(
+    bob.out(),
+    "a room name is one word, without spaces: two words\n",
+  );
+  bob.type("/who two words\n");
+  assert.equal(
+    bob.out(),
+    "a room name is one word, without spaces: two words\n",
+  );
   bob.type("//shrug\n");
   assert.deepEqual(amy.peer.take(), [
     { type: "message", room: "lobby", from: "bob", text: "/shrug" },

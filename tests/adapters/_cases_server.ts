@@ -1,19 +1,17 @@
-// Conformance cases: every limit, set small through `serve` limits, tripped
-// over a real connection.
+// Transport cases that need a hand on the server, so they are not in the
+// conformance kit (adapters/conformance/), which only speaks the wire: every
+// limit set small through `serve` limits and tripped over a real
+// connection, announcements, shutdown, and our own defaults.
 
 import assert from "node:assert/strict";
 import { encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent } from "../../core/events.ts";
-import { concat } from "./_client.ts";
-import {
-  type Case,
-  expectError,
-  expectEvent,
-  expectFatal,
-} from "./_harness.ts";
+import { SOFTWARE } from "../../core/session.ts";
+import { concat, expectEvent } from "../../adapters/conformance/mod.ts";
+import type { Case } from "./_harness.ts";
 
-/** The limit cases every transport must pass (where the limit applies). */
-export const LIMIT_CASES: Case[] = [
+/** The server cases every transport must pass (where they apply). */
+export const SERVER_CASES: Case[] = [
   {
     name: "a configured frame size limit",
     start: { limits: { maxFrameSize: 1024, maxMessageBytes: 512 } },
@@ -29,9 +27,9 @@ export const LIMIT_CASES: Case[] = [
       c.send({ type: "join", room: "lobby", name: "mal" });
       assert.equal((await c.next()).type, "welcome");
       c.send({ type: "say", text: "a".repeat(513) });
-      await expectError(c, "MESSAGE_TOO_LONG", false);
+      await h.expectError(c, "MESSAGE_TOO_LONG", false);
       c.send({ type: "say", text: "a".repeat(1024) });
-      await expectFatal(c, "FRAME_TOO_LARGE");
+      await h.expectFatal(c, "FRAME_TOO_LARGE");
     },
   },
   {
@@ -135,7 +133,7 @@ export const LIMIT_CASES: Case[] = [
       // on a text stream; that is the text mode's test.)
       const [amy] = await h.members("amy");
       const hello = await h.hello();
-      await expectFatal(hello, "JOIN_TIMEOUT");
+      await h.expectFatal(hello, "JOIN_TIMEOUT");
       amy!.send({ type: "who", room: "" });
       await expectEvent(amy!, {
         type: "members",
@@ -151,7 +149,7 @@ export const LIMIT_CASES: Case[] = [
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const third = await h.connect();
-      await expectFatal(third, "SERVER_FULL");
+      await h.expectFatal(third, "SERVER_FULL");
       await h.barrier(amy!, [bob!], "amy");
       await bob!.close();
       await expectEvent(amy!, {
@@ -174,7 +172,7 @@ export const LIMIT_CASES: Case[] = [
           encodeFrame({ type: "say", text })
         ),
       ));
-      await expectError(bob!, "RATE_LIMITED", false);
+      await h.expectError(bob!, "RATE_LIMITED", false);
       for (const text of ["1", "2", "3"]) {
         await expectEvent(amy!, {
           type: "message",
@@ -187,6 +185,77 @@ export const LIMIT_CASES: Case[] = [
       await h.barrier(amy!, [bob!], "amy");
       amy!.send({ type: "who", room: "" });
       assert.equal((await amy!.next()).type, "members");
+    },
+  },
+  {
+    name: "HELLO_OK announces the default limits and roomcast's name",
+    async fn(h) {
+      const c = await h.connect();
+      c.send({ type: "hello", version: 1, software: "test/1" });
+      await expectEvent(c, {
+        type: "hello_ok",
+        version: 1,
+        software: SOFTWARE,
+        maxFrame: 65536,
+        maxMessage: 4096,
+      });
+    },
+  },
+  {
+    name: "a thousand pipelined messages arrive whole and in order",
+    start: { limits: { messagesPerSecond: 0 } },
+    async fn(h) {
+      const [amy, bob] = await h.members("amy", "bob");
+      const texts = Array.from(
+        { length: 1000 },
+        (_, i) => `${i} ${"é".repeat(i % 300)}`,
+      );
+      bob!.sendRaw(
+        concat(...texts.map((text) => encodeFrame({ type: "say", text }))),
+      );
+      for (const text of texts) {
+        await expectEvent(amy!, {
+          type: "message",
+          room: "lobby",
+          from: "bob",
+          text,
+        });
+      }
+    },
+  },
+  {
+    name: "an announcement reaches every room",
+    async fn(h) {
+      const [amy] = await h.members("amy");
+      const carol = await h.member("carol", "kitchen");
+      const result = await h.server.announce("server restarts at 10");
+      assert.deepEqual(result, { ok: true, rooms: 2, delivered: 2 });
+      for (const c of [amy!, carol]) {
+        await expectEvent(c, {
+          type: "announcement",
+          room: null,
+          text: "server restarts at 10",
+        });
+      }
+    },
+  },
+  {
+    name: "shutdown tells every member and closes every connection",
+    async fn(h) {
+      const [amy, bob] = await h.members("amy", "bob");
+      const idle = await h.hello();
+      await h.server.shutdown();
+      for (const [c, name] of [[amy!, "amy"], [bob!, "bob"]] as const) {
+        await expectEvent(c, {
+          type: "left",
+          room: "lobby",
+          name,
+          reason: "shutdown",
+        });
+        await c.ended();
+      }
+      await h.expectError(idle, "SHUTTING_DOWN", true);
+      await idle.ended();
     },
   },
 ];

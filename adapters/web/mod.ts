@@ -1,0 +1,57 @@
+/**
+ * The chat page's files, for the server to serve (adapters/http/web_page.ts):
+ * the HTML, stylesheet and icons, and the sources of the browser's modules
+ * (this folder's TypeScript and the core files it imports), as text.
+ * They are imports of this module, so they travel with the code: into a
+ * `deno compile` binary, a `deno install`ed command, or a program that
+ * embeds roomcast from a URL, with no file read at run time.
+ *
+ * The other files of this folder run in the browser, not on the server.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.match(PAGE_FILES.get("adapters/web/page.html")!, /<html/);
+ * assert.match(PAGE_MODULES.get("core/text/render.ts")!, /export function renderEvent/);
+ * ```
+ *
+ * @module
+ */
+
+import pageHtml from "./page.html" with { type: "text" };
+import pageCss from "./page.css" with { type: "text" };
+import iconSvg from "./icon.svg" with { type: "text" };
+import announceSvg from "./announce.svg" with { type: "text" };
+import page from "./page.ts" with { type: "text" };
+import connection from "./connection.ts" with { type: "text" };
+import memberList from "./member_list.ts" with { type: "text" };
+import messageLog from "./message_log.ts" with { type: "text" };
+import words from "./words.ts" with { type: "text" };
+import events from "../../core/events.ts" with { type: "text" };
+import errors from "../../core/errors.ts" with { type: "text" };
+import render from "../../core/text/render.ts" with { type: "text" };
+
+/** The page's static files, by path from the repository's root. */
+export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
+  ["adapters/web/page.html", pageHtml],
+  ["adapters/web/page.css", pageCss],
+  ["adapters/web/icon.svg", iconSvg],
+  ["adapters/web/announce.svg", announceSvg],
+]);
+
+/**
+ * The TypeScript sources of the browser's modules, by path from the
+ * repository's root: page.ts and everything it imports
+ * (tests/adapters/http/web_page_test.ts checks the list against the import
+ * graph).
+ */
+export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
+  ["adapters/web/page.ts", page],
+  ["adapters/web/connection.ts", connection],
+  ["adapters/web/member_list.ts", memberList],
+  ["adapters/web/message_log.ts", messageLog],
+  ["adapters/web/words.ts", words],
+  ["core/events.ts", events],
+  ["core/errors.ts", errors],
+  ["core/text/render.ts", render],
+]);
