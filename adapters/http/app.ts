@@ -98,7 +98,11 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
       if (typeof place === "string") throw badToken(place);
       // A home that is gone had its sessions end: 404 from the route.
       if (!(await isolates.alive(place.home))) return await next();
-      return await forwarder.forward(place.home, c.req.raw, remoteOf(c));
+      // The body, read once (and bounded) by the middleware above.
+      const body = c.req.method === "POST"
+        ? new Uint8Array(await c.req.arrayBuffer())
+        : null;
+      return await forwarder.forward(place.home, c.req.raw, body, remoteOf(c));
     });
   }
 

@@ -129,21 +129,20 @@ export class HttpForwarder {
    * Have the home isolate answer a request.
    *
    * @param home The isolate that holds the request's session.
-   * @param request The request as it came.
+   * @param request The request as it came (its body is not read).
+   * @param body Its body, already read (null for none).
    * @param remote The client's address, for the home's logs.
    * @returns The home's answer; 503 UNAVAILABLE when it does not start
    *   answering within 10 s.
    */
-  async forward(
+  forward(
     home: string,
     request: Request,
+    body: Uint8Array | null,
     remote: string | undefined,
   ): Promise<Response> {
     const sid = this.#next++;
-    const body = request.body === null
-      ? null
-      : new Uint8Array(await request.arrayBuffer());
-    return await new Promise<Response>((resolve) => {
+    return new Promise<Response>((resolve) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(sid);
         resolve(
