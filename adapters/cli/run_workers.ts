@@ -25,6 +25,8 @@ export interface WorkerFlags {
   redis?: string | undefined;
   /** `--redis-optional`: start when Redis cannot be reached. */
   redisOptional?: true | undefined;
+  /** `--quiet`: log only errors. */
+  quiet?: true | undefined;
 }
 
 /**
@@ -84,6 +86,7 @@ export async function runWorkers(
         }
         : {}),
       log,
+      quiet: o.quiet ?? false,
     });
   } catch (e) {
     return fail(e instanceof Error ? e.message : String(e));

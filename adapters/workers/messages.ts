@@ -22,6 +22,8 @@ export interface WorkerStart {
   readonly store: { readonly path: string; readonly channel: string };
   /** The isolates' lease, in ms. */
   readonly leaseMs: number;
+  /** Send only `error` records to the main thread (`--quiet`). */
+  readonly quiet: boolean;
   /** A port to each other Worker (transferred with this message). */
   readonly ports: readonly MessagePort[];
   /** Share rooms with other nodes through Redis as well. */

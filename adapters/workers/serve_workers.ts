@@ -42,6 +42,8 @@ export interface WorkersOptions {
   redis?: { url: string; leaseMs: number; optional: boolean };
   /** Receives the Workers' records (with `worker`) and this thread's. */
   log?: (record: LogRecord) => void;
+  /** The Workers keep their records but errors to themselves. @default {false} */
+  quiet?: boolean;
 }
 
 /** A running group of Workers. */
@@ -178,6 +180,7 @@ export async function serveWorkers(
     },
     store: { path: store.path, channel: store.channel },
     leaseMs: options.leaseMs ?? 10_000,
+    quiet: options.quiet ?? false,
     ...(options.redis ? { redis: options.redis } : {}),
   });
   const launch = async (index: number, serve: WorkerServeOptions) => {

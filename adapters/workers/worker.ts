@@ -56,7 +56,10 @@ scope.onmessage = async (e) => {
 };
 
 async function start(m: WorkerStart): Promise<Server> {
-  const log = (record: LogRecord) => scope.postMessage({ type: "log", record });
+  const log = (record: LogRecord) => {
+    if (m.quiet && record.event !== "error") return;
+    scope.postMessage({ type: "log", record });
+  };
   link = await IsolateBackplane.connect({
     path: m.store.path,
     channel: m.store.channel,
