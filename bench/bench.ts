@@ -27,6 +27,8 @@ import {
   type RoomcastOptions,
   roomcastServerlessTarget,
   roomcastTarget,
+  type RoomcastTransport,
+  WS_TRANSPORTS,
 } from "./roomcast.ts";
 import type { Target } from "./servers.ts";
 import {
@@ -47,6 +49,9 @@ const TRANSPORTS = [
   "unix",
   "udp",
   "ws",
+  "ws-json",
+  "ws-batch",
+  "ws-binary",
   "2node",
   "serverless",
 ] as const;
@@ -103,10 +108,12 @@ const program = new Command()
   .option(
     "--transport <list>",
     "roomcast transports to measure: tcp, unix, udp (datagrams; --udp-rate 0 as well), " +
-      "ws (WebSocket of the HTTP transport, GET /api/ws), 2node (two nodes sharing rooms " +
-      "through redis-server, over TCP), serverless (WebSocket of `deno serve --parallel` " +
-      "with --workers isolates); udp, ws and serverless only when asked, as W3 (10,000 " +
-      "members) over them is not yet part of the measured default",
+      "ws (the WebSocket of the HTTP transport, GET /api/ws, once per subprotocol: " +
+      "ws-json one JSON object per message, ws-batch a JSON array per message, " +
+      "ws-binary binary frames; each can be named alone), 2node (two nodes sharing rooms " +
+      "through redis-server, over TCP), serverless (the WebSocket of `deno serve --parallel` " +
+      "with --workers isolates, JSON); udp, ws and serverless only when asked, as W3 " +
+      "(10,000 members) over them is not yet part of the measured default",
     list(TRANSPORTS),
     ["tcp", "unix", "2node"] as (typeof TRANSPORTS[number])[],
   )
@@ -213,7 +220,12 @@ async function main(): Promise<number> {
   if (o.baseline) {
     ours.push({ dir: o.baseline, label: "roomcast-baseline", denoFlags });
   }
-  const single = o.transport.filter((t) => t !== "2node" && t !== "serverless");
+  // `ws` is every WebSocket subprotocol.
+  const single = [
+    ...new Set(
+      o.transport.flatMap((t) => t === "ws" ? [...WS_TRANSPORTS] : [t]),
+    ),
+  ].filter((t) => t !== "2node" && t !== "serverless") as RoomcastTransport[];
   // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
   const streams = single.filter((t) => t === "tcp" || t === "unix");
   if (streams.length === 0) streams.push("tcp");
@@ -302,6 +314,7 @@ async function main(): Promise<number> {
             ...(p.workload === "w3"
               ? { roomSize: o.memoryRoomSize, settle: 2 }
               : {}),
+            ...(target.loadgenArgs ? { extraArgs: target.loadgenArgs } : {}),
           });
           if (r.warnings) log(`${label}: ${r.warnings}`);
           runs.push({

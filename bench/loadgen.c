@@ -683,9 +683,20 @@ static void do_read(conn *c, uint64_t now) {
   }
   worker *w = c->w;
   uint8_t *buf = w->scratch;
-  size_t have = c->carry_len;
-  if (have) memcpy(buf, c->carry, have);
-  ssize_t n = read(c->fd, buf + have, SCRATCH - have);
+  size_t have = c->carry_len, room = SCRATCH - have;
+  if (have > SCRATCH / 2) {
+    // A message bigger than the scratch buffer (a WebSocket batch): read on
+    // into the carry buffer, grown as needed, and parse from there.
+    if (c->carry_cap < have + SCRATCH / 2) {
+      c->carry_cap = (uint32_t)(have * 2);
+      c->carry = realloc(c->carry, c->carry_cap);
+    }
+    buf = c->carry;
+    room = c->carry_cap - have;
+  } else if (have) {
+    memcpy(buf, c->carry, have);
+  }
+  ssize_t n = read(c->fd, buf + have, room);
   if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
     mark_closed(c);
     return;
@@ -701,13 +712,17 @@ static void do_read(conn *c, uint64_t now) {
   size_t used = proto_parse(c, buf, len, now);
   if (c->closed) return;
   size_t rest = len - used;
-  if (rest > c->carry_cap) {
-    c->carry_cap = (uint32_t)rest;
-    c->carry = realloc(c->carry, rest);
+  if (buf == c->carry) {
+    memmove(c->carry, c->carry + used, rest);
+  } else {
+    if (rest > c->carry_cap) {
+      c->carry_cap = (uint32_t)rest;
+      c->carry = realloc(c->carry, rest);
+    }
+    if (rest) memcpy(c->carry, buf + used, rest);
   }
-  if (rest) memcpy(c->carry, buf + used, rest);
   c->carry_len = (uint32_t)rest;
-  if (rest >= SCRATCH / 2) {
+  if (rest >= 64u << 20) {
     protocol_error(c, "frame too large for the generator", buf + used, 16);
     mark_closed(c);
   }
@@ -898,7 +913,8 @@ static void add_conn(int i, const char *addr) {
 static void usage(void) {
   fprintf(stderr,
           "usage: loadgen --proto roomcast|redis|nats|irc --addr tcp:HOST:PORT|unix:PATH[,...]\n"
-          "  (roomcast also udp:HOST:PORT, its UDP transport, and ws:HOST:PORT, its WebSocket)\n"
+          "  (roomcast also udp:HOST:PORT, its UDP transport, and ws:HOST:PORT, its WebSocket,\n"
+          "  with --ws-protocol json|batch|binary: roomcast.v1, roomcast.batch.v1, roomcast.binary.v1)\n"
           "  --workload w1|w2|w3 --members S --senders N --size BYTES --threads T\n"
           "  --warmup S --duration S --drain S --settle S --window MSGS --batch N\n"
           "  --rate MSGS_PER_S --room NAME --room-size N --pid PID[,PID] --max-pending N\n");
@@ -947,7 +963,12 @@ static void parse_args(int argc, char **argv) {
     else if (!strcmp(k, "--rate")) rate = atol(v);
     else if (!strcmp(k, "--room")) room = v;
     else if (!strcmp(k, "--room-size")) room_size = atol(v);
-    else usage();
+    else if (!strcmp(k, "--ws-protocol")) {
+      if (!strcmp(v, "json")) ws_protocol = WS_JSON;
+      else if (!strcmp(v, "batch")) ws_protocol = WS_BATCH;
+      else if (!strcmp(v, "binary")) ws_protocol = WS_BINARY;
+      else usage();
+    } else usage();
   }
   if (naddrs == 0 || members < 2 || threads < 1 || size < TEXT_MIN || size > 60000 ||
       window_msgs < 1 || batch < 1 || rate < 1)
@@ -1061,6 +1082,7 @@ int main(int argc, char **argv) {
          proto == P_REDIS ? "redis" : proto == P_NATS ? "nats" : proto == P_IRC ? "irc" : "roomcast",
          proto == P_RC_UDP ? "udp" : proto == P_RC_WS ? "ws" : strncmp(addrs[0], "unix:", 5) == 0 ? "unix" : "tcp",
          workload + 1, members, nconns, threads, setup_s);
+  if (proto == P_RC_WS) printf(",\"ws_protocol\":\"%s\"", WS_PROTOCOL_NAMES[ws_protocol]);
 
   if (workload == W3) {
     uint64_t until = now_ns() + (uint64_t)(settle_s * 1e9);

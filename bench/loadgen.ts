@@ -21,6 +21,8 @@ export interface LoadResult {
   proto: Proto;
   /** `tcp`, `unix`, `udp` or `ws` (from the address). */
   transport?: string;
+  /** The WebSocket subprotocol spoken (`roomcast.binary.v1`), over `ws`. */
+  ws_protocol?: string;
   workload: "w1" | "w2" | "w3";
   members: number;
   connections: number;
@@ -106,6 +108,8 @@ export interface LoadOptions {
   threads: number;
   roomSize?: number;
   settle?: number;
+  /** More flags, such as `--ws-protocol binary`. */
+  extraArgs?: readonly string[];
 }
 
 const SOURCE = new URL("./loadgen.c", import.meta.url);
@@ -196,6 +200,7 @@ export async function runLoadgen(
   if (o.pids.length > 0) args.push("--pid", o.pids.join(","));
   if (o.roomSize !== undefined) args.push("--room-size", String(o.roomSize));
   if (o.settle !== undefined) args.push("--settle", String(o.settle));
+  args.push(...(o.extraArgs ?? []));
   const out = await new Deno.Command(bin, { args, stdin: "null" }).output();
   const stdout = new TextDecoder().decode(out.stdout).trim();
   const stderr = new TextDecoder().decode(out.stderr).trim();

@@ -143,7 +143,7 @@ export function renderMarkdown(report: Report): string {
   }
   if (report.goals.length > 0) {
     out.push(
-      "**Targets** (roomcast over TCP):",
+      "**Targets** (roomcast over TCP: issue 5; over the WebSocket, `roomcast/ws-*`: issue 13):",
       table(
         ["target", "met", "measured"],
         report.goals.map((g) => [g.what, g.met ? "yes" : "**no**", g.detail]),

@@ -3,8 +3,9 @@
  * sharing rooms through redis-server, or one with N Workers), with the
  * per-member rate limit off because the peers have none. Over TCP, Unix
  * sockets, UDP (`udp`, also with the per-address datagram rate limit off)
- * and the WebSocket of the HTTP transport (`ws`); and the WebSocket of
- * `deno serve --parallel` (serverless mode) with N isolates.
+ * and the WebSocket of the HTTP transport (`ws-json`, `ws-batch`,
+ * `ws-binary`: one per subprotocol); and the WebSocket of `deno serve
+ * --parallel` (serverless mode) with N isolates.
  *
  * @module
  */
@@ -34,8 +35,22 @@ export interface RoomcastOptions {
   workers?: number;
 }
 
-/** The transports a single roomcast server is measured over. */
-export type RoomcastTransport = "tcp" | "unix" | "udp" | "ws";
+/**
+ * The transports a single roomcast server is measured over; over the
+ * WebSocket, one per subprotocol (docs/http.md §5): `ws-json` one JSON
+ * object per message (roomcast.v1), `ws-batch` a JSON array per message,
+ * `ws-binary` binary frames.
+ */
+export type RoomcastTransport =
+  | "tcp"
+  | "unix"
+  | "udp"
+  | "ws-json"
+  | "ws-batch"
+  | "ws-binary";
+
+/** The WebSocket transports, one per subprotocol. */
+export const WS_TRANSPORTS = ["ws-json", "ws-batch", "ws-binary"] as const;
 
 /**
  * Wait until a UDP server answers: a datagram that is not whole frames gets
@@ -92,10 +107,10 @@ export async function serveTaskV8Flags(root: string): Promise<string[]> {
 /**
  * A roomcast server over one transport. `serve` runs as its own process
  * with the rate limit off (the peers have none); over UDP the datagram rate
- * limit per address and session (`--udp-rate`) is off too, and over `ws`
- * the HTTP transport serves `GET /api/ws`.
+ * limit per address and session (`--udp-rate`) is off too, and over the
+ * WebSocket (`ws-*`) the HTTP transport serves `GET /api/ws`.
  *
- * @param transport `tcp`, `unix`, `udp` or `ws`.
+ * @param transport `tcp`, `unix`, `udp`, `ws-json`, `ws-batch` or `ws-binary`.
  * @param options Checkout, label and extra flags.
  * @returns The target.
  */
@@ -107,10 +122,12 @@ export function roomcastTarget(
   const workers = options.workers ?? 1;
   const label = (options.label ?? "roomcast") +
     (workers > 1 ? `-w${workers}` : "");
+  const ws = transport.startsWith("ws-");
   return {
     name: `${label}/${transport}`,
     proto: "roomcast",
     transport,
+    ...(ws ? { loadgenArgs: ["--ws-protocol", transport.slice(3)] } : {}),
     async start() {
       // The runtime flags `deno task serve` gives the server (its V8 heap
       // settings), then any given for this run.
@@ -123,7 +140,7 @@ export function roomcastTarget(
       const socket = `${dir}/roomcast.sock`;
       const serveArgs: string[] = [];
       if (transport === "udp") serveArgs.push("--udp-rate", "0");
-      if (transport === "ws") {
+      if (ws) {
         const tokenFile = `${dir}/admin.token`;
         await Deno.writeTextFile(tokenFile, crypto.randomUUID() + "\n", {
           mode: 0o600,
@@ -140,7 +157,7 @@ export function roomcastTarget(
         "cli.ts",
         "serve",
         "--transport",
-        transport === "ws" ? "http" : transport,
+        ws ? "http" : transport,
         "--port",
         String(port),
         "--socket",
@@ -155,7 +172,7 @@ export function roomcastTarget(
       ], root);
       const addr = transport === "unix"
         ? `unix:${socket}`
-        : `${transport}:127.0.0.1:${port}`;
+        : `${ws ? "ws" : transport}:127.0.0.1:${port}`;
       const probe = transport === "udp"
         ? (c: Deno.ChildProcess) => waitUdp(port, c)
         : transport === "unix"
@@ -219,8 +236,9 @@ export function roomcastClusterTarget(
 /**
  * Serverless mode: `deno serve --parallel --unstable-kv adapters/http/app.ts`
  * with `isolates` isolates (`DENO_JOBS`), measured over the WebSocket of
- * `GET /api/ws` (the only transport of `deno serve`), with the rate limit
- * off (`CHAT_RATE=0`). Named `roomcast-serverless-N/ws`.
+ * `GET /api/ws` (the only transport of `deno serve`) in the binary
+ * subprotocol, with the rate limit off (`CHAT_RATE=0`). Named
+ * `roomcast-serverless-N/ws-binary`.
  *
  * @param isolates How many isolates.
  * @param options Checkout, label and extra `deno serve` flags.
@@ -232,9 +250,10 @@ export function roomcastServerlessTarget(
 ): Target {
   const root = options.dir ?? ROOT.pathname;
   return {
-    name: `${options.label ?? "roomcast"}-serverless-${isolates}/ws`,
+    name: `${options.label ?? "roomcast"}-serverless-${isolates}/ws-binary`,
     proto: "roomcast",
-    transport: "ws",
+    transport: "ws-binary",
+    loadgenArgs: ["--ws-protocol", "binary"],
     async start() {
       const denoFlags = [
         ...(await serveTaskV8Flags(root)),

@@ -32,8 +32,10 @@ export interface Target {
   readonly name: string;
   /** Protocol of the load generator. */
   readonly proto: Proto;
-  /** Transport, such as `tcp`, `unix`, `udp` or `ws`. */
+  /** Transport, such as `tcp`, `unix`, `udp` or `ws-binary`. */
   readonly transport: string;
+  /** More load generator flags for this target (`--ws-protocol binary`). */
+  readonly loadgenArgs?: readonly string[];
   /** The peer's name (`redis`, `nats`, `irc`), or undefined for roomcast. */
   readonly peer?: string;
   /** Start a fresh server. */

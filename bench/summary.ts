@@ -335,6 +335,7 @@ export function goals(
       });
     }
   }
+  out.push(...wsGoals(rows));
   const lossy = rows.filter((r) =>
     r.peer === undefined && (r.lost !== 0 || r.seqErrors !== 0)
   );
@@ -346,6 +347,54 @@ export function goals(
         ? "0 lost"
         : lossy.map((r) => `${r.target} ${r.workload}: ${r.lost}`).join(", "),
     });
+  }
+  return out;
+}
+
+/**
+ * W1 over a WebSocket before issue 13 (one message per event):
+ * docs/performance.md measured 0.19-0.22M deliveries/s at S = 100.
+ */
+const WS_BEFORE = 0.22e6;
+
+/**
+ * Issue 13's targets for the WebSocket subprotocols (`roomcast/ws-*`): W1
+ * at S = 100 at least 1M deliveries/s and 5x the figure before batching
+ * (the batched ones), and W2 p99 within 2x roomcast/tcp's of the same run
+ * (all).
+ *
+ * @param rows Summary rows.
+ * @returns The goals that could be judged from these rows.
+ */
+function wsGoals(rows: readonly SummaryRow[]): Goal[] {
+  const out: Goal[] = [];
+  const tcpW2 = rows.find((r) =>
+    r.target === "roomcast/tcp" && r.workload === "w2"
+  );
+  for (const o of rows.filter((r) => /^roomcast\/ws-/.test(r.target))) {
+    // The fast subprotocols; ws-json (one message per event) stays for
+    // scripts and is measured for comparison.
+    const fast = o.target !== "roomcast/ws-json";
+    if (fast && o.workload === "w1" && o.members === 100 && o.deliveriesPerS) {
+      const d = o.deliveriesPerS.median;
+      out.push({
+        what: `${o.target} W1 S=100: >= 1M and >= 5x ${
+          fmtRate(WS_BEFORE)
+        } deliveries/s (issue 13)`,
+        met: d >= 1e6 && d >= 5 * WS_BEFORE,
+        detail: `${fmtRate(d)} (${(d / WS_BEFORE).toFixed(1)}x)`,
+      });
+    }
+    if (o.workload === "w2" && o.p99 && tcpW2?.p99) {
+      const x = o.p99.median / tcpW2.p99.median;
+      out.push({
+        what: `${o.target} W2: p99 <= 2x roomcast/tcp p99 (issue 13)`,
+        met: x <= 2,
+        detail: `${fmtUs(o.p99.median)} vs ${fmtUs(tcpW2.p99.median)} (${
+          x.toFixed(2)
+        }x)`,
+      });
+    }
   }
   return out;
 }

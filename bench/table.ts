@@ -165,7 +165,7 @@ export function printTable(report: Report): void {
     ));
   }
   if (report.goals.length > 0) {
-    console.log("\nTargets (roomcast/tcp, issue 5):");
+    console.log("\nTargets (roomcast/tcp: issue 5; roomcast/ws-*: issue 13):");
     for (const g of report.goals) {
       console.log(`  ${g.met ? "met   " : "MISSED"}  ${g.what}: ${g.detail}`);
     }

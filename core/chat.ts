@@ -85,6 +85,7 @@ export class Chat {
   readonly #state: ChatState;
   readonly #internals: ChatInternals<Session>;
   #nextId = 1;
+  #held = 0;
 
   /**
    * Create a new instance.
@@ -121,6 +122,27 @@ export class Chat {
     return this.#state.sessions.size;
   }
 
+  /** Open sessions and connections held without one, against the limit. */
+  get connections(): number {
+    return this.#state.sessions.size + this.#held;
+  }
+
+  /**
+   * Count a connection whose session ended but whose socket a transport
+   * cannot close yet (a WebSocket cut off while its peer does not read)
+   * against `maxConnections`, until the returned function is called.
+   *
+   * @returns Give the place back (once; later calls do nothing).
+   */
+  holdConnection(): () => void {
+    this.#held++;
+    let held = true;
+    return () => {
+      if (held) this.#held--;
+      held = false;
+    };
+  }
+
   /** True once {@link Chat.shutdown} was called. */
   get closing(): boolean {
     return this.#state.closing;
@@ -152,7 +174,7 @@ export class Chat {
         "SHUTTING_DOWN",
         "Cannot connect: the server is shutting down",
       );
-    } else if (this.#state.sessions.size > this.limits.maxConnections) {
+    } else if (this.connections > this.limits.maxConnections) {
       session.fail(
         "SERVER_FULL",
         `Cannot connect: the server has ${this.limits.maxConnections} connections`,

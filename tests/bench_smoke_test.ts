@@ -105,14 +105,16 @@ Deno.test("bench: a tiny run over UDP and WebSocket", async () => {
     assert.deepEqual(report.errors, []);
     assert.deepEqual(
       report.runs.map((r) => `${r.target} ${r.workload}`),
-      [
-        "roomcast/udp w1",
-        "roomcast/ws w1",
-        "roomcast/udp w2",
-        "roomcast/ws w2",
-        "roomcast/udp w3",
-        "roomcast/ws w3",
-      ],
+      ["w1", "w2", "w3"].flatMap((w) =>
+        ["udp", "ws-json", "ws-batch", "ws-binary"].map((t) =>
+          `roomcast/${t} ${w}`
+        )
+      ),
+    );
+    // ws is every WebSocket subprotocol, each spoken by the generator.
+    assert.deepEqual(
+      [...new Set(report.runs.map((r) => r.ws_protocol).filter(Boolean))],
+      ["roomcast.v1", "roomcast.batch.v1", "roomcast.binary.v1"],
     );
     for (const r of report.runs) {
       assert.equal(r.disconnects, 0, `${r.target} ${r.workload} disconnects`);
@@ -126,7 +128,7 @@ Deno.test("bench: a tiny run over UDP and WebSocket", async () => {
       assert.equal(r.seq_dups, 0);
       assert.equal(r.bad, 0);
       assert.equal(r.errors, 0);
-      if (r.transport === "ws") {
+      if (r.transport.startsWith("ws-")) {
         assert.equal(r.lost, 0, `${r.workload} over ws lost messages`);
         assert.equal(r.datagrams_per_s, undefined);
         continue;

@@ -1,7 +1,8 @@
 // Keeps docs/protocol.md honest: every hex dump must be what the real encoder
 // produces for the frame named above it, the frame, error code and leave
 // reason tables must match the code, and so must what section 8 says of names
-// and section 13.5 of renderings.
+// and section 13.5 of renderings. The hex dumps of docs/http.md (the
+// WebSocket binary subprotocol's messages) are checked the same way.
 //
 // Format checked (docs/protocol.md, section "Annotated hex dumps"): a
 // paragraph `Frame: `{json}` (N bytes)` (or `Frames: `[json, ...]` (N bytes)`
@@ -24,6 +25,7 @@ import { renderEvent } from "../core/text/render.ts";
 const DOC = new URL("../docs/protocol.md", import.meta.url);
 const text = await Deno.readTextFile(DOC);
 const lines = text.split("\n");
+const HTTP_DOC = new URL("../docs/http.md", import.meta.url);
 
 interface Dump {
   /** 1-based line of the opening fence, for messages. */
@@ -35,7 +37,7 @@ interface Dump {
   offsets: { stated: number; actual: number; line: number }[];
 }
 
-function parseDumps(): Dump[] {
+function parseDumps(lines: readonly string[]): Dump[] {
   const dumps: Dump[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i]?.trim() !== "```hex") continue;
@@ -81,7 +83,8 @@ function parseDumps(): Dump[] {
   return dumps;
 }
 
-const dumps = parseDumps();
+const dumps = parseDumps(lines);
+const httpDumps = parseDumps((await Deno.readTextFile(HTTP_DOC)).split("\n"));
 
 Deno.test("docs/protocol.md has the required hex dumps", () => {
   const types = new Set(dumps.flatMap((d) => d.frames.map((f) => f.type)));
@@ -96,9 +99,19 @@ Deno.test("docs/protocol.md has the required hex dumps", () => {
   );
 });
 
-for (const [n, dump] of dumps.entries()) {
+Deno.test("docs/http.md has hex dumps of the binary WebSocket subprotocol", () => {
+  assert.ok(httpDumps.length >= 4, `${httpDumps.length} dumps`);
+  assert.ok(httpDumps.some((d) => d.frames.length > 1));
+});
+
+for (
+  const [n, dump, doc] of [
+    ...dumps.map((d, i) => [i, d, ""] as const),
+    ...httpDumps.map((d, i) => [i, d, " of docs/http.md"] as const),
+  ]
+) {
   const name = dump.frames.map((f) => f.type).join(" + ");
-  Deno.test(`docs hex dump #${n + 1} (${name}) is what encodeFrame produces`, () => {
+  Deno.test(`docs hex dump${doc} #${n + 1} (${name}) is what encodeFrame produces`, () => {
     const expected = dump.frames.flatMap((f) => [...encodeFrame(f)]);
     assert.deepEqual(dump.bytes, expected, `hex block at line ${dump.line}`);
     assert.equal(dump.size, expected.length, "stated size in bytes");

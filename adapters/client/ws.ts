@@ -1,27 +1,46 @@
 /**
  * The client side of `GET /api/ws`: `ws://HOST:PORT` (path `/api/ws` unless
  * given) as a {@link ClientConnection}, so `cli.ts join --server ws://...`
- * works like TCP. Commands go out as JSON text messages, events come back
- * the same way.
+ * works like TCP. It offers the subprotocols fastest first and speaks the
+ * one the server picks (docs/http.md §5): binary frames as on TCP
+ * (`roomcast.binary.v1`, several per message), or JSON, one event per
+ * message or an array of them (`roomcast.batch.v1`), with an older server.
  *
  * @module
  */
 
-import type { Command } from "../../core/codec/mod.ts";
+import {
+  type Command,
+  encodeFrame,
+  FrameDecoder,
+  isCommand,
+} from "../../core/codec/mod.ts";
+import { FrameError } from "../../core/errors.ts";
 import { isEventType, type ReceivedEvent } from "../../core/events.ts";
 import { type ClientConnection, ConnectError } from "./connection.ts";
 
 /** How long the WebSocket handshake may take, in ms. */
 const OPEN_TIMEOUT_MS = 10_000;
 
+/** The subprotocols offered, fastest first. */
+export const WS_CLIENT_PROTOCOLS: readonly string[] = [
+  "roomcast.binary.v1",
+  "roomcast.batch.v1",
+  "roomcast.v1",
+];
+
 /**
  * Open a WebSocket chat session.
  *
  * @param url `ws://HOST:PORT[/PATH]` or `wss://...`.
+ * @param protocols Subprotocols to offer, in order of preference.
  * @returns The connection, once open.
  * @throws {ConnectError} When the handshake fails.
  */
-export function dialWebSocket(url: URL): Promise<ClientConnection> {
+export function dialWebSocket(
+  url: URL,
+  protocols: readonly string[] = WS_CLIENT_PROTOCOLS,
+): Promise<ClientConnection> {
   const target = new URL(url);
   if (target.pathname === "/" || target.pathname === "") {
     target.pathname = "/api/ws";
@@ -29,7 +48,7 @@ export function dialWebSocket(url: URL): Promise<ClientConnection> {
   return new Promise((resolve, reject) => {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(target, ["roomcast.v1"]);
+      socket = new WebSocket(target, [...protocols]);
     } catch (cause) {
       reject(
         new ConnectError(`Cannot connect to ${url.href}: ${String(cause)}`, {
@@ -38,6 +57,7 @@ export function dialWebSocket(url: URL): Promise<ClientConnection> {
       );
       return;
     }
+    socket.binaryType = "arraybuffer";
     const timer = setTimeout(() => {
       socket.close();
       fail("no answer to the WebSocket handshake");
@@ -59,9 +79,12 @@ class WebSocketClient implements ClientConnection {
   onEvent: (event: ReceivedEvent) => void = () => {};
   readonly closed: Promise<void>;
   readonly #socket: WebSocket;
+  readonly #binary: boolean;
+  readonly #decoder = new FrameDecoder({ maxFrameSize: 1 << 24 });
 
   constructor(socket: WebSocket) {
     this.#socket = socket;
+    this.#binary = socket.protocol === "roomcast.binary.v1";
     this.closed = new Promise((resolve) => {
       socket.onclose = () => resolve();
     });
@@ -70,9 +93,10 @@ class WebSocketClient implements ClientConnection {
   }
 
   send(command: Command): void {
-    if (this.#socket.readyState === WebSocket.OPEN) {
-      this.#socket.send(JSON.stringify(command));
-    }
+    if (this.#socket.readyState !== WebSocket.OPEN) return;
+    this.#socket.send(
+      this.#binary ? encodeFrame(command) : JSON.stringify(command),
+    );
   }
 
   close(): void {
@@ -85,9 +109,33 @@ class WebSocketClient implements ClientConnection {
   }
 
   #message(data: unknown): void {
-    let event: ReceivedEvent;
+    if (data instanceof ArrayBuffer) this.#frames(new Uint8Array(data));
+    else this.#json(String(data));
+  }
+
+  #frames(bytes: Uint8Array): void {
+    for (const item of this.#decoder.push(bytes)) {
+      // A frame type from a newer server: its length told where it ends,
+      // so it is skipped (docs/protocol.md, forward compatibility).
+      if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") continue;
+      if (item instanceof FrameError) {
+        this.onEvent({
+          type: "error",
+          code: item.code,
+          message: `Cannot read server frame: ${item.message}`,
+          fatal: this.#decoder.failed,
+        });
+      } else if (!isCommand(item) && isEventType(item.type)) {
+        this.onEvent(item as ReceivedEvent);
+      }
+    }
+    if (this.#decoder.failed) this.close();
+  }
+
+  #json(text: string): void {
+    let parsed: unknown;
     try {
-      event = JSON.parse(String(data));
+      parsed = JSON.parse(text);
     } catch {
       this.onEvent({
         type: "error",
@@ -97,12 +145,15 @@ class WebSocketClient implements ClientConnection {
       });
       return;
     }
-    // Events of types this client does not know (a newer server's) are
-    // skipped, like unknown frame types on a stream.
-    if (
-      event !== null && typeof event === "object" && isEventType(event.type)
-    ) {
-      this.onEvent(event);
+    // roomcast.batch.v1 sends arrays; roomcast.v1 one object per message.
+    for (const event of Array.isArray(parsed) ? parsed : [parsed]) {
+      // Events of types this client does not know (a newer server's) are
+      // skipped, like unknown frame types on a stream.
+      if (
+        event !== null && typeof event === "object" && isEventType(event.type)
+      ) {
+        this.onEvent(event);
+      }
     }
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The events of one HTTP member on their way to whichever stream is
  * attached (Server-Sent Events or a WebSocket): queued and written in one
- * batch per microtask, bounded by the member's outbound bytes. Room events
+ * batch per event-loop turn, in the flush rounds every batching transport
+ * shares (adapters/flush_rounds.ts), bounded by the member's outbound bytes
+ * as the stream counts them (its encoding's size). Room events
  * a member misses while no stream is attached are not queued per member:
  * they are replayed from the shared per-room {@link ReplayBuffer} when a
  * stream attaches again. adapters/http/session.ts owns one per session.
@@ -10,10 +12,13 @@
  */
 
 import type { Outgoing } from "../../core/peer.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import { scheduleFlush } from "../flush_rounds.ts";
+import type { EventSink } from "./event_sink.ts";
 import type { ReplayBuffer } from "./replay_buffer.ts";
 
 const ROOM_EVENTS = new Set(["joined", "left", "message", "announcement"]);
+/** Bytes counted per event besides its JSON while no stream is attached. */
+const DETACHED_OVERHEAD = 32;
 
 /** Options of an {@link EventFeed}. */
 export interface EventFeedOptions {
@@ -46,7 +51,11 @@ export class EventFeed {
   readonly #outboundBytes: number;
   readonly #replays: boolean;
   #sink: EventSink | undefined;
-  #queue: Outgoing[] = [];
+  // Slots [0, #count) hold the queued events; the array is kept between
+  // turns (a new one per member per turn was garbage the young generation
+  // had to collect, as in core/outbox.ts).
+  #queue: (Outgoing | undefined)[] = [];
+  #count = 0;
   #queueBytes = 0;
   #scheduled = false;
   #pending: Outgoing[] = [];
@@ -87,11 +96,8 @@ export class EventFeed {
     const old = this.#sink;
     this.#sink = sink;
     old?.close(true);
-    this.#flush();
-    const items: SinkItem[] = this.#pending.map((out) => ({
-      out,
-      id: undefined,
-    }));
+    this.flush();
+    const items: Outgoing[] = this.#pending;
     this.#pending = [];
     this.#pendingBytes = 0;
     const room = member?.room;
@@ -104,11 +110,11 @@ export class EventFeed {
       if (slice.lostUpTo !== undefined) sink.gap?.(from, slice.lostUpTo);
       const name = member!.name;
       for (const e of slice.entries) {
-        if (!isOwn(e.out, name)) items.push(e);
+        if (!isOwn(e.out, name)) items.push(e.out);
         this.cursor = Math.max(this.cursor, e.id);
       }
     }
-    if (items.length > 0) sink.write(items);
+    if (items.length > 0) sink.write(items, items.length);
   }
 
   /**
@@ -119,7 +125,7 @@ export class EventFeed {
    */
   detach(sink: EventSink): boolean {
     if (this.#sink !== sink) return false;
-    this.#flush();
+    this.flush();
     this.#sink = undefined;
     return true;
   }
@@ -130,51 +136,69 @@ export class EventFeed {
    * @returns False when the member is over its outbound bytes.
    */
   push(out: Outgoing): boolean {
-    const size = out.json().length + 32;
-    if (this.#sink === undefined) {
+    const sink = this.#sink;
+    if (sink === undefined) {
       // Room events are replayed from the room's history on attach.
       if (this.#replays && ROOM_EVENTS.has(out.event.type)) return true;
+      const size = out.json().length + DETACHED_OVERHEAD;
       if (this.#pendingBytes + size > this.#outboundBytes) return false;
       this.#pending.push(out);
       this.#pendingBytes += size;
       return true;
     }
-    if (this.#queueBytes + size + this.#sink.buffered > this.#outboundBytes) {
+    const size = sink.size(out);
+    if (this.#queueBytes + size + sink.buffered > this.#outboundBytes) {
       return false;
     }
-    this.#queue.push(out);
+    this.#queue[this.#count++] = out;
     this.#queueBytes += size;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      queueMicrotask(this.#flush);
+      scheduleFlush(this);
     }
     return true;
   }
 
   /** End: write what is queued (`flush`) or drop it, and close the stream. */
   close(flush: boolean): void {
-    if (flush) this.#flush();
-    this.#queue = [];
+    if (flush) this.flush();
+    this.#release();
     this.#pending = [];
     const sink = this.#sink;
     this.#sink = undefined;
     sink?.close(flush);
   }
 
-  #flush = (): void => {
+  /**
+   * Write what is queued to the stream, as one batch (the flush rounds call
+   * it once per turn; attach, detach and close call it at once).
+   */
+  flush(): void {
     this.#scheduled = false;
-    const queue = this.#queue;
-    if (queue.length === 0 || this.#sink === undefined) return;
-    this.#queue = [];
+    const n = this.#count, queue = this.#queue as Outgoing[];
+    if (n === 0 || this.#sink === undefined) return;
     this.#queueBytes = 0;
+    // Ids grow in the order events are fanned out: the last numbered event
+    // of the batch has the highest. (Only sessions that replay use it.)
     const replay = this.#replay;
-    const items = queue.map((out) => {
-      const id = replay.idOf(out.event);
-      if (id !== undefined && id > this.cursor) this.cursor = id;
-      return { out, id };
-    });
-    this.#sink.write(items);
-  };
+    for (let i = n - 1; this.#replays && i >= 0; i--) {
+      const id = replay.idOf(queue[i]!.event);
+      if (id === undefined) continue;
+      if (id > this.cursor) this.cursor = id;
+      break;
+    }
+    this.#sink.write(queue, n);
+    this.#release();
+  }
+
+  /** Empty the queue's slots (keeping no event alive), keeping the array. */
+  #release(): void {
+    const n = this.#count;
+    this.#count = 0;
+    this.#queueBytes = 0;
+    if (n > 4096) this.#queue = [];
+    else for (let i = 0; i < n; i++) this.#queue[i] = undefined;
+  }
 }
 
 /** Events about the member itself, which it was never sent live. */

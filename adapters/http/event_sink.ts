@@ -1,29 +1,30 @@
 /**
  * The seam between an HTTP member and the stream its events go out on:
- * adapters/http/sse.ts and adapters/http/ws.ts each implement
- * {@link EventSink}; adapters/http/event_feed.ts writes to it.
+ * adapters/http/sse.ts and adapters/http/ws_sink.ts each implement
+ * {@link EventSink}; adapters/http/event_feed.ts writes to it, once per
+ * event-loop turn.
  *
  * @module
  */
 
 import type { Outgoing } from "../../core/peer.ts";
 
-/** One event for a stream, with its id when it is a numbered room event. */
-export interface SinkItem {
-  /** The event, shared with the other recipients. */
-  readonly out: Outgoing;
-  /** Its id, for `Last-Event-ID`. */
-  readonly id: number | undefined;
-}
-
 /** Where an attached stream takes events. */
 export interface EventSink {
   /** Which kind of stream. */
   readonly kind: "sse" | "ws";
-  /** Bytes written and not yet taken by the client (about). */
+  /**
+   * Bytes written and not yet taken by the client (about; a cheap read, as
+   * it is asked for every event).
+   */
   readonly buffered: number;
-  /** Write events, in order, as one batch. */
-  write(items: readonly SinkItem[]): void;
+  /** Bytes an event takes on this stream, for the member's outbound bound. */
+  size(out: Outgoing): number;
+  /**
+   * Write the events of one turn, in order, as one batch: the first `count`
+   * of `batch`. The array is the caller's again once this returns.
+   */
+  write(batch: readonly Outgoing[], count: number): void;
   /** Tell the client that events after `after` up to `lostUpTo` are gone. */
   gap?(after: number, lostUpTo: number): void;
   /** Keep an idle stream alive. */

@@ -97,6 +97,7 @@ export class HttpHub {
   readonly #host: SessionHost;
   /** The fan-out's own Outgoing of each event, so history shares its bytes. */
   readonly #outgoing = new WeakMap<object, Outgoing>();
+  #lastSeen: Outgoing | undefined;
   readonly #unobserve: () => void;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastBeat = 0;
@@ -132,7 +133,11 @@ export class HttpHub {
       outboundBytes: chat.limits.outboundBytes,
       now: () => chat.now(),
       seen: (out) => {
-        if (!this.#outgoing.has(out.event)) {
+        // Called for every recipient of a fan-out: the same event as the
+        // last one costs a comparison, and without history nothing is kept.
+        if (out === this.#lastSeen) return;
+        this.#lastSeen = out;
+        if (this.replay.rooms > 0 && !this.#outgoing.has(out.event)) {
           this.#outgoing.set(out.event, out);
         }
       },

@@ -144,9 +144,12 @@ export const ROUTES = {
     path: "/api/ws",
     summary: "WebSocket chat session",
     description:
-      'Client messages are commands as JSON; server messages are events. Authenticate with `{"type":"auth","token":"..."}` first or the subprotocol `roomcast.token.<token>`, or start with a join. See docs/http.md.',
+      'Client messages are commands as JSON (or, in roomcast.binary.v1, binary frames as on TCP); server messages are events: one JSON object per message (roomcast.v1), a JSON array of one turn\'s events (roomcast.batch.v1), or binary frames (roomcast.binary.v1). Authenticate with `{"type":"auth","token":"..."}` first or the subprotocol `roomcast.token.<token>`, or start with a join. See docs/http.md.',
     responses: {
-      101: { description: "Switching to WebSocket (subprotocol roomcast.v1)." },
+      101: {
+        description:
+          "Switching to WebSocket, in the first subprotocol offered that the server speaks (roomcast.binary.v1, roomcast.batch.v1, roomcast.v1).",
+      },
       403: problem("A page from an origin not allowed (ORIGIN_NOT_ALLOWED)."),
       404: problem("Unknown session token in the subprotocol (BAD_TOKEN)."),
       426: problem("Not a WebSocket upgrade (UPGRADE_REQUIRED)."),

@@ -90,6 +90,7 @@ export function registerSessionRoutes(app: OpenAPIHono, hub: HttpHub): void {
       );
     }
     const sink = new SseSink({
+      ids: hub.replay,
       limit: chat.limits.outboundBytes,
       lingerMs: hub.limits.lingerMs,
       retryMs: Math.max(100, Math.min(1000, hub.limits.graceMs / 2)),

@@ -2,13 +2,20 @@
  * Server-Sent Events: a member's events as `text/event-stream`, one
  * `data:` line of JSON per event (the same objects as `cli.ts join --json`),
  * with `id:` on room events for `Last-Event-ID` resume, comment heartbeats,
- * and a bounded buffer.
+ * and a bounded buffer. The events of one event-loop turn go out as one
+ * chunk (adapters/http/event_feed.ts).
  *
  * @module
  */
 
 import type { Outgoing } from "../../core/peer.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import type { EventSink } from "./event_sink.ts";
+
+/** The ids of numbered room events (the hub's replay buffer). */
+export interface EventIds {
+  /** The id of an event, if it has one. */
+  idOf(event: object): number | undefined;
+}
 
 const encoder = new TextEncoder();
 /** SSE frames of numbered events, shared by every recipient of a fan-out. */
@@ -19,31 +26,32 @@ const HEARTBEAT = encoder.encode(": heartbeat\n\n");
  * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
  * line. The bytes of a numbered event are made once and shared.
  *
- * @param item The event and its id.
+ * @param out The event.
+ * @param id Its id, when it is a numbered room event.
  * @returns UTF-8 bytes.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Outgoing } from "../../core/peer.ts";
  * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
- * const text = new TextDecoder().decode(sseFrame({ out, id: 7 }));
+ * const text = new TextDecoder().decode(sseFrame(out, 7));
  * assert.equal(text, 'id: 7\ndata: {"type":"joined","room":"lobby","name":"bob"}\n\n');
  * ```
  */
-export function sseFrame(item: SinkItem): Uint8Array {
-  if (item.id === undefined) {
-    return encoder.encode(`data: ${item.out.json()}\n\n`);
-  }
-  let bytes = frames.get(item.out);
+export function sseFrame(out: Outgoing, id: number | undefined): Uint8Array {
+  if (id === undefined) return encoder.encode(`data: ${out.json()}\n\n`);
+  let bytes = frames.get(out);
   if (bytes === undefined) {
-    bytes = encoder.encode(`id: ${item.id}\ndata: ${item.out.json()}\n\n`);
-    frames.set(item.out, bytes);
+    bytes = encoder.encode(`id: ${id}\ndata: ${out.json()}\n\n`);
+    frames.set(out, bytes);
   }
   return bytes;
 }
 
 /** Options of an {@link SseSink}. */
 export interface SseOptions {
+  /** The ids of numbered room events, for `id:` lines. */
+  ids: EventIds;
   /** Most bytes queued for the client before it is a slow consumer. */
   limit: number;
   /** Time to finish writing when closing, then the stream is cut. */
@@ -63,6 +71,7 @@ export class SseSink implements EventSink {
   readonly kind = "sse";
   /** The response body. */
   readonly stream: ReadableStream<Uint8Array>;
+  readonly #ids: EventIds;
   readonly #limit: number;
   readonly #lingerMs: number;
   #linger: ReturnType<typeof setTimeout> | undefined;
@@ -73,6 +82,7 @@ export class SseSink implements EventSink {
 
   /** @param options Buffer limit, retry hint and cancel callback. */
   constructor(options: SseOptions) {
+    this.#ids = options.ids;
     this.#limit = options.limit;
     this.#lingerMs = options.lingerMs;
     this.#onClose = options.onClose;
@@ -102,14 +112,23 @@ export class SseSink implements EventSink {
     return free === null ? 0 : Math.max(0, this.#limit - free);
   }
 
+  /** Bytes of an event's frame (about: its JSON and the SSE lines). */
+  size(out: Outgoing): number {
+    return out.json().length + 32;
+  }
+
   /** Write a batch of events as one chunk. */
-  write(items: readonly SinkItem[]): void {
-    if (this.#closed || items.length === 0) return;
-    if (items.length === 1) {
-      this.#enqueue(sseFrame(items[0]!));
+  write(batch: readonly Outgoing[], count: number): void {
+    if (this.#closed || count === 0) return;
+    const ids = this.#ids;
+    if (count === 1) {
+      const out = batch[0]!;
+      this.#enqueue(sseFrame(out, ids.idOf(out.event)));
       return;
     }
-    const parts = items.map(sseFrame);
+    const parts = batch.slice(0, count).map((out) =>
+      sseFrame(out, ids.idOf(out.event))
+    );
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

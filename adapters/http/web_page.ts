@@ -3,10 +3,11 @@
  * stylesheet and icon, and `/src/*` the browser's modules. The page's script
  * is TypeScript (adapters/web/*.ts) and imports the core's own rendering
  * table (core/text/render.ts), so the page says exactly what the CLI says in
- * every language; both are served as JavaScript, their types stripped by
- * sucrase on first request and kept in memory. No build step. The files
- * come from adapters/web/mod.ts, which imports them: no file is read at run
- * time, so they are inside a `deno compile` binary too.
+ * every language, and the core's codec (core/codec/), so it reads the same
+ * binary frames as TCP clients; both are served as JavaScript, their types
+ * stripped by sucrase on first request and kept in memory. No build step. The
+ * files come from adapters/web/mod.ts, which imports them: no file is read
+ * at run time, so they are inside a `deno compile` binary too.
  *
  * @module
  */

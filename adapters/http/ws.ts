@@ -1,27 +1,36 @@
 /**
  * `GET /api/ws`: a chat session over a WebSocket. Client messages are the
- * core's commands as JSON (`{"type":"join","room":"lobby","name":"bob"}`);
- * server messages are the events (`out.json()`, encoded once per fan-out).
- * A session made by `POST .../sessions` is picked up by its token, sent in
+ * core's commands as JSON text (`{"type":"join","room":"lobby","name":"bob"}`)
+ * or, in the binary subprotocol, binary frames as on TCP (docs/protocol.md);
+ * server messages are the events in the subprotocol's encoding
+ * (adapters/http/ws_protocol.ts), sent by adapters/http/ws_sink.ts. A
+ * session made by `POST .../sessions` is picked up by its token, sent in
  * the first message (`{"type":"auth","token":"..."}`) or as the subprotocol
  * `roomcast.token.<token>`, never in the URL.
  *
  * @module
  */
 
+import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import type { EventSink, SinkItem } from "./event_sink.ts";
+import type { ErrorEvent } from "../../core/events.ts";
+import { FrameMode } from "../../core/frame_mode.ts";
+import { Outgoing } from "../../core/peer.ts";
 import type { HttpHub, PendingSocket } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
 import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
 import { badToken } from "./session_token.ts";
+import {
+  pickWsProtocol,
+  WS_PROTOCOL,
+  WS_TOKEN_PREFIX,
+  type WsEncoding,
+} from "./ws_protocol.ts";
 import { type RelayedOpen, type RelayedSocket, WsRelay } from "./ws_relay.ts";
+import { WsSink } from "./ws_sink.ts";
 
-/** The subprotocol the server speaks. */
-export const WS_PROTOCOL = "roomcast.v1";
-/** Prefix of the subprotocol that carries a session token. */
-export const WS_TOKEN_PREFIX = "roomcast.token.";
+export { WS_PROTOCOL, WS_TOKEN_PREFIX };
 
 /**
  * Upgrade a request to a WebSocket chat session.
@@ -48,10 +57,11 @@ export async function upgradeToWebSocket(
   const offered = (request.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
+  const token = tokenProtocol?.slice(WS_TOKEN_PREFIX.length);
   let session: HttpSession | undefined;
   let home: string | undefined;
-  if (tokenProtocol !== undefined) {
-    const token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
+  if (token !== undefined) {
+    // With several isolates the session may be another one's.
     home = await homeOf(hub, token);
     if (home === undefined) session = hub.find(token);
     if (home === undefined && session === undefined) {
@@ -62,18 +72,30 @@ export async function upgradeToWebSocket(
       );
     }
   }
-  const protocol = offered.includes(WS_PROTOCOL) ? WS_PROTOCOL : tokenProtocol;
+  // The server answers one of the protocols offered: the token's when the
+  // client offered no other.
+  const picked = pickWsProtocol(offered);
+  const protocol = picked.protocol ?? tokenProtocol;
   const { socket, response } = Deno.upgradeWebSocket(request, {
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
   if (home !== undefined) {
     relayOf(hub)!.relay(socket, home, {
-      token: tokenProtocol!.slice(WS_TOKEN_PREFIX.length),
+      token,
       first: undefined,
       remote,
+      encoding: picked.encoding,
     });
-  } else new WsConnection(hub, socket, session, remote);
+  } else {
+    new WsConnection({
+      hub,
+      socket,
+      session,
+      remote,
+      encoding: picked.encoding,
+    });
+  }
   return response;
 }
 
@@ -138,63 +160,23 @@ function acceptRelayed(
       return;
     }
   }
-  new WsConnection(hub, socket as unknown as WebSocket, session, open.remote);
+  new WsConnection({
+    hub,
+    socket: socket as unknown as WebSocket,
+    session,
+    remote: open.remote,
+    encoding: open.encoding,
+  });
 }
 
-/** The stream side of a WebSocket: events out as text messages. */
-class WsSink implements EventSink {
-  readonly kind = "ws";
-  readonly #socket: WebSocket;
-  readonly #hub: HttpHub;
-  #closing = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor(socket: WebSocket, hub: HttpHub) {
-    this.#socket = socket;
-    this.#hub = hub;
-  }
-
-  get buffered(): number {
-    return this.#socket.readyState === WebSocket.OPEN
-      ? this.#socket.bufferedAmount
-      : 0;
-  }
-
-  write(items: readonly SinkItem[]): void {
-    if (this.#socket.readyState !== WebSocket.OPEN) return;
-    for (const item of items) this.#socket.send(item.out.json());
-  }
-
-  /**
-   * Close once what was sent has been written: Deno's WebSocket cannot drop
-   * its queue, and a close started behind data the peer never reads would
-   * hang. Past the linger time the socket is left to end when the peer
-   * goes away (or reads).
-   */
-  close(flush: boolean): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    const [code, reason] = !flush
-      ? [1008, "slow consumer"]
-      : this.#hub.chat.closing
-      ? [1001, "server shutting down"]
-      : [1000, ""];
-    const deadline = Date.now() + this.#hub.limits.lingerMs;
-    const attempt = () => {
-      this.#timer = undefined;
-      const s = this.#socket;
-      if (s.readyState !== WebSocket.OPEN) return;
-      if (s.bufferedAmount === 0) s.close(code, reason);
-      else if (Date.now() < deadline) this.#timer = setTimeout(attempt, 20);
-    };
-    attempt();
-  }
-
-  /** The socket closed: stop waiting to close it. */
-  closed(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-  }
+/** What a {@link WsConnection} is made with. */
+interface WsConnectionOptions {
+  readonly hub: HttpHub;
+  readonly socket: WebSocket;
+  /** The session of a token given as a subprotocol. */
+  readonly session: HttpSession | undefined;
+  readonly remote: string | undefined;
+  readonly encoding: WsEncoding;
 }
 
 /** One WebSocket, from open to close. */
@@ -205,18 +187,15 @@ class WsConnection implements PendingSocket {
   readonly #sink: WsSink;
   readonly #remote: string | undefined;
   #session: HttpSession | undefined;
+  #frames: FrameMode | undefined;
   #opened = false;
 
-  constructor(
-    hub: HttpHub,
-    socket: WebSocket,
-    session: HttpSession | undefined,
-    remote: string | undefined,
-  ) {
+  constructor(o: WsConnectionOptions) {
+    const { hub, socket, session } = o;
     this.#hub = hub;
     this.#socket = socket;
-    this.#sink = new WsSink(socket, hub);
-    this.#remote = remote;
+    this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
+    this.#remote = o.remote;
     this.openedAt = hub.chat.now();
     socket.onopen = () => {
       this.#opened = true;
@@ -228,7 +207,8 @@ class WsConnection implements PendingSocket {
           "Cannot connect: the server is shutting down",
         );
       } else if (
-        hub.chat.size + hub.pendingCount >= hub.chat.limits.maxConnections
+        hub.chat.connections + hub.pendingCount >=
+          hub.chat.limits.maxConnections
       ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.
@@ -264,13 +244,24 @@ class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
-    if (typeof data !== "string") {
+    if (typeof data === "string") {
+      this.#text(data);
+    } else if (this.#sink.encoding !== "binary") {
       this.#refuse(
         "UNKNOWN_TYPE",
         "Cannot accept a binary message: send JSON as text",
       );
-      return;
+    } else {
+      // Binary frames, as on TCP: one byte stream across messages.
+      this.#frames ??= new FrameMode(this.#frameHost(), {
+        maxFrameSize: this.#hub.chat.limits.maxFrameSize,
+      });
+      this.#frames.feed(new Uint8Array(data as ArrayBuffer));
     }
+  }
+
+  /** One JSON command (every protocol takes them, `auth` included). */
+  #text(data: string): void {
     const parsed = parseClientMessage(data, this.#hub.chat.limits.maxFrameSize);
     if (!parsed.ok) {
       this.#refuse(parsed.code, parsed.message);
@@ -303,6 +294,11 @@ class WsConnection implements PendingSocket {
       this.#resume(session);
       return;
     }
+    this.#command(parsed.command);
+  }
+
+  /** A command for the session, made by the first one if need be. */
+  #command(command: Command): void {
     let session = this.#session;
     if (session === undefined) {
       this.#hub.removePending(this);
@@ -317,7 +313,29 @@ class WsConnection implements PendingSocket {
       }
       session.attach(this.#sink);
     }
-    session.command(parsed.command);
+    session.command(command);
+  }
+
+  /**
+   * What binary mode (core/frame_mode.ts) needs: the session's state (HELLO
+   * is optional on a WebSocket), its commands, and its errors.
+   */
+  #frameHost(): ConstructorParameters<typeof FrameMode>[0] {
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    return {
+      get state() {
+        const s = self.#session;
+        return s === undefined ? "ready" : s.closed ? "closed" : s.core.state;
+      },
+      handle: (command) => this.#command(command),
+      error: (code, message) => this.#refuse(code, message),
+      fail: (code, message) => {
+        const s = this.#session;
+        if (s !== undefined && !s.closed) s.core.fail(code, message);
+        else this.#fatal(code, message);
+      },
+    };
   }
 
   /**
@@ -332,6 +350,7 @@ class WsConnection implements PendingSocket {
       token: undefined,
       first,
       remote: this.#remote,
+      encoding: this.#sink.encoding,
     });
   }
 
@@ -357,22 +376,17 @@ class WsConnection implements PendingSocket {
   #fatal(code: ErrorCodeName, message: string): void {
     this.#hub.log({ event: "error", transport: "ws", code, message });
     this.#send({ type: "error", code, message, fatal: true });
-    if (this.#socket.readyState === WebSocket.OPEN) {
-      this.#socket.close(1008, code);
-    }
+    this.#sink.shut(1008, code);
   }
 
-  #send(event: object): void {
-    const s = this.#socket;
-    if (s.readyState !== WebSocket.OPEN) return;
+  #send(event: ErrorEvent): void {
     // Before it has a session a socket has no member buffer to bound it: a
     // client sending bad messages without reading the errors would make the
     // server keep every one. Past a member's outbound limit it is cut off.
-    if (s.bufferedAmount > this.#hub.chat.limits.outboundBytes) {
+    const limit = this.#hub.chat.limits.outboundBytes;
+    if (!this.#sink.sendNow(new Outgoing(event), limit)) {
       this.#hub.removePending(this);
-      s.close(1008, "slow consumer");
-      return;
+      this.#sink.close(false);
     }
-    s.send(JSON.stringify(event));
   }
 }

@@ -11,6 +11,7 @@
  */
 
 import type { IsolateLink } from "./isolate_link.ts";
+import type { WsEncoding } from "./ws_protocol.ts";
 
 /** What the home needs to start a relayed socket's session. */
 export interface RelayedOpen {
@@ -20,6 +21,8 @@ export interface RelayedOpen {
   readonly first: string | undefined;
   /** The client's address, for logs. */
   readonly remote: string | undefined;
+  /** The subprotocol's encoding agreed with the client. */
+  readonly encoding: WsEncoding;
 }
 
 /** Starts a session on a relayed socket (on the home isolate). */

@@ -10,7 +10,7 @@ import type { Chat } from "../../core/chat.ts";
 import { Outbox } from "../../core/outbox.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";
-import { scheduleFlush } from "./flush_rounds.ts";
+import { scheduleFlush } from "../flush_rounds.ts";
 import {
   giveReadBuffer,
   MAX_READ,

@@ -2,7 +2,8 @@
  * The stream listener: TCP and Unix domain sockets, the only place that calls
  * `Deno.listen`. It accepts connections and hands each to its {@link Pool};
  * the connections move bytes between sockets and core sessions
- * (`connection.ts`), written in shared flush rounds (`flush_rounds.ts`).
+ * (`connection.ts`), written in flush rounds shared with the HTTP streams
+ * (`adapters/flush_rounds.ts`).
  *
  * @module
  */

@@ -2,8 +2,9 @@
 /**
  * The page's link to the server: an HTTP session (`POST
  * /api/rooms/ROOM/sessions`, so a refused name is answered before any
- * socket opens) driven over the WebSocket `GET /api/ws`, where the token
- * goes in the first message, never in the URL. When the socket drops, it
+ * socket opens) driven over the WebSocket `GET /api/ws`
+ * (adapters/web/chat_socket.ts, binary frames where the server speaks
+ * them), where the token goes in the first message, never in the URL. When the socket drops, it
  * comes back with backoff: within the server's grace period the same
  * session resumes (missed room events are replayed); after a restart it
  * makes a new session with the same name and room, waiting while the name
@@ -13,12 +14,9 @@
  * @module
  */
 
-import {
-  type ChatEvent,
-  type ErrorEvent,
-  isEventType,
-} from "../../core/events.ts";
+import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { ChatSocket } from "./chat_socket.ts";
 
 /** Where the connection stands. */
 export type ConnectionState =
@@ -89,7 +87,7 @@ export class ChatConnection {
   #token: string | undefined;
   #name = "";
   #room = "";
-  #ws: WebSocket | undefined;
+  #ws: ChatSocket | undefined;
   #wanted = false;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -152,12 +150,11 @@ export class ChatConnection {
    */
   say(text: string): number | undefined {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) {
       return undefined;
     }
     const nonce = this.#nonce = (this.#nonce % 0xffff_fffe) + 1;
-    ws.send(JSON.stringify({ type: "say", text }));
-    ws.send(JSON.stringify({ type: "ping", nonce }));
+    ws.send({ type: "say", text }, { type: "ping", nonce });
     this.#unacked.push(nonce);
     return nonce;
   }
@@ -165,11 +162,9 @@ export class ChatConnection {
   /** Move to another room with the same name (refusals: `refused`). */
   switchRoom(room: string): void {
     const ws = this.#ws;
-    if (this.#state.kind !== "joined" || ws?.readyState !== WebSocket.OPEN) {
-      return;
-    }
+    if (this.#state.kind !== "joined" || ws?.isOpen !== true) return;
     this.#switching = true;
-    ws.send(JSON.stringify({ type: "join", room, name: this.#name }));
+    ws.send({ type: "join", room, name: this.#name });
   }
 
   /** Try again now instead of waiting for the backoff. */
@@ -183,8 +178,8 @@ export class ChatConnection {
   /** Leave the room and stop reconnecting. */
   leave(): void {
     const token = this.#token;
-    const open = this.#ws?.readyState === WebSocket.OPEN;
-    if (open) this.#ws!.send(JSON.stringify({ type: "leave" }));
+    const open = this.#ws?.isOpen === true;
+    if (open) this.#ws!.send({ type: "leave" });
     else if (token !== undefined) {
       // No socket: end the HTTP session directly (best effort).
       fetch(new URL("/api/sessions/me", this.#base), {
@@ -207,7 +202,7 @@ export class ChatConnection {
     this.#failUnacked();
     const ws = this.#ws;
     this.#ws = undefined;
-    ws?.close(1000);
+    ws?.close();
   }
 
   #set(state: ConnectionState): void {
@@ -259,28 +254,19 @@ export class ChatConnection {
   #open(): void {
     const url = new URL("/api/ws", this.#base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(url, ["roomcast.v1"]);
-    this.#ws = ws;
+    const token = this.#token ?? "";
     this.#welcome = undefined;
-    const token = this.#token;
-    ws.onopen = () => ws.send(JSON.stringify({ type: "auth", token }));
-    ws.onmessage = (m: MessageEvent<unknown>) => {
-      if (ws !== this.#ws || typeof m.data !== "string") return;
-      let event: ChatEvent;
-      try {
-        event = JSON.parse(m.data);
-      } catch {
-        return;
-      }
-      // A newer server's event types are skipped (docs/protocol.md §15).
-      if (!isEventType(event?.type)) return;
-      this.#receive(event);
-    };
-    ws.onclose = () => {
-      if (ws !== this.#ws) return;
-      this.#ws = undefined;
-      this.#lost();
-    };
+    const ws: ChatSocket = this.#ws = new ChatSocket(url, {
+      open: () => ws.send({ type: "auth", token }),
+      event: (e) => {
+        if (ws === this.#ws) this.#receive(e);
+      },
+      close: () => {
+        if (ws !== this.#ws) return;
+        this.#ws = undefined;
+        this.#lost();
+      },
+    });
   }
 
   #receive(e: ChatEvent): void {

@@ -24,12 +24,26 @@ import iconSvg from "./icon.svg" with { type: "text" };
 import announceSvg from "./announce.svg" with { type: "text" };
 import page from "./page.ts" with { type: "text" };
 import connection from "./connection.ts" with { type: "text" };
+import chatSocket from "./chat_socket.ts" with { type: "text" };
 import memberList from "./member_list.ts" with { type: "text" };
 import messageLog from "./message_log.ts" with { type: "text" };
 import words from "./words.ts" with { type: "text" };
 import events from "../../core/events.ts" with { type: "text" };
 import errors from "../../core/errors.ts" with { type: "text" };
 import render from "../../core/text/render.ts" with { type: "text" };
+import bytes from "../../core/_bytes.ts" with { type: "text" };
+import codec from "../../core/codec/mod.ts" with { type: "text" };
+import decodePayload from "../../core/codec/decode_payload.ts" with {
+  type: "text",
+};
+import decoder from "../../core/codec/decoder.ts" with { type: "text" };
+import encode from "../../core/codec/encode.ts" with { type: "text" };
+import frame from "../../core/codec/frame.ts" with { type: "text" };
+import header from "../../core/codec/header.ts" with { type: "text" };
+import datagramFrames from "../../core/datagram/frames.ts" with {
+  type: "text",
+};
+import token from "../../core/datagram/token.ts" with { type: "text" };
 
 /** The page's static files, by path from the repository's root. */
 export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
@@ -48,10 +62,21 @@ export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
 export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
   ["adapters/web/page.ts", page],
   ["adapters/web/connection.ts", connection],
+  ["adapters/web/chat_socket.ts", chatSocket],
   ["adapters/web/member_list.ts", memberList],
   ["adapters/web/message_log.ts", messageLog],
   ["adapters/web/words.ts", words],
   ["core/events.ts", events],
   ["core/errors.ts", errors],
   ["core/text/render.ts", render],
+  // The codec, for the binary WebSocket subprotocol (chat_socket.ts).
+  ["core/_bytes.ts", bytes],
+  ["core/codec/mod.ts", codec],
+  ["core/codec/decode_payload.ts", decodePayload],
+  ["core/codec/decoder.ts", decoder],
+  ["core/codec/encode.ts", encode],
+  ["core/codec/frame.ts", frame],
+  ["core/codec/header.ts", header],
+  ["core/datagram/frames.ts", datagramFrames],
+  ["core/datagram/token.ts", token],
 ]);

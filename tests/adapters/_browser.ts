@@ -110,9 +110,17 @@ export class ChatPage {
   readonly dialogs: string[] = [];
   /** Uncaught errors in the page. */
   readonly errors: string[] = [];
+  /** Messages its WebSockets received, by kind. */
+  readonly frames = { text: 0, binary: 0 };
 
   private constructor(page: Page) {
     this.page = page;
+    page.on("websocket", (ws) => {
+      ws.on("framereceived", (f) => {
+        if (typeof f.payload === "string") this.frames.text++;
+        else this.frames.binary++;
+      });
+    });
     page.on("dialog", (d) => {
       this.dialogs.push(d.message());
       d.dismiss().catch(() => {});
@@ -131,6 +139,15 @@ export class ChatPage {
     await setup?.(page);
     await page.goto(`${base}/`);
     return chat;
+  }
+
+  /**
+   * Assert that the page spoke the binary subprotocol: everything its
+   * WebSockets received was binary frames (it sends `auth` as JSON text).
+   */
+  spokeBinary(): void {
+    assert.ok(this.frames.binary > 0, "no binary message received");
+    assert.equal(this.frames.text, 0, "text messages received");
   }
 
   /** Type a name and a room with the keyboard and press Enter. */

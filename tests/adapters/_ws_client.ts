@@ -1,11 +1,22 @@
 // A raw WebSocket test client (RFC 6455 over Deno.connect), so tests can
 // stop reading (a slow consumer), send binary or malformed messages, and
-// see close frames. Commands go out as JSON text messages; `sendRaw` takes
-// binary frames, as the conformance suite's cases write them, and sends
-// each complete frame as one JSON message (or, when the bytes are not
-// frames, the bytes as one binary message).
+// see close frames. It speaks the subprotocol the server picked
+// (docs/http.md §5):
+// - roomcast.v1 and roomcast.batch.v1: commands go out as JSON text
+//   messages; `sendRaw` takes binary frames, as the conformance suite's
+//   cases write them, and sends each complete frame as one JSON message (or,
+//   when the bytes are not frames, the bytes as one binary message). Events
+//   come one object per message, or an array of them (batch).
+// - roomcast.binary.v1: commands go out as binary frames, `sendRaw` sends
+//   its bytes as one binary message, and events are read from the frames of
+//   binary messages (`auth`, which has no frame, goes as JSON text).
 
-import { type Command, FrameDecoder } from "../../core/codec/mod.ts";
+import {
+  type Command,
+  encodeFrame,
+  FrameDecoder,
+  isCommand,
+} from "../../core/codec/mod.ts";
 import { FrameError } from "../../core/errors.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { type TestClient, WAIT_MS } from "./_client.ts";
@@ -17,7 +28,10 @@ const td = new TextDecoder();
 
 /** Options of {@link connectWs}. */
 export interface WsConnectOptions {
-  /** Subprotocols to offer. @default {["roomcast.v1"]} */
+  /**
+   * Subprotocols to offer, such as `roomcast.binary.v1`.
+   * @default {["roomcast.v1"]}
+   */
   protocols?: string[];
   /** Path. @default {"/api/ws"} */
   path?: string;
@@ -41,14 +55,18 @@ export class WsTestClient implements TestClient {
   handshake!: WsHandshake;
   /** Close code sent by the server, if any. */
   closeCode: number | undefined;
+  /** Messages received, by kind (text, binary), for tests of batching. */
+  readonly received = { text: 0, binary: 0, events: 0 };
   readonly #conn: Deno.Conn;
   readonly #inbox = new EventInbox<ChatEvent>();
   readonly #frames = new FrameDecoder({ maxFrameSize: 1 << 24 });
+  readonly #events = new FrameDecoder({ maxFrameSize: 1 << 24 });
   #buf: Uint8Array = new Uint8Array(0);
   #reading: Promise<void> | undefined;
   #writes: Promise<void> = Promise.resolve();
   #closed = false;
   #message: Uint8Array[] = [];
+  #opcode = 0x1;
 
   constructor(conn: Deno.Conn) {
     this.#conn = conn;
@@ -106,8 +124,20 @@ export class WsTestClient implements TestClient {
     return this.handshake;
   }
 
+  /** The subprotocol the server answered, if any. */
+  get protocol(): string | undefined {
+    return this.handshake?.headers["sec-websocket-protocol"];
+  }
+
+  /** True when the server speaks binary frames on this socket. */
+  get binary(): boolean {
+    return this.protocol === "roomcast.binary.v1";
+  }
+
   send(command: Command | { type: "auth"; token: string }): void {
-    this.sendText(JSON.stringify(command));
+    if (this.binary && command.type !== "auth") {
+      this.sendBinary(encodeFrame(command as Command));
+    } else this.sendText(JSON.stringify(command));
   }
 
   /** Send one text message. */
@@ -121,6 +151,10 @@ export class WsTestClient implements TestClient {
   }
 
   sendRaw(bytes: Uint8Array): void {
+    if (this.binary) {
+      this.sendBinary(bytes);
+      return;
+    }
     let frames: ReturnType<FrameDecoder["push"]>;
     try {
       frames = this.#frames.push(bytes);
@@ -239,10 +273,32 @@ export class WsTestClient implements TestClient {
       }
       if (opcode === 0xa) continue;
       this.#message.push(payload);
+      if (opcode !== 0) this.#opcode = opcode;
       if (!fin) continue;
-      const text = td.decode(concat(...this.#message));
+      const data = concat(...this.#message);
       this.#message = [];
-      this.#inbox.push(JSON.parse(text));
+      if (this.#opcode === 0x2) this.#binaryMessage(data);
+      else this.#textMessage(td.decode(data));
+    }
+  }
+
+  #textMessage(text: string): void {
+    this.received.text++;
+    const parsed = JSON.parse(text);
+    const events = Array.isArray(parsed) ? parsed : [parsed];
+    this.received.events += events.length;
+    for (const e of events) this.#inbox.push(e);
+  }
+
+  #binaryMessage(bytes: Uint8Array): void {
+    this.received.binary++;
+    for (const item of this.#events.push(bytes)) {
+      if (item instanceof FrameError) {
+        throw new Error(`bad frame from server: ${item.message}`);
+      }
+      if (isCommand(item)) throw new Error("a command frame from the server");
+      this.received.events++;
+      this.#inbox.push(item as ChatEvent);
     }
   }
 }

@@ -1,6 +1,7 @@
 // The chat page (GET /) in a real browser: Debian's chromium, headless,
 // driven by playwright-core, against a real `cli.ts serve` process, with a
-// real `cli.ts join` member over TCP. Set ROOMCAST_SCREENSHOT=docs/screenshot.png
+// real `cli.ts join` member over TCP. Every test also checks that the page
+// spoke the binary WebSocket subprotocol (roomcast.binary.v1). Set ROOMCAST_SCREENSHOT=docs/screenshot.png
 // to refresh the README's screenshot; otherwise it goes to a temp dir.
 
 import assert from "node:assert/strict";
@@ -123,6 +124,7 @@ Deno.test("web page: two pages and a TCP member chat in en and zh", async () => 
     for (const page of [amy, zhang]) {
       assert.deepEqual(page.errors, []);
       assert.deepEqual(page.dialogs, []);
+      page.spokeBinary();
     }
   } finally {
     await carl?.stop();
@@ -190,6 +192,7 @@ Deno.test("web page: a taken name is refused inline and the field keeps it", asy
     await amy.membersAre(["amy"]);
     for (const page of [amy, other, games]) {
       assert.deepEqual(page.errors, []);
+      page.spokeBinary();
     }
   } finally {
     await browser?.close();
@@ -225,6 +228,7 @@ Deno.test("web page: names and messages with markup are shown as text", async ()
       }
       assert.deepEqual(page.dialogs, []);
       assert.deepEqual(page.errors, []);
+      page.spokeBinary();
     }
     // The page allows no inline script even if markup got through.
     const res = await fetch(`${server.http}/`);
@@ -276,6 +280,7 @@ Deno.test("web page: a refused message is marked as not sent, never lost", async
       .filter({ hasText: "未发送:发送太快,消息未发送" }).waitFor();
     assert.ok(!(await bob.lines()).some((l) => l.includes("three")));
     assert.ok(!(await bob.lines()).some((l) => l.includes(long)));
+    for (const page of [amy, bob]) page.spokeBinary();
   } finally {
     await browser?.close();
     await server.proc.stop();
@@ -326,6 +331,7 @@ Deno.test("web page: keyboard only, and no WCAG A/AA violations found by axe", a
     // Dark colours are readable too.
     await page.page.emulateMedia({ colorScheme: "dark" });
     assert.deepEqual(await page.accessibilityViolations(), []);
+    for (const p of [page, other]) p.spokeBinary();
   } finally {
     await browser?.close();
     await server.proc.stop();

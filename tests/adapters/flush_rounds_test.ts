@@ -3,7 +3,7 @@
 // waits for the next.
 
 import assert from "node:assert/strict";
-import { scheduleFlush } from "../../../adapters/stream/flush_rounds.ts";
+import { scheduleFlush } from "../../adapters/flush_rounds.ts";
 
 Deno.test("stream: a flush round flushes each queued connection once, in order; later ones go in the next round", async () => {
   const flushed: string[] = [];

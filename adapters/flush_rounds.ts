@@ -1,5 +1,6 @@
 /**
- * Flush rounds shared by every stream connection of the process: the
+ * Flush rounds shared by every connection of the process that writes in
+ * batches (TCP and Unix streams, WebSockets, Server-Sent Events): the
  * connections with something queued are written together, one write each,
  * once per event-loop turn (docs/performance.md, change 6).
  *
