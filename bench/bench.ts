@@ -112,7 +112,7 @@ const program = new Command()
       "ws-json one JSON object per message, ws-batch a JSON array per message, " +
       "ws-binary binary frames; each can be named alone), 2node (two nodes sharing rooms " +
       "through redis-server, over TCP), serverless (the WebSocket of `deno serve --parallel` " +
-      "with --workers isolates, JSON); udp, ws and serverless only when asked, as W3 " +
+      "with --workers isolates, binary subprotocol); udp, ws and serverless only when asked, as W3 " +
       "(10,000 members) over them is not yet part of the measured default",
     list(TRANSPORTS),
     ["tcp", "unix", "2node"] as (typeof TRANSPORTS[number])[],
