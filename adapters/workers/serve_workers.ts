@@ -25,8 +25,13 @@ import type {
 
 /** Transports every Worker serves; the others are served by Worker 0. */
 const SHARED = new Set(["tcp", "http"]);
-/** Longest wait for a Worker to start or stop, in ms. */
-const WORKER_WAIT_MS = 15_000;
+/**
+ * Longest wait for a Worker to start, in ms (generous: under `deno test` a
+ * Worker's modules are type-checked when it starts).
+ */
+const START_WAIT_MS = 60_000;
+/** Longest wait for a Worker to tell its members and stop, in ms. */
+const STOP_WAIT_MS = 10_000;
 /** Wait before a Worker that died is started again, in ms. */
 const RESTART_MS = 1000;
 
