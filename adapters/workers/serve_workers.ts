@@ -114,13 +114,12 @@ class Member {
   }
 
   until(type: "started" | "stopped"): Promise<FromWorker> {
+    const ms = type === "started" ? START_WAIT_MS : STOP_WAIT_MS;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#waiting.delete(type);
-        reject(
-          new Error(`no answer from a Worker within ${WORKER_WAIT_MS} ms`),
-        );
-      }, WORKER_WAIT_MS);
+        reject(new Error(`no answer from a Worker within ${ms} ms`));
+      }, ms);
       this.#waiting.set(type, (m) => {
         clearTimeout(timer);
         this.#waiting.delete(type);
