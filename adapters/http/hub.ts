@@ -16,7 +16,11 @@ import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
 import { ReplayBuffer } from "./replay_buffer.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
-import { SessionTokens } from "./session_token.ts";
+import {
+  locateToken,
+  SessionTokens,
+  type TokenPlace,
+} from "./session_token.ts";
 
 /** Options of an {@link HttpHub}. */
 export interface HttpHubOptions {
@@ -48,15 +52,6 @@ export interface HttpHubOptions {
 
 /** What the admin check found. */
 export type AdminCheck = "ok" | "missing" | "wrong";
-
-/**
- * Where a session token's session is: on this isolate (or unknown to it,
- * when there is one isolate), on another (`home`), or nowhere because the
- * token is not one the isolates signed, or has expired.
- */
-export type TokenPlace = "here" | "forged" | "expired" | {
-  readonly home: string;
-};
 
 /** A WebSocket that has not said who it is yet. */
 export interface PendingSocket {
@@ -245,10 +240,7 @@ export class HttpHub {
    * @param token A session token.
    */
   locate(token: string): TokenPlace {
-    if (this.tokens === undefined) return "here";
-    const check = this.tokens.check(token);
-    if (!check.ok) return check.why;
-    return check.home === this.tokens.home ? "here" : { home: check.home };
+    return locateToken(this.tokens, token);
   }
 
   /** WebSockets open but not yet in a session: they count as connections. */

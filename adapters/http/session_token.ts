@@ -23,6 +23,33 @@ import { HttpProblem } from "./problem.ts";
 /** How long a session token is good for, in ms (the session may end sooner). */
 export const SESSION_TOKEN_TTL_MS = 24 * 3600_000;
 
+/**
+ * Where a session token's session is: on this isolate (or unknown to it,
+ * when there is one isolate), on another (`home`), or nowhere because the
+ * token is not one the isolates signed, or has expired.
+ */
+export type TokenPlace = "here" | "forged" | "expired" | {
+  readonly home: string;
+};
+
+/**
+ * Where a token's session is. Without signed tokens (one isolate) every
+ * token is looked up here.
+ *
+ * @param tokens This isolate's tokens, with several isolates.
+ * @param token A session token.
+ * @returns Its place.
+ */
+export function locateToken(
+  tokens: SessionTokens | undefined,
+  token: string,
+): TokenPlace {
+  if (tokens === undefined) return "here";
+  const check = tokens.check(token);
+  if (!check.ok) return check.why;
+  return check.home === tokens.home ? "here" : { home: check.home };
+}
+
 /** What a token check found. */
 export type TokenCheck =
   | { readonly ok: true; readonly home: string }

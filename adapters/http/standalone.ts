@@ -98,7 +98,7 @@ export function standaloneWith(
     const hub = new HttpHub(chat, {
       adminToken: admin.token,
       log,
-      isolates,
+      isolates: isolates?.link,
     });
     hub.start();
     const clock = setInterval(() => chat.tick(), 1000);

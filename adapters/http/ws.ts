@@ -6,29 +6,21 @@
  * (adapters/http/ws_protocol.ts), sent by adapters/http/ws_sink.ts. A
  * session made by `POST .../sessions` is picked up by its token, sent in
  * the first message (`{"type":"auth","token":"..."}`) or as the subprotocol
- * `roomcast.token.<token>`, never in the URL.
+ * `roomcast.token.<token>`, never in the URL. This file upgrades the
+ * request and, with several isolates, relays a socket whose session
+ * another isolate holds (adapters/http/ws_relay.ts); the session itself is
+ * adapters/http/ws_connection.ts.
  *
  * @module
  */
 
-import type { Command } from "../../core/codec/mod.ts";
-import type { ErrorCodeName } from "../../core/errors.ts";
-import type { ErrorEvent } from "../../core/events.ts";
-import { FrameMode } from "../../core/frame_mode.ts";
-import { Outgoing } from "../../core/peer.ts";
-import type { HttpHub, PendingSocket } from "./hub.ts";
+import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
-import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
 import { badToken } from "./session_token.ts";
-import {
-  pickWsProtocol,
-  WS_PROTOCOL,
-  WS_TOKEN_PREFIX,
-  type WsEncoding,
-} from "./ws_protocol.ts";
+import { pickWsProtocol, WS_PROTOCOL, WS_TOKEN_PREFIX } from "./ws_protocol.ts";
+import { WsConnection } from "./ws_connection.ts";
 import { type RelayedOpen, type RelayedSocket, WsRelay } from "./ws_relay.ts";
-import { WsSink } from "./ws_sink.ts";
 
 export { WS_PROTOCOL, WS_TOKEN_PREFIX };
 
@@ -94,6 +86,7 @@ export async function upgradeToWebSocket(
       session,
       remote,
       encoding: picked.encoding,
+      ...handOverOf(hub),
     });
   }
   return response;
@@ -169,224 +162,12 @@ function acceptRelayed(
   });
 }
 
-/** What a {@link WsConnection} is made with. */
-interface WsConnectionOptions {
-  readonly hub: HttpHub;
-  readonly socket: WebSocket;
-  /** The session of a token given as a subprotocol. */
-  readonly session: HttpSession | undefined;
-  readonly remote: string | undefined;
-  readonly encoding: WsEncoding;
-}
-
-/** One WebSocket, from open to close. */
-class WsConnection implements PendingSocket {
-  readonly openedAt: number;
-  readonly #hub: HttpHub;
-  readonly #socket: WebSocket;
-  readonly #sink: WsSink;
-  readonly #remote: string | undefined;
-  #session: HttpSession | undefined;
-  #frames: FrameMode | undefined;
-  #opened = false;
-
-  constructor(o: WsConnectionOptions) {
-    const { hub, socket, session } = o;
-    this.#hub = hub;
-    this.#socket = socket;
-    this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
-    this.#remote = o.remote;
-    this.openedAt = hub.chat.now();
-    socket.onopen = () => {
-      this.#opened = true;
-      hub.streams.ws++;
-      if (session !== undefined) this.#resume(session);
-      else if (hub.chat.closing) {
-        this.#fatal(
-          "SHUTTING_DOWN",
-          "Cannot connect: the server is shutting down",
-        );
-      } else if (
-        hub.chat.connections + hub.pendingCount >=
-          hub.chat.limits.maxConnections
-      ) {
-        // Refused at once, as on TCP; a session's own token (subprotocol)
-        // is still let in, since it adds no connection.
-        this.#fatal(
-          "SERVER_FULL",
-          `Cannot connect: the server has ${hub.chat.limits.maxConnections} connections`,
-        );
-      } else hub.addPending(this);
-    };
-    socket.onmessage = (e) => this.#message(e.data);
-    let closed!: () => void;
-    hub.trackSocket(new Promise<void>((resolve) => closed = resolve));
-    socket.onclose = () => {
-      this.#sink.closed();
-      closed();
-      if (this.#opened) hub.streams.ws--;
-      this.#opened = false;
-      hub.removePending(this);
-      this.#session?.detach(this.#sink);
-    };
-    socket.onerror = () => {};
-  }
-
-  expire(shutdown: boolean): void {
-    if (shutdown) {
-      this.#fatal("SHUTTING_DOWN", "Cannot go on: the server is shutting down");
-      return;
-    }
-    this.#fatal(
-      "JOIN_TIMEOUT",
-      `Cannot wait any longer: no join or auth within ${this.#hub.chat.limits.joinTimeoutMs} ms`,
-    );
-  }
-
-  #message(data: unknown): void {
-    if (typeof data === "string") {
-      this.#text(data);
-    } else if (this.#sink.encoding !== "binary") {
-      this.#refuse(
-        "UNKNOWN_TYPE",
-        "Cannot accept a binary message: send JSON as text",
-      );
-    } else {
-      // Binary frames, as on TCP: one byte stream across messages.
-      this.#frames ??= new FrameMode(this.#frameHost(), {
-        maxFrameSize: this.#hub.chat.limits.maxFrameSize,
-      });
-      this.#frames.feed(new Uint8Array(data as ArrayBuffer));
-    }
-  }
-
-  /** One JSON command (every protocol takes them, `auth` included). */
-  #text(data: string): void {
-    const parsed = parseClientMessage(data, this.#hub.chat.limits.maxFrameSize);
-    if (!parsed.ok) {
-      this.#refuse(parsed.code, parsed.message);
-      return;
-    }
-    if ("auth" in parsed) {
-      if (this.#session !== undefined) {
-        this.#refuse(
-          "FRAME_MALFORMED",
-          "Cannot accept auth: this socket already has a session",
-        );
-        return;
-      }
-      const session = this.#hub.find(parsed.auth);
-      if (session === undefined) {
-        const place = this.#hub.locate(parsed.auth);
-        if (typeof place === "object") {
-          this.#handOver(place.home, data);
-          return;
-        }
-        this.#fatal(
-          "BAD_TOKEN",
-          place === "here"
-            ? "Cannot find session: the token is unknown or the session ended"
-            : badToken(place).message,
-        );
-        return;
-      }
-      this.#hub.removePending(this);
-      this.#resume(session);
-      return;
-    }
-    this.#command(parsed.command);
-  }
-
-  /** A command for the session, made by the first one if need be. */
-  #command(command: Command): void {
-    let session = this.#session;
-    if (session === undefined) {
-      this.#hub.removePending(this);
-      session = this.#session = this.#hub.createSocketSession(this.#remote);
-      if (session.closed) {
-        // Refused at connect (server full, shutting down).
-        this.#fatal(
-          session.failure?.code ?? "SHUTTING_DOWN",
-          session.failure?.message ?? "Cannot connect",
-        );
-        return;
-      }
-      session.attach(this.#sink);
-    }
-    session.command(command);
-  }
-
-  /**
-   * What binary mode (core/frame_mode.ts) needs: the session's state (HELLO
-   * is optional on a WebSocket), its commands, and its errors.
-   */
-  #frameHost(): ConstructorParameters<typeof FrameMode>[0] {
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return {
-      get state() {
-        const s = self.#session;
-        return s === undefined ? "ready" : s.closed ? "closed" : s.core.state;
-      },
-      handle: (command) => this.#command(command),
-      error: (code, message) => this.#refuse(code, message),
-      fail: (code, message) => {
-        const s = this.#session;
-        if (s !== undefined && !s.closed) s.core.fail(code, message);
-        else this.#fatal(code, message);
-      },
-    };
-  }
-
-  /**
-   * The `auth` names a session another isolate holds: relay this socket
-   * there, starting with that message.
-   */
-  #handOver(home: string, first: string): void {
-    this.#hub.removePending(this);
-    if (this.#opened) this.#hub.streams.ws--;
-    this.#opened = false;
-    relayOf(this.#hub)!.relay(this.#socket, home, {
-      token: undefined,
-      first,
-      remote: this.#remote,
-      encoding: this.#sink.encoding,
-    });
-  }
-
-  /** Take over a session made over HTTP: missed events, then a welcome. */
-  #resume(session: HttpSession): void {
-    this.#session = session;
-    session.attach(this.#sink);
-    const core = session.core;
-    if (core.room !== undefined) {
-      session.command({ type: "join", room: core.room, name: core.name });
-    }
-  }
-
-  #refuse(code: ErrorCodeName, message: string): void {
-    const session = this.#session;
-    if (session !== undefined && !session.closed) {
-      session.core.error(code, message);
-      return;
-    }
-    this.#send({ type: "error", code, message, fatal: false });
-  }
-
-  #fatal(code: ErrorCodeName, message: string): void {
-    this.#hub.log({ event: "error", transport: "ws", code, message });
-    this.#send({ type: "error", code, message, fatal: true });
-    this.#sink.shut(1008, code);
-  }
-
-  #send(event: ErrorEvent): void {
-    // Before it has a session a socket has no member buffer to bound it: a
-    // client sending bad messages without reading the errors would make the
-    // server keep every one. Past a member's outbound limit it is cut off.
-    const limit = this.#hub.chat.limits.outboundBytes;
-    if (!this.#sink.sendNow(new Outgoing(event), limit)) {
-      this.#hub.removePending(this);
-      this.#sink.close(false);
-    }
-  }
+/** With several isolates: how a socket is handed over to another one. */
+function handOverOf(
+  hub: HttpHub,
+): Pick<ConstructorParameters<typeof WsConnection>[0], "handOver"> {
+  const relay = relayOf(hub);
+  return relay === undefined ? {} : {
+    handOver: (socket, home, open) => relay.relay(socket, home, open),
+  };
 }

@@ -27,10 +27,11 @@ import type { RoomEvent } from "../../core/events.ts";
 import type { Outgoing } from "../../core/peer.ts";
 import { IsolateBus } from "./bus.ts";
 import { KvClaims } from "./claims.ts";
-import { roomEventOf, splitFrames } from "./frames.ts";
 import { StoreKeys } from "./keys.ts";
 import { retrying } from "./kv_retry.ts";
-import { IsolateLease, type LostMember } from "./lease.ts";
+import { IsolateLease } from "./lease.ts";
+import { IsolatePeers } from "./peers.ts";
+import { RemoteEvents } from "./remote_events.ts";
 import { IsolateRequests } from "./requests.ts";
 import { type IsolateStore, openIsolateStore } from "./store_dir.ts";
 import { Tallies } from "./tallies.ts";
@@ -97,6 +98,11 @@ export class IsolateBackplane implements Backplane {
   readonly leaseMs: number;
   /** The KV file (undefined with a store given open). */
   readonly path: string | undefined;
+  /**
+   * The other isolates, for what lies beside the rooms (the HTTP adapter's
+   * `isolates` option: a session's requests, metrics of every isolate).
+   */
+  readonly link: IsolatePeers;
   readonly #kv: Deno.Kv;
   readonly #ownsKv: boolean;
   readonly #store: IsolateStore | undefined;
@@ -106,11 +112,9 @@ export class IsolateBackplane implements Backplane {
   readonly #lease: IsolateLease;
   readonly #claims: KvClaims;
   readonly #tallies: Tallies;
+  readonly #remote: RemoteEvents;
   readonly #log: (record: LogRecord) => void;
-  readonly #gone = new Set<(isolate: string) => void>();
-  #receiver: Receiver | undefined;
   #lost: LostHandler | undefined;
-  #badMessages = 0;
   #closed = false;
 
   private constructor(
@@ -134,16 +138,23 @@ export class IsolateBackplane implements Backplane {
       log,
       ...(options.ports ? { ports: options.ports } : {}),
     });
-    this.#requests = new IsolateRequests(bus);
-    this.#lease = new IsolateLease({
+    const requests = this.#requests = new IsolateRequests(bus);
+    const lease = this.#lease = new IsolateLease({
       kv,
       keys,
       id: this.nodeId,
       leaseMs: this.leaseMs,
       log,
-      reaped: (dead, members) => this.#reaped(dead, members),
+      reaped: (dead, members) => this.#remote.reaped(dead, members),
       declaredLost: () => this.#rejoin(),
     });
+    const peers = this.link = new IsolatePeers({
+      nodeId: this.nodeId,
+      bus,
+      requests,
+      lease,
+    });
+    this.#remote = new RemoteEvents({ nodeId: this.nodeId, bus, peers, log });
     this.#claims = new KvClaims({
       kv,
       keys,
@@ -161,14 +172,10 @@ export class IsolateBackplane implements Backplane {
         return roster.total > 0 ? 1 : 0;
       },
     });
-    bus.onEvents((frames, from, tallies) =>
-      this.#events(frames, from, tallies)
-    );
     bus.on("tally", (p, from) => {
       const { id, delivered } = p as { id: number; delivered: number };
       this.#tallies.answer(id, from, delivered);
     });
-    bus.on("lost", (p) => this.#lostFrames(p as { of: string; b: Uint8Array }));
     bus.on("hello", (_, from) => {
       this.#lease.seen(from);
       bus.send(from, "hi", null);
@@ -248,7 +255,7 @@ export class IsolateBackplane implements Backplane {
 
   /** Register the chat's receiver and lost-name handler. */
   listen(receiver: Receiver, lost?: LostHandler): void {
-    this.#receiver = receiver;
+    this.#remote.receiver = receiver;
     this.#lost = lost;
   }
 
@@ -271,77 +278,13 @@ export class IsolateBackplane implements Backplane {
     ) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
   }
 
-  /** A port to an isolate that started after this one (with `ports`). */
-  addPort(port: MessagePort): void {
-    this.#bus.addPort(port);
-  }
-
-  /** Messages this isolate has posted on the channel (events many to one). */
-  get posted(): number {
-    return this.#bus.posted;
-  }
-
-  /** The other isolates alive now (as far as this one knows). */
-  peers(): string[] {
-    return this.#lease.peers();
-  }
-
-  /** Whether an isolate's lease is running. */
-  alive(isolate: string): Promise<boolean> {
-    return isolate === this.nodeId
-      ? Promise.resolve(true)
-      : this.#lease.alive(isolate);
-  }
-
-  /** Send a message to one isolate (or `"*"`), after this turn's events. */
-  send(to: string, op: string, payload: unknown): void {
-    this.#bus.send(to, op, payload);
-  }
-
-  /** Take the messages of one kind sent to this isolate. */
-  on(op: string, handler: (payload: unknown, from: string) => void): void {
-    this.#bus.on(op, handler);
-  }
-
-  /** Be told when an isolate is declared lost (by this one or another). */
-  onGone(handler: (isolate: string) => void): void {
-    this.#gone.add(handler);
-  }
-
-  /** Ask one isolate and wait at most `timeoutMs` for the answer. */
-  request(
-    to: string,
-    op: string,
-    payload: unknown,
-    timeoutMs: number,
-  ): Promise<unknown> {
-    return this.#requests.request(to, op, payload, timeoutMs);
-  }
-
-  /** Ask every other isolate; the answers that came within `timeoutMs`. */
-  gather(
-    op: string,
-    payload: unknown,
-    timeoutMs: number,
-  ): Promise<Map<string, unknown>> {
-    return this.#requests.gather(this.peers(), op, payload, timeoutMs);
-  }
-
-  /** Answer one kind of request. */
-  handle(
-    op: string,
-    handler: (payload: unknown, from: string) => unknown,
-  ): void {
-    this.#requests.handle(op, handler);
-  }
-
   /**
    * Leave: give back every name this isolate holds, end its lease, close
    * the channel and the store (the last isolate out removes its directory).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
+    this.#closed = this.#remote.closed = true;
     const claims = this.#claims;
     await within(claims.settled(), 2000);
     await within(
@@ -368,60 +311,6 @@ export class IsolateBackplane implements Backplane {
     await this.#store?.unheld(timeoutMs);
   }
 
-  #events(
-    frames: Uint8Array,
-    from: string,
-    tallies: readonly (readonly [number, number])[] | undefined,
-  ): void {
-    const receiver = this.#receiver;
-    if (receiver === undefined || this.#closed) return;
-    let next = 0;
-    splitFrames(frames).forEach((frame, index) => {
-      const e = roomEventOf(frame);
-      if (typeof e === "string") return this.#bad(e, from);
-      const reach = receiver(e.event, e.out);
-      const t = tallies?.[next];
-      if (t !== undefined && t[0] === index) {
-        next++;
-        this.#bus.send(from, "tally", {
-          id: t[1],
-          delivered: reach?.delivered ?? 0,
-        });
-      }
-    });
-  }
-
-  /** Leaves of a reaped isolate's members, from the isolate that reaped it. */
-  #lostFrames(p: { of: string; b: Uint8Array }): void {
-    // Declared lost while alive: this isolate's members are still here.
-    if (p.of === this.nodeId) return;
-    this.#bus.forget(p.of);
-    this.#events(p.b, p.of, undefined);
-    for (const h of this.#gone) h(p.of);
-  }
-
-  /** This isolate reaped `dead`: tell every isolate, this one too. */
-  #reaped(dead: string, members: LostMember[]): void {
-    this.#bus.forget(dead);
-    for (const h of this.#gone) h(dead);
-    const frames = members.map((m) =>
-      encodeFrame({
-        type: "left",
-        room: m.room,
-        name: m.name,
-        reason: "node_lost",
-      })
-    );
-    const b = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      b.set(f, at);
-      at += f.length;
-    }
-    this.#events(b, dead, undefined);
-    this.#bus.send("*", "lost", { of: dead, b });
-  }
-
   /** Declared lost while alive: claim every name again. */
   async #rejoin(): Promise<void> {
     for (const claim of this.#claims.entries()) {
@@ -438,11 +327,6 @@ export class IsolateBackplane implements Backplane {
         this.#lost?.(claim.room, claim.key);
       }
     }
-  }
-
-  #bad(detail: string, from: string): void {
-    if (this.#badMessages++ > 0) return;
-    this.#log({ event: "isolates", state: "bad_message", from, detail });
   }
 }
 

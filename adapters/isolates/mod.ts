@@ -29,5 +29,6 @@
 
 export { DEFAULT_ISOLATE_LEASE_MS, IsolateBackplane } from "./backplane.ts";
 export type { IsolateBackplaneOptions } from "./backplane.ts";
+export type { IsolatePeers } from "./peers.ts";
 export { openIsolateStore } from "./store_dir.ts";
 export type { IsolateStore, IsolateStoreOptions } from "./store_dir.ts";

@@ -43,7 +43,7 @@ scope.onmessage = async (e) => {
       });
     }
   } else if (m.type === "port") {
-    link?.addPort(m.port);
+    link?.link.addPort(m.port);
   } else if (m.type === "announce" && server) {
     const result = await server.chat.announceCounted(m.text);
     scope.postMessage({ type: "announced", id: m.id, result });
@@ -79,7 +79,7 @@ async function start(m: WorkerStart): Promise<Server> {
       backplane,
       reusePort: true,
       log,
-      http: { ...m.serve.http, isolates: link },
+      http: { ...m.serve.http, isolates: link.link },
     });
   } catch (e) {
     await backplane.close();

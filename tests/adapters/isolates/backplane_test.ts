@@ -97,7 +97,7 @@ Deno.test("isolates: events cross in order, many to a message", async () => {
     assert.deepEqual(texts, Array.from({ length: 500 }, (_, i) => `m${i}`));
     assert.ok(bp.nodeId.length === 12);
     // 500 messages said in one turn crossed as one message.
-    assert.ok(bp.posted < 10, `posted ${bp.posted}`);
+    assert.ok(bp.link.posted < 10, `posted ${bp.link.posted}`);
   } finally {
     await g.close();
   }
