@@ -57,6 +57,12 @@ export class ByteWriter {
     return this;
   }
 
+  /** An unsigned 64-bit integer, big-endian (exact up to 2^53 - 1). */
+  u64(n: number): this {
+    this.u32(Math.floor(n / 0x1_0000_0000));
+    return this.u32(n >>> 0);
+  }
+
   /** A string field: u16 byte length, then the UTF-8 bytes. */
   str(b: Uint8Array): this {
     this.u16(b.length);
@@ -123,12 +129,31 @@ export class ByteReader {
     return n;
   }
 
+  /** An unsigned 64-bit integer; past 2^53 - 1 it is malformed here. */
+  u64(what: string): number {
+    const hi = this.u32(what);
+    const lo = this.u32(what);
+    if (hi > 0x1f_ffff) {
+      throw new FrameError(
+        "FRAME_MALFORMED",
+        `Cannot decode ${what}: larger than 2^53 - 1`,
+        this.#base + this.#at - 8,
+      );
+    }
+    return hi * 0x1_0000_0000 + lo;
+  }
+
   /** `n` raw bytes (a view, not a copy). */
   bytes(n: number, what: string): Uint8Array {
     this.#need(n, what);
     const start = this.#at;
     this.#at += n;
     return this.#bytes.subarray(start, this.#at);
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.#at;
   }
 
   /** Skip every byte left, returning how many there were. */

@@ -99,5 +99,9 @@ function announceEvent(
   state.backplane.publish(event, out);
   state.log({ event: "announce", room: target, text });
   const reached = fanoutLocal(state, event, out);
+  if (state.historyBounds.length > 0) {
+    const time = Math.round(state.wallClock());
+    state.history.append(target, { time, event, out }, state.historyBounds);
+  }
   return { result: { ok: true, ...reached }, event };
 }

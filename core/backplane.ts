@@ -3,11 +3,35 @@
  * across nodes, and room events carried between them. {@link MemoryBackplane}
  * is the default, for one process; a Redis implementation lives in adapters/.
  *
+ * Two optional parts serve history and resume (docs/scaling.md): a
+ * {@link HistoryStore} shared by the nodes ({@link Backplane.history}), and
+ * the hand-over of a resumable member to the node where it comes back
+ * ({@link Backplane.handOver}, answered through the {@link HandOffHandler}
+ * given to {@link Backplane.listen}). A backplane without them still works:
+ * the chat then keeps histories on each node, and resumes only members of
+ * its own node.
+ *
  * @module
  */
 
 import type { RoomEvent } from "./events.ts";
+import {
+  type HandOff,
+  type HandOffHandler,
+  type HandOverRequest,
+  nodeTag,
+  tokenTag,
+} from "./hand_off.ts";
+import { type HistoryStore, MemoryHistory } from "./history.ts";
 import type { Outgoing } from "./peer.ts";
+
+export {
+  type HandOff,
+  type HandOffHandler,
+  type HandOverRequest,
+  nodeTag,
+  tokenTag,
+} from "./hand_off.ts";
 
 /** Result of a claim: `true` won, `false` already taken. */
 export type ClaimResult = boolean | Promise<boolean>;
@@ -74,10 +98,15 @@ export interface Backplane {
    */
   publish(event: RoomEvent, out?: Outgoing): void;
   /**
-   * Register the receiver of other nodes' events and the handler of names
-   * this node lost (called once by the chat).
+   * Register the receiver of other nodes' events, the handler of names
+   * this node lost, and this node's side of hand-overs (called once by the
+   * chat).
    */
-  listen(receiver: Receiver, lost?: LostHandler): void;
+  listen(
+    receiver: Receiver,
+    lost?: LostHandler,
+    handOff?: HandOffHandler,
+  ): void;
   /** Member names of a room, cluster-wide. */
   members(room: string): readonly string[] | Promise<readonly string[]>;
   /**
@@ -97,6 +126,22 @@ export interface Backplane {
    * answered.
    */
   tally?(event: RoomEvent): Promise<Reach>;
+  /**
+   * Rooms' histories, shared by every node (optional). The store must drop
+   * a room's history when the room's last claim is released. Without it
+   * each node keeps the histories of its own rooms.
+   */
+  readonly history?: HistoryStore;
+  /**
+   * Take over a resumable member held by another node (optional): find the
+   * node holding `token` (its first part is that node's {@link nodeTag}),
+   * move the member's name claim to this node, and return what that node's
+   * {@link HandOffHandler.take} gave, or undefined when no node holds it.
+   * Without it a member resumes only on the node it was on.
+   */
+  handOver?(
+    request: HandOverRequest,
+  ): HandOff | undefined | Promise<HandOff | undefined>;
   /** Stop: release this node's claims and detach. */
   close(): void | Promise<void>;
 }
@@ -128,6 +173,12 @@ export class MemoryBus {
     new Map();
   /** Receivers by node id. */
   readonly nodes: Map<string, Receiver> = new Map();
+  /** Hand-off handlers by node tag. */
+  readonly handOffs: Map<string, HandOffHandler> = new Map();
+  /** Histories of the bus's rooms (those with claims). */
+  readonly history: MemoryHistory = new MemoryHistory({
+    rooms: () => this.claims.keys(),
+  });
   #next = 1;
 
   /** A fresh node id. */
@@ -155,6 +206,7 @@ export class MemoryBackplane implements Backplane {
   readonly nodeId: string;
   readonly #bus: MemoryBus;
   readonly #reached = new WeakMap<RoomEvent, number>();
+  readonly #tag: string;
 
   /**
    * Create a new instance.
@@ -163,6 +215,12 @@ export class MemoryBackplane implements Backplane {
   constructor(options: MemoryBackplaneOptions = {}) {
     this.#bus = options.bus ?? new MemoryBus();
     this.nodeId = options.nodeId ?? this.#bus.nextId();
+    this.#tag = nodeTag(this.nodeId);
+  }
+
+  /** The histories of every room on the bus. */
+  get history(): MemoryHistory {
+    return this.#bus.history;
   }
 
   /** Claim `key` in `room`; false if any node holds it. */
@@ -182,7 +240,12 @@ export class MemoryBackplane implements Backplane {
     const names = this.#bus.claims.get(room);
     if (names?.get(key)?.node !== this.nodeId) return;
     names.delete(key);
-    if (names.size === 0) this.#bus.claims.delete(room);
+    if (names.size === 0) this.#dropRoom(room);
+  }
+
+  #dropRoom(room: string): void {
+    this.#bus.claims.delete(room);
+    this.#bus.history.drop(room);
   }
 
   /**
@@ -214,9 +277,31 @@ export class MemoryBackplane implements Backplane {
     });
   }
 
-  /** Register this node's receiver (names are never lost in memory). */
-  listen(receiver: Receiver): void {
+  /**
+   * Register this node's receiver (names are never lost in memory) and its
+   * side of hand-overs.
+   */
+  listen(
+    receiver: Receiver,
+    _lost?: LostHandler,
+    handOff?: HandOffHandler,
+  ): void {
     this.#bus.nodes.set(this.nodeId, receiver);
+    if (handOff) this.#bus.handOffs.set(this.#tag, handOff);
+  }
+
+  /**
+   * Take over a member of another node on the bus: its claim moves here,
+   * then that node gives it up.
+   */
+  handOver(request: HandOverRequest): HandOff | undefined {
+    const tag = tokenTag(request.token);
+    const handler = tag === this.#tag ? undefined : this.#bus.handOffs.get(tag);
+    const place = handler?.find(request.token);
+    if (handler === undefined || place === undefined) return undefined;
+    const claim = this.#bus.claims.get(place.room)?.get(place.key);
+    if (claim !== undefined) claim.node = this.nodeId;
+    return handler.take(request.token, request.seen);
   }
 
   /** Names claimed in a room, by any node. */
@@ -239,8 +324,11 @@ export class MemoryBackplane implements Backplane {
       for (const [key, claim] of names) {
         if (claim.node === this.nodeId) names.delete(key);
       }
-      if (names.size === 0) this.#bus.claims.delete(room);
+      if (names.size === 0) this.#dropRoom(room);
     }
     this.#bus.nodes.delete(this.nodeId);
+    if (this.#bus.handOffs.get(this.#tag) !== undefined) {
+      this.#bus.handOffs.delete(this.#tag);
+    }
   }
 }

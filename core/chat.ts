@@ -16,24 +16,37 @@ import {
   type RoomInfo,
 } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
-import type { ChatState, ChatStats } from "./chat_state.ts";
+import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
-import { fanoutLocal } from "./fanout.ts";
+import { receiveRemote } from "./fanout.ts";
+import type { HistoryEntry } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
 import { checkRoom } from "./names.ts";
 import type { Outgoing, Peer } from "./peer.ts";
+import { expireDetached, handOffHandler, newToken } from "./resumption.ts";
 import { type ConnectOptions, Session } from "./session.ts";
+import { historyOf } from "./welcome.ts";
 
 export type { AnnounceResult } from "./announce.ts";
 export type { LogRecord, Membership } from "./chat_internals.ts";
 export type { ChatStats } from "./chat_state.ts";
-export { ROSTER_MAX } from "./membership.ts";
+export { ROSTER_MAX } from "./welcome.ts";
 
 /** Options of a {@link Chat}. */
 export interface ChatOptions {
   /** The clock, in milliseconds. */
   now: () => number;
+  /**
+   * The time of day, in ms since the Unix epoch: the time of history
+   * entries. @default {now}
+   */
+  wallClock?: () => number;
+  /**
+   * Fill an array with cryptographically strong random bytes (resume
+   * tokens). @default {crypto.getRandomValues}
+   */
+  random?: (bytes: Uint8Array) => void;
   /** Where rooms are shared with other nodes. @default {new MemoryBackplane()} */
   backplane?: Backplane;
   /** Limits to override. */
@@ -70,16 +83,7 @@ export class Chat {
   /** The backplane. */
   readonly backplane: Backplane;
   /** Running totals. */
-  readonly stats: ChatStats = {
-    connections: new Map(),
-    messagesIn: 0,
-    messagesOut: 0,
-    refused: 0,
-    deliveries: 0,
-    dropped: 0,
-    slowConsumers: 0,
-    announcements: 0,
-  };
+  readonly stats: ChatStats;
   /** The chat's clock, in milliseconds. */
   readonly now: () => number;
   readonly #state: ChatState;
@@ -95,24 +99,19 @@ export class Chat {
     this.now = options.now;
     this.limits = resolveLimits(options.limits);
     this.backplane = options.backplane ?? new MemoryBackplane();
-    const log = options.log;
-    this.#state = {
+    this.#state = makeState({
       limits: this.limits,
       now: this.now,
+      wallClock: options.wallClock ?? this.now,
+      random: options.random ?? ((b) => crypto.getRandomValues(b)),
       backplane: this.backplane,
-      stats: this.stats,
-      rooms: new Map(),
-      orphans: new WeakSet(),
-      sessions: new Set(),
-      unjoined: new Set(),
-      idle: new Set(),
-      observers: new Set(),
-      closing: false,
-      log: (record) => log?.(record),
-    };
+      log: options.log,
+    });
+    this.stats = this.#state.stats;
     this.backplane.listen(
       (event, out) => this.#remote(event, out),
       (room, key) => this.#lost(room, key),
+      handOffHandler(this.#state),
     );
     this.#internals = makeInternals(this.#state);
   }
@@ -239,6 +238,47 @@ export class Chat {
     return { rooms: this.#state.rooms.size, members };
   }
 
+  /** Members whose connection went away, in their grace period. */
+  get detached(): number {
+    return this.#state.detached.size;
+  }
+
+  /**
+   * A new resume token of this node, for a transport that makes its
+   * sessions' tokens itself (HTTP: the session's bearer token).
+   *
+   * @returns The token.
+   */
+  newToken(): string {
+    return newToken(this.#state);
+  }
+
+  /**
+   * Whether a resume token is a member's of this node now, and whether
+   * that member's connection is there or gone (in its grace period).
+   *
+   * @param token A resume token.
+   * @returns `"connected"`, `"detached"`, or undefined for no member here.
+   */
+  tokenState(token: string): "connected" | "detached" | undefined {
+    const s = this.#state.tokens.get(token);
+    if (s === undefined) return undefined;
+    return s.detached ? "detached" : "connected";
+  }
+
+  /**
+   * A room's history (its last messages and announcements), cluster-wide.
+   *
+   * @param room Room name (canonicalised).
+   * @returns The entries, oldest first.
+   */
+  history(
+    room: string,
+  ): readonly HistoryEntry[] | Promise<readonly HistoryEntry[]> {
+    const r = checkRoom(room);
+    return r.ok ? historyOf(this.#state, r.name) : [];
+  }
+
   /**
    * Watch every room event on this node (local and from other nodes).
    *
@@ -251,8 +291,9 @@ export class Chat {
   }
 
   /**
-   * Apply time: close connections that did not join in time and remove
-   * members silent for longer than their idle timeout. Call it about once a
+   * Apply time: close connections that did not join in time, remove
+   * members silent for longer than their idle timeout, and end the grace
+   * period of members whose connection went away. Call it about once a
    * second.
    */
   tick(): void {
@@ -268,6 +309,7 @@ export class Chat {
     for (const s of this.#state.idle) {
       if (now - s.lastSeen >= s.idleTimeoutMs) s.drop("timeout");
     }
+    expireDetached(this.#state);
   }
 
   /**
@@ -296,9 +338,12 @@ export class Chat {
     await this.backplane.close();
   }
 
-  #remote(event: RoomEvent, out?: Outgoing): Reach {
+  #remote(
+    event: RoomEvent,
+    out?: Outgoing,
+  ): Reach {
     if (this.#state.closing) return { rooms: 0, delivered: 0 };
-    return fanoutLocal(this.#state, event, out);
+    return receiveRemote(this.#state, event, out);
   }
 
   /**

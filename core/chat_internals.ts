@@ -56,10 +56,31 @@ export interface ChatInternals<S> {
   say(session: S, m: Membership, text: string): void;
   /** Answer a WHO with the room's members. */
   who(session: S, room: string): void;
+  /** Answer a RECALL: the room's history again. */
+  recall(session: S, m: Membership): void;
   /** The session is gone: give back a claim it still holds and forget it. */
   forget(
     session: S,
     m: Membership | undefined,
-    reason: LeaveReason,
+    reason: LeaveReason | "resumed",
   ): void;
+  /** True once the chat shuts down. */
+  readonly closing: boolean;
+  /**
+   * The resume token of a session entering its first room (`given`, or a
+   * new one), now registered for RESUME.
+   */
+  token(session: S, given: string | undefined): string;
+  /** A member's connection went away: its grace period starts. */
+  detach(session: S, reason: "disconnect" | "timeout"): void;
+  /**
+   * RESUME: take over the member holding `token` (on this node or, through
+   * the backplane, another), and welcome it with what it missed after
+   * event number `seen`.
+   */
+  resume(
+    session: S,
+    token: string,
+    seen: number,
+  ): Membership | Refusal | Promise<Membership | Refusal>;
 }

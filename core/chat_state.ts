@@ -7,9 +7,14 @@
  * @module
  */
 
-import type { Backplane } from "./backplane.ts";
+import { type Backplane, nodeTag } from "./backplane.ts";
 import type { LogRecord } from "./chat_internals.ts";
 import type { RoomEvent } from "./events.ts";
+import {
+  type HistoryBounds,
+  type HistoryStore,
+  MemoryHistory,
+} from "./history.ts";
 import type { Limits } from "./limits.ts";
 import type { Room } from "./room.ts";
 import type { Session } from "./session.ts";
@@ -40,8 +45,28 @@ export interface ChatState {
   readonly limits: Limits;
   /** The chat's clock, in milliseconds. */
   readonly now: () => number;
+  /** The time of day, in ms since the Unix epoch (history entries). */
+  readonly wallClock: () => number;
+  /** Fill an array with cryptographically strong random bytes (tokens). */
+  readonly random: (bytes: Uint8Array) => void;
   /** The backplane. */
   readonly backplane: Backplane;
+  /** Where rooms' histories are kept. */
+  readonly history: HistoryStore;
+  /**
+   * True when {@link ChatState.history} is this node's own (the backplane
+   * has none): events from other nodes are kept too, and a room's history
+   * goes when its last local member does.
+   */
+  readonly localHistory: boolean;
+  /** The history bounds, from the limits. */
+  readonly historyBounds: HistoryBounds;
+  /** The first part of this node's resume tokens. */
+  readonly tag: string;
+  /** Resumable members by resume token. */
+  readonly tokens: Map<string, Session>;
+  /** Members whose connection is gone, in their grace period. */
+  readonly detached: Set<Session>;
   /** Running totals. */
   readonly stats: ChatStats;
   /** Rooms with members on this node. */
@@ -60,4 +85,67 @@ export interface ChatState {
   closing: boolean;
   /** Write one record to the chat's log, if it has one. */
   log(record: LogRecord): void;
+}
+
+/** What {@link makeState} starts from. */
+export interface StateOptions {
+  /** The limits in force. */
+  readonly limits: Limits;
+  /** The chat's clock, in milliseconds. */
+  readonly now: () => number;
+  /** The time of day, in ms since the Unix epoch. */
+  readonly wallClock: () => number;
+  /** Cryptographically strong random bytes. */
+  readonly random: (bytes: Uint8Array) => void;
+  /** The backplane. */
+  readonly backplane: Backplane;
+  /** Receives one record per lifecycle event. */
+  readonly log: ((record: LogRecord) => void) | undefined;
+}
+
+/**
+ * @internal A new chat's state: no rooms, no sessions, totals at zero, and
+ * the rooms' histories in the backplane's store (or this node's own).
+ *
+ * @param o Limits, clocks, randomness, backplane and log.
+ * @returns The state.
+ */
+export function makeState(o: StateOptions): ChatState {
+  const rooms = new Map<string, Room<Session>>();
+  const bp = o.backplane;
+  const log = o.log;
+  return {
+    limits: o.limits,
+    now: o.now,
+    wallClock: o.wallClock,
+    random: o.random,
+    backplane: bp,
+    history: bp.history ?? new MemoryHistory({ rooms: () => rooms.keys() }),
+    localHistory: bp.history === undefined,
+    historyBounds: {
+      length: o.limits.historyLength,
+      bytes: o.limits.historyBytes,
+    },
+    tag: nodeTag(bp.nodeId),
+    tokens: new Map(),
+    detached: new Set(),
+    stats: {
+      connections: new Map(),
+      messagesIn: 0,
+      messagesOut: 0,
+      refused: 0,
+      deliveries: 0,
+      dropped: 0,
+      slowConsumers: 0,
+      announcements: 0,
+    },
+    rooms,
+    orphans: new WeakSet(),
+    sessions: new Set(),
+    unjoined: new Set(),
+    idle: new Set(),
+    observers: new Set(),
+    closing: false,
+    log: (record) => log?.(record),
+  };
 }

@@ -1,6 +1,7 @@
 /**
  * The protocol state machine of a session, the same for every transport:
- * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING. It keeps where the
+ * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING, RESUME and RECALL
+ * (docs/protocol.md, "History and resume"). It keeps where the
  * session is in its life, its place in a room, the commands that wait while
  * a JOIN is decided, and the rate limit on moves, messages and WHO. The
  * connection side (bytes in, events out, the end) is core/session.ts.
@@ -10,9 +11,10 @@
 
 import { utf8Length } from "./_bytes.ts";
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import { type Command, PROTOCOL_VERSION } from "./codec/mod.ts";
+import { type Command, LATEST_VERSION, PROTOCOL_VERSION } from "./codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
+import { RateBucket } from "./datagram/rate_bucket.ts";
 import { checkName, checkRoom } from "./names.ts";
 
 /** Where a session is in its life. */
@@ -25,6 +27,8 @@ export const SOFTWARE = "roomcast/0.1";
 export interface CommandHost {
   /** When the session last sent anything (chat clock); each command sets it. */
   lastSeen: number;
+  /** Its resume token, once resumable and in a room. */
+  readonly token: string | undefined;
   /** Tell the member about a refusal; the session goes on. */
   error(code: ErrorCodeName, message: string): void;
   /** Tell the member about an error and close the connection. */
@@ -55,10 +59,10 @@ export class Commands<S extends CommandHost> {
   readonly #chat: ChatInternals<S>;
   readonly #needsHello: boolean;
   #state: SessionState;
+  #version = PROTOCOL_VERSION;
   #membership: Membership | undefined;
   #queue: Command[] | undefined;
-  #tokens: number;
-  #refill: number;
+  readonly #bucket: RateBucket;
 
   /**
    * Create a new instance.
@@ -71,8 +75,8 @@ export class Commands<S extends CommandHost> {
     this.#chat = chat;
     this.#needsHello = options.hello;
     this.#state = options.hello ? "new" : "ready";
-    this.#tokens = chat.limits.messageBurst;
-    this.#refill = options.since;
+    const { messagesPerSecond: rate, messageBurst: burst } = chat.limits;
+    this.#bucket = new RateBucket(rate, burst, options.since);
   }
 
   /** Where the session is in its life. */
@@ -83,6 +87,11 @@ export class Commands<S extends CommandHost> {
   /** The member's place, once joined. */
   get membership(): Membership | undefined {
     return this.#membership;
+  }
+
+  /** The protocol version the client said in HELLO (1 without one). */
+  get version(): number {
+    return this.#version;
   }
 
   /** A text session needs no HELLO. */
@@ -137,22 +146,37 @@ export class Commands<S extends CommandHost> {
       case "ping":
         this.#host.send({ type: "pong", nonce: cmd.nonce });
         return;
+      case "resume":
+        return this.#resume(cmd.token, cmd.seen);
+      case "recall": {
+        const m = this.#membership;
+        if (m === undefined) {
+          this.#host.error(
+            "NOT_JOINED",
+            "Cannot show history: join a room first",
+          );
+        } else if (this.#rateOk("show history")) {
+          this.#chat.recall(this.#host, m);
+        }
+        return;
+      }
     }
   }
 
   #hello(version: number): void {
-    if (version !== PROTOCOL_VERSION) {
+    if (version < PROTOCOL_VERSION || version > LATEST_VERSION) {
       this.#host.fail(
         "UNSUPPORTED_VERSION",
-        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION}`,
+        `Cannot speak protocol version ${version}: this server speaks ${PROTOCOL_VERSION} to ${LATEST_VERSION}`,
       );
       return;
     }
     if (this.#state === "new") this.#state = "ready";
+    this.#version = version;
     const limits = this.#chat.limits;
     this.#host.send({
       type: "hello_ok",
-      version: PROTOCOL_VERSION,
+      version,
       software: SOFTWARE,
       maxFrame: limits.maxFrameSize,
       maxMessage: limits.maxMessageBytes,
@@ -166,27 +190,64 @@ export class Commands<S extends CommandHost> {
     if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
       if (!this.#rateOk("move")) return;
     }
-    const previous = this.#state;
-    const answer = this.#chat.join(this.#host, room, name);
-    if (answer instanceof Promise) {
-      this.#state = "joining";
-      answer.then(
-        (result) => this.#joined(result, previous),
-        () =>
-          this.#joined({
-            code: "UNAVAILABLE",
-            message: "Cannot join: the cluster did not answer",
-          }, previous),
-      );
-    } else {
-      this.#joined(answer, previous);
-    }
+    this.#await(this.#chat.join(this.#host, room, name), "join");
   }
 
-  #joined(result: Membership | Refusal, previous: SessionState): void {
+  #resume(token: string, seen: number): void {
+    const m = this.#membership;
+    if (m !== undefined && token === this.#host.token) {
+      // Its own token again (the answer was lost): WELCOME again.
+      this.#chat.welcome(this.#host, m);
+      return;
+    }
+    if (m !== undefined) {
+      this.#host.error(
+        "RESUME_FAILED",
+        `Cannot resume: this session is already in room "${m.room}"`,
+      );
+      return;
+    }
+    this.#await(this.#chat.resume(this.#host, token, seen), "resume");
+  }
+
+  /** The answer to a JOIN or a RESUME, now or once the cluster decides. */
+  #await(
+    answer: Membership | Refusal | Promise<Membership | Refusal>,
+    what: "join" | "resume",
+  ): void {
+    const previous = this.#state;
+    if (!(answer instanceof Promise)) {
+      this.#joined(answer, previous, what);
+      return;
+    }
+    this.#state = "joining";
+    answer.then(
+      (result) => this.#joined(result, previous, what),
+      () =>
+        this.#joined(
+          {
+            code: "UNAVAILABLE",
+            message: `Cannot ${what}: the cluster did not answer`,
+          },
+          previous,
+          what,
+        ),
+    );
+  }
+
+  #joined(
+    result: Membership | Refusal,
+    previous: SessionState,
+    what: "join" | "resume",
+  ): void {
     if (this.#state === "closed") {
-      // Never entered the room: give the claim back without a leave.
-      if ("key" in result) this.#chat.forget(this.#host, result, "disconnect");
+      if ("key" in result) {
+        // A JOIN never entered the room: its claim goes back without a
+        // leave. A RESUME took a member over, then went: it leaves.
+        if (what === "join") {
+          this.#chat.forget(this.#host, result, "disconnect");
+        } else this.#chat.leave(this.#host, result, "disconnect");
+      }
       return;
     }
     if ("code" in result) {
@@ -196,7 +257,9 @@ export class Commands<S extends CommandHost> {
     } else {
       const old = this.#membership;
       this.#state = "joined";
-      if (old === result) {
+      if (what === "resume") {
+        this.#membership = result; // welcomed by the resume itself
+      } else if (old === result) {
         this.#chat.welcome(this.#host, result);
       } else {
         if (old) this.#chat.leave(this.#host, old, "moved");
@@ -250,26 +313,12 @@ export class Commands<S extends CommandHost> {
 
   /** Take a token from the member's bucket, or tell it why not. */
   #rateOk(what: string): boolean {
-    const { messagesPerSecond: rate, messageBurst: burst } = this.#chat.limits;
-    if (this.#takeToken(rate, burst)) return true;
+    if (this.#bucket.take(this.#host.lastSeen)) return true;
     this.#host.error(
       "RATE_LIMITED",
-      `Cannot ${what}: more than ${rate} per second`,
+      `Cannot ${what}: more than ${this.#chat.limits.messagesPerSecond} per second`,
     );
     return false;
-  }
-
-  #takeToken(rate: number, burst: number): boolean {
-    if (rate === 0) return true;
-    const now = this.#host.lastSeen;
-    this.#tokens = Math.min(
-      burst,
-      this.#tokens + ((now - this.#refill) * rate) / 1000,
-    );
-    this.#refill = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
   }
 
   #who(room: string): void {

@@ -54,6 +54,8 @@ export const ErrorCode = {
   DATAGRAM_TOO_LARGE: 22,
   /** A datagram opening a session (HELLO without a token) is not padded enough. */
   DATAGRAM_TOO_SMALL: 23,
+  /** No session to resume: the token is unknown, or its grace period is over. */
+  RESUME_FAILED: 24,
 } as const;
 
 /** Name of a stable error code, such as `"NAME_TAKEN"`. */

@@ -43,6 +43,27 @@ export function leaveReasonName(n: number): LeaveReason | undefined {
   return reasonNames[n];
 }
 
+/**
+ * How to come back to a session after a dropped connection (protocol
+ * version 2, and HTTP sessions): send RESUME with `token` and the number of
+ * the last event received within `graceMs`. Events after the WELCOME that
+ * carries this are numbered from `seq + 1`, one per event, whatever its
+ * type, until the next WELCOME (docs/protocol.md, "History and resume").
+ */
+export interface ResumeInfo {
+  /** The session's resume token (secret: whoever has it is this member). */
+  readonly token: string;
+  /** How long the session waits for its member to come back, in ms. */
+  readonly graceMs: number;
+  /** The number of the event before the first one after this WELCOME. */
+  readonly seq: number;
+  /**
+   * Events after the number the client gave in RESUME that are no longer
+   * kept and will not come (0 on a JOIN).
+   */
+  readonly lost: number;
+}
+
 /** You are in a room: its name, your name as others see it, and its members. */
 export interface WelcomeEvent {
   /** Event type tag. */
@@ -55,6 +76,8 @@ export interface WelcomeEvent {
   readonly members: readonly string[];
   /** How many members the room has. */
   readonly total: number;
+  /** How to resume this session (protocol version 2 only). */
+  readonly resume?: ResumeInfo;
 }
 
 /** Someone entered your room. */
@@ -99,6 +122,20 @@ export interface AnnouncementEvent {
   readonly room: string | null;
   /** The text, as sent. */
   readonly text: string;
+}
+
+/**
+ * A message or announcement said in your room before you came (or again,
+ * for RECALL): sent right after WELCOME, oldest first, so that a client can
+ * show it apart from live events.
+ */
+export interface HistoryEvent {
+  /** Event type tag. */
+  readonly type: "history";
+  /** When it was said, in ms since the Unix epoch (the server's clock). */
+  readonly time: number;
+  /** What was said, with its sender. */
+  readonly event: MessageEvent | AnnouncementEvent;
 }
 
 /** The answer to `/who`. */
@@ -154,6 +191,7 @@ export type ChatEvent =
   | LeftEvent
   | MessageEvent
   | AnnouncementEvent
+  | HistoryEvent
   | MembersEvent
   | ErrorEvent
   | PongEvent
@@ -208,6 +246,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<ChatEvent["type"]>([
   "left",
   "message",
   "announcement",
+  "history",
   "members",
   "error",
   "pong",

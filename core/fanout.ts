@@ -9,6 +9,7 @@
 
 import type { ChatState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
+import type { HistoryEntry } from "./history.ts";
 import { Outgoing } from "./peer.ts";
 import type { Room } from "./room.ts";
 import type { Session } from "./session.ts";
@@ -42,6 +43,36 @@ export function fanoutLocal(
   }
   notify(state, event);
   return { rooms, delivered };
+}
+
+/**
+ * Another node's event: to this node's members of its room, and, when this
+ * node keeps its own histories (a backplane without a shared store), into
+ * the room's history.
+ *
+ * @param state The chat's state.
+ * @param event The event.
+ * @param out The event as it came, with its encoding.
+ * @returns Rooms and members reached on this node.
+ */
+export function receiveRemote(
+  state: ChatState,
+  event: RoomEvent,
+  out?: Outgoing,
+): { rooms: number; delivered: number } {
+  const reached = fanoutLocal(state, event, out);
+  if (
+    state.localHistory && state.historyBounds.length > 0 &&
+    (event.type === "message" || event.type === "announcement")
+  ) {
+    const entry: HistoryEntry = {
+      time: Math.round(state.wallClock()),
+      event,
+      ...(out ? { out } : {}),
+    };
+    state.history.append(event.room, entry, state.historyBounds);
+  }
+  return reached;
 }
 
 /**

@@ -29,6 +29,22 @@ export interface Limits {
   readonly messageBurst: number;
   /** Commands queued while a JOIN is being decided. @default {64} */
   readonly pendingCommands: number;
+  /** Messages and announcements kept per room for joiners; 0 keeps none. @default {50} */
+  readonly historyLength: number;
+  /**
+   * Bytes of history kept per room (UTF-8 of each text and sender). @default {65536}
+   */
+  readonly historyBytes: number;
+  /**
+   * Time a resumable member whose connection went away keeps its name and
+   * room, in ms; 0: members leave at once. @default {60000}
+   */
+  readonly resumeGraceMs: number;
+  /**
+   * Events kept per resumable member for a resume to give back (also bounded
+   * by `outboundBytes`). @default {256}
+   */
+  readonly replayEvents: number;
 }
 
 /** The default limits. */
@@ -42,6 +58,10 @@ export const DEFAULT_LIMITS: Limits = {
   messagesPerSecond: 20,
   messageBurst: 40,
   pendingCommands: 64,
+  historyLength: 50,
+  historyBytes: 65536,
+  resumeGraceMs: 60_000,
+  replayEvents: 256,
 };
 
 /** Largest message limit that still fits a u16 string field with room to spare. */

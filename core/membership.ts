@@ -10,19 +10,17 @@ import type { Roster } from "./backplane.ts";
 import type { ChatInternals, Membership } from "./chat_internals.ts";
 import type { ChatState } from "./chat_state.ts";
 import type { Refusal } from "./errors.ts";
-import type { ChatEvent, RoomEvent } from "./events.ts";
+import type { RoomEvent } from "./events.ts";
 import { fanout, notify } from "./fanout.ts";
+import type { MemoryHistory } from "./history.ts";
 import { checkName, checkRoom } from "./names.ts";
 import { Outgoing } from "./peer.ts";
+import { detach, registerToken, resume } from "./resumption.ts";
 import { Room } from "./room.ts";
 import type { Session } from "./session.ts";
+import { greet, recall, rosterOf } from "./welcome.ts";
 
-/**
- * Most member names listed in a WELCOME or MEMBERS answer when the backplane
- * can cut the list short ({@link Backplane.roster}); `total` still counts
- * every member.
- */
-export const ROSTER_MAX = 1000;
+export { ROSTER_MAX } from "./welcome.ts";
 
 /**
  * @internal What a chat does for its sessions ({@link ChatInternals}), on
@@ -99,34 +97,21 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       fanout(state, room, out, session);
       backplane.publish(event, out);
       notify(state, event);
-      internals.welcome(session, m);
+      session.entering();
+      greet(state, session, m, { kind: "enter" });
     },
-    welcome: (session, m) => {
-      const roster = rosterOf(state, m.room);
-      const welcome = ({ names, total }: Roster): ChatEvent => ({
-        type: "welcome",
-        room: m.room,
-        name: m.name,
-        // A cut-short list still names the member itself.
-        members: names.includes(m.name) ? names : [m.name, ...names],
-        total: Math.max(total, 1),
-      });
-      if (roster instanceof Promise) {
-        // Already in the room: what reaches it meanwhile waits for this.
-        session.hold();
-        roster.then(
-          (r) => session.unhold(welcome(r)),
-          () => session.unhold(welcome({ names: [m.name], total: 1 })),
-        );
-      } else session.send(welcome(roster));
-    },
+    welcome: (session, m) => greet(state, session, m, { kind: "again" }),
+    recall: (session, m) => recall(state, session, m.room),
     leave: (session, m, reason) => {
       const room = rooms.get(m.room);
       if (room === undefined || !room.remove(m.key, session)) return;
       // An orphan's name belongs to another node now: its leave is local.
       const orphan = state.orphans.has(session);
       if (!orphan) backplane.release(m.room, m.key);
-      if (room.size === 0) rooms.delete(m.room);
+      if (room.size === 0) {
+        rooms.delete(m.room);
+        if (state.localHistory) (state.history as MemoryHistory).drop(m.room);
+      }
       if (reason === "slow_consumer") stats.slowConsumers++;
       const event: RoomEvent = {
         type: "left",
@@ -159,6 +144,10 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       const out = new Outgoing(event);
       fanout(state, room, out, session);
       backplane.publish(event, out);
+      if (state.historyBounds.length > 0) {
+        const time = Math.round(state.wallClock());
+        state.history.append(m.room, { time, event, out }, state.historyBounds);
+      }
       if (state.observers.size > 0) notify(state, event);
     },
     who: (session, rawRoom) => {
@@ -190,31 +179,26 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       // Released even for a session already forgotten: a JOIN claim can
       // be won after its connection closed.
       if (m) backplane.release(m.room, m.key);
+      const token = session.token;
+      if (token !== undefined && state.tokens.get(token) === session) {
+        state.tokens.delete(token);
+      }
       if (!state.sessions.delete(session)) return;
       state.unjoined.delete(session);
       state.idle.delete(session);
-      const count = (stats.connections.get(session.transport) ?? 1) - 1;
-      stats.connections.set(session.transport, count);
+      // A detached member's connection was counted out already.
+      if (!state.detached.delete(session)) {
+        const count = (stats.connections.get(session.transport) ?? 1) - 1;
+        stats.connections.set(session.transport, count);
+      }
       state.log({ event: "disconnect", session: session.id, reason });
     },
+    get closing() {
+      return state.closing;
+    },
+    token: (session, given) => registerToken(state, session, given),
+    detach: (session, reason) => detach(state, session, reason),
+    resume: (session, token, seen) => resume(state, session, token, seen),
   };
   return internals;
-}
-
-/**
- * At most {@link ROSTER_MAX} names of a room, and its member count.
- *
- * @param state The chat's state.
- * @param room Canonical room name.
- * @returns The roster, now or from the cluster.
- */
-function rosterOf(state: ChatState, room: string): Roster | Promise<Roster> {
-  const bp = state.backplane;
-  if (bp.roster) return bp.roster(room, ROSTER_MAX);
-  const list = bp.members(room);
-  const roster = (names: readonly string[]) => ({
-    names,
-    total: names.length,
-  });
-  return list instanceof Promise ? list.then(roster) : roster(list);
 }

@@ -52,18 +52,37 @@ export type {
   RoomInfo,
   Roster,
 } from "./backplane.ts";
+export { nodeTag, tokenTag } from "./hand_off.ts";
+export type { HandOff, HandOffHandler, HandOverRequest } from "./hand_off.ts";
+export {
+  entrySize,
+  historyOutgoing,
+  MemoryHistory,
+  withinBounds,
+} from "./history.ts";
+export type {
+  HistoricEvent,
+  HistoryBounds,
+  HistoryEntry,
+  HistoryStore,
+  MemoryHistoryOptions,
+} from "./history.ts";
+export { HistoryRing, type RingBounds } from "./history_ring.ts";
+export { type Replay, SentLog, type SentLogBounds } from "./sent_log.ts";
 export { isEventType, LeaveReason } from "./events.ts";
 export type {
   AnnouncementEvent,
   ChatEvent,
   ErrorEvent,
   HelloOkEvent,
+  HistoryEvent,
   JoinedEvent,
   LeftEvent,
   MembersEvent,
   MessageEvent,
   PongEvent,
   ReceivedEvent,
+  ResumeInfo,
   RoomEvent,
   UnknownErrorEvent,
   UnknownLeftEvent,

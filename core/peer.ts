@@ -33,6 +33,7 @@ export class Outgoing {
   #json: string | undefined;
   #en: Uint8Array | undefined;
   #zh: Uint8Array | undefined;
+  #size = 0;
 
   /**
    * Create a new instance.
@@ -56,6 +57,15 @@ export class Outgoing {
   }
 
   /**
+   * About the bytes it takes to keep the event (a resumable member's log):
+   * the lengths of its strings and a little more, worked out once, on first
+   * use, for every recipient. Nothing is encoded to measure it.
+   */
+  size(): number {
+    return this.#size ||= sizeOf(this.event);
+  }
+
+  /**
    * The rendering in a language, as text sessions show it: one line, or
    * for a multi-line message its lines, each after the first indented.
    */
@@ -72,14 +82,28 @@ export class Outgoing {
   }
 }
 
+/** The lengths of an event's strings (UTF-16 units), plus 32. */
+function sizeOf(event: object): number {
+  let n = 32;
+  for (const value of Object.values(event)) {
+    if (typeof value === "string") n += value.length;
+    else if (Array.isArray(value)) {
+      for (const s of value) n += 2 + String(s).length;
+    } else if (typeof value === "object" && value !== null) n += sizeOf(value);
+  }
+  return n;
+}
+
 /** What a transport gives the core for one connection. */
 export interface Peer {
   /**
    * Queue an event for the remote end. Return false when the peer's bounded
    * outbound buffer is full: the core then removes the member with reason
-   * `slow_consumer`.
+   * `slow_consumer`. `seq` is the event's number for a resumable member
+   * (docs/protocol.md, "History and resume"), which a transport may show
+   * (HTTP: the SSE event id); most ignore it.
    */
-  send(out: Outgoing): boolean;
+  send(out: Outgoing, seq?: number): boolean;
   /**
    * Close the connection: with `flush`, once what is queued has been written
    * (bounded by a linger time); without, at once, dropping the queue.

@@ -1,30 +1,34 @@
 /**
  * One member's connection as the core sees it: bytes or commands in, events
  * out through its {@link Peer}, and how it ends. The first byte of a stream
- * picks binary frames or text lines (core/text/mode.ts); either way the
+ * picks binary frames or text lines (core/input_mode.ts); either way the
  * commands go to the protocol state machine (core/commands.ts), the same for
- * every transport.
+ * every transport. Events go out through core/outbound.ts; a resumable
+ * member (core/session_resume.ts) whose connection goes away waits,
+ * detached, for a resume (core/resumption.ts).
  *
  * @module
  */
 
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import { type Command, MAGIC } from "./codec/mod.ts";
+import type { Command } from "./codec/mod.ts";
 import { Commands, type SessionState } from "./commands.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
-import type { ChatEvent, LeaveReason } from "./events.ts";
-import { FrameMode } from "./frame_mode.ts";
+import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
+import { InputMode } from "./input_mode.ts";
+import { Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
 import type { RoomMember } from "./room.ts";
+import type { Replay, SentLog } from "./sent_log.ts";
+import { SessionLife } from "./session_life.ts";
+import { SessionResume } from "./session_resume.ts";
 import type { ConnectOptions, TextOptions } from "./session_options.ts";
 import type { Lang } from "./text/render.ts";
-import { type TextHost, TextMode } from "./text/mode.ts";
+import type { TextHost } from "./text/mode.ts";
 
 export { type SessionState, SOFTWARE } from "./commands.ts";
 export type { ConnectOptions, TextOptions } from "./session_options.ts";
-
-/** Most events held for a member while its WELCOME is looked up. */
-export const MAX_HELD = 4096;
+export { MAX_HELD } from "./outbound.ts";
 
 /** Refusals of one session written to the log; later ones are only counted. */
 export const LOGGED_REFUSALS = 20;
@@ -57,11 +61,11 @@ export class Session implements RoomMember, TextHost {
   lang: Lang;
 
   readonly #chat: ChatInternals<Session>;
-  readonly #peer: Peer;
+  readonly #out: Outbound;
   readonly #commands: Commands<Session>;
-  #frames: FrameMode | undefined;
-  #held: Outgoing[] | undefined;
-  #text: TextMode | undefined;
+  readonly #input: InputMode;
+  readonly #resume: SessionResume;
+  readonly #life: SessionLife<Session>;
   #refusals = 0;
 
   /** @internal Made by `Chat.connect`. */
@@ -72,7 +76,11 @@ export class Session implements RoomMember, TextHost {
     options: ConnectOptions,
   ) {
     this.#chat = chat;
-    this.#peer = peer;
+    this.#out = new Outbound(peer);
+    this.#resume = new SessionResume({
+      resumable: options.resumable ?? false,
+      token: options.token,
+    });
     this.id = id;
     this.transport = options.transport;
     this.remote = options.remote;
@@ -82,6 +90,15 @@ export class Session implements RoomMember, TextHost {
     this.#commands = new Commands<Session>(this, chat, {
       hello: options.hello ?? false,
       since: this.connectedAt,
+    });
+    this.#input = new InputMode(this, this.#commands, chat.limits);
+    this.#life = new SessionLife<Session>({
+      session: this,
+      id,
+      chat,
+      commands: this.#commands,
+      out: this.#out,
+      resume: this.#resume,
     });
   }
 
@@ -107,38 +124,16 @@ export class Session implements RoomMember, TextHost {
 
   /** True for a text session (lines in, rendered lines out). */
   get text(): boolean {
-    return this.#text !== undefined;
+    return this.#input.text;
   }
 
   /**
    * Bytes from a stream transport. The first byte picks the mode: the frame
-   * magic byte means binary frames (core/frame_mode.ts); anything else makes
-   * a text session (core/text/mode.ts), as does {@link Session.startText}.
+   * magic byte means binary frames; anything else makes a text session, as
+   * does {@link Session.startText}.
    */
   feed(chunk: Uint8Array): void {
-    if (this.#commands.state === "closed" || chunk.length === 0) return;
-    let frames = this.#frames;
-    if (frames === undefined) {
-      const text = this.#text;
-      if (text !== undefined) {
-        // A binary client that was slow to speak got the prompt: let it in.
-        if (chunk[0] === MAGIC && !text.received && !text.joined) {
-          this.#text = undefined;
-          this.#commands.expectHello();
-        } else {
-          text.feed(chunk);
-          return;
-        }
-      } else if (chunk[0] !== MAGIC) {
-        this.startText({ prompt: false });
-        this.#text?.feed(chunk);
-        return;
-      }
-      frames = this.#frames = new FrameMode(this, {
-        maxFrameSize: this.#chat.limits.maxFrameSize,
-      });
-    }
-    frames.feed(chunk);
+    this.#input.feed(chunk);
   }
 
   /**
@@ -148,23 +143,13 @@ export class Session implements RoomMember, TextHost {
    * first byte is not the frame magic. Does nothing once a mode is chosen.
    */
   startText(options: TextOptions = {}): void {
-    if (
-      this.#commands.state === "closed" || this.#frames !== undefined ||
-      this.#text !== undefined
-    ) return;
-    this.#text = new TextMode(this, {
-      maxLineBytes: this.#chat.limits.maxMessageBytes,
-      maxHeld: this.#chat.limits.pendingCommands,
-      datagram: options.datagram ?? false,
-    });
-    this.#commands.skipHello();
-    if (options.prompt ?? true) this.#text.prompt();
+    this.#input.startText(options);
   }
 
   /** @internal Write a text-mode line (a prompt, help) to this member. */
   write(out: Outgoing): void {
     if (this.#commands.state === "closed") return;
-    if (!this.#put(out)) this.drop("slow_consumer");
+    if (!this.#out.put(out)) this.drop("slow_consumer");
   }
 
   /** @internal A text-mode name prompt was written. */
@@ -179,7 +164,7 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal A JOIN was answered: a text session prompts again on a refusal. */
   answered(result: Refusal | undefined): void {
-    this.#text?.answered(result);
+    this.#input.answered(result);
   }
 
   /**
@@ -187,48 +172,110 @@ export class Session implements RoomMember, TextHost {
    * with every other binary recipient of the same event.
    */
   encode(out: Outgoing): Uint8Array {
-    return this.#text === undefined ? out.binary() : out.line(this.lang);
+    return this.#input.encode(out);
   }
 
   /** Send an event to this member only. */
   send(event: ChatEvent): void {
     if (this.#commands.state === "closed") return;
-    if (!this.#put(new Out(event))) this.drop("slow_consumer");
+    if (!this.#out.put(new Out(event))) this.drop("slow_consumer");
   }
 
   /** Queue a shared event (fan-out); false when the buffer is full. */
   deliver(out: Outgoing): boolean {
-    return this.#commands.state === "closed" || this.#put(out);
+    return this.#commands.state === "closed" || this.#out.put(out);
   }
 
   /**
-   * @internal Hold what is sent to this member until {@link Session.unhold}:
+   * @internal Hold what is sent to this member until {@link Session.greet}:
    * its WELCOME is being looked up (in the cluster), and nothing may reach
-   * it before that. At most {@link MAX_HELD} events are held; one more
+   * it before that. At most `MAX_HELD` events are held; one more
    * makes it a slow consumer.
    */
   hold(): void {
-    this.#held ??= [];
+    this.#out.hold();
   }
 
-  /** @internal Send `first` (the WELCOME), then everything held. */
-  unhold(first: ChatEvent): void {
-    const held = this.#held;
-    this.#held = undefined;
-    this.send(first);
-    if (held === undefined) return;
-    for (const out of held) {
-      if (this.#commands.state === "closed") return;
-      if (!this.#peer.send(out)) return this.drop("slow_consumer");
+  /**
+   * @internal Send the WELCOME, with the resume fields for a resumable
+   * member, then `replay` (a resume's missed events), then `then` (the
+   * room's history) and everything held.
+   */
+  greet(
+    welcome: WelcomeEvent,
+    then: readonly Outgoing[] = [],
+    replay?: Replay,
+  ): void {
+    if (this.#commands.state === "closed") return;
+    const out = this.#resume.welcome(
+      welcome,
+      this.#out,
+      this.#commands.version,
+      this.#chat.limits.resumeGraceMs,
+      replay,
+    );
+    const again = replay ?? { seq: 0, events: [] };
+    if (!this.#out.release(out, again, then)) this.drop("slow_consumer");
+  }
+
+  /** The resume token, once this member is resumable and in a room. */
+  get token(): string | undefined {
+    return this.#resume.token;
+  }
+
+  /** True while the member's connection is gone and its grace period runs. */
+  get detached(): boolean {
+    return this.#life.detachedAt !== undefined;
+  }
+
+  /** Since when the member's connection is gone (chat clock), if it is. */
+  get detachedAt(): number | undefined {
+    return this.#life.detachedAt;
+  }
+
+  /**
+   * @internal The member enters a room (not a repeated WELCOME): a
+   * resumable one gets its token and starts (or restarts) its log.
+   */
+  entering(): void {
+    if (this.#input.text || !this.#resume.shows(this.#commands.version)) {
+      return;
     }
+    const limits = this.#chat.limits;
+    this.#resume.enter(
+      this.#out,
+      { events: limits.replayEvents, bytes: limits.outboundBytes },
+      (given) => this.#chat.token(this, given),
+    );
   }
 
-  #put(out: Outgoing): boolean {
-    const held = this.#held;
-    if (held === undefined) return this.#peer.send(out);
-    if (held.length >= MAX_HELD) return false;
-    held.push(out);
-    return true;
+  /**
+   * @internal Give this member's place to a session that resumes it: this
+   * session ends without a leave (its connection, if still open, is told
+   * and closed), and its token and log go to the other.
+   */
+  handOff():
+    | { membership: Membership; token: string; log: SentLog }
+    | undefined {
+    return this.#life.handOff();
+  }
+
+  /** @internal Take over a resumed member's token and log. */
+  adopt(token: string, log: SentLog): void {
+    this.#resume.adopt(this.#out, token, log);
+  }
+
+  /**
+   * The events after number `seen` that this member was sent (kept for a
+   * resume), or undefined for a member that is not resumable.
+   */
+  sentAfter(seen: number): Replay | undefined {
+    return this.#out.log?.after(seen);
+  }
+
+  /** The number of the last event sent to a resumable member, else 0. */
+  get seq(): number {
+    return this.#out.log?.seq ?? 0;
   }
 
   /** Tell the member about a refusal; the session goes on. */
@@ -249,69 +296,35 @@ export class Session implements RoomMember, TextHost {
 
   /** Tell the member about an error and close the connection. */
   fail(code: ErrorCodeName, message: string): void {
-    if (this.#commands.state === "closed") return;
-    this.#chat.log({ event: "error", session: this.id, code, message });
-    this.#peer.send(new Out({ type: "error", code, message, fatal: true }));
-    this.#end("disconnect", true);
+    this.#life.fail(code, message);
   }
 
   /**
    * Remove the member on the server's side: others are told it left with
    * `reason`, the member itself is told too (unless it is too slow to be
-   * told anything), and the connection is closed.
+   * told anything), and the connection is closed. A resumable member that
+   * timed out waits for its grace period first, told nothing.
    */
   drop(reason: LeaveReason): void {
-    if (this.#commands.state === "closed") return;
-    const m = this.#commands.membership;
-    if (reason !== "slow_consumer" && m) {
-      this.#peer.send(
-        new Out({ type: "left", room: m.room, name: m.name, reason }),
-      );
-    }
-    this.#end(reason, reason !== "slow_consumer");
+    this.#life.drop(reason);
   }
 
-  /** The transport lost the connection: leave with reason `disconnect`. */
+  /**
+   * The transport lost the connection: leave with reason `disconnect`, or,
+   * for a resumable member, wait for it to come back within the grace
+   * period.
+   */
   close(): void {
-    this.#end("disconnect", false);
+    this.#life.close();
+  }
+
+  /** @internal The grace period of a detached member is over: it leaves. */
+  expire(): void {
+    this.#life.expire();
   }
 
   /** @internal End without telling others (server shutdown). */
   shutdown(): void {
-    if (this.#commands.state === "closed") return;
-    const m = this.#commands.membership;
-    if (m) {
-      this.#peer.send(
-        new Out({
-          type: "left",
-          room: m.room,
-          name: m.name,
-          reason: "shutdown",
-        }),
-      );
-    } else {
-      this.#peer.send(
-        new Out({
-          type: "error",
-          code: "SHUTTING_DOWN",
-          message: "Cannot go on: the server is shutting down",
-          fatal: true,
-        }),
-      );
-    }
-    this.#commands.end();
-    this.#held = undefined;
-    this.#chat.forget(this, m, "shutdown");
-    this.#peer.close(true);
-  }
-
-  #end(reason: LeaveReason, closePeer: boolean): void {
-    if (this.#commands.state === "closed") return;
-    const m = this.#commands.end();
-    this.#held = undefined;
-    if (m) this.#chat.leave(this, m, reason);
-    this.#chat.forget(this, undefined, reason);
-    if (reason === "slow_consumer") this.#peer.close(false);
-    else if (closePeer) this.#peer.close(true);
+    this.#life.shutdown();
   }
 }

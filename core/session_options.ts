@@ -23,6 +23,17 @@ export interface ConnectOptions {
   idleTimeoutMs?: number;
   /** Language for rendered text, where the transport renders text. @default {"en"} */
   lang?: Lang;
+  /**
+   * The member can resume after its connection goes away (HTTP sessions),
+   * whatever protocol version it speaks; clients of the other transports
+   * ask for it with version 2 in HELLO. @default {false}
+   */
+  resumable?: boolean;
+  /**
+   * The resume token to give the member, made with `Chat.newToken` (HTTP
+   * sessions, whose bearer token it is). @default {a new one}
+   */
+  token?: string;
 }
 
 /** Options of `Session.startText` (core/session.ts). */

@@ -42,6 +42,14 @@ export interface ServeFlags {
   rate: number;
   /** `--burst`: messages in a burst. */
   burst: number;
+  /** `--history`: messages and announcements kept per room. */
+  history: number;
+  /** `--history-bytes`: bytes of history per room. */
+  historyBytes: number;
+  /** `--resume-grace`: seconds a member whose connection went away waits. */
+  resumeGrace: number;
+  /** `--replay-events`: events kept per member for a resume. */
+  replayEvents: number;
   /** `--http-port`: the HTTP port. */
   httpPort: number;
   /** `--admin-token-file`: the admin token's file. */
@@ -52,16 +60,10 @@ export interface ServeFlags {
   allowHost?: string[] | undefined;
   /** `--http-max-body`: largest request body. */
   httpMaxBody: number;
-  /** `--http-grace`: seconds a session waits for its stream to come back. */
-  httpGrace: number;
   /** `--http-idle-timeout`: seconds before an idle HTTP session ends. */
   httpIdleTimeout: number;
   /** `--sse-heartbeat`: seconds between heartbeats. */
   sseHeartbeat: number;
-  /** `--replay-events`: events kept per room. */
-  replayEvents: number;
-  /** `--replay-bytes`: size of the kept events. */
-  replayBytes: number;
   /** `--udp-port`: the UDP port. */
   udpPort?: number | undefined;
   /** `--datagram-size`: largest datagram. */
@@ -187,6 +189,10 @@ export function serveOptionsOf(
     maxConnections: o.maxConnections,
     messagesPerSecond: o.rate,
     messageBurst: o.burst,
+    historyLength: o.history,
+    historyBytes: o.historyBytes,
+    resumeGraceMs: Math.round(o.resumeGrace * 1000),
+    replayEvents: o.replayEvents,
   };
   return {
     transports: o.transport ?? ["tcp", "unix", "http"],
@@ -216,11 +222,8 @@ export function serveOptionsOf(
       ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
       limits: {
         maxBodyBytes: o.httpMaxBody,
-        graceMs: Math.round(o.httpGrace * 1000),
         idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
         heartbeatMs: Math.round(o.sseHeartbeat * 1000),
-        replayEvents: o.replayEvents,
-        replayBytes: o.replayBytes,
       },
     },
   };

@@ -99,6 +99,31 @@ export function addServeCommand(program: Command): void {
       int("burst", 1),
       40,
     )
+    .optionsGroup("History and resume (every transport):")
+    .option(
+      "--history <n>",
+      "messages and announcements each room keeps for members who join later, in memory (in Redis with --redis), never on disk (0: none)",
+      int("history"),
+      50,
+    )
+    .option(
+      "--history-bytes <bytes>",
+      "most bytes of history per room (UTF-8 of texts and senders)",
+      int("history-bytes"),
+      65536,
+    )
+    .option(
+      "--resume-grace <seconds>",
+      "time a member whose connection went away keeps its name and room for a resume, on any transport (0: it leaves at once)",
+      secondsOrOff,
+      60,
+    )
+    .option(
+      "--replay-events <n>",
+      "events kept per member for a resume (or an SSE Last-Event-ID) to give back",
+      int("replay-events", 1),
+      256,
+    )
     .optionsGroup("HTTP:")
     .option(
       "--http-port <port>",
@@ -127,12 +152,6 @@ export function addServeCommand(program: Command): void {
       65536,
     )
     .option(
-      "--http-grace <seconds>",
-      "time an HTTP session whose event stream or WebSocket went away has to come back",
-      seconds,
-      5,
-    )
-    .option(
       "--http-idle-timeout <seconds>",
       "an HTTP session with no stream and no requests ends after this",
       seconds,
@@ -143,18 +162,6 @@ export function addServeCommand(program: Command): void {
       "interval of heartbeats on idle event streams",
       seconds,
       15,
-    )
-    .option(
-      "--replay-events <n>",
-      "room events kept per room for Last-Event-ID resume",
-      int("replay-events", 1),
-      256,
-    )
-    .option(
-      "--replay-bytes <bytes>",
-      "size of the kept events of all rooms together",
-      int("replay-bytes", 1),
-      16777216,
     )
     .optionsGroup("UDP:")
     .option(

@@ -24,6 +24,11 @@ export interface ClientConnection {
    * lose them and tell (UDP).
    */
   onLost?: ((count: number) => void) | undefined;
+  /**
+   * Told of each event skipped because this client does not know its type
+   * (a newer server's): it still counts as an event, for a resume.
+   */
+  onSkipped?: (() => void) | undefined;
   /** Settles when the connection has closed, from either side. */
   readonly closed: Promise<void>;
   /** Close the connection (after writing what was sent). */

@@ -28,6 +28,7 @@
 export { dial, parseServerUrl } from "./dial.ts";
 export { type ClientConnection, ConnectError } from "./connection.ts";
 export { dialUdp, type UdpDialOptions } from "./udp.ts";
+export { dialResuming, type ResumingOptions } from "./resuming.ts";
 export { dialWebSocket } from "./ws.ts";
 export { ApiClient, ApiError } from "./api.ts";
 export type { AnnounceAnswer, RoomMembers, RoomSummary } from "./api.ts";

@@ -51,6 +51,7 @@ export async function dialStream(url: URL): Promise<ClientConnection> {
 
 class StreamClient implements ClientConnection {
   onEvent: (event: ReceivedEvent) => void = () => {};
+  onSkipped: (() => void) | undefined;
   readonly closed: Promise<void>;
   readonly #conn: Deno.Conn;
   #writes: Promise<unknown> = Promise.resolve();
@@ -110,6 +111,7 @@ class StreamClient implements ClientConnection {
           // A frame type from a newer server: its length told where it
           // ends, so it is skipped (docs/protocol.md, forward compatibility).
           if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") {
+            this.onSkipped?.();
             continue;
           }
           if (item instanceof FrameError) {

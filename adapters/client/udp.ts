@@ -75,6 +75,7 @@ export async function dialUdp(
 class UdpClient implements ClientConnection {
   onEvent: (event: ChatEvent) => void = () => {};
   onLost: ((count: number) => void) | undefined;
+  onSkipped: (() => void) | undefined;
   readonly opened: Promise<void>;
   readonly closed: Promise<void>;
   readonly #socket: dgram.Socket;
@@ -99,6 +100,7 @@ class UdpClient implements ClientConnection {
     client.onOpen = () => opened.resolve();
     client.onEvent = (event) => this.onEvent(event);
     client.onLost = (count) => this.onLost?.(count);
+    client.onSkipped = () => this.onSkipped?.();
     client.onClose = (error) => {
       clearTimeout(this.#timer);
       this.#timer = undefined;

@@ -77,6 +77,7 @@ export function dialWebSocket(
 
 class WebSocketClient implements ClientConnection {
   onEvent: (event: ReceivedEvent) => void = () => {};
+  onSkipped: (() => void) | undefined;
   readonly closed: Promise<void>;
   readonly #socket: WebSocket;
   readonly #binary: boolean;
@@ -117,7 +118,10 @@ class WebSocketClient implements ClientConnection {
     for (const item of this.#decoder.push(bytes)) {
       // A frame type from a newer server: its length told where it ends,
       // so it is skipped (docs/protocol.md, forward compatibility).
-      if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") continue;
+      if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") {
+        this.onSkipped?.();
+        continue;
+      }
       if (item instanceof FrameError) {
         this.onEvent({
           type: "error",
@@ -153,7 +157,7 @@ class WebSocketClient implements ClientConnection {
         event !== null && typeof event === "object" && isEventType(event.type)
       ) {
         this.onEvent(event);
-      }
+      } else this.onSkipped?.();
     }
   }
 }

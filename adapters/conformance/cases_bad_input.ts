@@ -42,12 +42,12 @@ export const BAD_INPUT_CASES: readonly ConformanceCase[] = [
     name: "an unsupported protocol version",
     ...says(
       "5.1",
-      "`version` other than 1 → fatal ERROR `UNSUPPORTED_VERSION`",
+      "`version` other than 1 or 2 → fatal ERROR `UNSUPPORTED_VERSION`",
     ),
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const c = await h.connect();
-      c.send({ type: "hello", version: 2, software: "future/9" });
+      c.send({ type: "hello", version: 3, software: "future/9" });
       await h.expectFatal(c, "UNSUPPORTED_VERSION");
       await h.barrier(amy!, [bob!], "amy");
     },

@@ -97,12 +97,15 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
       if (place === "here") return await next();
       if (typeof place === "string") throw badToken(place);
       // A home that is gone had its sessions end: 404 from the route.
-      if (!(await isolates.alive(place.home))) return await next();
+      const home = isolates.isolateOf(place.home);
+      if (home === undefined || !(await isolates.alive(home))) {
+        return await next();
+      }
       // The body, read once (and bounded) by the middleware above.
       const body = c.req.method === "POST"
         ? new Uint8Array(await c.req.arrayBuffer())
         : null;
-      return await forwarder.forward(place.home, c.req.raw, body, remoteOf(c));
+      return await forwarder.forward(home, c.req.raw, body, remoteOf(c));
     });
   }
 

@@ -22,9 +22,15 @@ export interface EventSink {
   size(out: Outgoing): number;
   /**
    * Write the events of one turn, in order, as one batch: the first `count`
-   * of `batch`. The array is the caller's again once this returns.
+   * of `batch`, with their numbers in the member's stream in `ids` (the SSE
+   * `id:`; undefined for a WELCOME). The arrays are the caller's again once
+   * this returns.
    */
-  write(batch: readonly Outgoing[], count: number): void;
+  write(
+    batch: readonly Outgoing[],
+    count: number,
+    ids: readonly (number | undefined)[],
+  ): void;
   /** Tell the client that events after `after` up to `lostUpTo` are gone. */
   gap?(after: number, lostUpTo: number): void;
   /** Keep an idle stream alive. */

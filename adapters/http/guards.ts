@@ -6,7 +6,7 @@
  */
 
 import { checkRoom } from "../../core/names.ts";
-import { bearer, type HttpHub } from "./hub.ts";
+import { bearer, type HttpHub, type ReclaimOptions } from "./hub.ts";
 import { originAllowed } from "./origin.ts";
 import { HttpProblem } from "./problem.ts";
 import type { HttpSession } from "./session.ts";
@@ -39,17 +39,22 @@ export function requireOrigin(
 }
 
 /**
- * The session of an `Authorization: Bearer <session token>` header.
+ * The session of an `Authorization: Bearer <session token>` header: the
+ * open one, or one that resumes the member of the token when its
+ * connection is gone (or, with `steal`, from any connection).
  *
  * @param hub The hub.
  * @param authorization The header.
- * @returns The open session.
+ * @param options Whether to take a connected member, and the client's last
+ *   event number.
+ * @returns The session.
  * @throws {HttpProblem} 401 without a token, 404 for an unknown one (BAD_TOKEN).
  */
-export function requireSession(
+export async function requireSession(
   hub: HttpHub,
   authorization: string | undefined,
-): HttpSession {
+  options: ReclaimOptions = { steal: false },
+): Promise<HttpSession> {
   const token = bearer(authorization);
   if (token === undefined) {
     throw new HttpProblem(
@@ -59,7 +64,7 @@ export function requireSession(
       { "www-authenticate": 'Bearer realm="roomcast"' },
     );
   }
-  const session = hub.find(token);
+  const session = await hub.reclaim(token, options);
   if (session === undefined) {
     throw new HttpProblem(
       404,

@@ -1,26 +1,28 @@
 /**
- * The state of the HTTP adapter behind its routes: HTTP sessions by token,
- * WebSockets not yet in a session, the per-room event history, the admin
- * token, and the clock that sends heartbeats and ends sessions whose stream
- * went away. Its limits are in adapters/http/limits.ts. No Hono here: the
- * routes (adapters/http/*_routes.ts) call into it.
+ * The state of the HTTP adapter behind its routes: HTTP sessions by token
+ * (and the members a token can bring back, {@link HttpHub.reclaim}),
+ * WebSockets not yet in a session, the admin token, and the clock that
+ * sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
+ * here: the routes (adapters/http/*_routes.ts) call into it.
  *
  * @module
  */
 
 import type { Chat, LogRecord } from "../../core/chat.ts";
-import { Outgoing } from "../../core/peer.ts";
-import { randomToken, tokensEqual } from "./admin_token.ts";
+import { nodeTag } from "../../core/backplane.ts";
+import { tokensEqual } from "./admin_token.ts";
 import type { IsolateLink } from "./isolate_link.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
-import { ReplayBuffer } from "./replay_buffer.ts";
+import { Reclaim, type ReclaimOptions } from "./reclaim.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
 import {
   locateToken,
   SessionTokens,
   type TokenPlace,
 } from "./session_token.ts";
+
+export type { ReclaimOptions } from "./reclaim.ts";
 
 /** Options of an {@link HttpHub}. */
 export interface HttpHubOptions {
@@ -64,14 +66,12 @@ export interface PendingSocket {
   expire(shutdown: boolean): void;
 }
 
-/** HTTP sessions, event history and timers over one chat. */
+/** HTTP sessions and timers over one chat. */
 export class HttpHub {
   /** The chat. */
   readonly chat: Chat;
   /** Limits in force. */
   readonly limits: HttpLimits;
-  /** Event ids and per-room history. */
-  readonly replay: ReplayBuffer;
   /** Open SSE streams and WebSockets, for metrics. */
   readonly streams = { sse: 0, ws: 0 };
   /** Canonical origins allowed besides the server's own (`*`: any). */
@@ -90,10 +90,8 @@ export class HttpHub {
   /** Open WebSockets, each settling once its close event came. */
   readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
-  /** The fan-out's own Outgoing of each event, so history shares its bytes. */
-  readonly #outgoing = new WeakMap<object, Outgoing>();
-  #lastSeen: Outgoing | undefined;
-  readonly #unobserve: () => void;
+  /** The members a token can bring back into a session. */
+  readonly #reclaim: Reclaim;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastBeat = 0;
   #closed = false;
@@ -113,40 +111,26 @@ export class HttpHub {
     this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
     this.isolates = options.isolates;
+    // Tokens start with the chat's node tag, as resume tokens do.
     this.tokens = options.isolates && options.adminToken !== undefined
       ? new SessionTokens({
         adminToken: options.adminToken,
-        home: options.isolates.nodeId,
+        home: nodeTag(chat.backplane.nodeId),
       })
       : undefined;
-    this.replay = new ReplayBuffer({
-      eventsPerRoom: this.limits.replayEvents,
-      totalBytes: this.limits.replayBytes,
-    });
     this.#host = {
-      replay: this.replay,
       outboundBytes: chat.limits.outboundBytes,
-      now: () => chat.now(),
-      seen: (out) => {
-        // Called for every recipient of a fan-out: the same event as the
-        // last one costs a comparison, and without history nothing is kept.
-        if (out === this.#lastSeen) return;
-        this.#lastSeen = out;
-        if (this.replay.rooms > 0 && !this.#outgoing.has(out.event)) {
-          this.#outgoing.set(out.event, out);
-        }
-      },
-      ended: (session) => {
+      ended: (session, cursor) => {
         this.#sessions.delete(session);
-        if (session.token !== undefined) this.#byToken.delete(session.token);
+        const token = session.token;
+        if (token === undefined || this.#byToken.get(token) !== session) {
+          return;
+        }
+        this.#byToken.delete(token);
+        this.#reclaim.ended(token, cursor);
       },
     };
-    // Number room events as they are fanned out (observers run right after
-    // the fan-out, before any stream flushes).
-    this.#unobserve = chat.observe((event) => {
-      if (this.replay.rooms === 0) return;
-      this.replay.record(this.#outgoing.get(event) ?? new Outgoing(event));
-    });
+    this.#reclaim = new Reclaim(this);
   }
 
   /** Open HTTP sessions (with or without a stream). */
@@ -154,20 +138,20 @@ export class HttpHub {
     return this.#sessions.size;
   }
 
-  /** Start the clock: heartbeats, grace periods, WebSocket join timeouts. */
+  /** Start the clock: heartbeats, WebSocket join timeouts. */
   start(): void {
     if (this.#timer !== undefined || this.#closed) return;
     const every = Math.max(
       10,
-      Math.min(1000, this.limits.graceMs, this.chat.limits.joinTimeoutMs) / 2,
+      Math.min(1000, this.chat.limits.joinTimeoutMs) / 2,
     );
     this.#timer = setInterval(() => this.sweep(), every);
   }
 
   /**
-   * Apply time once: heartbeats on idle streams, end sessions whose grace
-   * period is over, keep sessions with a stream from idling out, and close
-   * WebSockets that did not say who they are within the join timeout.
+   * Apply time once: heartbeats on idle streams, keep sessions with a
+   * stream from idling out, and close WebSockets that did not say who they
+   * are within the join timeout.
    */
   sweep(): void {
     const now = this.chat.now();
@@ -178,11 +162,6 @@ export class HttpHub {
       if (sink !== undefined) {
         if (!s.closed) s.core.lastSeen = now;
         if (beat) sink.heartbeat?.();
-      } else if (
-        s.detachedAt !== undefined && s.token !== undefined &&
-        now - s.detachedAt >= this.limits.graceMs
-      ) {
-        s.disconnect();
       }
     }
     for (const p of [...this.#pending]) {
@@ -198,12 +177,16 @@ export class HttpHub {
    *
    * @param remote Remote address for logs.
    */
-  createSession(remote?: string): HttpSession {
-    const token = this.tokens?.mint() ?? randomToken();
-    const session = new HttpSession(this.#host, token);
+  createSession(remote?: string, token?: string): HttpSession {
+    const session = new HttpSession(
+      this.#host,
+      token ?? this.tokens?.mint() ?? this.chat.newToken(),
+    );
     this.#track(session, {
       transport: "http",
       idleTimeoutMs: this.limits.idleTimeoutMs,
+      resumable: true,
+      token: session.token!,
       ...(remote ? { remote } : {}),
     });
     return session;
@@ -231,6 +214,36 @@ export class HttpHub {
   find(token: string): HttpSession | undefined {
     const s = this.#byToken.get(token);
     return s === undefined || s.closed ? undefined : s;
+  }
+
+  /**
+   * Whether a token may name a member: an open session, a member of this
+   * node (connected or in its grace period), or, for a token of another
+   * node, maybe one there.
+   *
+   * @param token A session or resume token.
+   */
+  known(token: string): boolean {
+    return this.find(token) !== undefined || this.#reclaim.known(token);
+  }
+
+  /**
+   * The open session of a token, or a new one that resumes the member
+   * holding it: one whose connection is gone (in its grace period, here
+   * or on another node), or, with `steal`, any.
+   *
+   * @param token A session or resume token.
+   * @param options Whether to take a connected member, and the client's
+   *   last event number.
+   * @param remote Remote address for logs.
+   * @returns The session, or undefined when no member has the token.
+   */
+  reclaim(
+    token: string,
+    options: ReclaimOptions,
+    remote?: string,
+  ): Promise<HttpSession | undefined> {
+    return this.#reclaim.session(token, options, remote);
   }
 
   /**
@@ -301,7 +314,6 @@ export class HttpHub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    this.#unobserve();
     for (const p of this.#pending) p.expire(true);
     this.#pending.clear();
     for (const s of [...this.#sessions]) s.disconnect();

@@ -11,6 +11,11 @@
 export interface IsolateLink {
   /** This isolate's id. */
   readonly nodeId: string;
+  /**
+   * The isolate, alive as far as this one knows, whose node tag (the first
+   * part of its tokens, core/hand_off.ts) is `tag`.
+   */
+  isolateOf(tag: string): string | undefined;
   /** Whether an isolate is alive (its lease is running). */
   alive(isolate: string): Promise<boolean>;
   /** Send a message to one isolate, in order with this one's others. */

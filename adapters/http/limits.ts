@@ -1,7 +1,9 @@
 /**
- * Limits and timings of the HTTP adapter (body size, grace period, idle
- * timeout, heartbeats, event history, linger), their defaults, and how
- * overrides are applied.
+ * Limits and timings of the HTTP adapter (body size, idle timeout,
+ * heartbeats, linger), their defaults, and how overrides are applied. How
+ * long a member whose stream went away keeps its place, and how many events
+ * it gets back, are the core's limits (`resumeGraceMs`, `replayEvents`),
+ * the same on every transport.
  *
  * @module
  */
@@ -10,16 +12,10 @@
 export interface HttpLimits {
   /** Largest request body, in bytes. @default {65536} */
   maxBodyBytes: number;
-  /** Time a session whose stream went away has to come back, in ms. @default {5000} */
-  graceMs: number;
   /** A session with no stream and no requests ends after this, in ms. @default {60000} */
   idleTimeoutMs: number;
   /** Interval of SSE heartbeats, in ms. @default {15000} */
   heartbeatMs: number;
-  /** Room events kept per room for `Last-Event-ID` resume. @default {256} */
-  replayEvents: number;
-  /** Size of the event history of all rooms together, in bytes. @default {16777216} */
-  replayBytes: number;
   /** Time to finish writing to a stream being closed, in ms. @default {2000} */
   lingerMs: number;
 }
@@ -27,11 +23,8 @@ export interface HttpLimits {
 /** The defaults of {@link HttpLimits}. */
 export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   maxBodyBytes: 64 * 1024,
-  graceMs: 5000,
   idleTimeoutMs: 60_000,
   heartbeatMs: 15_000,
-  replayEvents: 256,
-  replayBytes: 16 * 1024 * 1024,
   lingerMs: 2000,
 };
 
@@ -43,8 +36,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const limits = resolveHttpLimits({ graceMs: 1000 });
- * assert.equal(limits.graceMs, 1000);
+ * const limits = resolveHttpLimits({ heartbeatMs: 1000 });
+ * assert.equal(limits.heartbeatMs, 1000);
  * assert.equal(limits.lingerMs, 2000);
  * ```
  */

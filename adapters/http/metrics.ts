@@ -15,10 +15,6 @@ export interface HttpGauges {
   readonly sse: number;
   /** Open WebSockets. */
   readonly ws: number;
-  /** Rooms whose events are kept for resume. */
-  readonly replayRooms: number;
-  /** Size of the kept events. */
-  readonly replayBytes: number;
 }
 
 /**
@@ -46,6 +42,8 @@ export interface MetricsSnapshot extends HttpGauges {
   readonly refused: number;
   /** Announcements made here. */
   readonly announcements: number;
+  /** Members whose connection went away, kept for a resume. */
+  readonly detached: number;
 }
 
 /**
@@ -68,6 +66,7 @@ export function metricsSnapshot(chat: Chat, http: HttpGauges): MetricsSnapshot {
     slowConsumers: s.slowConsumers,
     refused: s.refused,
     announcements: s.announcements,
+    detached: chat.detached,
   };
 }
 
@@ -110,7 +109,7 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * import assert from "node:assert/strict";
  * import { Chat } from "../../core/chat.ts";
  * const text = renderMetrics(new Chat({ now: () => 0 }), {
- *   sessions: 0, sse: 0, ws: 0, replayRooms: 0, replayBytes: 0,
+ *   sessions: 0, sse: 0, ws: 0,
  * });
  * assert.match(text, /^roomcast_rooms 0$/m);
  * ```
@@ -215,16 +214,10 @@ export function renderSnapshot(s: MetricsSnapshot, isolates?: number): string {
     ['{kind="ws"}', http.ws],
   ]);
   metric(
-    "roomcast_replay_rooms",
+    "roomcast_detached_members",
     "gauge",
-    "Rooms whose recent events are kept for resume.",
-    [["", http.replayRooms]],
-  );
-  metric(
-    "roomcast_replay_bytes",
-    "gauge",
-    "Size of the kept events (UTF-16 code units of JSON).",
-    [["", http.replayBytes]],
+    "Members whose connection went away, kept for a resume (grace period).",
+    [["", s.detached]],
   );
   return lines.join("\n") + "\n";
 }

@@ -42,8 +42,6 @@ export function registerOpsRoutes(app: OpenAPIHono, hub: HttpHub): void {
       sessions: hub.sessions,
       sse: hub.streams.sse,
       ws: hub.streams.ws,
-      replayRooms: hub.replay.rooms,
-      replayBytes: hub.replay.bytes,
     });
   // With several isolates, the isolate asked sums every isolate's figures.
   hub.isolates?.handle("metrics", snapshot);

@@ -14,6 +14,7 @@ import {
   Health,
   MemberList,
   MessageAccepted,
+  MessageHistory,
   MessageRequest,
   ProblemSchema,
   RoomList,
@@ -121,12 +122,28 @@ export const ROUTES = {
       429: problem("Over the message rate (RATE_LIMITED); see Retry-After."),
     },
   },
+  history: {
+    method: "get" as const,
+    path: "/api/rooms/{room}/messages",
+    summary: "The room's history: its last messages and announcements",
+    description:
+      "Oldest first, bounded by the server's --history and --history-bytes; the same entries a joiner gets as `history` events. For members of the room only.",
+    security: bearerAuth,
+    request: { params: RoomParam },
+    responses: {
+      200: json(MessageHistory, "The history."),
+      ...SESSION,
+      409: problem("The session is in another room (NOT_JOINED)."),
+      422: problem("Invalid room name (ROOM_INVALID)."),
+      503: problem("The cluster did not answer (UNAVAILABLE)."),
+    },
+  },
   events: {
     method: "get" as const,
     path: "/api/rooms/{room}/events",
     summary: "Server-Sent Events: everything the member receives",
     description:
-      "Each event is `data: <JSON>` (the objects of `cli.ts join --json`); room events carry `id:`. Send `Last-Event-ID` to resume. Heartbeats are comment lines. An `event: gap` tells that events were lost.",
+      "Each event is `data: <JSON>` (the objects of `cli.ts join --json`); events after the welcome carry `id:`, their number in the member's stream. Send `Last-Event-ID` to resume, also after the stream went away, within the grace period. Heartbeats are comment lines. An `event: gap` tells that events were lost.",
     security: bearerAuth,
     request: { params: RoomParam },
     responses: {

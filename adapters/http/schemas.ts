@@ -74,9 +74,51 @@ export const MessageRequest = z.strictObject({
 /** `POST /api/rooms/{room}/messages` answer. */
 export const MessageAccepted = z.object({
   id: z.int().meta({
-    description: "The message's event id in the room's event stream.",
+    description:
+      "The number of the last event of your own stream when the message was accepted (it comes after that event; you are not sent your own message).",
   }),
 }).meta({ id: "MessageAccepted", example: { id: 42 } });
+
+/** One entry of a room's history. */
+export const HistoryItem = z.object({
+  time: z.int().meta({
+    description: "When it was said, in ms since the Unix epoch.",
+  }),
+  type: z.enum(["message", "announcement"]),
+  room: z.string().nullable().meta({
+    description: "The room; null for an announcement to every room.",
+  }),
+  from: z.string().optional().meta({
+    description: "Who said it (messages only).",
+  }),
+  text: z.string(),
+}).meta({ id: "HistoryItem" });
+
+/** `GET /api/rooms/{room}/messages` answer. */
+export const MessageHistory = z.object({
+  room: z.string(),
+  messages: z.array(HistoryItem),
+}).meta({
+  id: "MessageHistory",
+  example: {
+    room: "lobby",
+    messages: [
+      {
+        time: 1764172834102,
+        type: "message",
+        room: "lobby",
+        from: "amy",
+        text: "hi",
+      },
+      {
+        time: 1764172840000,
+        type: "announcement",
+        room: null,
+        text: "server restarts at 10",
+      },
+    ],
+  },
+});
 
 /** `GET /healthz` answer. */
 export const Health = z.object({
@@ -113,7 +155,11 @@ const u32 = z.int().min(0).max(0xffff_ffff);
 
 /** A WebSocket message from the client: a command, or `auth` first. */
 export const ClientMessage = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("auth"), token: z.string().min(1) }),
+  z.strictObject({
+    type: z.literal("auth"),
+    token: z.string().min(1),
+    seen: u32.optional(),
+  }),
   z.strictObject({
     type: z.literal("hello"),
     version: z.int().min(0).max(0xffff),
@@ -131,11 +177,21 @@ export const ClientMessage = z.discriminatedUnion("type", [
   }),
   z.strictObject({ type: z.literal("leave") }),
   z.strictObject({ type: z.literal("ping"), nonce: u32 }),
+  z.strictObject({
+    type: z.literal("resume"),
+    token: z.string(),
+    seen: u32,
+  }),
+  z.strictObject({ type: z.literal("recall") }),
 ]);
 
 /** What {@link parseClientMessage} made of a WebSocket message. */
 export type ParsedMessage =
-  | { readonly ok: true; readonly auth: string }
+  | {
+    readonly ok: true;
+    readonly auth: string;
+    readonly seen: number | undefined;
+  }
   | { readonly ok: true; readonly command: Command }
   | {
     readonly ok: false;
@@ -151,6 +207,8 @@ const KNOWN_TYPES = new Set([
   "who",
   "leave",
   "ping",
+  "resume",
+  "recall",
 ]);
 
 /**
@@ -212,7 +270,7 @@ export function parseClientMessage(
     };
   }
   const m = parsed.data;
-  if (m.type === "auth") return { ok: true, auth: m.token };
+  if (m.type === "auth") return { ok: true, auth: m.token, seen: m.seen };
   if (m.type === "who") {
     return { ok: true, command: { type: "who", room: m.room ?? "" } };
   }

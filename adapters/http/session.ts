@@ -1,49 +1,42 @@
 /**
- * One HTTP member: the {@link Peer} behind a core session. It joins and
- * leaves rooms (keeping the room's history while it is there), reports
- * join outcomes and refusals to the request that asked, and hands every
- * event to its {@link EventFeed}, which writes to whichever stream is
- * attached (Server-Sent Events or a WebSocket) or replays it later.
+ * One HTTP member: the {@link Peer} behind a core session. It reports join
+ * and resume outcomes and refusals to the request that asked, and hands
+ * every event to its {@link EventFeed}, which writes to whichever stream is
+ * attached (Server-Sent Events or a WebSocket). A session with a token is
+ * resumable: when its stream goes away, the core keeps the member for its
+ * grace period, and the token brings it back (adapters/http/hub.ts).
  *
  * @module
  */
 
 import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorEvent, WelcomeEvent } from "../../core/events.ts";
-import { checkRoom } from "../../core/names.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";
 import { EventFeed } from "./event_feed.ts";
 import type { EventSink } from "./event_sink.ts";
-import type { ReplayBuffer } from "./replay_buffer.ts";
 
 /** What a session needs of its hub. */
 export interface SessionHost {
-  /** Event ids and room history. */
-  readonly replay: ReplayBuffer;
   /** Outbound bytes per member before it is cut off. */
   readonly outboundBytes: number;
-  /** The chat clock. */
-  now(): number;
-  /** An event is being sent to HTTP members (its history shares it). */
-  seen(out: Outgoing): void;
-  /** The session ended (any reason). */
-  ended(session: HttpSession): void;
+  /**
+   * The session ended (any reason), having given its streams the events up
+   * to number `cursor`.
+   */
+  ended(session: HttpSession, cursor: number): void;
 }
 
-/** The outcome of a join made over HTTP. */
+/** The outcome of a join (or resume) made over HTTP. */
 export type JoinOutcome = WelcomeEvent | ErrorEvent;
 
 /** A member over HTTP: SSE, WebSocket, or plain requests. */
 export class HttpSession implements Peer {
-  /** The session token, for sessions made by `POST .../sessions`. */
+  /** The session token (its resume token), for sessions made by `POST .../sessions`. */
   readonly token: string | undefined;
-  /** When the last stream went away (chat clock), while none is attached. */
-  detachedAt: number | undefined;
   readonly #host: SessionHost;
   readonly #feed: EventFeed;
   #core: Session | undefined;
-  #rooms = new Set<string>();
   #capture: { error: ErrorEvent | undefined } | undefined;
   #joinWaiter: ((outcome: JoinOutcome) => void) | undefined;
   #failure: ErrorEvent | undefined;
@@ -57,12 +50,7 @@ export class HttpSession implements Peer {
   constructor(host: SessionHost, token: string | undefined) {
     this.#host = host;
     this.token = token;
-    this.#feed = new EventFeed({
-      replay: host.replay,
-      outboundBytes: host.outboundBytes,
-      replays: token !== undefined,
-    });
-    this.detachedAt = undefined;
+    this.#feed = new EventFeed({ outboundBytes: host.outboundBytes });
   }
 
   /** The core session (set right after `chat.connect`). */
@@ -91,16 +79,9 @@ export class HttpSession implements Peer {
     return this.#feed.sink;
   }
 
-  /** Handle a command from the member, keeping room history where it goes. */
+  /** Handle a command from the member. */
   command(cmd: Command): void {
     if (this.#closed) return;
-    if (cmd.type === "join" && this.token !== undefined) {
-      const room = checkRoom(cmd.room);
-      if (room.ok && !this.#rooms.has(room.name)) {
-        this.#rooms.add(room.name);
-        this.#host.replay.retain(room.name);
-      }
-    }
     this.core.handle(cmd);
   }
 
@@ -121,33 +102,57 @@ export class HttpSession implements Peer {
 
   /** Join a room and wait for the welcome or the refusal. */
   join(room: string, name: string): Promise<JoinOutcome> {
+    return this.#ask({ type: "join", room, name });
+  }
+
+  /**
+   * Take the place of the member holding `token` (detached, or connected
+   * elsewhere) and wait for the welcome or the refusal. Streams attached
+   * later get its events after their `Last-Event-ID`.
+   *
+   * @param token The resume token.
+   * @param seen The number of the last event the client has, if it says.
+   */
+  resume(token: string, seen: number | undefined): Promise<JoinOutcome> {
+    const answer = this.#ask({ type: "resume", token, seen: seen ?? 0 });
+    return answer.then((outcome) => {
+      // Without a number, a stream gets only what comes from now on.
+      if (seen === undefined && outcome.type === "welcome") {
+        this.#feed.cursor = this.#core?.seq ?? 0;
+      }
+      return outcome;
+    });
+  }
+
+  #ask(cmd: Command): Promise<JoinOutcome> {
     const answer = new Promise<JoinOutcome>((resolve) => {
       this.#joinWaiter = resolve;
     });
     if (this.#closed) this.#resolveJoin(this.#failure ?? shutdownError());
-    else this.command({ type: "join", room, name });
+    else this.command(cmd);
     return answer;
   }
 
   /**
-   * Attach a stream: it gets the events waiting for it, the room events
-   * after `after` (default: the last one this member was given), then live
+   * Attach a stream: it gets the events waiting for it, the numbered ones
+   * after `after` (default: the last one a stream was given), then live
    * events. A stream already attached is closed.
    */
   attach(sink: EventSink, after?: number): void {
-    this.detachedAt = undefined;
     this.#feed.attach(sink, after, this.#core);
   }
 
-  /** The stream went away: start the grace period, or end a socket session. */
+  /**
+   * The stream went away: the member's connection is gone. A session of a
+   * token waits for its grace period (the core keeps it); a WebSocket's
+   * own session too, if it said HELLO version 2 or resumed.
+   */
   detach(sink: EventSink): void {
     if (!this.#feed.detach(sink)) return;
-    if (this.#closed) return;
-    if (this.token === undefined) this.disconnect();
-    else this.detachedAt = this.#host.now();
+    this.disconnect();
   }
 
-  /** The member is gone for good: leave with reason `disconnect`. */
+  /** The member's connection is gone: leave, or wait for a resume. */
   disconnect(): void {
     if (this.#closed) return;
     this.#core?.close();
@@ -155,20 +160,13 @@ export class HttpSession implements Peer {
   }
 
   /** Peer: queue an event for the member. */
-  send(out: Outgoing): boolean {
+  send(out: Outgoing, seq?: number): boolean {
     if (this.#closed) return true;
     const event = out.event;
-    this.#host.seen(out);
     if (event.type === "error" && event.fatal) this.#failure ??= event;
     if (event.type === "error" && this.#capture !== undefined) {
       this.#capture.error ??= event;
       return true;
-    }
-    if (event.type === "welcome") {
-      this.#feed.restart();
-      this.#syncRooms();
-    } else if (event.type === "error" && this.#core?.state !== "joining") {
-      this.#syncRooms();
     }
     if (event.type === "welcome" || event.type === "error") {
       if (this.#joinWaiter !== undefined) {
@@ -176,35 +174,22 @@ export class HttpSession implements Peer {
         if (event.type === "error") return true;
       }
     }
-    return this.#feed.push(out);
+    return this.#feed.push(out, seq);
   }
 
-  /** Peer: the core ended the session. */
+  /** Peer: the core ended the session, or let go of it (detached). */
   close(flush: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#feed.close(flush);
-    for (const room of this.#rooms) this.#host.replay.release(room);
-    this.#rooms.clear();
     this.#resolveJoin(this.#failure ?? shutdownError());
-    this.#host.ended(this);
+    this.#host.ended(this, this.#feed.cursor);
   }
 
   #resolveJoin(outcome: JoinOutcome): void {
     const waiter = this.#joinWaiter;
     this.#joinWaiter = undefined;
     waiter?.(outcome);
-  }
-
-  /** Keep history only for the room the member is in now. */
-  #syncRooms(): void {
-    const now = this.#core?.room;
-    for (const room of this.#rooms) {
-      if (room !== now) {
-        this.#rooms.delete(room);
-        this.#host.replay.release(room);
-      }
-    }
   }
 }
 

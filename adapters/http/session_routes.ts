@@ -1,7 +1,8 @@
 /**
  * HTTP sessions: join (`POST /api/rooms/{room}/sessions`, which gives the
  * session token), leave (`DELETE /api/sessions/me`), say
- * (`POST /api/rooms/{room}/messages`) and the Server-Sent Events stream
+ * (`POST /api/rooms/{room}/messages`), the room's history
+ * (`GET /api/rooms/{room}/messages`) and the Server-Sent Events stream
  * (`GET /api/rooms/{room}/events`, resumable with `Last-Event-ID`).
  *
  * @module
@@ -51,15 +52,36 @@ export function registerSessionRoutes(app: OpenAPIHono, hub: HttpHub): void {
     }, 201);
   });
 
-  app.openapi(createRoute(ROUTES.deleteSession), (c) => {
-    requireSession(hub, c.req.header("authorization")).command({
+  app.openapi(createRoute(ROUTES.deleteSession), async (c) => {
+    (await requireSession(hub, c.req.header("authorization"))).command({
       type: "leave",
     });
     return c.body(null, 204);
   });
 
-  app.openapi(createRoute(ROUTES.say), (c) => {
-    const session = requireSession(hub, c.req.header("authorization"));
+  app.openapi(createRoute(ROUTES.history), async (c) => {
+    const session = await requireSession(hub, c.req.header("authorization"));
+    requireRoom(session, c.req.valid("param").room, "show history");
+    const room = session.core.room!;
+    let entries;
+    try {
+      entries = await chat.history(room);
+    } catch {
+      throw HttpProblem.fromCore(
+        "UNAVAILABLE",
+        "Cannot show history: the cluster did not answer",
+      );
+    }
+    const messages = entries.map(({ time, event }) =>
+      event.type === "message"
+        ? { time, ...event }
+        : { time, type: event.type, room: event.room, text: event.text }
+    );
+    return c.json({ room, messages }, 200);
+  });
+
+  app.openapi(createRoute(ROUTES.say), async (c) => {
+    const session = await requireSession(hub, c.req.header("authorization"));
     requireRoom(session, c.req.valid("param").room, "send message");
     const error = session.capture({
       type: "say",
@@ -75,32 +97,35 @@ export function registerSessionRoutes(app: OpenAPIHono, hub: HttpHub): void {
           : {},
       );
     }
-    return c.json({ id: hub.replay.lastId }, 202);
+    return c.json({ id: session.core.seq }, 202);
   });
 
-  app.openapi(createRoute(ROUTES.events), (c) => {
-    const session = requireSession(hub, c.req.header("authorization"));
-    requireRoom(session, c.req.valid("param").room, "stream events");
+  app.openapi(createRoute(ROUTES.events), async (c) => {
     const header = c.req.header("last-event-id")?.trim();
-    if (header !== undefined && header !== "" && !/^\d{1,15}$/.test(header)) {
+    if (header !== undefined && header !== "" && !/^\d{1,10}$/.test(header)) {
       throw new HttpProblem(
         422,
         "INVALID_REQUEST",
         "Cannot resume: Last-Event-ID must be an event id",
       );
     }
+    const after = header ? Number(header) : undefined;
+    const session = await requireSession(hub, c.req.header("authorization"), {
+      steal: true,
+      seen: after,
+    });
+    requireRoom(session, c.req.valid("param").room, "stream events");
     const sink = new SseSink({
-      ids: hub.replay,
       limit: chat.limits.outboundBytes,
       lingerMs: hub.limits.lingerMs,
-      retryMs: Math.max(100, Math.min(1000, hub.limits.graceMs / 2)),
+      retryMs: Math.max(100, Math.min(1000, chat.limits.resumeGraceMs / 2)),
       onClose: (s, byClient) => {
         hub.streams.sse--;
         if (byClient) session.detach(s);
       },
     });
     hub.streams.sse++;
-    session.attach(sink, header ? Number(header) : undefined);
+    session.attach(sink, after);
     return new Response(sink.stream, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",

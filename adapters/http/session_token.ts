@@ -1,13 +1,13 @@
 /**
  * Session tokens that any isolate can check, for HTTP sessions when several
  * isolates serve one chat (`deno serve --parallel`, `serve --workers`): the
- * token names the isolate that holds the session (its _home_), carries an
- * expiry, and is signed with a key every isolate derives from the admin
+ * token names the isolate that holds the session (its _home_, by its node
+ * tag, as resume tokens do: core/hand_off.ts), carries an expiry, and is signed with a key every isolate derives from the admin
  * token they share. An isolate refuses a forged or expired token itself
  * (401), and hands a genuine one it does not hold to its home
  * (adapters/http/forward.ts).
  *
- * Format: `HOME.RANDOM.EXPIRES.MAC`: the home isolate's id (hex), 16
+ * Format: `HOME.RANDOM.EXPIRES.MAC`: the home isolate's node tag, 16
  * random bytes (base64url), the expiry in seconds since the epoch (base
  * 36), and the first 16 bytes of HMAC-SHA256 over `HOME.RANDOM.EXPIRES`
  * with the key HMAC-SHA256(admin token, "roomcast session tokens v1")
@@ -56,7 +56,7 @@ export type TokenCheck =
   | { readonly ok: false; readonly why: "forged" | "expired" };
 
 const SHAPE =
-  /^([0-9a-f]{1,64})\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/;
+  /^([0-9a-z]{1,64})\.([A-Za-z0-9_-]{22})\.([0-9a-z]{1,12})\.([A-Za-z0-9_-]{22})$/;
 
 /**
  * Makes and checks the signed tokens of one isolate.

@@ -1,9 +1,10 @@
 /**
  * Server-Sent Events: a member's events as `text/event-stream`, one
  * `data:` line of JSON per event (the same objects as `cli.ts join --json`),
- * with `id:` on room events for `Last-Event-ID` resume, comment heartbeats,
- * and a bounded buffer. The events of one event-loop turn go out as one
- * chunk (adapters/http/event_feed.ts).
+ * with `id:` (the event's number in the member's stream) for
+ * `Last-Event-ID` resume, comment heartbeats, and a bounded buffer. The
+ * events of one event-loop turn go out as one chunk
+ * (adapters/http/event_feed.ts).
  *
  * @module
  */
@@ -11,47 +12,51 @@
 import type { Outgoing } from "../../core/peer.ts";
 import type { EventSink } from "./event_sink.ts";
 
-/** The ids of numbered room events (the hub's replay buffer). */
-export interface EventIds {
-  /** The id of an event, if it has one. */
-  idOf(event: object): number | undefined;
-}
-
 const encoder = new TextEncoder();
-/** SSE frames of numbered events, shared by every recipient of a fan-out. */
-const frames = new WeakMap<Outgoing, Uint8Array>();
+/** `data:` blocks, shared by every recipient of a fan-out. */
+const blocks = new WeakMap<Outgoing, Uint8Array>();
 const HEARTBEAT = encoder.encode(": heartbeat\n\n");
 
 /**
- * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
- * line. The bytes of a numbered event are made once and shared.
+ * The `data: JSON` block of an event, with its blank line: made once per
+ * event and shared by every SSE recipient (the `id:` line before it is
+ * each member's own).
  *
  * @param out The event.
- * @param id Its id, when it is a numbered room event.
  * @returns UTF-8 bytes.
+ */
+function dataBlock(out: Outgoing): Uint8Array {
+  let bytes = blocks.get(out);
+  if (bytes === undefined) {
+    bytes = encoder.encode(`data: ${out.json()}\n\n`);
+    blocks.set(out, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The SSE frame of an event: `id: N` (when numbered), `data: JSON`, blank
+ * line, as chunks: the `data:` block is shared by every recipient.
+ *
+ * @param out The event.
+ * @param id Its number in the member's stream, when numbered.
+ * @returns UTF-8 chunks, in order.
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { Outgoing } from "../../core/peer.ts";
  * const out = new Outgoing({ type: "joined", room: "lobby", name: "bob" });
- * const text = new TextDecoder().decode(sseFrame(out, 7));
+ * const text = sseFrame(out, 7).map((c) => new TextDecoder().decode(c)).join("");
  * assert.equal(text, 'id: 7\ndata: {"type":"joined","room":"lobby","name":"bob"}\n\n');
  * ```
  */
-export function sseFrame(out: Outgoing, id: number | undefined): Uint8Array {
-  if (id === undefined) return encoder.encode(`data: ${out.json()}\n\n`);
-  let bytes = frames.get(out);
-  if (bytes === undefined) {
-    bytes = encoder.encode(`id: ${id}\ndata: ${out.json()}\n\n`);
-    frames.set(out, bytes);
-  }
-  return bytes;
+export function sseFrame(out: Outgoing, id: number | undefined): Uint8Array[] {
+  const data = dataBlock(out);
+  return id === undefined ? [data] : [encoder.encode(`id: ${id}\n`), data];
 }
 
 /** Options of an {@link SseSink}. */
 export interface SseOptions {
-  /** The ids of numbered room events, for `id:` lines. */
-  ids: EventIds;
   /** Most bytes queued for the client before it is a slow consumer. */
   limit: number;
   /** Time to finish writing when closing, then the stream is cut. */
@@ -71,7 +76,6 @@ export class SseSink implements EventSink {
   readonly kind = "sse";
   /** The response body. */
   readonly stream: ReadableStream<Uint8Array>;
-  readonly #ids: EventIds;
   readonly #limit: number;
   readonly #lingerMs: number;
   #linger: ReturnType<typeof setTimeout> | undefined;
@@ -82,7 +86,6 @@ export class SseSink implements EventSink {
 
   /** @param options Buffer limit, retry hint and cancel callback. */
   constructor(options: SseOptions) {
-    this.#ids = options.ids;
     this.#limit = options.limit;
     this.#lingerMs = options.lingerMs;
     this.#onClose = options.onClose;
@@ -117,18 +120,22 @@ export class SseSink implements EventSink {
     return out.json().length + 32;
   }
 
-  /** Write a batch of events as one chunk. */
-  write(batch: readonly Outgoing[], count: number): void {
+  /**
+   * Write a batch of events: one event as its chunks (the shared `data:`
+   * block is not copied), several as one chunk.
+   */
+  write(
+    batch: readonly Outgoing[],
+    count: number,
+    ids: readonly (number | undefined)[],
+  ): void {
     if (this.#closed || count === 0) return;
-    const ids = this.#ids;
     if (count === 1) {
-      const out = batch[0]!;
-      this.#enqueue(sseFrame(out, ids.idOf(out.event)));
+      for (const chunk of sseFrame(batch[0]!, ids[0])) this.#enqueue(chunk);
       return;
     }
-    const parts = batch.slice(0, count).map((out) =>
-      sseFrame(out, ids.idOf(out.event))
-    );
+    const parts: Uint8Array[] = [];
+    for (let i = 0; i < count; i++) parts.push(...sseFrame(batch[i]!, ids[i]));
     const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
     let at = 0;
     for (const p of parts) {

@@ -91,6 +91,7 @@ export function standaloneWith(
     const backplane: Backplane | undefined = isolates;
     const chat = new Chat({
       now: () => performance.now(),
+      wallClock: () => Date.now(),
       log,
       limits: limitsFromEnv(),
       ...(backplane ? { backplane } : {}),

@@ -4,11 +4,13 @@
  * or, in the binary subprotocol, binary frames as on TCP (docs/protocol.md);
  * server messages are the events in the subprotocol's encoding
  * (adapters/http/ws_protocol.ts), sent by adapters/http/ws_sink.ts. A
- * session made by `POST .../sessions` is picked up by its token, sent in
- * the first message (`{"type":"auth","token":"..."}`) or as the subprotocol
- * `roomcast.token.<token>`, never in the URL. This file upgrades the
- * request and, with several isolates, relays a socket whose session
- * another isolate holds (adapters/http/ws_relay.ts); the session itself is
+ * session made by `POST .../sessions`, or a member in its grace period, is
+ * picked up by its token, sent in the first message
+ * (`{"type":"auth","token":"..."}`) or as the subprotocol
+ * `roomcast.token.<token>`, never in the URL; a `resume` command takes any
+ * member back, as on every transport. This file upgrades the request and,
+ * with several isolates, relays a socket whose session another isolate
+ * holds (adapters/http/ws_relay.ts); the session itself is
  * adapters/http/ws_connection.ts.
  *
  * @module
@@ -16,7 +18,6 @@
 
 import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
-import type { HttpSession } from "./session.ts";
 import { badToken } from "./session_token.ts";
 import { pickWsProtocol, WS_PROTOCOL, WS_TOKEN_PREFIX } from "./ws_protocol.ts";
 import { WsConnection } from "./ws_connection.ts";
@@ -49,14 +50,13 @@ export async function upgradeToWebSocket(
   const offered = (request.headers.get("sec-websocket-protocol") ?? "")
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
-  const token = tokenProtocol?.slice(WS_TOKEN_PREFIX.length);
-  let session: HttpSession | undefined;
+  let token: string | undefined;
   let home: string | undefined;
-  if (token !== undefined) {
+  if (tokenProtocol !== undefined) {
+    token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
     // With several isolates the session may be another one's.
     home = await homeOf(hub, token);
-    if (home === undefined) session = hub.find(token);
-    if (home === undefined && session === undefined) {
+    if (home === undefined && !hub.known(token)) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -79,16 +79,16 @@ export async function upgradeToWebSocket(
       remote,
       encoding: picked.encoding,
     });
-  } else {
-    new WsConnection({
-      hub,
-      socket,
-      session,
-      remote,
-      encoding: picked.encoding,
-      ...handOverOf(hub),
-    });
+    return response;
   }
+  new WsConnection({
+    hub,
+    socket,
+    token,
+    remote,
+    encoding: picked.encoding,
+    ...handOverOf(hub, socket),
+  });
   return response;
 }
 
@@ -103,14 +103,15 @@ async function homeOf(
   const place = hub.locate(token);
   if (place === "here") return undefined;
   if (typeof place === "string") throw badToken(place);
-  if (!(await hub.isolates!.alive(place.home))) {
+  const home = hub.isolates!.isolateOf(place.home);
+  if (home === undefined || !(await hub.isolates!.alive(home))) {
     throw new HttpProblem(
       404,
       "BAD_TOKEN",
       "Cannot find session: the token is unknown or the session ended",
     );
   }
-  return place.home;
+  return home;
 }
 
 const relays = new WeakMap<HttpHub, WsRelay>();
@@ -138,25 +139,10 @@ function acceptRelayed(
   socket: RelayedSocket,
   open: RelayedOpen,
 ): void {
-  let session: HttpSession | undefined;
-  if (open.token !== undefined) {
-    session = hub.find(open.token);
-    if (session === undefined) {
-      socket.send(JSON.stringify({
-        type: "error",
-        code: "BAD_TOKEN",
-        message:
-          "Cannot find session: the token is unknown or the session ended",
-        fatal: true,
-      }));
-      socket.close(1008, "BAD_TOKEN");
-      return;
-    }
-  }
   new WsConnection({
     hub,
     socket: socket as unknown as WebSocket,
-    session,
+    token: open.token,
     remote: open.remote,
     encoding: open.encoding,
   });
@@ -165,9 +151,16 @@ function acceptRelayed(
 /** With several isolates: how a socket is handed over to another one. */
 function handOverOf(
   hub: HttpHub,
-): Pick<ConstructorParameters<typeof WsConnection>[0], "handOver"> {
+  socket: WebSocket,
+): { handOver?: (tag: string, open: RelayedOpen) => void } {
   const relay = relayOf(hub);
-  return relay === undefined ? {} : {
-    handOver: (socket, home, open) => relay.relay(socket, home, open),
+  const link = hub.isolates;
+  if (relay === undefined || link === undefined) return {};
+  return {
+    handOver: (tag, open) => {
+      const home = link.isolateOf(tag);
+      if (home !== undefined) relay.relay(socket, home, open);
+      else socket.close(1008, "BAD_TOKEN");
+    },
   };
 }

@@ -2,8 +2,9 @@
  * One WebSocket chat session, from open to close (adapters/http/ws.ts
  * upgrades the request): JSON commands or, in the binary subprotocol,
  * binary frames in; events out through its {@link WsSink}; a session made
- * by `POST .../sessions` taken over by its token; with several isolates,
- * a socket whose `auth` names another isolate's session handed over there.
+ * by `POST .../sessions`, or a member in its grace period, taken over by
+ * its token; with several isolates, a socket whose `auth` names another
+ * isolate's session handed over there.
  *
  * @module
  */
@@ -25,45 +26,41 @@ import { WsSink } from "./ws_sink.ts";
 export interface WsConnectionOptions {
   readonly hub: HttpHub;
   readonly socket: WebSocket;
-  /** The session of a token given as a subprotocol. */
-  readonly session: HttpSession | undefined;
+  /** A token given as a subprotocol. */
+  readonly token: string | undefined;
   readonly remote: string | undefined;
   readonly encoding: WsEncoding;
   /**
    * With several isolates: relay this socket to the isolate that holds the
    * session its `auth` names, starting with that message.
    */
-  readonly handOver?: (
-    socket: WebSocket,
-    home: string,
-    open: RelayedOpen,
-  ) => void;
+  readonly handOver?: (home: string, open: RelayedOpen) => void;
 }
 
 /** One WebSocket, from open to close. */
 export class WsConnection implements PendingSocket {
   readonly openedAt: number;
   readonly #hub: HttpHub;
-  readonly #socket: WebSocket;
   readonly #sink: WsSink;
   readonly #remote: string | undefined;
   readonly #handOver: WsConnectionOptions["handOver"];
   #session: HttpSession | undefined;
   #frames: FrameMode | undefined;
   #opened = false;
+  /** Messages that came while a token was being looked up. */
+  #waiting: unknown[] | undefined;
 
   constructor(o: WsConnectionOptions) {
-    const { hub, socket, session } = o;
+    const { hub, socket, token } = o;
     this.#hub = hub;
-    this.#socket = socket;
-    this.#handOver = o.handOver;
     this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
     this.#remote = o.remote;
+    this.#handOver = o.handOver;
     this.openedAt = hub.chat.now();
     socket.onopen = () => {
       this.#opened = true;
       hub.streams.ws++;
-      if (session !== undefined) this.#resume(session);
+      if (token !== undefined) this.#auth(token, undefined);
       else if (hub.chat.closing) {
         this.#fatal(
           "SHUTTING_DOWN",
@@ -107,6 +104,17 @@ export class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
+    if (this.#waiting !== undefined) {
+      if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
+        this.#waiting.push(data);
+      } else {
+        this.#refuse(
+          "JOIN_PENDING",
+          "Cannot queue the message: the session is still being looked up",
+        );
+      }
+      return;
+    }
     if (typeof data === "string") {
       this.#text(data);
     } else if (this.#sink.encoding !== "binary") {
@@ -138,23 +146,14 @@ export class WsConnection implements PendingSocket {
         );
         return;
       }
-      const session = this.#hub.find(parsed.auth);
-      if (session === undefined) {
-        const place = this.#hub.locate(parsed.auth);
-        if (typeof place === "object" && this.#handOver) {
-          this.#relay(place.home, data);
-          return;
-        }
-        this.#fatal(
-          "BAD_TOKEN",
-          typeof place === "string" && place !== "here"
-            ? badToken(place).message
-            : "Cannot find session: the token is unknown or the session ended",
-        );
-        return;
-      }
       this.#hub.removePending(this);
-      this.#resume(session);
+      // With several isolates the token may be another one's, or forged.
+      const place = this.#hub.locate(parsed.auth);
+      if (typeof place === "object" && this.#handOver) {
+        this.#relay(place.home, data);
+      } else if (place === "forged" || place === "expired") {
+        this.#fatal("BAD_TOKEN", badToken(place).message);
+      } else this.#auth(parsed.auth, parsed.seen);
       return;
     }
     this.#command(parsed.command);
@@ -202,14 +201,13 @@ export class WsConnection implements PendingSocket {
   }
 
   /**
-   * The `auth` names a session another isolate holds: relay this socket
-   * there, starting with that message.
+   * The `auth` names a session another isolate holds (by its node tag):
+   * relay this socket there, starting with that message.
    */
-  #relay(home: string, first: string): void {
-    this.#hub.removePending(this);
+  #relay(tag: string, first: string): void {
     if (this.#opened) this.#hub.streams.ws--;
     this.#opened = false;
-    this.#handOver!(this.#socket, home, {
+    this.#handOver!(tag, {
       token: undefined,
       first,
       remote: this.#remote,
@@ -217,12 +215,52 @@ export class WsConnection implements PendingSocket {
     });
   }
 
-  /** Take over a session made over HTTP: missed events, then a welcome. */
-  #resume(session: HttpSession): void {
+  /**
+   * Take over the session of a token (made over HTTP, or a member in its
+   * grace period): missed events, then a welcome.
+   */
+  #auth(token: string, seen: number | undefined): void {
+    const open = this.#hub.find(token);
+    if (open !== undefined) {
+      this.#resume(open, seen, true);
+      return;
+    }
+    this.#waiting = [];
+    this.#hub.reclaim(token, { steal: true, seen }, this.#remote).then(
+      (session) => {
+        const waiting = this.#waiting ?? [];
+        this.#waiting = undefined;
+        if (!this.#opened) {
+          session?.disconnect();
+          return;
+        }
+        if (session === undefined) {
+          this.#fatal(
+            "BAD_TOKEN",
+            "Cannot find session: the token is unknown or the session ended",
+          );
+          return;
+        }
+        this.#resume(session, seen, false);
+        for (const data of waiting) this.#message(data);
+      },
+    );
+  }
+
+  /**
+   * Attach to a session: the events after `seen` (default: after the last
+   * one a stream was given), then, for a session that was open (not just
+   * resumed, whose welcome is waiting), a fresh welcome.
+   */
+  #resume(
+    session: HttpSession,
+    seen: number | undefined,
+    welcomeAgain: boolean,
+  ): void {
     this.#session = session;
-    session.attach(this.#sink);
+    session.attach(this.#sink, seen);
     const core = session.core;
-    if (core.room !== undefined) {
+    if (welcomeAgain && core.room !== undefined) {
       session.command({ type: "join", room: core.room, name: core.name });
     }
   }

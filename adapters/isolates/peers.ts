@@ -9,6 +9,7 @@
  * @module
  */
 
+import { nodeTag } from "../../core/backplane.ts";
 import type { IsolateBus } from "./bus.ts";
 import type { IsolateLease } from "./lease.ts";
 import type { IsolateRequests } from "./requests.ts";
@@ -49,6 +50,15 @@ export class IsolatePeers {
   /** The other isolates alive now (as far as this one knows). */
   peers(): string[] {
     return this.#o.lease.peers();
+  }
+
+  /**
+   * The isolate, this one or one alive as far as this one knows, whose
+   * node tag (the first part of its tokens) is `tag`.
+   */
+  isolateOf(tag: string): string | undefined {
+    if (nodeTag(this.nodeId) === tag) return this.nodeId;
+    return this.peers().find((id) => nodeTag(id) === tag);
   }
 
   /** Whether an isolate's lease is running. */

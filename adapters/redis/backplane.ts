@@ -3,17 +3,23 @@
  * Redis. Names are claimed atomically in Redis (adapters/redis/name_claims.ts)
  * and held by a per-node lease (lease.ts); events travel on one pub/sub
  * channel, published once per event as a small envelope around the binary
- * frame (event_channel.ts). While Redis cannot be reached a node serves its
- * own members alone and reconciles when Redis is back. This file connects
- * the pieces and is the chat's {@link Backplane}. docs/scaling.md describes
- * the guarantees, keys and channels.
+ * frame (event_channel.ts); rooms' histories are Redis streams (history.ts)
+ * and resumable members move between nodes on a second channel
+ * (hand_over.ts). While Redis cannot be reached a node serves its own
+ * members alone and reconciles when Redis is back. This file connects the
+ * pieces and is the chat's {@link Backplane}. docs/scaling.md describes the
+ * guarantees, keys and channels.
  *
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import type { Redis } from "npm:ioredis@6";
 import type {
   Backplane,
+  HandOff,
+  HandOffHandler,
+  HandOverRequest,
   LostHandler,
   Receiver,
   RoomInfo,
@@ -21,8 +27,11 @@ import type {
 } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import type { RoomEvent } from "../../core/events.ts";
+import type { HistoryStore } from "../../core/history.ts";
 import type { Outgoing } from "../../core/peer.ts";
 import { EventChannel } from "./event_channel.ts";
+import { HandOvers } from "./hand_over.ts";
+import { RedisHistory } from "./history.ts";
 import { NodeLease } from "./lease.ts";
 import { Ledger } from "./ledger.ts";
 import { NameClaims } from "./name_claims.ts";
@@ -84,7 +93,11 @@ export class RedisBackplane implements Backplane {
   readonly #lease: NodeLease;
   readonly #claims: NameClaims;
   readonly #events: EventChannel;
+  readonly #handOvers: HandOvers;
+  readonly #resumeChannel: Buffer;
   readonly #url: string;
+  /** The rooms' histories, as Redis streams (adapters/redis/history.ts). */
+  readonly history: HistoryStore;
   #closed = false;
 
   private constructor(options: RedisBackplaneOptions) {
@@ -131,11 +144,31 @@ export class RedisBackplane implements Backplane {
       online: () => this.#lease.online,
       log: this.#log,
     });
+    this.history = new RedisHistory({
+      cmd,
+      prefix,
+      nodeId: this.nodeId,
+      online: () => this.#lease.online,
+    });
+    this.#handOvers = new HandOvers({
+      cmd,
+      prefix,
+      nodeId: this.nodeId,
+      ledger,
+      online: () => this.#lease.online,
+      timeoutMs: Math.min(5000, this.leaseMs),
+      publishLeft: (event) => this.#events.publish(event),
+      log: this.#log,
+    });
+    this.#resumeChannel = Buffer.from(this.#handOvers.channel);
     sub.on("error", (e: Error) => this.#lease.warn(e));
     sub.on(
       "messageBuffer",
-      (_channel: Uint8Array, message: Uint8Array) =>
-        this.#events.receive(message),
+      (channel: Uint8Array, message: Uint8Array) => {
+        if (this.#resumeChannel.equals(channel)) {
+          this.#handOvers.receive(message);
+        } else this.#events.receive(message);
+      },
     );
   }
 
@@ -154,7 +187,10 @@ export class RedisBackplane implements Backplane {
     const bp = new RedisBackplane(options);
     const connected = Promise.all([bp.#cmd.connect(), bp.#sub.connect()]);
     // Queued until the subscriber is connected.
-    const subscribed = bp.#sub.subscribe(bp.#channel).catch(() => {});
+    const subscribed = bp.#sub.subscribe(
+      bp.#channel,
+      bp.#handOvers.channel,
+    ).catch(() => {});
     try {
       await connected;
       await subscribed;
@@ -203,10 +239,23 @@ export class RedisBackplane implements Backplane {
     this.#events.publish(event, out);
   }
 
-  /** Register the chat's receiver and lost-name handler. */
-  listen(receiver: Receiver, lost?: LostHandler): void {
+  /** Register the chat's receiver, lost-name handler and hand-off side. */
+  listen(
+    receiver: Receiver,
+    lost?: LostHandler,
+    handOff?: HandOffHandler,
+  ): void {
     this.#events.receiver = receiver;
     this.#lease.lost = lost;
+    this.#handOvers.handler = handOff;
+  }
+
+  /**
+   * Take over a resumable member of another node: ask it on the resume
+   * channel; its claim moves here in Redis.
+   */
+  handOver(request: HandOverRequest): Promise<HandOff | undefined> {
+    return this.#handOvers.ask(request);
   }
 
   /** Member names of a room, cluster-wide (this node's alone while offline). */
@@ -241,6 +290,7 @@ export class RedisBackplane implements Backplane {
   async #hangUp(): Promise<void> {
     this.#closed = true;
     this.#events.close();
+    this.#handOvers.close();
     this.#lease.stop();
     await Promise.all([hangUp(this.#cmd), hangUp(this.#sub)]);
   }

@@ -88,6 +88,15 @@ export class Ledger {
   }
 
   /**
+   * Drop the claim on a key without a leave to send: the name went to
+   * another node with its member (a hand-over).
+   */
+  forget(room: string, key: string): void {
+    const claim = this.#rooms.get(room)?.get(key);
+    if (claim !== undefined) this.remove(claim);
+  }
+
+  /**
    * Give up the claim on a key. An announced member's leave is remembered
    * (as a disconnect until its `left` event says why) until it is sent.
    */

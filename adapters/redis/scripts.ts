@@ -14,13 +14,18 @@
  * - `P node:ID` set: `ROOM LF KEY` of each claim the node holds
  *   (`P node:ID:old` while it re-claims after an outage)
  * - `P reaped:ID` string: the node was declared lost (kept one day)
+ * - `P history:ROOM` stream: the room's last messages and announcements
+ *   (fields `t`, ms since the epoch, and `f`, the frame), deleted with the
+ *   room's last claim
  * - channel `P events`: every event, as an envelope (see redis_wire.ts)
+ * - channel `P resume`: hand-overs of resumable members between nodes
  *
  * @module
  */
 
 import { FrameType, MAGIC } from "../../core/codec/mod.ts";
 import { LeaveReason } from "../../core/events.ts";
+import { HAND_OVER, HISTORY_ALL } from "./resume_scripts.ts";
 
 /** Version byte of the pub/sub envelope. */
 export const ENVELOPE_VERSION = 1;
@@ -61,6 +66,8 @@ local function drop_claim(room, key)
   redis.call('HDEL', claims_of(room), key)
   if redis.call('HINCRBY', ROOMS, room, -1) <= 0 then
     redis.call('HDEL', ROOMS, room)
+    -- A room's history lives as long as the room.
+    redis.call('DEL', P .. 'history:' .. room)
   end
 end
 -- Free the claim id (room, newline, key) if node still holds it, and announce the leave
@@ -264,6 +271,8 @@ export const SCRIPTS = {
   rcSyncEnd: SYNC_END,
   rcLeave: LEAVE,
   rcRoster: ROSTER,
+  rcHistoryAll: HISTORY_ALL,
+  rcHandOver: HAND_OVER,
 } as const;
 
 /** Arguments of every script: prefix, node id, then its own. */
@@ -289,6 +298,10 @@ export interface ScriptCommands {
   rcLeave(...args: Args): Promise<number>;
   /** @see ROSTER */
   rcRoster(...args: Args): Promise<[number, string[]]>;
+  /** @see HISTORY_ALL */
+  rcHistoryAll(...args: (string | number | Uint8Array)[]): Promise<number>;
+  /** @see HAND_OVER */
+  rcHandOver(...args: Args): Promise<number>;
 }
 
 /** The full Lua source of a script, prelude included. */

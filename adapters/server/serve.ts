@@ -172,6 +172,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   const log = options.log;
   const chat = new Chat({
     now: () => performance.now(),
+    wallClock: () => Date.now(),
     ...(options.backplane ? { backplane: options.backplane } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
     ...(log ? { log: (r: LogRecord) => failed || log(r) } : {}),

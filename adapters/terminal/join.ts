@@ -1,14 +1,14 @@
 /**
- * The terminal client behind `cli.ts join`: the session loop. It dials,
- * joins (asking for another name on a terminal when one is refused), sends
- * what is typed (`typed_line.ts` parses the slash commands), prints events
- * in en or zh (or JSON) through the {@link Screen}, and maps outcomes to exit
- * codes.
+ * The terminal client behind `cli.ts join`: the session loop. It dials
+ * (coming back by itself after a dropped connection, with a visible
+ * "reconnecting…" line), joins (asking for another name on a terminal when
+ * one is refused), sends what is typed (`typed_line.ts` parses the slash
+ * commands), prints events in en or zh (or JSON) through the {@link Screen},
+ * the room's history dimmed, and maps outcomes to exit codes.
  *
  * @module
  */
 
-import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import type { ReceivedEvent } from "../../core/events.ts";
 import {
   type Lang,
@@ -16,8 +16,12 @@ import {
   renderLost,
   TERMINAL_RENDER,
 } from "../../core/text/render.ts";
-import { type ClientConnection, ConnectError, dial } from "../client/mod.ts";
-import { Screen, writeErr, writeOut } from "./screen.ts";
+import {
+  type ClientConnection,
+  ConnectError,
+  dialResuming,
+} from "../client/mod.ts";
+import { dim, localTime, Screen, writeErr, writeOut } from "./screen.ts";
 import { TEXT_LINES } from "../../core/text/lines.ts";
 import { HELP, parseTypedLine } from "./typed_line.ts";
 
@@ -117,6 +121,13 @@ export async function runJoin(options: JoinOptions): Promise<number> {
         state === "joined",
         true,
       );
+    } else if (event.type === "history") {
+      // History in local time, dimmed on a terminal.
+      const line = renderEvent(event, lang, {
+        ...TERMINAL_RENDER,
+        formatTime: localTime,
+      });
+      print(interactive ? dim(line) : line);
     } else print(renderEvent(event, lang, TERMINAL_RENDER));
   };
 
@@ -211,6 +222,9 @@ export async function runJoin(options: JoinOptions): Promise<number> {
         }
         return;
       }
+      case "history":
+        conn.send({ type: "recall" });
+        return;
       case "lang":
         if (input.lang !== undefined) {
           lang = input.lang;
@@ -250,7 +264,12 @@ export async function runJoin(options: JoinOptions): Promise<number> {
   });
 
   try {
-    conn = await dial(options.server);
+    conn = await dialResuming(options.server, {
+      software: "roomcast-cli/0.1",
+      onReconnecting: (attempt) => {
+        if (attempt === 1 && !finished) warn(TEXT_LINES[lang].reconnecting);
+      },
+    });
   } catch (e) {
     rl.close();
     const message = e instanceof ConnectError ? e.message : String(e);
@@ -269,11 +288,6 @@ export async function runJoin(options: JoinOptions): Promise<number> {
     else print(renderLost(count, lang));
   };
 
-  conn.send({
-    type: "hello",
-    version: PROTOCOL_VERSION,
-    software: "roomcast-cli/0.1",
-  });
   conn.send({ type: "join", room, name });
   await conn.closed;
   if (!finished) {

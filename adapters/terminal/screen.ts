@@ -37,6 +37,28 @@ export function writeErr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 }
 
+/**
+ * A line in faint intensity (ANSI), for a terminal: the room's history.
+ *
+ * @param line The line.
+ * @returns It, dimmed.
+ */
+export function dim(line: string): string {
+  return `\x1b[2m${line}\x1b[22m`;
+}
+
+/**
+ * A time of day as local hours and minutes, `HH:MM`.
+ *
+ * @param ms Ms since the Unix epoch.
+ * @returns The local time.
+ */
+export function localTime(ms: number): string {
+  const d = new Date(ms);
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${two(d.getHours())}:${two(d.getMinutes())}`;
+}
+
 /** Stdin lines and stdout, on a terminal (with a prompt) or a pipe. */
 export class Screen {
   /** The readline interface over stdin. */

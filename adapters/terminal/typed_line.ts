@@ -1,6 +1,6 @@
 /**
  * What a line typed in `cli.ts join` asks for: a message, or a slash command
- * (`/who`, `/join`, `/lang`, `/quit`, `/help`). Pure: the session acts on
+ * (`/who`, `/join`, `/history`, `/lang`, `/quit`, `/help`). Pure: the session acts on
  * the result.
  *
  * @module
@@ -11,9 +11,9 @@ import type { Lang } from "../../core/text/render.ts";
 /** The help line of the slash commands, per language. */
 export const HELP: Record<Lang, string> = {
   en:
-    "commands: /who [ROOM]  /join ROOM  /lang en|zh  /quit  /help   (//text sends /text)",
+    "commands: /who [ROOM]  /join ROOM  /history  /lang en|zh  /quit  /help   (//text sends /text)",
   zh:
-    "命令: /who [聊天室]  /join 聊天室  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
+    "命令: /who [聊天室]  /join 聊天室  /history 历史  /lang en|zh  /quit 退出  /help 帮助   (//文字 发送 /文字)",
 };
 
 /** A typed line, parsed. */
@@ -37,6 +37,8 @@ export type TypedLine =
    * when no language is given (show the current one).
    */
   | { kind: "lang"; lang: Lang | undefined; ask?: true }
+  /** `/history`: the room's history again. */
+  | { kind: "history" }
   /** `/help`. */
   | { kind: "help" }
   /** Another slash command. */
@@ -73,6 +75,8 @@ export function parseTypedLine(raw: string): TypedLine {
         return args.length > 1
           ? { kind: "join", room: args.join(" "), words: true }
           : { kind: "join", room: args[0] };
+      case "/history":
+        return { kind: "history" };
       case "/lang":
         if (args.length === 0) {
           return { kind: "lang", lang: undefined, ask: true };

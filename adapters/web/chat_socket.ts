@@ -32,6 +32,8 @@ export interface ChatSocketHandlers {
   open(): void;
   /** An event from the server (types this page does not know are skipped). */
   event(event: ChatEvent): void;
+  /** An event of a type this page does not know was skipped (it counts). */
+  skipped?(): void;
   /** The socket closed (from either side, or it never opened). */
   close(): void;
 }
@@ -55,11 +57,14 @@ export class ChatSocket {
     ws.binaryType = "arraybuffer";
     ws.onopen = () => handlers.open();
     ws.onmessage = (m: MessageEvent<unknown>) => {
-      const events = m.data instanceof ArrayBuffer
+      const events: (ChatEvent | null)[] = m.data instanceof ArrayBuffer
         ? this.#frames(new Uint8Array(m.data))
         : json(m.data);
       // A newer server's event types are skipped (docs/protocol.md §15).
-      for (const e of events) if (isEventType(e?.type)) handlers.event(e);
+      for (const e of events) {
+        if (e !== null && isEventType(e?.type)) handlers.event(e);
+        else handlers.skipped?.();
+      }
     };
     ws.onclose = () => handlers.close();
   }
@@ -108,9 +113,12 @@ export class ChatSocket {
     this.#ws.send(all);
   }
 
-  #frames(bytes: Uint8Array): ChatEvent[] {
-    const events: ChatEvent[] = [];
+  #frames(bytes: Uint8Array): (ChatEvent | null)[] {
+    const events: (ChatEvent | null)[] = [];
     for (const item of this.#decoder.push(bytes)) {
+      if (item instanceof FrameError && item.code === "UNKNOWN_TYPE") {
+        events.push(null); // a newer server's frame: skipped, counted
+      }
       if (item instanceof FrameError || isCommand(item)) continue;
       events.push(item as ChatEvent);
     }

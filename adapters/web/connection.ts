@@ -2,14 +2,15 @@
 /**
  * The page's link to the server: an HTTP session (`POST
  * /api/rooms/ROOM/sessions`, so a refused name is answered before any
- * socket opens) driven over the WebSocket `GET /api/ws`
+ * socket opens), taken over by the WebSocket `GET /api/ws`
  * (adapters/web/chat_socket.ts, binary frames where the server speaks
- * them), where the token goes in the first message, never in the URL. When the socket drops, it
- * comes back with backoff: within the server's grace period the same
- * session resumes (missed room events are replayed); after a restart it
- * makes a new session with the same name and room, waiting while the name
- * is taken. Each message is followed by a ping, so the pong confirms it and
- * an error before the pong refuses it.
+ * them) with a RESUME (protocol version 2; the token goes in a message,
+ * never in the URL). The page counts the events after each WELCOME, so
+ * when the socket drops and comes back (with backoff) within the server's
+ * grace period, the same member resumes and gets exactly what it missed;
+ * after that, or after a restart, it makes a new session with the same name
+ * and room, waiting while the name is taken. Each message is followed by a
+ * ping, so the pong confirms it and an error before the pong refuses it.
  *
  * @module
  */
@@ -53,6 +54,8 @@ export interface ConnectionHandlers {
   /** A room change was refused (the member stays where it was), or a rejoin
    * after a restart can never succeed (the member is out). */
   refused(refusal: Refusal): void;
+  /** Events missed while the socket was away that could not be given back. */
+  lost?(count: number): void;
 }
 
 /** Options of a {@link ChatConnection}. */
@@ -95,8 +98,11 @@ export class ChatConnection {
   #nonce = 0;
   #unacked: number[] = [];
   #switching = false;
-  /** The last welcome on the current socket, as JSON. */
+  /** The last welcome (room, name, members), as JSON. */
   #welcome: string | undefined;
+  /** The number of the last event received since the last welcome. */
+  #seen = 0;
+  #counting = false;
 
   constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#h = handlers;
@@ -197,6 +203,8 @@ export class ChatConnection {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#token = undefined;
+    this.#welcome = undefined;
+    this.#counting = false;
     this.#attempt = 0;
     this.#switching = false;
     this.#failUnacked();
@@ -231,6 +239,8 @@ export class ChatConnection {
     >;
     if (response.status === 201 && typeof body.token === "string") {
       this.#token = body.token;
+      this.#seen = 0;
+      this.#counting = false;
       if (typeof body.room === "string") this.#room = body.room;
       if (typeof body.name === "string") this.#name = body.name;
       return { token: body.token };
@@ -255,11 +265,21 @@ export class ChatConnection {
     const url = new URL("/api/ws", this.#base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const token = this.#token ?? "";
-    this.#welcome = undefined;
     const ws: ChatSocket = this.#ws = new ChatSocket(url, {
-      open: () => ws.send({ type: "auth", token }),
+      open: () =>
+        ws.send(
+          { type: "hello", version: 2, software: "roomcast-web" },
+          { type: "resume", token, seen: this.#seen },
+        ),
       event: (e) => {
-        if (ws === this.#ws) this.#receive(e);
+        if (ws !== this.#ws) return;
+        // Every event after a welcome has a number.
+        if (this.#counting && e.type !== "welcome") this.#seen++;
+        this.#receive(e);
+      },
+      skipped: () => {
+        // A type this page does not know took a number all the same.
+        if (ws === this.#ws && this.#counting) this.#seen++;
       },
       close: () => {
         if (ws !== this.#ws) return;
@@ -272,8 +292,14 @@ export class ChatConnection {
   #receive(e: ChatEvent): void {
     switch (e.type) {
       case "welcome": {
-        // A session taken over by a socket is welcomed again: say it once.
-        const key = JSON.stringify(e);
+        if (e.resume !== undefined) {
+          this.#token = e.resume.token;
+          this.#seen = e.resume.seq;
+          this.#counting = true;
+          if (e.resume.lost > 0) this.#h.lost?.(e.resume.lost);
+        }
+        // A member that resumed is welcomed again: say it once.
+        const key = JSON.stringify([e.room, e.name, e.members]);
         const again = key === this.#welcome;
         this.#welcome = key;
         this.#attempt = 0;
@@ -294,11 +320,24 @@ export class ChatConnection {
         return;
       }
       case "error":
-        if (e.fatal && e.code === "BAD_TOKEN") {
+        if (
+          (e.fatal && e.code === "BAD_TOKEN") ||
+          (!e.fatal && e.code === "RESUME_FAILED" &&
+            this.#state.kind !== "joined")
+        ) {
           // The session ended (server restart, grace period over): make a
           // new one at once, once this socket has closed.
           this.#token = undefined;
+          this.#counting = false;
           this.#retryAtOnce = true;
+          this.#ws?.close();
+          return;
+        }
+        if (e.fatal && e.code === "RESUME_FAILED") {
+          // Another connection took this member over: it is not ours now.
+          this.#reset();
+          this.#set({ kind: "idle" });
+          this.#h.refused({ code: e.code, detail: e.message });
           return;
         }
         if (!e.fatal && SAY_ERRORS.has(e.code) && this.#unacked.length > 0) {

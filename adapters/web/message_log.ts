@@ -2,15 +2,22 @@
 /**
  * The page's message list: one item per event, its text from the core's
  * {@link renderEvent} (the CLI's renderings, line breaks kept), always set
- * as `textContent`, never parsed as HTML. Items keep their events, so a
- * language switch renders them again. The list is bounded, follows new
- * items while the reader is at the bottom, and otherwise offers a button.
+ * as `textContent`, never parsed as HTML. The room's history (what was
+ * said before you came) shows with the time it was said, dimmed. Items
+ * keep their events, so a language switch renders them again. The list is
+ * bounded, follows new items while the reader is at the bottom, and
+ * otherwise offers a button.
  *
  * @module
  */
 
 import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
-import { type Lang, renderError, renderEvent } from "../../core/text/render.ts";
+import {
+  type Lang,
+  renderError,
+  renderEvent,
+  renderLost,
+} from "../../core/text/render.ts";
 import { WORDS } from "./words.ts";
 
 /** Items kept in the list; older ones are dropped. */
@@ -22,8 +29,14 @@ export type Delivery =
   | { readonly state: "sent" }
   | { readonly state: "failed"; readonly error: ErrorEvent | undefined };
 
+/** Events missed while away that the server could not give back. */
+interface LostNote {
+  readonly type: "lost";
+  readonly count: number;
+}
+
 interface Item {
-  readonly event: ChatEvent;
+  readonly event: ChatEvent | LostNote;
   readonly at: Date;
   readonly li: HTMLLIElement;
   delivery: Delivery | undefined;
@@ -60,8 +73,15 @@ export class MessageLog {
     });
   }
 
-  /** Add an event to the list. */
+  /** Add an event to the list (history at the time it was said). */
   add(event: ChatEvent): void {
+    const at = event.type === "history" ? new Date(event.time) : new Date();
+    this.#push({ event, at, li: li(), delivery: undefined }, false);
+  }
+
+  /** Say that `count` events were missed while away and are gone. */
+  addLost(count: number): void {
+    const event: LostNote = { type: "lost", count };
     this.#push({ event, at: new Date(), li: li(), delivery: undefined }, false);
   }
 
@@ -119,10 +139,14 @@ export class MessageLog {
   }
 
   #render(item: Item): void {
-    const { event, delivery } = item;
+    const { delivery } = item;
+    // History is shown as the event it carries, marked and dimmed.
+    const past = item.event.type === "history";
+    const event = item.event.type === "history" ? item.event.event : item.event;
     const lang = this.#lang;
     const words = WORDS[lang];
     const classes = ["ev", `ev-${event.type}`];
+    if (past) classes.push("history");
     if (delivery !== undefined) classes.push("own", delivery.state);
     item.li.className = classes.join(" ");
     const parts: HTMLElement[] = [];
@@ -141,7 +165,9 @@ export class MessageLog {
     }
     const text = document.createElement("span");
     text.className = "text";
-    text.textContent = renderEvent(event, lang, { multiline: true });
+    text.textContent = event.type === "lost"
+      ? renderLost(event.count, lang)
+      : renderEvent(event, lang, { multiline: true });
     parts.push(text);
     if (delivery !== undefined && delivery.state !== "sent") {
       const note = document.createElement("span");

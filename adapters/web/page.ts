@@ -85,6 +85,7 @@ const connection = new ChatConnection({
     showRefusal(r, ui.room);
     ui.room.focus();
   },
+  lost: (count) => log.addLost(count),
 }, { base: new URL(location.href) });
 
 function pickLang(): Lang {

@@ -8,9 +8,13 @@
 import { ByteReader } from "../_bytes.ts";
 import { decodeDatagramPayload, isDatagramType } from "../datagram/frames.ts";
 import { errorCodeName, FrameError } from "../errors.ts";
-import { leaveReasonName } from "../events.ts";
+import {
+  type HistoryEvent,
+  leaveReasonName,
+  type ResumeInfo,
+} from "../events.ts";
 import type { Frame } from "./frame.ts";
-import { FrameType, HEADER_SIZE } from "./header.ts";
+import { FrameType, HEADER_SIZE, MAGIC, readU32 } from "./header.ts";
 
 /**
  * Decode the payload of a frame whose header was already read.
@@ -56,6 +60,16 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
     case FrameType.PING:
       frame = { type: "ping", nonce: r.u32("PING nonce") };
       break;
+    case FrameType.RESUME:
+      frame = {
+        type: "resume",
+        token: r.str("RESUME token"),
+        seen: r.u32("RESUME seen"),
+      };
+      break;
+    case FrameType.RECALL:
+      frame = { type: "recall" };
+      break;
     case FrameType.HELLO_OK:
       frame = {
         type: "hello_ok",
@@ -69,13 +83,19 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
       const room = r.str("WELCOME room");
       const name = r.str("WELCOME name");
       const total = r.u32("WELCOME total");
-      frame = {
-        type: "welcome",
-        room,
-        name,
-        total,
-        members: readNames(r, "WELCOME"),
-      };
+      const members = readNames(r, "WELCOME");
+      const at = r.offset;
+      // Version 2 (asked for in HELLO): the resume fields follow.
+      frame = r.rest() === 0
+        ? { type: "welcome", room, name, total, members }
+        : {
+          type: "welcome",
+          room,
+          name,
+          total,
+          members,
+          resume: readResume(payload, at),
+        };
       break;
     }
     case FrameType.MEMBERS: {
@@ -138,6 +158,11 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
     case FrameType.PONG:
       frame = { type: "pong", nonce: r.u32("PONG nonce") };
       break;
+    case FrameType.HISTORY: {
+      const time = r.u64("HISTORY time");
+      frame = { type: "history", time, event: readInner(r) };
+      break;
+    }
     default:
       if (isDatagramType(type)) {
         frame = decodeDatagramPayload(type, r);
@@ -153,6 +178,38 @@ export function decodePayload(type: number, payload: Uint8Array): Frame {
   }
   r.end(frameName(type));
   return frame;
+}
+
+/** The resume fields of a version 2 WELCOME, from `at` to the end. */
+function readResume(payload: Uint8Array, at: number): ResumeInfo {
+  const r = new ByteReader(payload.subarray(at), HEADER_SIZE + at);
+  const resume = {
+    token: r.str("WELCOME token"),
+    graceMs: r.u32("WELCOME grace"),
+    seq: r.u32("WELCOME seq"),
+    lost: r.u32("WELCOME lost"),
+  };
+  r.end("WELCOME");
+  return resume;
+}
+
+/** The whole MESSAGE or ANNOUNCEMENT frame a HISTORY frame carries. */
+function readInner(r: ByteReader): HistoryEvent["event"] {
+  const head = r.bytes(HEADER_SIZE, "HISTORY event header");
+  const type = head[1]!;
+  const length = readU32(head, 2);
+  if (
+    head[0] !== MAGIC ||
+    (type !== FrameType.MESSAGE && type !== FrameType.ANNOUNCEMENT)
+  ) {
+    throw new FrameError(
+      "FRAME_MALFORMED",
+      "Cannot decode HISTORY event: not a MESSAGE or ANNOUNCEMENT frame",
+      HEADER_SIZE + 8,
+    );
+  }
+  const inner = decodePayload(type, r.bytes(length, "HISTORY event"));
+  return inner as HistoryEvent["event"];
 }
 
 function readNames(r: ByteReader, what: string): string[] {

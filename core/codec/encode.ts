@@ -55,6 +55,13 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return frameOf(FrameType.LEAVE, 0).bytes;
     case "ping":
       return frameOf(FrameType.PING, 4).u32(frame.nonce).bytes;
+    case "resume": {
+      const t = field(frame.token);
+      return frameOf(FrameType.RESUME, 2 + t.length + 4).str(t)
+        .u32(frame.seen).bytes;
+    }
+    case "recall":
+      return frameOf(FrameType.RECALL, 0).bytes;
     case "hello_ok": {
       const s = field(frame.software);
       return frameOf(FrameType.HELLO_OK, 2 + 2 + s.length + 8)
@@ -64,11 +71,18 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case "welcome": {
       const r = field(frame.room), n = field(frame.name);
       const list = memberList(frame.members);
+      // Version 2: the resume fields follow the member list.
+      const resume = frame.resume;
+      const t = resume === undefined ? undefined : field(resume.token);
       const w = frameOf(
         FrameType.WELCOME,
-        4 + r.length + n.length + 6 + list.bytes,
+        4 + r.length + n.length + 6 + list.bytes +
+          (t === undefined ? 0 : 2 + t.length + 12),
       ).str(r).str(n).u32(frame.total).u16(list.names.length);
       for (const m of list.names) w.str(m);
+      if (resume !== undefined && t !== undefined) {
+        w.str(t).u32(resume.graceMs).u32(resume.seq).u32(resume.lost);
+      }
       return w.bytes;
     }
     case "members": {
@@ -109,6 +123,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
     }
     case "pong":
       return frameOf(FrameType.PONG, 4).u32(frame.nonce).bytes;
+    case "history":
+      return encodeHistory(frame.time, encodeFrame(frame.event));
     case "envelope":
     case "pad":
     case "token":
@@ -116,6 +132,34 @@ export function encodeFrame(frame: Frame): Uint8Array {
     case "seq":
       return encodeDatagramFrame(frame);
   }
+}
+
+/**
+ * A HISTORY frame around the frame of the message or announcement it
+ * carries, given already encoded (a fan-out's shared bytes are reused, not
+ * encoded again).
+ *
+ * @param time When it was said, in ms since the Unix epoch.
+ * @param inner The whole MESSAGE or ANNOUNCEMENT frame.
+ * @returns Header and payload in one buffer.
+ * @throws {RangeError} When `time` is not a whole number within 0..2^53 - 1.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * const inner = encodeFrame({ type: "announcement", room: null, text: "hi" });
+ * const frame = encodeHistory(1, inner);
+ * assert.deepEqual([...frame.subarray(0, 14)], [0xab, 0x8a, 0, 0, 0, 20, 0, 0, 0, 0, 0, 0, 0, 1]);
+ * assert.deepEqual(frame.subarray(14), inner);
+ * ```
+ */
+export function encodeHistory(time: number, inner: Uint8Array): Uint8Array {
+  if (!Number.isSafeInteger(time) || time < 0) {
+    throw new RangeError(
+      `Cannot encode HISTORY time: ${time} is not a whole number of ms >= 0`,
+    );
+  }
+  return frameOf(FrameType.HISTORY, 8 + inner.length).u64(time).raw(inner)
+    .bytes;
 }
 
 /**

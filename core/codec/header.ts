@@ -24,6 +24,8 @@ export const FrameType = {
   WHO: 0x04,
   LEAVE: 0x05,
   PING: 0x06,
+  RESUME: 0x07,
+  RECALL: 0x08,
   HELLO_OK: 0x81,
   WELCOME: 0x82,
   JOINED: 0x83,
@@ -33,6 +35,7 @@ export const FrameType = {
   MEMBERS: 0x87,
   ERROR: 0x88,
   PONG: 0x89,
+  HISTORY: 0x8a,
   // Datagram transports only (core/datagram/frames.ts).
   ENVELOPE: 0x10,
   PAD: 0x1f,

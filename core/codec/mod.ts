@@ -24,9 +24,10 @@ export {
   type Command,
   type Frame,
   isCommand,
+  LATEST_VERSION,
   PROTOCOL_VERSION,
 } from "./frame.ts";
-export { encodeFrame, MAX_FIELD_BYTES } from "./encode.ts";
+export { encodeFrame, encodeHistory, MAX_FIELD_BYTES } from "./encode.ts";
 export { decodePayload } from "./decode_payload.ts";
 export {
   type Decoded,

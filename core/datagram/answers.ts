@@ -8,7 +8,8 @@
  *   again; a refusal changed nothing), so a JOIN whose datagram was
  *   acknowledged and whose answer has not come is sent again: at once when
  *   events were lost since, else after a wait. A repeated answer to a
- *   repeated JOIN is dropped here.
+ *   repeated JOIN is dropped here. RESUME is awaited the same way (the
+ *   member's own token again is WELCOME again).
  * - LEAVE is done once the ACK covers its datagram, LEFT or not; a BAD_TOKEN
  *   after LEAVE means the server forgot the session: done as well.
  *
@@ -22,8 +23,8 @@ import type { Command } from "../codec/mod.ts";
 import type { ChatEvent } from "../events.ts";
 import type { SendWindow } from "./send_window.ts";
 
-/** A JOIN command. */
-export type JoinCommand = Command & { type: "join" };
+/** A JOIN command, or a RESUME (answered like one). */
+export type JoinCommand = Command & { type: "join" | "resume" };
 
 /** Shortest wait for an answer after its datagram was acknowledged, in ms. */
 export const ANSWER_WAIT_MS = 1000;
@@ -56,7 +57,7 @@ export class Answers {
 
   /** A command was queued: JOIN and LEAVE are awaited. */
   queued(command: Command): void {
-    if (command.type === "join") {
+    if (command.type === "join" || command.type === "resume") {
       this.#join = { command, tries: 1, ...fresh() };
       this.#unanswered++;
     } else if (command.type === "leave") this.#leave ??= fresh();

@@ -65,6 +65,8 @@ export class DatagramClient {
   onEvent: (event: ChatEvent) => void = () => {};
   /** Told how many server events were lost when a gap is seen. */
   onLost: (count: number) => void = () => {};
+  /** Told of each event of a type this client does not know (skipped). */
+  onSkipped: () => void = () => {};
   /** Called once the session is open. */
   onOpen: () => void = () => {};
   /** Called once when the session ends; with the error that ended it, if any. */
@@ -198,7 +200,16 @@ export class DatagramClient {
     this.#answers.heard(this.#window, this.#events.lastLost > 0, now);
     for (const e of events) {
       if (this.state === "closed") return;
-      if (e === null || !this.#answers.event(e)) continue;
+      if (e === null) {
+        this.onSkipped();
+        continue;
+      }
+      if (!this.#answers.event(e)) {
+        // A repeated answer to a JOIN sent again: it took an event number
+        // all the same (a WELCOME never does).
+        if (e.type !== "welcome") this.onSkipped();
+        continue;
+      }
       if (e.type === "hello_ok" && this.#helloOk === undefined) {
         this.#helloOk = e;
         this.onOpen();

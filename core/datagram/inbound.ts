@@ -10,13 +10,11 @@
  * @module
  */
 
-import type { Command, Decoded } from "../codec/mod.ts";
+import { type Decoded, isCommand } from "../codec/mod.ts";
 import { FrameError } from "../errors.ts";
 import type { DatagramAddress } from "./address.ts";
 import type { BinaryMember, Link } from "./members.ts";
 import type { SessionTable } from "./sessions.ts";
-
-const COMMANDS = new Set(["hello", "join", "say", "who", "leave", "ping"]);
 
 /** Options of an {@link Inbound}. */
 export interface InboundOptions {
@@ -84,7 +82,7 @@ export class Inbound {
     for (const f of frames) {
       if (session.state === "closed") return;
       if (f instanceof FrameError) session.error(f.code, f.message);
-      else if (COMMANDS.has(f.type)) session.handle(f as Command);
+      else if (isCommand(f)) session.handle(f);
       else if (f.type !== "pad") {
         session.error(
           "UNKNOWN_TYPE",

@@ -2,7 +2,8 @@
  * Plain-text sessions, for people with `nc` or `telnet`: lines in, rendered
  * lines out. The first line is the member's name (asked for with a
  * prompt), every later line is a message, and lines starting with `/` are
- * commands (`/join ROOM`, `/who [ROOM]`, `/lang en|zh`, `/quit`, `/help`).
+ * commands (`/join ROOM`, `/who [ROOM]`, `/history`, `/lang en|zh`, `/quit`,
+ * `/help`).
  * Events are written with the same renderings as the CLI (core/text/render.ts),
  * one per line; prompts and help with the wording in core/text/lines.ts.
  * docs/protocol.md ("Text mode") is the spec.
@@ -234,6 +235,8 @@ export class TextMode {
           return this.#write(`${words.oneWord}: ${args.join(" ")}\n`);
         }
         return this.#host.handle({ type: "who", room: args[0] ?? "" });
+      case "/history":
+        return this.#host.handle({ type: "recall" });
       case "/join": {
         const room = args[0];
         if (room === undefined) return this.#write(`${words.usageJoin}\n`);

@@ -167,6 +167,30 @@ export interface RenderOptions {
    * with a name, or the announcement mark). @default {""}
    */
   indent?: string;
+  /**
+   * How to show the time of a history line (ms since the Unix epoch).
+   * @default {UTC hours and minutes, `HH:MM`}
+   */
+  formatTime?: (ms: number) => string;
+}
+
+/**
+ * What every history line starts with: a line from the server (no name
+ * starts with `*`), then the time it was said.
+ */
+export const HISTORY_MARK = "*";
+
+/**
+ * A time as UTC hours and minutes, `HH:MM`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * assert.equal(utcTime(Date.UTC(2026, 10, 26, 9, 5)), "09:05");
+ * ```
+ */
+export function utcTime(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 16);
 }
 
 /**
@@ -232,6 +256,13 @@ export function renderEvent(
       return `${ANNOUNCEMENT_MARK} ${w.admin} ${w.says} ${
         printable(event.text, multiline, indent)
       }`;
+    case "history": {
+      // A newer server's JSON could carry another event here: shown as is.
+      const time = (options.formatTime ?? utcTime)(event.time);
+      return `${HISTORY_MARK} ${time} ${
+        renderEvent(event.event, lang, options)
+      }`;
+    }
     case "members":
       return w.inRoom(
         printable(event.room),

@@ -5,7 +5,8 @@
 // runs with the kit's own clients over TCP, Unix and UDP; here they run
 // again with the clients that differ from the kit's (UDP: the project's
 // client, core/datagram/client.ts; WebSocket: JSON), beside the cases that
-// need a hand on the server (_cases_server.ts). A transport file is a few
+// need a hand on the server (_cases_server.ts) and the history and resume
+// cases (_cases_resume.ts). A transport file is a few
 // lines:
 //
 //   runAdapterSuite({
@@ -20,6 +21,7 @@ import {
   CHAT_CASES,
   FRAMING_CASES,
 } from "../../adapters/conformance/mod.ts";
+import { RESUME_CASES } from "./_cases_resume.ts";
 import { SERVER_CASES } from "./_cases_server.ts";
 import {
   type AdapterSuiteOptions,
@@ -59,6 +61,7 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
   const cases = [
     ...(options.kitCases ?? true ? KIT_CASES : []),
     ...SERVER_CASES,
+    ...RESUME_CASES,
   ];
   const skip = new Set(options.skip ?? []);
   for (const name of skip) {
@@ -139,6 +142,7 @@ export async function startServer(
     throw e;
   }
   return {
+    server,
     listeners: server.listeners,
     announce: (text) => server.chat.announce(text),
     shutdown: () => server.shutdown(),

@@ -3,6 +3,7 @@
 // the server it started for the case, so that server cases can set limits,
 // announce and shut down.
 
+import type { Server } from "../../adapters/server/serve.ts";
 import type { AnnounceResult } from "../../core/chat.ts";
 import {
   type ConformanceCase,
@@ -10,6 +11,7 @@ import {
   type HarnessOptions,
 } from "../../adapters/conformance/mod.ts";
 import type { Wire } from "../../adapters/conformance/mod.ts";
+import type { DatagramLimits } from "../../core/datagram/limits.ts";
 import type { Limits } from "../../core/limits.ts";
 import type { TestClient } from "./_client.ts";
 
@@ -19,10 +21,14 @@ export interface StartOptions {
   limits?: Partial<Limits>;
   /** How often the server applies timeouts, in ms. */
   tickMs?: number;
+  /** UDP limits, where UDP is served (the others ignore them). */
+  udp?: { limits?: Partial<DatagramLimits> };
 }
 
 /** A server started for one case (one thread, or Workers). */
 export interface SuiteServer {
+  /** The server, when it runs in this process (not with Workers). */
+  readonly server?: Server;
   /** Where clients connect: the server's listeners. */
   readonly listeners: readonly {
     readonly transport: string;

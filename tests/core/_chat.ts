@@ -40,6 +40,8 @@ export function setup(
 export interface Conn {
   peer: FakePeer;
   session: Session;
+  /** The room history that came right after the welcome (see `member`). */
+  history?: ChatEvent[];
 }
 
 export function connect(
@@ -51,7 +53,10 @@ export function connect(
   return { peer, session };
 }
 
-/** Connect and join; the welcome is checked and cleared from the peer. */
+/**
+ * Connect and join; the welcome is checked and cleared from the peer, and
+ * so is the room's history after it (kept in `history`).
+ */
 export function member(
   chat: Chat,
   name: string,
@@ -62,7 +67,9 @@ export function member(
   conn.session.handle({ type: "join", room, name });
   const [welcome, ...rest] = conn.peer.take();
   assert.equal(welcome?.type, "welcome", `${name} should be welcomed`);
-  assert.deepEqual(rest, []);
+  const history = rest.filter((e) => e.type === "history");
+  assert.deepEqual(rest.slice(history.length), []);
+  conn.history = history;
   return conn;
 }
 

@@ -211,8 +211,14 @@ Deno.test("chat: two nodes on one bus share names, rooms and events", async () =
   assertEvents(amy.peer.take(), [{ type: "message", from: "bob" }]);
   assert.deepEqual(bob.peer.take(), []);
 
-  // WHO lists both nodes' members.
+  // History is shared too: a joiner on either node hears what was said.
   const cat = member(a, "cat");
+  assert.deepEqual(cat.history?.map((e) => e.type === "history" && e.event), [
+    { type: "message", room: "lobby", from: "amy", text: "from a" },
+    { type: "message", room: "lobby", from: "bob", text: "from b" },
+  ]);
+
+  // WHO lists both nodes' members.
   clear(amy, bob);
   cat.session.handle({ type: "who", room: "" });
   assertEvents(cat.peer.take(), [

@@ -3,7 +3,7 @@
 // decided asynchronously.
 
 import assert from "node:assert/strict";
-import { PROTOCOL_VERSION } from "../../core/codec/mod.ts";
+import { LATEST_VERSION, PROTOCOL_VERSION } from "../../core/codec/mod.ts";
 import { SOFTWARE } from "../../core/commands.ts";
 import {
   assertEvents,
@@ -196,7 +196,7 @@ Deno.test("chat: HELLO with another version is UNSUPPORTED_VERSION, fatal", () =
   const c = connect(chat, { hello: true });
   c.session.handle({
     type: "hello",
-    version: PROTOCOL_VERSION + 1,
+    version: LATEST_VERSION + 1,
     software: "x",
   });
   assertEvents(c.peer.take(), [error("UNSUPPORTED_VERSION", true)]);

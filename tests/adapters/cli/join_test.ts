@@ -35,6 +35,9 @@ Deno.test("cli: join --json prints one JSON object a line", async () => {
     server.proc.kill("SIGTERM");
     assert.equal((await amy.exit()).code, 5);
     const events = amy.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    // join speaks version 2: its welcome has the resume fields.
+    const resume = events[0]?.resume;
+    assert.match(resume?.token, /^[0-9a-z]{1,7}\.[A-Za-z0-9_-]{24}$/);
     assert.deepEqual(events, [
       {
         type: "welcome",
@@ -42,6 +45,7 @@ Deno.test("cli: join --json prints one JSON object a line", async () => {
         name: "amy",
         total: 1,
         members: ["amy"],
+        resume: { token: resume.token, graceMs: 60000, seq: 0, lost: 0 },
       },
       { type: "joined", room: "lobby", name: "bob" },
       { type: "message", room: "lobby", from: "bob", text: "hi" },

@@ -157,6 +157,9 @@ Deno.test("http: TCP, Unix, WebSocket and SSE members share a room; curl announc
     await members[1]!.say("while sue was away 2");
     for (const m of [members[0]!, members[2]!]) await m.next();
     sse = await server.events(token, "lobby", before);
+    const again = await sse.event();
+    assert.equal(again.event.type, "welcome", "a fresh welcome first");
+    assert.equal(again.id, undefined);
     const texts = [];
     for (let i = 0; i < 2; i++) {
       const { id, event } = await sse.event();

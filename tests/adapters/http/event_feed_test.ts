@@ -1,11 +1,12 @@
 // What reaches an HTTP session's event stream (adapters/http/event_feed.ts),
 // through `app.request()`: the SSE stream, Last-Event-ID resume from the
-// per-room history, gaps, a stream replacing another, and slow consumers.
+// member's sent log (also after its session went away), gaps, a stream
+// replacing another, and slow consumers.
 
 import assert from "node:assert/strict";
 import { expectProblem, settle, withApp } from "../_http_app.ts";
 
-Deno.test("http sessions: the event stream has the welcome, then numbered room events, never the member's own", async () => {
+Deno.test("http sessions: the event stream has the welcome, then numbered events, never the member's own", async () => {
   await withApp(async (t) => {
     const amy = await t.member("amy");
     const token = await t.session("bob");
@@ -19,6 +20,7 @@ Deno.test("http sessions: the event stream has the welcome, then numbered room e
       name: "bob",
       members: ["amy", "bob"],
       total: 2,
+      resume: { token, graceMs: 60_000, seq: 0, lost: 0 },
     });
     const missed = await sse.event();
     assert.deepEqual(missed.event, {
@@ -27,11 +29,16 @@ Deno.test("http sessions: the event stream has the welcome, then numbered room e
       from: "amy",
       text: "before the stream",
     });
-    assert.ok(missed.id! > 0);
-    await t.post("/api/rooms/lobby/messages", { text: "mine" }, token);
+    assert.equal(missed.id, 1);
+    const said = await t.post(
+      "/api/rooms/lobby/messages",
+      { text: "mine" },
+      token,
+    );
+    assert.deepEqual(await said.json(), { id: 1 }, "after event 1");
     amy.say("live");
     const live = await sse.event();
-    assert.equal(live.id, missed.id! + 2, "bob's own message took an id");
+    assert.equal(live.id, 2, "bob's own message is not in his stream");
     assert.deepEqual(live.event, {
       type: "message",
       room: "lobby",
@@ -56,8 +63,10 @@ Deno.test("http sessions: Last-Event-ID resumes after the last event the client 
     await sse.cancel();
     await settle();
     amy.say("three");
-    // The client lost "two" in flight: it resumes after "one".
+    // The client lost "two" in flight: it resumes after "one", with a
+    // fresh welcome first.
     sse = await t.events(token, "lobby", one.id);
+    assert.equal((await sse.event()).event.type, "welcome");
     const texts: string[] = [];
     for (let i = 0; i < 2; i++) {
       const e = (await sse.event()).event;
@@ -74,7 +83,7 @@ Deno.test("http sessions: Last-Event-ID resumes after the last event the client 
   });
 });
 
-Deno.test("http sessions: a resume older than the room's history says so with an event: gap", async () => {
+Deno.test("http sessions: a resume older than the member's kept events says so with an event: gap", async () => {
   await withApp(async (t) => {
     const amy = await t.member("amy");
     const token = await t.session("bob");
@@ -90,25 +99,37 @@ Deno.test("http sessions: a resume older than the room's history says so with an
     assert.equal(gap.event, "gap");
     const info = JSON.parse(gap.data);
     assert.equal(info.type, "gap");
-    assert.equal(info.after, first.id);
-    assert.ok(info.lostUpTo > first.id!);
+    assert.deepEqual(info, { type: "gap", after: first.id, lostUpTo: 2 });
+    assert.equal((await sse.event()).event.type, "welcome");
     const texts: string[] = [];
     for (let i = 0; i < 3; i++) {
       const e = (await sse.event()).event;
       if (e.type === "message") texts.push(e.text);
     }
     assert.deepEqual(texts, ["b", "c", "d"]);
-  }, { http: { replayEvents: 3 } });
+  }, { limits: { replayEvents: 3 } });
 });
 
-Deno.test("http sessions: no history before the member joined is replayed", async () => {
+Deno.test("http sessions: what was said before the member joined comes as history, never as live", async () => {
   await withApp(async (t) => {
     const amy = await t.member("amy");
-    const early = await t.session("early"); // keeps lobby's history alive
+    const early = await t.session("early");
     amy.say("before bob");
     const token = await t.session("bob");
     const sse = await t.events(token, "lobby", 0);
     assert.equal((await sse.event()).event.type, "welcome");
+    const past = await sse.event();
+    assert.equal(past.id, 1);
+    assert.deepEqual(past.event, {
+      type: "history",
+      time: 0,
+      event: {
+        type: "message",
+        room: "lobby",
+        from: "amy",
+        text: "before bob",
+      },
+    });
     amy.say("after bob");
     const e = (await sse.event()).event;
     assert.deepEqual(e, {

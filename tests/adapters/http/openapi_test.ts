@@ -189,6 +189,9 @@ Deno.test("http: the OpenAPI document matches real requests", async () => {
       token,
       body: JSON.stringify({ text: "" }),
     });
+    await check("GET", "/api/rooms/lobby/messages", { token });
+    await check("GET", "/api/rooms/games/messages", { token });
+    await check("GET", "/api/rooms/lobby/messages");
     await check("GET", "/api/rooms/lobby/events", { token });
     await check("GET", "/api/rooms/games/events", { token });
     await check("GET", "/api/rooms/lobby/events");

@@ -11,7 +11,7 @@ Deno.test("http app: POST /api/rooms/{room}/sessions: 201, then NAME_TAKEN 409, 
     const res = await t.post("/api/rooms/lobby/sessions", { name: " Bob " });
     assert.equal(res.status, 201);
     const body = await res.json();
-    assert.match(body.token, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(body.token, /^[0-9a-z]{1,7}\.[A-Za-z0-9_-]{24}$/);
     assert.equal(body.room, "lobby");
     assert.equal(body.name, "Bob");
     assert.deepEqual(amy.events, [{

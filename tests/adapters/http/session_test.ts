@@ -1,7 +1,7 @@
 // The life of an HTTP session (adapters/http/session.ts and the hub's clock)
 // through `app.request()`: heartbeats, the idle timeout, the grace period
-// after a stream goes away, and leaving. The clock is driven by hand
-// (`t.t`, `hub.sweep()`, `chat.tick()`).
+// after a stream goes away or the session idles out, and leaving. The clock
+// is driven by hand (`t.t`, `hub.sweep()`, `chat.tick()`).
 
 import assert from "node:assert/strict";
 import { expectProblem, settle, withApp } from "../_http_app.ts";
@@ -23,7 +23,7 @@ Deno.test("http sessions: heartbeats on idle streams, and a stream keeps its ses
   }, { http: { heartbeatMs: 1000, idleTimeoutMs: 2000 } });
 });
 
-Deno.test("http sessions: a session with no stream and no requests times out (reason timeout)", async () => {
+Deno.test("http sessions: a session with no stream and no requests times out (reason timeout) after its grace period", async () => {
   await withApp(async (t) => {
     const amy = await t.member("amy");
     const token = await t.session("bob");
@@ -33,6 +33,22 @@ Deno.test("http sessions: a session with no stream and no requests times out (re
     t.chat.tick();
     assert.equal(t.hub.sessions, 1, "activity kept it");
     t.t = 3600;
+    t.chat.tick();
+    assert.equal(t.hub.sessions, 0, "timed out");
+    assert.equal(t.chat.detached, 1, "in its grace period");
+    // A request within the grace period brings it back, unseen by the room.
+    t.t = 4000;
+    const said = await t.post(
+      "/api/rooms/lobby/messages",
+      { text: "back" },
+      token,
+    );
+    assert.equal(said.status, 202);
+    assert.equal(t.hub.sessions, 1);
+    assert.deepEqual(amy.events.filter((e) => e.type === "left"), []);
+    t.t = 6000;
+    t.chat.tick();
+    t.t = 7000;
     t.chat.tick();
     assert.deepEqual(amy.events.at(-1), {
       type: "left",
@@ -46,7 +62,7 @@ Deno.test("http sessions: a session with no stream and no requests times out (re
       404,
       "BAD_TOKEN",
     );
-  }, { http: { idleTimeoutMs: 2000 } });
+  }, { http: { idleTimeoutMs: 2000 }, limits: { resumeGraceMs: 1000 } });
 });
 
 Deno.test("http sessions: a stream that goes away leaves after the grace period (reason disconnect), unless it comes back", async () => {
@@ -58,18 +74,18 @@ Deno.test("http sessions: a stream that goes away leaves after the grace period 
     await sse.cancel();
     await settle();
     t.t = 400;
-    t.hub.sweep();
+    t.chat.tick();
     sse = await t.events(token); // back within the grace period
     t.t = 5000;
-    t.hub.sweep();
+    t.chat.tick();
     assert.deepEqual(amy.events.filter((e) => e.type === "left"), []);
     await sse.cancel();
     await settle();
     t.t = 5400;
-    t.hub.sweep();
+    t.chat.tick();
     assert.deepEqual(amy.events.filter((e) => e.type === "left"), []);
     t.t = 5600;
-    t.hub.sweep();
+    t.chat.tick();
     assert.deepEqual(amy.events.at(-1), {
       type: "left",
       room: "lobby",
@@ -77,7 +93,7 @@ Deno.test("http sessions: a stream that goes away leaves after the grace period 
       reason: "disconnect",
     });
     assert.equal(t.hub.streams.sse, 0);
-  }, { http: { graceMs: 500 } });
+  }, { limits: { resumeGraceMs: 500 } });
 });
 
 Deno.test("http sessions: the session of another room cannot stream this one (409); leaving ends the stream", async () => {

@@ -253,6 +253,68 @@ Deno.test("redis cluster: members on three nodes over TCP and Unix sockets chat 
   }
 });
 
+Deno.test("redis cluster: a member cut at the socket on one node resumes on another; joiners on any node get the history", async () => {
+  const c = await Cluster.start(2);
+  try {
+    const { client: amy } = await c.member(0, "tcp", "amy");
+    const bob = await connectStream(c.nodes[0]!.tcp!);
+    c.clients.push(bob);
+    bob.send({ type: "hello", version: 2, software: "t/2" });
+    assert.equal((await bob.next()).type, "hello_ok");
+    bob.send({ type: "join", room: "lobby", name: "bob" });
+    const welcome = await bob.next();
+    const token = welcome.type === "welcome" ? welcome.resume?.token : "";
+    assert.ok(token);
+    await until(amy, (e) => e.type === "joined");
+    amy.send({ type: "say", text: "one" });
+    assert.deepEqual(await bob.next(), {
+      type: "message",
+      room: "lobby",
+      from: "amy",
+      text: "one",
+    });
+    await bob.close();
+    amy.send({ type: "say", text: "two" });
+
+    // Back on the other node, having received event 1.
+    const back = await connectStream(c.nodes[1]!.tcp!);
+    c.clients.push(back);
+    back.send({ type: "hello", version: 2, software: "t/2" });
+    assert.equal((await back.next()).type, "hello_ok");
+    back.send({ type: "resume", token, seen: 1 });
+    const again = await back.next();
+    assert.equal(again.type, "welcome", JSON.stringify(again));
+    assert.equal(again.type === "welcome" && again.resume?.seq, 1);
+    assert.deepEqual(await back.next(), {
+      type: "message",
+      room: "lobby",
+      from: "amy",
+      text: "two",
+    });
+    back.send({ type: "say", text: "back on node 1" });
+    // Amy saw no leave and no enter: bob's line is her next event.
+    assert.deepEqual(await amy.next(), {
+      type: "message",
+      room: "lobby",
+      from: "bob",
+      text: "back on node 1",
+    });
+
+    // A joiner on either node gets the room's history from Redis.
+    for (const node of [0, 1]) {
+      const { client: late } = await c.member(node, "unix", `late${node}`);
+      const past = [];
+      for (let i = 0; i < 3; i++) {
+        const e = await late.next();
+        past.push(e.type === "history" && e.event.text);
+      }
+      assert.deepEqual(past, ["one", "two", "back on node 1"]);
+    }
+  } finally {
+    await c.stop();
+  }
+});
+
 Deno.test("redis cluster: a name raced for on two nodes has exactly one winner, 100 times", async () => {
   const c = await Cluster.start(2);
   try {

@@ -28,6 +28,9 @@ export const FIXTURES: readonly Frame[] = [
   { type: "leave" },
   { type: "ping", nonce: 0 },
   { type: "ping", nonce: 0xffffffff },
+  { type: "resume", token: "1x2y3z.AbCd-_", seen: 0 },
+  { type: "resume", token: "", seen: 0xffffffff },
+  { type: "recall" },
   {
     type: "hello_ok",
     version: 1,
@@ -43,6 +46,14 @@ export const FIXTURES: readonly Frame[] = [
     total: 3,
   },
   { type: "welcome", room: "lobby", name: "bob", members: [], total: 0 },
+  {
+    type: "welcome",
+    room: "lobby",
+    name: "bob",
+    members: ["bob"],
+    total: 1,
+    resume: { token: "1x2y3z.AbCd-_", graceMs: 60000, seq: 12, lost: 3 },
+  },
   {
     type: "members",
     room: "lobby",
@@ -66,6 +77,16 @@ export const FIXTURES: readonly Frame[] = [
     fatal: i % 2 === 0,
   })),
   { type: "pong", nonce: 123456789 },
+  {
+    type: "history",
+    time: 1764172834102,
+    event: { type: "message", room: "lobby", from: "amy", text: "hi 你好" },
+  },
+  {
+    type: "history",
+    time: 2 ** 53 - 1,
+    event: { type: "announcement", room: null, text: "back soon" },
+  },
   // Datagram transports (core/datagram/frames.ts).
   { type: "envelope", token: "00112233445566778899aabbccddeeff", seq: 0 },
   {

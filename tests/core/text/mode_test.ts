@@ -344,3 +344,29 @@ Deno.test("text: lines typed while the name's JOIN is decided wait for it", asyn
     "bob entered the room|bob says: hello",
   );
 });
+
+Deno.test("text: a joiner reads the room's history after its welcome, and /history shows it again", () => {
+  const chat = new Chat({
+    now: new FakeClock().now,
+    wallClock: () => Date.UTC(2026, 10, 26, 9, 5),
+  });
+  const amy = binaryMember(chat, "amy");
+  amy.type(encodeFrame({ type: "say", text: "before you came" }));
+  chat.announce("welcome all");
+  const bob = connect(chat);
+  bob.type("bob\n");
+  assert.equal(
+    bob.out(),
+    "name (名字): you are bob in lobby; in lobby (2): amy, bob\n" +
+      "* 09:05 amy says: before you came\n" +
+      "* 09:05 *** admin says: welcome all\n",
+  );
+  bob.type("/history\n");
+  assert.equal(
+    bob.out(),
+    "* 09:05 amy says: before you came\n" +
+      "* 09:05 *** admin says: welcome all\n",
+  );
+  bob.type("/help\n");
+  assert.match(bob.out(), /\/history/);
+});

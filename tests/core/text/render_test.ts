@@ -90,6 +90,24 @@ const CASES: [ChatEvent, string, string][] = [
     'error NAME_TAKEN: Cannot join room "lobby": name "bob" is taken',
     "错误 NAME_TAKEN: 该名字在本聊天室已被使用,请换一个",
   ],
+  [
+    {
+      type: "history",
+      time: Date.UTC(2026, 10, 26, 9, 5, 30),
+      event: { type: "message", room: "lobby", from: "amy", text: "hi" },
+    },
+    "* 09:05 amy says: hi",
+    "* 09:05 amy 说: hi",
+  ],
+  [
+    {
+      type: "history",
+      time: Date.UTC(2026, 10, 26, 23, 59),
+      event: { type: "announcement", room: null, text: "x" },
+    },
+    "* 23:59 *** admin says: x",
+    "* 23:59 *** 管理员 说: x",
+  ],
   [{ type: "pong", nonce: 1 }, "pong", "pong"],
   [
     {
@@ -300,6 +318,18 @@ Deno.test("render: multiline keeps line breaks in texts only", () => {
       multiline: true,
     }),
     "*** 管理员 说: a\nb",
+  );
+});
+
+Deno.test("render: a history line shows its time as the caller formats it", () => {
+  const event = {
+    type: "history",
+    time: 0,
+    event: { type: "message", room: "lobby", from: "amy", text: "hi" },
+  } as const;
+  assert.equal(
+    renderEvent(event, "en", { formatTime: (ms) => `t${ms}` }),
+    "* t0 amy says: hi",
   );
 });
 
