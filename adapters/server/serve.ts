@@ -13,6 +13,7 @@ import { listenStream } from "../stream/mod.ts";
 import { listenUdp, type UdpOptions } from "../udp/mod.ts";
 import { type HttpOptions, listenHttp } from "../http/mod.ts";
 import { ListenError } from "../errors.ts";
+import { settled as flushRoundsSettled } from "../flush_rounds.ts";
 
 /** A running listener of any transport. */
 export interface Listener {
@@ -221,6 +222,8 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
       return stopping = (async () => {
         clearInterval(clock);
         await chat.shutdown();
+        // The goodbyes are queued for the next flush round: written first.
+        await flushRoundsSettled();
         await Promise.all(listeners.map((l) => l.close()));
         options.log?.({ event: "stopped" });
       })();
