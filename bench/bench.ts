@@ -25,6 +25,7 @@ import {
 import {
   roomcastClusterTarget,
   type RoomcastOptions,
+  roomcastServerlessTarget,
   roomcastTarget,
   type RoomcastTransport,
   WS_TRANSPORTS,
@@ -52,6 +53,7 @@ const TRANSPORTS = [
   "ws-batch",
   "ws-binary",
   "2node",
+  "serverless",
 ] as const;
 
 function list<T extends string>(allowed: readonly T[]) {
@@ -85,6 +87,10 @@ function ints(value: string): number[] {
   return value.split(",").map((s) => num(2)(s.trim()));
 }
 
+function counts(value: string): number[] {
+  return value.split(",").map((s) => num(1)(s.trim()));
+}
+
 const program = new Command()
   .name("bench")
   .description(
@@ -105,8 +111,9 @@ const program = new Command()
       "ws (the WebSocket of the HTTP transport, GET /api/ws, once per subprotocol: " +
       "ws-json one JSON object per message, ws-batch a JSON array per message, " +
       "ws-binary binary frames; each can be named alone), 2node (two nodes sharing rooms " +
-      "through redis-server, over TCP); udp and ws only when asked, as W3 (10,000 members) " +
-      "over them is not yet part of the measured default",
+      "through redis-server, over TCP), serverless (the WebSocket of `deno serve --parallel` " +
+      "with --workers isolates, binary subprotocol); udp, ws and serverless only when asked, as W3 " +
+      "(10,000 members) over them is not yet part of the measured default",
     list(TRANSPORTS),
     ["tcp", "unix", "2node"] as (typeof TRANSPORTS[number])[],
   )
@@ -115,6 +122,13 @@ const program = new Command()
     `peers to compare with (${PEERS.join(", ")})`,
     list(PEERS),
     [] as string[],
+  )
+  .option(
+    "--workers <list>",
+    "roomcast with N Workers (serve --workers N), each N of the list a target " +
+      "(roomcast-wN; 1 is the single-thread server); serverless: N isolates",
+    counts,
+    [1],
   )
   .option("--members <list>", "W1 room sizes", ints, [100, 1000])
   .option("--latency-members <n>", "W2 room size", num(2), 100)
@@ -211,13 +225,22 @@ async function main(): Promise<number> {
     ...new Set(
       o.transport.flatMap((t) => t === "ws" ? [...WS_TRANSPORTS] : [t]),
     ),
-  ].filter((t) => t !== "2node") as RoomcastTransport[];
+  ].filter((t) => t !== "2node" && t !== "serverless") as RoomcastTransport[];
   // The peers speak TCP and Unix sockets only: udp and ws compare with tcp.
   const streams = single.filter((t) => t === "tcp" || t === "unix");
   if (streams.length === 0) streams.push("tcp");
   const targets: Target[] = [];
   for (const options of ours) {
-    for (const t of single) targets.push(roomcastTarget(t, options));
+    for (const workers of o.workers) {
+      for (const t of single) {
+        targets.push(roomcastTarget(t, { ...options, workers }));
+      }
+    }
+    if (o.transport.includes("serverless")) {
+      for (const isolates of o.workers) {
+        targets.push(roomcastServerlessTarget(isolates, options));
+      }
+    }
     if (o.transport.includes("2node")) {
       try {
         const redis = redisTarget(await ensurePeer("redis", log), "tcp");
@@ -332,6 +355,7 @@ async function main(): Promise<number> {
       duration: o.duration,
       drain: o.drain,
       threads: o.threads,
+      workers: o.workers,
       runs: o.runs,
       serverRateLimit: "off (--rate 0): the peers have none",
       serverFlags: denoFlags.join(" "),

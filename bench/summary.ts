@@ -202,12 +202,13 @@ export function ratios(
     w2: ["p99", (r) => r.latency_us?.p99],
     w3: ["KiB/member", (r) => r.rss_per_member_kib],
   };
-  for (const peer of rows.filter((r) => r.peer !== undefined)) {
-    const ours = rows.find((r) =>
+  const pairs = rows.filter((r) => r.peer !== undefined).flatMap((peer) =>
+    rows.filter((r) =>
       r.peer === undefined && r.transport === peer.transport &&
       r.workload === peer.workload && r.members === peer.members
-    );
-    if (!ours) continue;
+    ).map((ours) => [ours, peer] as const)
+  );
+  for (const [ours, peer] of pairs) {
     const [metric, f] = metricOf[peer.workload]!;
     const of = (target: string, run: number) => {
       const r = runs.find((x) =>
@@ -280,6 +281,55 @@ export function goals(
     if (o.workload === "w3" && o.kibPerMember) {
       out.push({
         what: `W3 ${o.members} members: <= 8 KiB RSS per member`,
+        met: o.kibPerMember.median <= 8,
+        detail: `${o.kibPerMember.median.toFixed(1)} KiB`,
+      });
+    }
+  }
+  // serve --workers N against redis-server and against one thread.
+  for (const o of rows.filter((r) => /^roomcast-w\d+\/tcp$/.test(r.target))) {
+    const p = redis.find((r) =>
+      r.workload === o.workload && r.members === o.members
+    );
+    const one = ours.find((r) =>
+      r.workload === o.workload && r.members === o.members
+    );
+    const ratio = (peer: string) =>
+      ratioList.find((q) =>
+        q.ours === o.target && q.peer === peer &&
+        q.workload === o.workload && q.members === o.members
+      )?.ratio;
+    if (o.workload === "w1" && p?.deliveriesPerS && o.deliveriesPerS) {
+      const x = ratio(p.target) ??
+        o.deliveriesPerS.median / p.deliveriesPerS.median;
+      out.push({
+        what: `${o.target} W1 S=${o.members}: >= 3.0x redis deliveries/s`,
+        met: x >= 3,
+        detail: `${x.toFixed(2)}x`,
+      });
+    }
+    if (o.workload === "w1" && one?.deliveriesPerS && o.deliveriesPerS) {
+      const x = o.deliveriesPerS.median / one.deliveriesPerS.median;
+      out.push({
+        what: `${o.target} W1 S=${o.members}: not below roomcast/tcp`,
+        met: x >= 1,
+        detail: `${x.toFixed(2)}x`,
+      });
+    }
+    if (o.workload === "w2" && p?.p99 && o.p99) {
+      const x = ratio(p.target) ?? o.p99.median / p.p99.median;
+      out.push({
+        what:
+          `${o.target} W2 S=${o.members}: p99 <= 0.9x redis p99, nothing lost`,
+        met: x <= 0.9 && o.lost === 0,
+        detail: `${x.toFixed(2)}x (${fmtUs(o.p99.median)} vs ${
+          fmtUs(p.p99.median)
+        }), lost ${o.lost}`,
+      });
+    }
+    if (o.workload === "w3" && o.kibPerMember) {
+      out.push({
+        what: `${o.target} W3 ${o.members} members: <= 8 KiB RSS per member`,
         met: o.kibPerMember.median <= 8,
         detail: `${o.kibPerMember.median.toFixed(1)} KiB`,
       });

@@ -52,12 +52,22 @@ export interface Roster {
   readonly total: number;
 }
 
+/** What one event reached on one node: rooms, and members given it. */
+export interface Reach {
+  /** Rooms reached. */
+  readonly rooms: number;
+  /** Members the event was queued to. */
+  readonly delivered: number;
+}
+
 /**
  * Receives another node's event. `out`, when given, is the event ready to
  * fan out, with the encoding that carried it already cached (so a received
- * frame is not encoded again).
+ * frame is not encoded again). Returns what the event reached on this node
+ * (the chat's receiver does; a backplane may use it to count an
+ * announcement's reach, {@link Backplane.tally}).
  */
-export type Receiver = (event: RoomEvent, out?: Outgoing) => void;
+export type Receiver = (event: RoomEvent, out?: Outgoing) => Reach | void;
 
 /**
  * Told that this node no longer holds a name it claimed: after an outage,
@@ -107,6 +117,15 @@ export interface Backplane {
   roster?(room: string, max: number): Roster | Promise<Roster>;
   /** Rooms with at least one member, cluster-wide. */
   rooms(): readonly RoomInfo[] | Promise<readonly RoomInfo[]>;
+  /**
+   * What an announcement this node has just published reached elsewhere:
+   * `rooms` cluster-wide (every room with members, or the one room
+   * announced to when it has any), `delivered` on the other nodes only.
+   * Optional: without it an announcement counts this node's members alone.
+   * Settles within the backplane's own bound, counting the nodes that
+   * answered.
+   */
+  tally?(event: RoomEvent): Promise<Reach>;
   /**
    * Rooms' histories, shared by every node (optional). The store must drop
    * a room's history when the room's last claim is released. Without it
@@ -186,6 +205,7 @@ export class MemoryBackplane implements Backplane {
   /** This node's id. */
   readonly nodeId: string;
   readonly #bus: MemoryBus;
+  readonly #reached = new WeakMap<RoomEvent, number>();
   readonly #tag: string;
 
   /**
@@ -233,9 +253,28 @@ export class MemoryBackplane implements Backplane {
    * publisher's {@link Outgoing} so that each encoding is made once.
    */
   publish(event: RoomEvent, out?: Outgoing): void {
+    let delivered = 0;
     for (const [id, receive] of this.#bus.nodes) {
-      if (id !== this.nodeId) receive(event, out);
+      if (id !== this.nodeId) delivered += receive(event, out)?.delivered ?? 0;
     }
+    if (event.type === "announcement") this.#reached.set(event, delivered);
+  }
+
+  /**
+   * What an announcement this node published reached on the other nodes of
+   * the bus (they answer at once, in memory).
+   */
+  tally(event: RoomEvent): Promise<Reach> {
+    const room = event.type === "announcement" ? event.room : null;
+    const rooms = room === null
+      ? this.#bus.claims.size
+      : this.#bus.claims.has(room)
+      ? 1
+      : 0;
+    return Promise.resolve({
+      rooms,
+      delivered: this.#reached.get(event) ?? 0,
+    });
   }
 
   /**

@@ -8,8 +8,13 @@
  * @module
  */
 
-import { announce, type AnnounceResult } from "./announce.ts";
-import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import { announce, announceCounted, type AnnounceResult } from "./announce.ts";
+import {
+  type Backplane,
+  MemoryBackplane,
+  type Reach,
+  type RoomInfo,
+} from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
 import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
@@ -189,6 +194,20 @@ export class Chat {
   }
 
   /**
+   * Announce, and count what every node reached when the backplane can
+   * tell ({@link Backplane.tally}, the isolates backplane): the rooms
+   * cluster-wide and the members on every node that answered in time.
+   * Otherwise the same as {@link Chat.announce}.
+   *
+   * @param text What to say.
+   * @param room One room, or every room when omitted.
+   * @returns Rooms and members reached, or a refusal.
+   */
+  announceCounted(text: string, room?: string): Promise<AnnounceResult> {
+    return announceCounted(this.#state, text, room);
+  }
+
+  /**
    * Rooms with members, cluster-wide.
    *
    * @returns Room names and member counts.
@@ -322,7 +341,7 @@ export class Chat {
   #remote(
     event: RoomEvent,
     out?: Outgoing,
-  ): { rooms: number; delivered: number } {
+  ): Reach {
     if (this.#state.closing) return { rooms: 0, delivered: 0 };
     return receiveRemote(this.#state, event, out);
   }

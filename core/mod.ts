@@ -47,6 +47,7 @@ export type {
   ClaimResult,
   LostHandler,
   MemoryBackplaneOptions,
+  Reach,
   Receiver,
   RoomInfo,
   Roster,

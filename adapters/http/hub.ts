@@ -9,11 +9,18 @@
  */
 
 import type { Chat, LogRecord } from "../../core/chat.ts";
+import { nodeTag } from "../../core/backplane.ts";
 import { tokensEqual } from "./admin_token.ts";
+import type { IsolateLink } from "./isolate_link.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
 import { Reclaim, type ReclaimOptions } from "./reclaim.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
+import {
+  locateToken,
+  SessionTokens,
+  type TokenPlace,
+} from "./session_token.ts";
 
 export type { ReclaimOptions } from "./reclaim.ts";
 
@@ -37,6 +44,12 @@ export interface HttpHubOptions {
   allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * The other isolates serving the same chat (the isolates backplane):
+   * session tokens are then signed, and requests and WebSockets for a
+   * session another isolate holds go to it.
+   */
+  isolates?: IsolateLink | undefined;
 }
 
 /** What the admin check found. */
@@ -65,6 +78,10 @@ export class HttpHub {
   readonly allowOrigins: readonly string[];
   /** Host names allowed besides loopback ones; undefined: any. */
   readonly allowHosts: readonly string[] | undefined;
+  /** The other isolates serving the chat, if any. */
+  readonly isolates: IsolateLink | undefined;
+  /** Signed session tokens, with other isolates. */
+  readonly tokens: SessionTokens | undefined;
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
@@ -93,6 +110,14 @@ export class HttpHub {
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
+    this.isolates = options.isolates;
+    // Tokens start with the chat's node tag, as resume tokens do.
+    this.tokens = options.isolates && options.adminToken !== undefined
+      ? new SessionTokens({
+        adminToken: options.adminToken,
+        home: nodeTag(chat.backplane.nodeId),
+      })
+      : undefined;
     this.#host = {
       outboundBytes: chat.limits.outboundBytes,
       ended: (session, cursor) => {
@@ -153,7 +178,10 @@ export class HttpHub {
    * @param remote Remote address for logs.
    */
   createSession(remote?: string, token?: string): HttpSession {
-    const session = new HttpSession(this.#host, token ?? this.chat.newToken());
+    const session = new HttpSession(
+      this.#host,
+      token ?? this.tokens?.mint() ?? this.chat.newToken(),
+    );
     this.#track(session, {
       transport: "http",
       idleTimeoutMs: this.limits.idleTimeoutMs,
@@ -216,6 +244,16 @@ export class HttpHub {
     remote?: string,
   ): Promise<HttpSession | undefined> {
     return this.#reclaim.session(token, options, remote);
+  }
+
+  /**
+   * Where a token's session is. With one isolate every token is looked up
+   * here; with several, a token is checked first (signature, expiry).
+   *
+   * @param token A session token.
+   */
+  locate(token: string): TokenPlace {
+    return locateToken(this.tokens, token);
   }
 
   /** WebSockets open but not yet in a session: they count as connections. */

@@ -11,6 +11,7 @@ import { isLoopbackHost } from "../../core/loopback.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";
+import type { IsolateLink } from "./isolate_link.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ListenError } from "../errors.ts";
@@ -30,6 +31,11 @@ export interface HttpOptions {
   hostname?: string;
   /** Port; 0 picks a free one. @default {8787} */
   port?: number;
+  /**
+   * Share the port with other servers that set it too (`SO_REUSEPORT`,
+   * Linux): the kernel spreads connections over them (`serve --workers`).
+   */
+  reusePort?: boolean | undefined;
   /** The admin token. @default {the CHAT_ADMIN_TOKEN environment variable} */
   adminToken?: string | undefined;
   /** A file holding the admin token (`--admin-token-file`). */
@@ -54,6 +60,11 @@ export interface HttpOptions {
   allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * The other isolates serving the same chat (`serve --workers`): a
+   * session's requests go to the isolate that holds it.
+   */
+  isolates?: IsolateLink | undefined;
 }
 
 /** A running HTTP listener. */
@@ -102,6 +113,7 @@ export async function listenHttpWith(
     allowHosts: options.allowHosts ??
       (isLoopbackHost(hostname) ? [] : undefined),
     log: options.log,
+    isolates: options.isolates,
   });
   const app = makeApp(hub);
   let server: Deno.HttpServer<Deno.NetAddr>;
@@ -109,6 +121,7 @@ export async function listenHttpWith(
     server = Deno.serve({
       hostname,
       port,
+      ...(options.reusePort ? { reusePort: true } : {}),
       onListen: () => {},
       onError: () =>
         new HttpProblem(500, "INTERNAL", "Cannot answer: internal error")

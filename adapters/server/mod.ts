@@ -30,4 +30,5 @@ export type {
   TransportStarter,
 } from "./serve.ts";
 export { runConsole, runStdinConsole } from "./console.ts";
+export type { Announcer } from "./console.ts";
 export { formatLog } from "../log.ts";

@@ -35,6 +35,12 @@ export interface ServeOptions {
   port?: number;
   /** Unix socket path. @default {defaultSocketPath()} */
   socketPath?: string;
+  /**
+   * TCP and HTTP share their ports with other servers that set it too
+   * (`SO_REUSEPORT`, Linux), as the Workers of `serve --workers` do.
+   * @default {false}
+   */
+  reusePort?: boolean;
   /** Limits to override. */
   limits?: Partial<Limits>;
   /** Cluster backplane. @default {in-memory, one node} */
@@ -79,6 +85,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         transport: "tcp",
         hostname: o.hostname ?? "127.0.0.1",
         port: o.port ?? 7878,
+        ...(o.reusePort ? { reusePort: true } : {}),
         ...(o.log ? { log: o.log } : {}),
         ...(o.textPromptMs !== undefined
           ? { textPromptMs: o.textPromptMs }
@@ -113,6 +120,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
       listenHttp(chat, {
         hostname: o.hostname ?? "127.0.0.1",
         ...o.http,
+        ...(o.reusePort ? { reusePort: true } : {}),
         log: o.log,
       }),
   ],

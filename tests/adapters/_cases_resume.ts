@@ -32,7 +32,7 @@ async function resumable(
 
 /** A client on another transport of the case's chat. */
 async function otherClient(h: SuiteHarness): Promise<TestClient> {
-  const chat = h.server.server.chat;
+  const chat = h.server.server!.chat;
   if (h.transport === "tcp") {
     const l = h.track(
       await listenHttp(chat, {

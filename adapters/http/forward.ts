@@ -1,0 +1,298 @@
+/**
+ * HTTP requests for a session another isolate holds, when several isolates
+ * serve one chat: the isolate a request lands on (the kernel picks one per
+ * connection) checks the session token's signature and expiry
+ * (adapters/http/session_token.ts), and hands a genuine token it does not
+ * hold to the isolate that does (the token's _home_), over the isolates'
+ * channel. The home answers the request as if it had come to it, so the
+ * session, its event ids and its history stay in one place; a streamed
+ * answer (Server-Sent Events) comes back chunk by chunk, the home reading
+ * only as far as the client takes (a window of {@link WINDOW_BYTES}), so a
+ * slow reader is still cut off at its outbound limit on the home.
+ *
+ * @module
+ */
+
+import type { IsolateLink } from "./isolate_link.ts";
+import { HttpProblem } from "./problem.ts";
+
+/** Bytes of a streamed answer the home sends ahead of what the client took. */
+export const WINDOW_BYTES = 256 * 1024;
+/** Longest wait for the home's answer to start, in ms. */
+const HEAD_TIMEOUT_MS = 10_000;
+
+/** Paths whose requests carry a session token. */
+const SESSION_PATHS = /^\/api\/(sessions\/me|rooms\/[^/]+\/(messages|events))$/;
+
+type Fetch = (
+  request: Request,
+  info: Deno.ServeHandlerInfo,
+) => Response | Promise<Response>;
+
+interface Ask {
+  sid: number;
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: Uint8Array | null;
+  remote: string | undefined;
+}
+
+interface Head {
+  sid: number;
+  status: number;
+  headers: [string, string][];
+  streamed: boolean;
+}
+
+/** Where a request waits for its home's answer (on the isolate it came to). */
+interface Waiting {
+  home: string;
+  head: (h: Head) => void;
+  controller?: ReadableStreamDefaultController<Uint8Array>;
+  owed: number;
+}
+
+/** An answer being streamed back (on the home). */
+interface Streaming {
+  reader: ReadableStreamDefaultReader<Uint8Array>;
+  credit: number;
+  pumping: boolean;
+}
+
+/**
+ * Both sides of forwarded requests for one isolate's app.
+ *
+ * @example
+ * ```ts ignore
+ * const forwarder = new HttpForwarder(link, (req, info) => app.fetch(req, info));
+ * const answer = await forwarder.forward("3fa2c1d0e4b5", request, "127.0.0.1:50000");
+ * ```
+ */
+export class HttpForwarder {
+  readonly #link: IsolateLink;
+  readonly #waiting = new Map<number, Waiting>();
+  readonly #streaming = new Map<string, Streaming>();
+  #next = 1;
+
+  /**
+   * @param link The other isolates.
+   * @param fetch This isolate's app, which answers what others forward.
+   */
+  constructor(link: IsolateLink, fetch: Fetch) {
+    this.#link = link;
+    link.on("http.req", (p, from) => this.#serve(p as Ask, from, fetch));
+    link.on("http.more", (p, from) => {
+      const { sid, n } = p as { sid: number; n: number };
+      const s = this.#streaming.get(`${from}:${sid}`);
+      if (s === undefined) return;
+      s.credit += n;
+      this.#pump(`${from}:${sid}`, from, sid, s);
+    });
+    link.on("http.cancel", (p, from) => {
+      const key = `${from}:${(p as { sid: number }).sid}`;
+      this.#streaming.get(key)?.reader.cancel().catch(() => {});
+      this.#streaming.delete(key);
+    });
+    link.on("http.head", (p) => {
+      const h = p as Head;
+      this.#waiting.get(h.sid)?.head(h);
+    });
+    link.on("http.chunk", (p) => {
+      const { sid, b } = p as { sid: number; b: Uint8Array };
+      const w = this.#waiting.get(sid);
+      if (w?.controller === undefined) return;
+      try {
+        w.controller.enqueue(b);
+      } catch {
+        return;
+      }
+      if ((w.controller.desiredSize ?? 0) > 0) {
+        this.#link.send(w.home, "http.more", { sid, n: b.length });
+      } else w.owed += b.length;
+    });
+    link.on("http.end", (p) => this.#end((p as { sid: number }).sid));
+    link.onGone((isolate) => {
+      for (const [sid, w] of this.#waiting) {
+        if (w.home === isolate) this.#end(sid, true);
+      }
+      for (const [key, s] of this.#streaming) {
+        if (key.startsWith(`${isolate}:`)) {
+          s.reader.cancel().catch(() => {});
+          this.#streaming.delete(key);
+        }
+      }
+    });
+  }
+
+  /**
+   * Have the home isolate answer a request.
+   *
+   * @param home The isolate that holds the request's session.
+   * @param request The request as it came (its body is not read).
+   * @param body Its body, already read (null for none).
+   * @param remote The client's address, for the home's logs.
+   * @returns The home's answer; 503 UNAVAILABLE when it does not start
+   *   answering within 10 s.
+   */
+  forward(
+    home: string,
+    request: Request,
+    body: Uint8Array | null,
+    remote: string | undefined,
+  ): Promise<Response> {
+    const sid = this.#next++;
+    return new Promise<Response>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(sid);
+        resolve(
+          new HttpProblem(
+            503,
+            "UNAVAILABLE",
+            "Cannot reach the isolate that holds this session",
+          ).toResponse(),
+        );
+      }, HEAD_TIMEOUT_MS);
+      const waiting: Waiting = {
+        home,
+        owed: 0,
+        head: (h) => {
+          clearTimeout(timer);
+          if (!h.streamed) {
+            this.#waiting.delete(sid);
+            return resolve(
+              new Response(null, { status: h.status, headers: h.headers }),
+            );
+          }
+          const stream = new ReadableStream<Uint8Array>({
+            start: (c) => void (waiting.controller = c),
+            pull: () => {
+              if (waiting.owed === 0) return;
+              this.#link.send(home, "http.more", { sid, n: waiting.owed });
+              waiting.owed = 0;
+            },
+            cancel: () => {
+              this.#waiting.delete(sid);
+              this.#link.send(home, "http.cancel", { sid });
+            },
+          }, new ByteLengthQueuingStrategy({ highWaterMark: WINDOW_BYTES }));
+          resolve(
+            new Response(stream, { status: h.status, headers: h.headers }),
+          );
+        },
+      };
+      this.#waiting.set(sid, waiting);
+      this.#link.send(
+        home,
+        "http.req",
+        {
+          sid,
+          method: request.method,
+          url: request.url,
+          headers: [...request.headers],
+          body,
+          remote,
+        } satisfies Ask,
+      );
+    });
+  }
+
+  /** The stream of a forwarded answer ended (or its home is gone). */
+  #end(sid: number, cut = false): void {
+    const w = this.#waiting.get(sid);
+    this.#waiting.delete(sid);
+    try {
+      if (cut) w?.controller?.error(new Error("Cannot go on: isolate gone"));
+      else w?.controller?.close();
+    } catch { /* cancelled meanwhile */ }
+  }
+
+  /** Answer a request another isolate forwarded. */
+  async #serve(ask: Ask, from: string, fetch: Fetch): Promise<void> {
+    const request = new Request(ask.url, {
+      method: ask.method,
+      headers: ask.headers,
+      ...(ask.body ? { body: ask.body as Uint8Array<ArrayBuffer> } : {}),
+    });
+    let response: Response;
+    try {
+      response = await fetch(request, infoOf(ask.remote));
+    } catch {
+      response = new HttpProblem(
+        500,
+        "INTERNAL",
+        "Cannot answer: internal error",
+      )
+        .toResponse();
+    }
+    const streamed = response.body !== null;
+    this.#link.send(
+      from,
+      "http.head",
+      {
+        sid: ask.sid,
+        status: response.status,
+        headers: [...response.headers],
+        streamed,
+      } satisfies Head,
+    );
+    if (!streamed) return;
+    const s: Streaming = {
+      reader: response.body!.getReader(),
+      credit: WINDOW_BYTES,
+      pumping: false,
+    };
+    this.#streaming.set(`${from}:${ask.sid}`, s);
+    this.#pump(`${from}:${ask.sid}`, from, ask.sid, s);
+  }
+
+  /** Send chunks while the window allows. */
+  async #pump(
+    key: string,
+    to: string,
+    sid: number,
+    s: Streaming,
+  ): Promise<void> {
+    if (s.pumping) return;
+    s.pumping = true;
+    try {
+      while (s.credit > 0 && this.#streaming.get(key) === s) {
+        const { done, value } = await s.reader.read();
+        if (done) {
+          this.#streaming.delete(key);
+          this.#link.send(to, "http.end", { sid });
+          return;
+        }
+        s.credit -= value.length;
+        this.#link.send(to, "http.chunk", { sid, b: value });
+      }
+    } catch {
+      this.#streaming.delete(key);
+      this.#link.send(to, "http.end", { sid });
+    } finally {
+      s.pumping = false;
+    }
+  }
+}
+
+/**
+ * Whether a request is for a session (it carries a session token).
+ *
+ * @param request The request.
+ * @returns True for `DELETE /api/sessions/me`, `POST .../messages` and
+ *   `GET .../events`.
+ */
+export function isSessionRequest(request: Request): boolean {
+  return SESSION_PATHS.test(new URL(request.url).pathname);
+}
+
+/** What `Deno.serve` would have passed for a client at `remote`. */
+function infoOf(remote: string | undefined): Deno.ServeHandlerInfo {
+  const at = remote?.lastIndexOf(":") ?? -1;
+  const hostname = at > 0 ? remote!.slice(0, at).replace(/^\[|\]$/g, "") : "";
+  const port = at > 0 ? Number(remote!.slice(at + 1)) : 0;
+  return {
+    remoteAddr: { transport: "tcp", hostname, port },
+    completed: Promise.resolve(),
+  } as Deno.ServeHandlerInfo;
+}
