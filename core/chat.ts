@@ -16,7 +16,12 @@ import {
   type RoomInfo,
 } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
-import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
+import {
+  type ChatState,
+  type ChatStats,
+  countConnections,
+  makeState,
+} from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
 import { receiveRemote } from "./fanout.ts";
 import type { HistoryEntry } from "./history.ts";
@@ -89,7 +94,6 @@ export class Chat {
   readonly #state: ChatState;
   readonly #internals: ChatInternals<Session>;
   #nextId = 1;
-  #held = 0;
 
   /**
    * Create a new instance.
@@ -123,7 +127,16 @@ export class Chat {
 
   /** Open sessions and connections held without one, against the limit. */
   get connections(): number {
-    return this.#state.sessions.size + this.#held;
+    return this.#state.sessions.size + this.#state.heldConnections;
+  }
+
+  /**
+   * Connections on the other nodes that share this node's connection
+   * limit, as last heard (the isolates of one process); 0 when the limit
+   * is this node's own ({@link Backplane.shareConnections}).
+   */
+  get connectionsElsewhere(): number {
+    return countConnections(this.#state).elsewhere;
   }
 
   /**
@@ -134,10 +147,15 @@ export class Chat {
    * @returns Give the place back (once; later calls do nothing).
    */
   holdConnection(): () => void {
-    this.#held++;
+    const state = this.#state;
+    state.heldConnections++;
+    countConnections(state);
     let held = true;
     return () => {
-      if (held) this.#held--;
+      if (held) {
+        state.heldConnections--;
+        countConnections(state);
+      }
       held = false;
     };
   }
@@ -173,7 +191,7 @@ export class Chat {
         "SHUTTING_DOWN",
         "Cannot connect: the server is shutting down",
       );
-    } else if (this.connections > this.limits.maxConnections) {
+    } else if (this.#overLimit()) {
       session.fail(
         "SERVER_FULL",
         `Cannot connect: the server has ${this.limits.maxConnections} connections`,
@@ -336,6 +354,12 @@ export class Chat {
     }
     this.#state.rooms.clear();
     await this.backplane.close();
+  }
+
+  /** Whether this node's connections and the others' sharing the limit exceed it. */
+  #overLimit(): boolean {
+    const { own, elsewhere } = countConnections(this.#state);
+    return own + elsewhere > this.limits.maxConnections;
   }
 
   #remote(

@@ -67,8 +67,8 @@ export class WsConnection implements PendingSocket {
           "Cannot connect: the server is shutting down",
         );
       } else if (
-        hub.chat.connections + hub.pendingCount >=
-          hub.chat.limits.maxConnections
+        hub.chat.connections + hub.chat.connectionsElsewhere +
+            hub.pendingCount >= hub.chat.limits.maxConnections
       ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.
