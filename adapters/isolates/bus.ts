@@ -24,6 +24,7 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
+import { joinFrames } from "./frames.ts";
 import { Inbox, type Wire } from "./inbox.ts";
 import { ResendRing } from "./resend.ts";
 
@@ -34,15 +35,25 @@ const MAX_BATCH_BYTES = 1 << 20;
 /** Time to let the channel send what was posted before it closes, in ms. */
 const CLOSE_GRACE_MS = 30;
 
-/** What the bus hands to its owner: another isolate's room events. */
-export type EventsHandler = (
-  frames: Uint8Array,
+/**
+ * What the bus hands to its owner: a message of another isolate's room
+ * events (`b`, its frames; `f`, its sender; `s`, the sender's number for
+ * it; `q`, announcements to count; `h`, times of history entries).
+ */
+export type EventsHandler = (w: Readonly<Wire>) => void;
+
+/**
+ * A directed message's handler: its payload, its sender, and the sender's
+ * number for the message.
+ */
+export type MessageHandler = (
+  payload: unknown,
   from: string,
-  tallies: readonly (readonly [frame: number, id: number])[] | undefined,
+  seq: number,
 ) => void;
 
-/** A directed message's handler: its payload and its sender. */
-export type MessageHandler = (payload: unknown, from: string) => void;
+/** How far back {@link IsolateBus.stamp} looks for a frame. */
+const STAMP_REACH = 16;
 
 /** Options of an {@link IsolateBus}. */
 export interface IsolateBusOptions {
@@ -85,6 +96,7 @@ export class IsolateBus {
   #frames: Uint8Array[] = [];
   #bytes = 0;
   #tallies: [number, number][] | undefined;
+  #times: number[] | undefined;
   #scheduled = false;
   #closed = false;
   /** Messages posted, for tests and metrics. */
@@ -154,6 +166,36 @@ export class IsolateBus {
   }
 
   /**
+   * Give a frame queued in this turn the time of its history entry, for
+   * the other isolates to keep it at the same time. A frame already
+   * posted (or not found among the last few queued) goes without: the
+   * others then take the time they receive it.
+   *
+   * @param frame The frame, as given to {@link IsolateBus.publish}.
+   * @param time Ms since the epoch.
+   */
+  stamp(frame: Uint8Array, time: number): void {
+    const frames = this.#frames;
+    const end = Math.max(0, frames.length - STAMP_REACH);
+    for (let i = frames.length - 1; i >= end; i--) {
+      if (frames[i] === frame) {
+        (this.#times ??= []).push(i, time);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The number of the next message from each isolate heard from, and from
+   * this one (the events queued so far are posted first): what a copy of
+   * this isolate's state taken now has seen.
+   */
+  positions(): [isolate: string, next: number][] {
+    this.flush();
+    return [...this.#inbox.positions(), [this.id, this.#seq]];
+  }
+
+  /**
    * Send a message to one isolate (`to`), or to all (`"*"`), after the
    * events queued so far.
    *
@@ -172,12 +214,16 @@ export class IsolateBus {
     this.#scheduled = false;
     if (this.#frames.length === 0 || this.#closed) return;
     const frames = this.#frames;
-    const b = frames.length === 1 ? frames[0]! : concat(frames, this.#bytes);
+    const b = frames.length === 1
+      ? frames[0]!
+      : joinFrames(frames, this.#bytes);
     const w: Wire = { f: this.id, s: 0, k: "e", b };
     if (this.#tallies) w.q = this.#tallies;
+    if (this.#times) w.h = this.#times;
     this.#frames = [];
     this.#bytes = 0;
     this.#tallies = undefined;
+    this.#times = undefined;
     this.#numbered(w);
   };
 
@@ -244,21 +290,10 @@ export class IsolateBus {
 
   #deliver(w: Wire): void {
     if (w.k === "e") {
-      if (w.b) this.#events?.(w.b, w.f, w.q);
+      if (w.b) this.#events?.(w);
       return;
     }
     if (w.t !== this.id && w.t !== "*") return;
-    this.#handlers.get(w.o ?? "")?.(w.p, w.f);
+    this.#handlers.get(w.o ?? "")?.(w.p, w.f, w.s);
   }
-}
-
-/** Frames in one buffer. */
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
