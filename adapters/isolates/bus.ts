@@ -24,9 +24,9 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
-import { joinFrames } from "./frames.ts";
 import { Inbox, type Wire } from "./inbox.ts";
 import { ResendRing } from "./resend.ts";
+import { TurnBatch } from "./turn_batch.ts";
 
 export type { Wire } from "./inbox.ts";
 
@@ -51,9 +51,6 @@ export type MessageHandler = (
   from: string,
   seq: number,
 ) => void;
-
-/** How far back {@link IsolateBus.stamp} looks for a frame. */
-const STAMP_REACH = 16;
 
 /** Options of an {@link IsolateBus}. */
 export interface IsolateBusOptions {
@@ -93,10 +90,8 @@ export class IsolateBus {
   readonly #ring = new ResendRing();
   #events: EventsHandler | undefined;
   #seq = 0;
-  #frames: Uint8Array[] = [];
-  #bytes = 0;
-  #tallies: [number, number][] | undefined;
-  #times: number[] | undefined;
+  readonly #batch = new TurnBatch();
+  #onCount: ((count: number, from: string) => void) | undefined;
   #scheduled = false;
   #closed = false;
   /** Messages posted, for tests and metrics. */
@@ -153,16 +148,9 @@ export class IsolateBus {
    */
   publish(frame: Uint8Array, tally?: number): void {
     if (this.#closed) return;
-    if (tally !== undefined) {
-      (this.#tallies ??= []).push([this.#frames.length, tally]);
-    }
-    this.#frames.push(frame);
-    this.#bytes += frame.length;
-    if (this.#bytes >= MAX_BATCH_BYTES) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.flush);
-    }
+    this.#batch.add(frame, tally);
+    if (this.#batch.bytes >= MAX_BATCH_BYTES) this.flush();
+    else this.#schedule();
   }
 
   /**
@@ -175,14 +163,7 @@ export class IsolateBus {
    * @param time Ms since the epoch.
    */
   stamp(frame: Uint8Array, time: number): void {
-    const frames = this.#frames;
-    const end = Math.max(0, frames.length - STAMP_REACH);
-    for (let i = frames.length - 1; i >= end; i--) {
-      if (frames[i] === frame) {
-        (this.#times ??= []).push(i, time);
-        return;
-      }
-    }
+    this.#batch.stamp(frame, time);
   }
 
   /**
@@ -209,23 +190,35 @@ export class IsolateBus {
     this.#numbered({ f: this.id, s: 0, k: "m", t: to, o: op, p: payload });
   }
 
-  /** Post the events queued in this turn now. */
+  /**
+   * This isolate's connection count changed: it goes out with this turn's
+   * events (or alone, at the end of the turn), so that another isolate
+   * knows it before it hands on those events (a leave).
+   */
+  count(n: number): void {
+    if (this.#closed) return;
+    this.#batch.count(n);
+    this.#schedule();
+  }
+
+  /** Set the handler of other isolates' connection counts. */
+  onCount(handler: (count: number, from: string) => void): void {
+    this.#onCount = handler;
+  }
+
+  /** Post the events (and count) queued in this turn now. */
   flush = (): void => {
     this.#scheduled = false;
-    if (this.#frames.length === 0 || this.#closed) return;
-    const frames = this.#frames;
-    const b = frames.length === 1
-      ? frames[0]!
-      : joinFrames(frames, this.#bytes);
-    const w: Wire = { f: this.id, s: 0, k: "e", b };
-    if (this.#tallies) w.q = this.#tallies;
-    if (this.#times) w.h = this.#times;
-    this.#frames = [];
-    this.#bytes = 0;
-    this.#tallies = undefined;
-    this.#times = undefined;
-    this.#numbered(w);
+    if (this.#closed) return;
+    const w = this.#batch.take(this.id);
+    if (w !== undefined) this.#numbered(w);
   };
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.flush);
+  }
 
   /** Forget an isolate that is gone (its numbering, what it held back, its port). */
   forget(id: string): void {
@@ -290,6 +283,7 @@ export class IsolateBus {
 
   #deliver(w: Wire): void {
     if (w.k === "e") {
+      if (w.c !== undefined) this.#onCount?.(w.c, w.f);
       if (w.b) this.#events?.(w);
       return;
     }

@@ -1,21 +1,19 @@
 /**
  * One connection limit for every isolate of an instance
  * (`--max-connections` counts the whole process): each isolate tells the
- * others its own count over the bus when it changes (at most one message
- * per event-loop turn, after that turn's events), and admits a connection
- * only while its own count plus the others' last counts stay within the
- * limit. The counts travel like the events, in well under a millisecond
- * between Workers, so the limit can only be passed by connections that
- * reach two isolates at the very same moment, each before hearing of the
- * other's.
+ * others its own count when it changes, with that turn's events
+ * (adapters/isolates/bus.ts), and admits a connection only while its own
+ * count plus the others' last counts stay within the limit. A count travels
+ * in the same message as the leave that freed a place, so an isolate knows
+ * the place is free before any member can hear of the leave; the limit can
+ * only be passed by connections that reach two isolates at the same
+ * moment, each before the other's count arrives (well under a millisecond
+ * between Workers).
  *
  * @module
  */
 
 import type { IsolateBus } from "./bus.ts";
-
-/** The message's name on the bus. */
-const OP = "conns";
 
 /** This isolate's connection count, and the others'. */
 export class ConnectionShare {
@@ -23,26 +21,21 @@ export class ConnectionShare {
   readonly #others = new Map<string, number>();
   #elsewhere = 0;
   #own = 0;
-  #sent = 0;
-  #scheduled = false;
 
   /** @param bus The bus the counts travel on. */
   constructor(bus: IsolateBus) {
     this.#bus = bus;
-    bus.on(OP, (n, from) => this.heard(from, n as number));
+    bus.onCount((n, from) => this.heard(from, n));
   }
 
   /**
-   * This isolate's count now; the others' total, as last heard. A change
-   * goes out at the end of the turn.
+   * This isolate's count now (a change goes out with this turn's events);
+   * the others' total, as last heard.
    */
   share(own: number): number {
     if (own !== this.#own) {
       this.#own = own;
-      if (!this.#scheduled) {
-        this.#scheduled = true;
-        queueMicrotask(this.#send);
-      }
+      this.#bus.count(own);
     }
     return this.#elsewhere;
   }
@@ -64,18 +57,10 @@ export class ConnectionShare {
     if (this.#others.delete(isolate)) this.#sum();
   }
 
-  /** This isolate leaves: its count goes to 0 everywhere, now. */
+  /** This isolate leaves: its count goes to 0 everywhere. */
   close(): void {
-    this.#own = 0;
-    this.#send();
+    this.share(0);
   }
-
-  #send = (): void => {
-    this.#scheduled = false;
-    if (this.#own === this.#sent) return;
-    this.#sent = this.#own;
-    this.#bus.send("*", OP, this.#own);
-  };
 
   #sum(): void {
     let total = 0;

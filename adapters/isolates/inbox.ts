@@ -20,6 +20,8 @@ export interface Wire {
   t?: string;
   /** Events: frames, one after the other. */
   b?: Uint8Array;
+  /** Events: the sender's connection count, when it changed. */
+  c?: number;
   /** Events: `[frame index, tally id]` of announcements to report on. */
   q?: [number, number][];
   /**
