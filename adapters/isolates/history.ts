@@ -24,28 +24,26 @@ import {
   type HistoryStore,
   withinBounds,
 } from "../../core/history.ts";
-import { HistoryRing } from "../../core/history_ring.ts";
 import { DEFAULT_LIMITS } from "../../core/limits.ts";
 import type { Outgoing } from "../../core/peer.ts";
 import { ownFrame, roomEventOf } from "./frames.ts";
+import { OrderedRing } from "./ordered_ring.ts";
 
-/** A copy of every room's history, as one isolate hands it to another. */
-export interface HistorySnapshot {
-  /** Each room with members: its members' names, its entries (time, frame). */
-  readonly rooms: readonly (readonly [
-    room: string,
-    members: readonly string[],
-    entries: readonly (readonly [time: number, frame: Uint8Array])[],
-  ])[];
-  /**
-   * The number of the next message of each isolate that the copy has not
-   * seen (adapters/isolates/bus.ts, `positions`).
-   */
-  readonly seen: readonly (readonly [isolate: string, next: number])[];
-}
+/**
+ * One room of a copy, as one isolate hands it to another: its members'
+ * names, and its entries (time, frame, and the isolate that said it).
+ */
+export type RoomSnapshot = readonly [
+  room: string,
+  members: readonly string[],
+  entries:
+    readonly (readonly [time: number, frame: Uint8Array, origin: string])[],
+];
 
 /** What {@link IsolateHistory} works with. */
 export interface IsolateHistoryOptions {
+  /** This isolate's id (the origin of what is said here). */
+  readonly id: string;
   /** Mark an entry's time on its frame as it crosses to the other isolates. */
   stamp(frame: Uint8Array, time: number): void;
 }
@@ -53,16 +51,7 @@ export interface IsolateHistoryOptions {
 /** One room in a copy: who is in it, and what was said. */
 interface RoomCopy {
   readonly members: Set<string>;
-  ring: HistoryRing<HistoryEntry> | undefined;
-}
-
-/** Another isolate's event, held while the copy is being taken. */
-interface Held {
-  readonly origin: string;
-  readonly seq: number;
-  readonly event: RoomEvent;
-  readonly out: Outgoing | undefined;
-  readonly time: number | undefined;
+  ring: OrderedRing | undefined;
 }
 
 /**
@@ -72,7 +61,7 @@ interface Held {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * const history = new IsolateHistory({ stamp: () => {} });
+ * const history = new IsolateHistory({ id: "a", stamp: () => {} });
  * const bounds = { length: 2, bytes: 1000 };
  * history.configure(bounds);
  * history.published({ type: "joined", room: "lobby", name: "amy" });
@@ -80,7 +69,7 @@ interface Held {
  *   const event = { type: "message", room: "lobby", from: "amy", text } as const;
  *   history.append("lobby", { time: 0, event }, bounds);
  * }
- * history.received({ type: "announcement", room: null, text: "hi" }, "b", 0);
+ * history.received({ type: "announcement", room: null, text: "hi" }, "b");
  * assert.deepEqual(history.recent("lobby", bounds).map((e) => e.event.text), ["c", "hi"]);
  * history.published({ type: "left", room: "lobby", name: "amy", reason: "quit" });
  * assert.deepEqual(history.recent("lobby", bounds), []);
@@ -95,7 +84,6 @@ export class IsolateHistory implements HistoryStore {
     bytes: DEFAULT_LIMITS.historyBytes,
   };
   #configured = false;
-  #held: Held[] | undefined;
 
   /** @param options How entries' times cross. */
   constructor(options: IsolateHistoryOptions) {
@@ -122,7 +110,7 @@ export class IsolateHistory implements HistoryStore {
     for (const copy of this.#rooms.values()) {
       const items = copy.ring?.items() ?? [];
       copy.ring = undefined;
-      for (const e of items) this.#push(copy, e);
+      for (const p of items) this.#push(copy, p.entry, p.origin);
     }
   }
 
@@ -134,14 +122,15 @@ export class IsolateHistory implements HistoryStore {
   ): void {
     if (!this.#configured) this.configure(bounds);
     if (bounds.length === 0) return;
-    this.#keep(room, entry);
+    this.#keep(room, entry, this.#o.id);
     if (entry.out !== undefined) this.#o.stamp(entry.out.binary(), entry.time);
   }
 
   /** A room's history, oldest first, within the bounds. */
   recent(room: string, bounds: HistoryBounds): readonly HistoryEntry[] {
     if (!this.#configured) this.configure(bounds);
-    const items = this.#rooms.get(room)?.ring?.items() ?? [];
+    const ring = this.#rooms.get(room)?.ring;
+    const items = ring ? ring.items().map((p) => p.entry) : [];
     const own = this.#bounds;
     return own.length === bounds.length && own.bytes === bounds.bytes
       ? items
@@ -155,84 +144,59 @@ export class IsolateHistory implements HistoryStore {
    */
   published(event: RoomEvent): void {
     if (this.#off()) return;
-    if (event.type === "joined" || event.type === "left") this.#apply(event);
+    if (event.type === "joined" || event.type === "left") {
+      this.#apply(event, this.#o.id);
+    }
   }
 
   /**
    * Another isolate's event, as it was handed to this isolate's members.
    *
    * @param event The event.
-   * @param origin The isolate whose message carried it.
-   * @param seq That message's number (Infinity: not numbered, kept anyway).
+   * @param origin The isolate where it was said.
    * @param out The event with its frame, when at hand.
    * @param time When it was said, as its sender stamped it.
    */
   received(
     event: RoomEvent,
     origin: string,
-    seq: number,
     out?: Outgoing,
     time?: number,
   ): void {
-    if (this.#off()) return;
-    if (this.#held !== undefined) {
-      this.#held.push({ origin, seq, event, out, time });
-    } else this.#apply(event, out, time);
+    if (!this.#off()) this.#apply(event, origin, out, time);
   }
 
   /** A name this isolate held was taken by another one meanwhile. */
   lost(room: string, name: string): void {
-    if (!this.#off()) this.#apply({ type: "left", room, name, reason: "quit" });
+    const left = { type: "left", room, name, reason: "quit" } as const;
+    if (!this.#off()) this.#apply(left, this.#o.id);
   }
 
-  /** Hold other isolates' events until a copy is installed. */
-  hold(): void {
-    this.#held ??= [];
-  }
-
-  /**
-   * A copy of every room's history, to hand to an isolate that starts.
-   *
-   * @param seen What this copy has seen of each isolate's messages.
-   */
-  snapshot(seen: readonly (readonly [string, number])[]): HistorySnapshot {
-    const rooms: [string, string[], [number, Uint8Array][]][] = [];
+  /** A copy of every room's history, to hand to an isolate that starts. */
+  snapshot(): RoomSnapshot[] {
+    const rooms: RoomSnapshot[] = [];
     for (const [room, copy] of this.#rooms) {
       const entries = (copy.ring?.items() ?? []).map((
-        e,
-      ): [number, Uint8Array] => [
-        e.time,
-        e.out?.binary() ?? encodeFrame(e.event),
-      ]);
+        { entry: e, origin },
+      ) => [e.time, e.out?.binary() ?? encodeFrame(e.event), origin] as const);
       rooms.push([room, [...copy.members], entries]);
     }
-    return { rooms, seen };
+    return rooms;
   }
 
-  /**
-   * Start from another isolate's copy (none: from what was heard), then
-   * apply the events held meanwhile that it had not seen.
-   */
-  install(snapshot: HistorySnapshot | undefined): void {
-    const held = this.#held ?? [];
-    this.#held = undefined;
+  /** Start from another isolate's copy. */
+  restore(rooms: readonly RoomSnapshot[]): void {
     if (this.#off()) return;
-    const seen = new Map(snapshot?.seen ?? []);
-    for (const [room, members, entries] of snapshot?.rooms ?? []) {
+    for (const [room, members, entries] of rooms) {
       const copy = this.#room(room);
       for (const name of members) copy.members.add(name);
-      for (const [time, frame] of entries) {
+      for (const [time, frame, origin] of entries) {
         const e = roomEventOf(frame);
         if (typeof e === "string") continue;
         const { event, out } = e;
         if (event.type === "message" || event.type === "announcement") {
-          this.#push(copy, { time, event, out });
+          this.#push(copy, { time, event, out }, origin);
         }
-      }
-    }
-    for (const h of held) {
-      if (h.seq >= (seen.get(h.origin) ?? -Infinity)) {
-        this.#apply(h.event, h.out, h.time);
       }
     }
   }
@@ -241,7 +205,12 @@ export class IsolateHistory implements HistoryStore {
     return this.#bounds.length === 0;
   }
 
-  #apply(event: RoomEvent, out?: Outgoing, time?: number): void {
+  #apply(
+    event: RoomEvent,
+    origin: string,
+    out?: Outgoing,
+    time?: number,
+  ): void {
     switch (event.type) {
       case "joined":
         this.#room(event.room).members.add(event.name);
@@ -268,24 +237,24 @@ export class IsolateHistory implements HistoryStore {
       event,
       ...(kept ? { out: kept } : {}),
     };
-    this.#keep(event.room, entry);
+    this.#keep(event.room, entry, origin);
   }
 
   /** Into one room's history, or every room's (`null`), if it has members. */
-  #keep(room: string | null, entry: HistoryEntry): void {
+  #keep(room: string | null, entry: HistoryEntry, origin: string): void {
     if (room !== null) {
       const copy = this.#rooms.get(room);
-      if (copy !== undefined) this.#push(copy, entry);
+      if (copy !== undefined) this.#push(copy, entry, origin);
       return;
     }
-    for (const copy of this.#rooms.values()) this.#push(copy, entry);
+    for (const copy of this.#rooms.values()) this.#push(copy, entry, origin);
   }
 
-  #push(copy: RoomCopy, entry: HistoryEntry): void {
+  #push(copy: RoomCopy, entry: HistoryEntry, origin: string): void {
     const b = this.#bounds;
     if (b.length === 0) return;
-    copy.ring ??= new HistoryRing({ maxItems: b.length, maxBytes: b.bytes });
-    copy.ring.push(entry, entrySize(entry.event));
+    copy.ring ??= new OrderedRing({ maxItems: b.length, maxBytes: b.bytes });
+    copy.ring.insert({ entry, size: entrySize(entry.event), origin });
   }
 
   #room(room: string): RoomCopy {

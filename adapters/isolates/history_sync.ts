@@ -13,12 +13,34 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
+import type { RoomEvent } from "../../core/events.ts";
+import type { Outgoing } from "../../core/peer.ts";
 import type { IsolateBus } from "./bus.ts";
-import type { HistorySnapshot, IsolateHistory } from "./history.ts";
+import type { IsolateHistory, RoomSnapshot } from "./history.ts";
 import type { IsolateRequests } from "./requests.ts";
 
 /** The request's name on the bus. */
 const OP = "history";
+
+/** A copy of every room's history, as one isolate hands it to another. */
+export interface HistorySnapshot {
+  /** Each room with members. */
+  readonly rooms: readonly RoomSnapshot[];
+  /**
+   * The number of the next message of each isolate that the copy has not
+   * seen (adapters/isolates/bus.ts, `positions`).
+   */
+  readonly seen: readonly (readonly [isolate: string, next: number])[];
+}
+
+/** Another isolate's event, held while the copy is being taken. */
+interface Held {
+  readonly event: RoomEvent;
+  readonly origin: string;
+  readonly seq: number;
+  readonly out: Outgoing | undefined;
+  readonly time: number | undefined;
+}
 
 /** What a {@link HistorySync} works with. */
 export interface HistorySyncOptions {
@@ -35,13 +57,34 @@ export interface HistorySyncOptions {
 /** Taking a copy of the histories at start, and giving one to others. */
 export class HistorySync {
   readonly #o: HistorySyncOptions;
-  #synced = false;
+  #held: Held[] | undefined = [];
 
   /** @param options Copy, bus, requests and log. */
   constructor(options: HistorySyncOptions) {
     this.#o = options;
-    options.history.hold();
     options.requests.handle(OP, () => this.#copy());
+  }
+
+  /**
+   * Another isolate's event for the copy (held until the copy is taken).
+   *
+   * @param event The event.
+   * @param origin The isolate where it was said.
+   * @param seq The number of the message that carried it (Infinity: not
+   *   numbered, kept anyway).
+   * @param out The event with its frame, when at hand.
+   * @param time When it was said, as its sender stamped it.
+   */
+  received(
+    event: RoomEvent,
+    origin: string,
+    seq: number,
+    out?: Outgoing,
+    time?: number,
+  ): void {
+    if (this.#held === undefined) {
+      this.#o.history.received(event, origin, out, time);
+    } else this.#held.push({ event, origin, seq, out, time });
   }
 
   /**
@@ -70,13 +113,21 @@ export class HistorySync {
         // Nobody had one: isolates that start together, or no answer.
       }
     }
-    history.install(snapshot);
-    this.#synced = true;
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    if (snapshot !== undefined) history.restore(snapshot.rooms);
+    const seen = new Map(snapshot?.seen ?? []);
+    for (const h of held) {
+      if (h.seq >= (seen.get(h.origin) ?? -Infinity)) {
+        history.received(h.event, h.origin, h.out, h.time);
+      }
+    }
   }
 
   /** This isolate's copy, for one that starts; null while it has none. */
   #copy(): HistorySnapshot | null {
-    if (!this.#synced) return null;
-    return this.#o.history.snapshot(this.#o.bus.positions());
+    if (this.#held !== undefined) return null;
+    const seen = this.#o.bus.positions();
+    return { rooms: this.#o.history.snapshot(), seen };
   }
 }

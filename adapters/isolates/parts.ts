@@ -94,6 +94,7 @@ export function makeParts(o: PartsOptions): Parts {
   });
   const requests = new IsolateRequests(bus);
   const history = new IsolateHistory({
+    id,
     stamp: (frame, time) => bus.stamp(frame, time),
   });
   const sync = new HistorySync({ history, bus, requests, log });
@@ -109,7 +110,7 @@ export function makeParts(o: PartsOptions): Parts {
     declaredLost: o.declaredLost,
   });
   const peers = new IsolatePeers({ nodeId: id, bus, requests, lease });
-  remote = new RemoteEvents({ nodeId: id, bus, peers, history, log });
+  remote = new RemoteEvents({ nodeId: id, bus, peers, history: sync, log });
   const claims = new KvClaims({
     kv,
     keys,

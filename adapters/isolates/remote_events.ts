@@ -16,7 +16,7 @@ import type { LogRecord } from "../../core/chat.ts";
 import { encodeFrame } from "../../core/codec/mod.ts";
 import type { IsolateBus, Wire } from "./bus.ts";
 import { joinFrames, roomEventOf, splitFrames } from "./frames.ts";
-import type { IsolateHistory } from "./history.ts";
+import type { HistorySync } from "./history_sync.ts";
 import type { LostMember } from "./lease.ts";
 import type { IsolatePeers } from "./peers.ts";
 
@@ -28,8 +28,8 @@ export interface RemoteEventsOptions {
   readonly bus: IsolateBus;
   /** Told when an isolate is gone. */
   readonly peers: IsolatePeers;
-  /** This isolate's copy of the rooms' histories. */
-  readonly history: IsolateHistory;
+  /** Where this isolate's copy of the rooms' histories takes events. */
+  readonly history: Pick<HistorySync, "received">;
   /** Log sink. */
   readonly log: (record: LogRecord) => void;
 }

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import type { ChatEvent } from "../../../core/events.ts";
 import { connectWs, type WsTestClient } from "../_ws_client.ts";
+import type { Proc } from "../../_process.ts";
 import { homeOf, Serverless } from "./_serverless.ts";
 
 /**
@@ -97,9 +98,10 @@ Deno.test("serverless: a late joiner on one isolate gets the history said on the
     let seq = bob.seq + 3; // the history after his welcome
     for (let i = 0; i < 20 && crossed(s) === 0; i++) {
       await ws.close();
+      // One after the other everywhere: lee (on B) has a before b is said.
       await s.say(amy, `a${i}`);
-      await s.say(pat, `b${i}`);
       assert.equal(text(await lee.ws.next()), `amy: a${i}`);
+      await s.say(pat, `b${i}`);
       assert.equal(text(await lee.ws.next()), `${patName}: b${i}`);
       ws = await connectWs(s.url);
       sockets.push(ws);
@@ -126,10 +128,17 @@ Deno.test("serverless: a late joiner on one isolate gets the history said on the
     // lee saw no leave and no enter: only the messages.
     assert.equal(text(await lee.ws.next()), "bob: I am back");
   } catch (e) {
-    console.error(s.proc.stderr.slice(-6000));
-    throw e;
+    throw withLog(e, s.proc);
   } finally {
     for (const w of sockets) await w.close();
     await s.stop();
   }
 });
+
+/** A failure, with the end of the server's log. */
+function withLog(e: unknown, proc: Proc): Error {
+  const what = e instanceof Error ? e.message : String(e);
+  return new Error(`${what}\n--- server ---\n${proc.stderr.slice(-5000)}`, {
+    cause: e,
+  });
+}
