@@ -8,7 +8,10 @@
  * per event-loop turn (bus.ts). It gives the guarantees of the Redis
  * backplane (docs/scaling.md): a name is held once per room across every
  * isolate, every event reaches every member once, a dead isolate's members
- * leave with reason `node_lost` within the lease.
+ * leave with reason `node_lost` within the lease, every isolate has the same
+ * history of a room (history.ts), a member resumes on any isolate
+ * (hand_over.ts), and the connection limit is the process's
+ * (connection_share.ts). parts.ts wires the parts together.
  *
  * @module
  */
@@ -33,6 +36,7 @@ import {
   DEFAULT_ISOLATE_LEASE_MS,
   type IsolateBackplaneOptions,
   openStore,
+  randomIsolateId,
 } from "./backplane_options.ts";
 import { makeParts, type Parts, text } from "./parts.ts";
 import type { IsolatePeers } from "./peers.ts";
@@ -84,7 +88,7 @@ export class IsolateBackplane implements Backplane {
     store: IsolateStore | undefined,
     channel: string,
   ) {
-    this.nodeId = options.id ?? randomId();
+    this.nodeId = options.id ?? randomIsolateId();
     this.leaseMs = options.leaseMs ?? DEFAULT_ISOLATE_LEASE_MS;
     this.path = options.kv ? undefined : options.path ?? store?.path;
     this.#kv = kv;
@@ -281,12 +285,6 @@ export class IsolateBackplane implements Backplane {
       }
     }
   }
-}
-
-/** Twelve random hex digits. */
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Wait for a promise, at most `ms`. */

@@ -51,6 +51,12 @@ export interface IsolateBackplaneOptions {
   log?: (record: LogRecord) => void;
 }
 
+/** A new isolate id: twelve random hex digits. */
+export function randomIsolateId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Default lease, in ms. */
 export const DEFAULT_ISOLATE_LEASE_MS = 10_000;
 
