@@ -9,12 +9,7 @@
  */
 
 import { announce, announceCounted, type AnnounceResult } from "./announce.ts";
-import {
-  type Backplane,
-  MemoryBackplane,
-  type Reach,
-  type RoomInfo,
-} from "./backplane.ts";
+import type { Backplane, Reach, RoomInfo } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
 import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
@@ -22,6 +17,7 @@ import { receiveRemote } from "./fanout.ts";
 import type { HistoryEntry } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
+import { MemoryBackplane } from "./memory_backplane.ts";
 import { checkRoom } from "./names.ts";
 import type { Outgoing, Peer } from "./peer.ts";
 import { expireDetached, handOffHandler, newToken } from "./resumption.ts";

@@ -2,7 +2,7 @@
 // totals, and two nodes on one bus.
 
 import assert from "node:assert/strict";
-import { MemoryBackplane, MemoryBus } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import type { RoomEvent } from "../../core/events.ts";
 import {
   assertEvents,
