@@ -103,9 +103,8 @@ export {
   RESERVED_NAMES,
   skeleton,
 } from "./names.ts";
+export { type Lang, langFromLocale } from "./text/phrases.ts";
 export {
-  type Lang,
-  langFromLocale,
   renderEvent,
   type RenderOptions,
   TERMINAL_RENDER,

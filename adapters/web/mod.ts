@@ -31,6 +31,7 @@ import words from "./words.ts" with { type: "text" };
 import events from "../../core/events.ts" with { type: "text" };
 import errors from "../../core/errors.ts" with { type: "text" };
 import render from "../../core/text/render.ts" with { type: "text" };
+import phrases from "../../core/text/phrases.ts" with { type: "text" };
 import bytes from "../../core/_bytes.ts" with { type: "text" };
 import codec from "../../core/codec/mod.ts" with { type: "text" };
 import decodePayload from "../../core/codec/decode_payload.ts" with {
@@ -69,6 +70,7 @@ export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
   ["core/events.ts", events],
   ["core/errors.ts", errors],
   ["core/text/render.ts", render],
+  ["core/text/phrases.ts", phrases],
   // The codec, for the binary WebSocket subprotocol (chat_socket.ts).
   ["core/_bytes.ts", bytes],
   ["core/codec/mod.ts", codec],

@@ -11,11 +11,8 @@
 
 import type { ChatEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import {
-  type Lang,
-  langFromLocale,
-  renderError,
-} from "../../core/text/render.ts";
+import { type Lang, langFromLocale } from "../../core/text/phrases.ts";
+import { renderError } from "../../core/text/render.ts";
 import {
   ChatConnection,
   type ConnectionState,
