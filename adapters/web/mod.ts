@@ -24,6 +24,10 @@ import iconSvg from "./icon.svg" with { type: "text" };
 import announceSvg from "./announce.svg" with { type: "text" };
 import page from "./page.ts" with { type: "text" };
 import connection from "./connection.ts" with { type: "text" };
+import backoff from "./backoff.ts" with { type: "text" };
+import resumePoint from "./resume_point.ts" with { type: "text" };
+import receipts from "./receipts.ts" with { type: "text" };
+import sessionApi from "./session_api.ts" with { type: "text" };
 import chatSocket from "./chat_socket.ts" with { type: "text" };
 import memberList from "./member_list.ts" with { type: "text" };
 import messageLog from "./message_log.ts" with { type: "text" };
@@ -63,6 +67,10 @@ export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
 export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
   ["adapters/web/page.ts", page],
   ["adapters/web/connection.ts", connection],
+  ["adapters/web/backoff.ts", backoff],
+  ["adapters/web/resume_point.ts", resumePoint],
+  ["adapters/web/receipts.ts", receipts],
+  ["adapters/web/session_api.ts", sessionApi],
   ["adapters/web/chat_socket.ts", chatSocket],
   ["adapters/web/member_list.ts", memberList],
   ["adapters/web/message_log.ts", messageLog],
