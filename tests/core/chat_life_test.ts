@@ -2,14 +2,7 @@
 // timeouts, the connection limit, and the shutdown.
 
 import assert from "node:assert/strict";
-import {
-  assertEvents,
-  clear,
-  connect,
-  error,
-  member,
-  setup,
-} from "./_chat.ts";
+import { assertEvents, clear, connect, error, member, setup } from "./_chat.ts";
 
 Deno.test("chat: tick closes connections that do not join in time", () => {
   const { chat, clock } = setup({ limits: { joinTimeoutMs: 5000 } });
