@@ -69,6 +69,20 @@ interface Streaming {
  * const answer = await forwarder.forward("3fa2c1d0e4b5", request, "127.0.0.1:50000");
  * ```
  */
+/**
+ * Wait until a condition holds, looking every 10 ms, at most `ms`.
+ *
+ * @param done The condition.
+ * @param ms The longest wait.
+ * @returns When it holds or the time is up.
+ */
+export async function until(done: () => boolean, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (!done() && performance.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 export class HttpForwarder {
   readonly #link: IsolateLink;
   readonly #waiting = new Map<number, Waiting>();
@@ -197,6 +211,22 @@ export class HttpForwarder {
     });
   }
 
+  /**
+   * Settles once no forwarded answer is streaming either way (each ended,
+   * with its last bytes handed on), or after `ms`: at shutdown, the
+   * goodbyes of members whose streams cross isolates get through before
+   * the process exits.
+   *
+   * @param ms The longest wait.
+   * @returns When settled.
+   */
+  settled(ms: number): Promise<void> {
+    return until(
+      () => this.#waiting.size === 0 && this.#streaming.size === 0,
+      ms,
+    );
+  }
+
   /** The stream of a forwarded answer ended (or its home is gone). */
   #end(sid: number, cut = false): void {
     const w = this.#waiting.get(sid);
@@ -295,4 +325,26 @@ function infoOf(remote: string | undefined): Deno.ServeHandlerInfo {
     remoteAddr: { transport: "tcp", hostname, port },
     completed: Promise.resolve(),
   } as Deno.ServeHandlerInfo;
+}
+
+const forwarders = new WeakMap<object, HttpForwarder>();
+
+/**
+ * Remember a hub's forwarder, so that shutdown can wait for it.
+ *
+ * @param hub The hub.
+ * @param forwarder Its forwarder.
+ */
+export function keepForwarder(hub: object, forwarder: HttpForwarder): void {
+  forwarders.set(hub, forwarder);
+}
+
+/**
+ * The forwarder of a hub, if it has one (several isolates).
+ *
+ * @param hub The hub.
+ * @returns The forwarder, or undefined.
+ */
+export function forwarderOf(hub: object): HttpForwarder | undefined {
+  return forwarders.get(hub);
 }
