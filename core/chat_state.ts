@@ -79,6 +79,11 @@ export interface ChatState {
   readonly unjoined: Set<Session>;
   /** Sessions with an idle timeout. */
   readonly idle: Set<Session>;
+  /**
+   * Connections a transport holds without a session, counted against the
+   * limit (`Chat.holdConnection`).
+   */
+  held: number;
   /** Who watches every room event on this node. */
   readonly observers: Set<(event: RoomEvent) => void>;
   /** True once the chat shuts down. */
@@ -144,6 +149,7 @@ export function makeState(o: StateOptions): ChatState {
     sessions: new Set(),
     unjoined: new Set(),
     idle: new Set(),
+    held: 0,
     observers: new Set(),
     closing: false,
     log: (record) => log?.(record),
