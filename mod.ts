@@ -52,7 +52,8 @@ export type { Limits } from "./core/limits.ts";
 export type { Backplane } from "./core/backplane.ts";
 export { IsolateBackplane } from "./adapters/isolates/backplane.ts";
 export type { IsolateBackplaneOptions } from "./adapters/isolates/backplane.ts";
-export { type Lang, renderEvent } from "./core/text/render.ts";
+export type { Lang } from "./core/text/phrases.ts";
+export { renderEvent } from "./core/text/render.ts";
 export { dial, parseServerUrl } from "./adapters/client/dial.ts";
 export {
   type ClientConnection,

@@ -75,15 +75,15 @@ export interface ChatState {
   readonly orphans: WeakSet<Session>;
   /** Open sessions. */
   readonly sessions: Set<Session>;
-  /**
-   * Connections whose session ended but whose socket is still open, held
-   * against the connection limit (Chat.holdConnection).
-   */
-  heldConnections: number;
   /** Sessions that have not joined yet (the join timeout applies). */
   readonly unjoined: Set<Session>;
   /** Sessions with an idle timeout. */
   readonly idle: Set<Session>;
+  /**
+   * Connections a transport holds without a session, counted against the
+   * limit (`Chat.holdConnection`).
+   */
+  held: number;
   /** Who watches every room event on this node. */
   readonly observers: Set<(event: RoomEvent) => void>;
   /** True once the chat shuts down. */
@@ -149,9 +149,9 @@ export function makeState(o: StateOptions): ChatState {
     rooms,
     orphans: new WeakSet(),
     sessions: new Set(),
-    heldConnections: 0,
     unjoined: new Set(),
     idle: new Set(),
+    held: 0,
     observers: new Set(),
     closing: false,
     log: (record) => log?.(record),
@@ -170,6 +170,6 @@ export function makeState(o: StateOptions): ChatState {
 export function countConnections(
   state: ChatState,
 ): { own: number; elsewhere: number } {
-  const own = state.sessions.size + state.heldConnections;
+  const own = state.sessions.size + state.held;
   return { own, elsewhere: state.backplane.shareConnections?.(own) ?? 0 };
 }

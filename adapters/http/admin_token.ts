@@ -114,17 +114,7 @@ export async function loadAdminToken(
 async function createPrivate(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${randomToken().slice(0, 12)}.tmp`;
   try {
-    const file = await Deno.open(temp, {
-      write: true,
-      createNew: true,
-      mode: 0o600,
-    });
-    try {
-      await file.write(new TextEncoder().encode(text));
-    } finally {
-      file.close();
-    }
-    await Deno.chmod(temp, 0o600);
+    await writeNew(temp, text);
     await Deno.link(temp, path);
     return true;
   } catch (e) {
@@ -182,24 +172,31 @@ async function writePrivate(path: string, text: string): Promise<void> {
       }
       await Deno.remove(path);
     }
-    // createNew (O_EXCL) never follows a symlink planted in between.
-    const file = await Deno.open(path, {
-      write: true,
-      createNew: true,
-      mode: 0o600,
-    });
-    try {
-      await file.write(new TextEncoder().encode(text));
-    } finally {
-      file.close();
-    }
-    await Deno.chmod(path, 0o600);
+    await writeNew(path, text);
   } catch (cause) {
     throw new Error(
       `Cannot write admin token to ${path}: ${messageOf(cause)}`,
       { cause },
     );
   }
+}
+
+/**
+ * Write a new file that only its owner can read; fails when anything is
+ * there. createNew (O_EXCL) never follows a symlink planted in between.
+ */
+async function writeNew(path: string, text: string): Promise<void> {
+  const file = await Deno.open(path, {
+    write: true,
+    createNew: true,
+    mode: 0o600,
+  });
+  try {
+    await file.write(new TextEncoder().encode(text));
+  } finally {
+    file.close();
+  }
+  await Deno.chmod(path, 0o600);
 }
 
 /**

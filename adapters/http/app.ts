@@ -17,7 +17,7 @@ import type { Chat } from "../../core/chat.ts";
 import { registerAnnouncementRoutes } from "./announcement_routes.ts";
 import { bodyLimit } from "./body_limit.ts";
 import { errorHandler, invalidRequest, noSuchRoute } from "./error_handlers.ts";
-import { HttpForwarder, isSessionRequest } from "./forward.ts";
+import { HttpForwarder, isSessionRequest, keepForwarder } from "./forward.ts";
 import { bearer, type HttpHub } from "./hub.ts";
 import {
   type HttpListener,
@@ -89,6 +89,7 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
   const isolates = hub.isolates;
   if (isolates !== undefined) {
     const forwarder = new HttpForwarder(isolates, (r, i) => app.fetch(r, i));
+    keepForwarder(hub, forwarder);
     app.use("/api/*", async (c, next) => {
       const token = isSessionRequest(c.req.raw)
         ? bearer(c.req.header("authorization"))

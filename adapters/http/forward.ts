@@ -7,43 +7,29 @@
  * channel. The home answers the request as if it had come to it, so the
  * session, its event ids and its history stay in one place; a streamed
  * answer (Server-Sent Events) comes back chunk by chunk, the home reading
- * only as far as the client takes (a window of {@link WINDOW_BYTES}), so a
- * slow reader is still cut off at its outbound limit on the home.
+ * only as far as the client takes (a window of `WINDOW_BYTES`), so a slow
+ * reader is still cut off at its outbound limit on the home. This file is
+ * the side of the isolate a request came to; the home's side is
+ * adapters/http/forward_home.ts.
  *
  * @module
  */
 
+import {
+  type Ask,
+  type Fetch,
+  ForwardHome,
+  type Head,
+  WINDOW_BYTES,
+} from "./forward_home.ts";
 import type { IsolateLink } from "./isolate_link.ts";
 import { HttpProblem } from "./problem.ts";
 
-/** Bytes of a streamed answer the home sends ahead of what the client took. */
-export const WINDOW_BYTES = 256 * 1024;
 /** Longest wait for the home's answer to start, in ms. */
 const HEAD_TIMEOUT_MS = 10_000;
 
 /** Paths whose requests carry a session token. */
 const SESSION_PATHS = /^\/api\/(sessions\/me|rooms\/[^/]+\/(messages|events))$/;
-
-type Fetch = (
-  request: Request,
-  info: Deno.ServeHandlerInfo,
-) => Response | Promise<Response>;
-
-interface Ask {
-  sid: number;
-  method: string;
-  url: string;
-  headers: [string, string][];
-  body: Uint8Array | null;
-  remote: string | undefined;
-}
-
-interface Head {
-  sid: number;
-  status: number;
-  headers: [string, string][];
-  streamed: boolean;
-}
 
 /** Where a request waits for its home's answer (on the isolate it came to). */
 interface Waiting {
@@ -53,11 +39,18 @@ interface Waiting {
   owed: number;
 }
 
-/** An answer being streamed back (on the home). */
-interface Streaming {
-  reader: ReadableStreamDefaultReader<Uint8Array>;
-  credit: number;
-  pumping: boolean;
+/**
+ * Wait until a condition holds, looking every 10 ms, at most `ms`.
+ *
+ * @param done The condition.
+ * @param ms The longest wait.
+ * @returns When it holds or the time is up.
+ */
+export async function until(done: () => boolean, ms: number): Promise<void> {
+  const end = performance.now() + ms;
+  while (!done() && performance.now() < end) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /**
@@ -72,7 +65,7 @@ interface Streaming {
 export class HttpForwarder {
   readonly #link: IsolateLink;
   readonly #waiting = new Map<number, Waiting>();
-  readonly #streaming = new Map<string, Streaming>();
+  readonly #home: ForwardHome;
   #next = 1;
 
   /**
@@ -81,19 +74,7 @@ export class HttpForwarder {
    */
   constructor(link: IsolateLink, fetch: Fetch) {
     this.#link = link;
-    link.on("http.req", (p, from) => this.#serve(p as Ask, from, fetch));
-    link.on("http.more", (p, from) => {
-      const { sid, n } = p as { sid: number; n: number };
-      const s = this.#streaming.get(`${from}:${sid}`);
-      if (s === undefined) return;
-      s.credit += n;
-      this.#pump(`${from}:${sid}`, from, sid, s);
-    });
-    link.on("http.cancel", (p, from) => {
-      const key = `${from}:${(p as { sid: number }).sid}`;
-      this.#streaming.get(key)?.reader.cancel().catch(() => {});
-      this.#streaming.delete(key);
-    });
+    this.#home = new ForwardHome(link, fetch);
     link.on("http.head", (p) => {
       const h = p as Head;
       this.#waiting.get(h.sid)?.head(h);
@@ -115,12 +96,6 @@ export class HttpForwarder {
     link.onGone((isolate) => {
       for (const [sid, w] of this.#waiting) {
         if (w.home === isolate) this.#end(sid, true);
-      }
-      for (const [key, s] of this.#streaming) {
-        if (key.startsWith(`${isolate}:`)) {
-          s.reader.cancel().catch(() => {});
-          this.#streaming.delete(key);
-        }
       }
     });
   }
@@ -197,6 +172,22 @@ export class HttpForwarder {
     });
   }
 
+  /**
+   * Settles once no forwarded answer is streaming either way (each ended,
+   * with its last bytes handed on), or after `ms`: at shutdown, the
+   * goodbyes of members whose streams cross isolates get through before
+   * the process exits.
+   *
+   * @param ms The longest wait.
+   * @returns When settled.
+   */
+  settled(ms: number): Promise<void> {
+    return until(
+      () => this.#waiting.size === 0 && this.#home.idle,
+      ms,
+    );
+  }
+
   /** The stream of a forwarded answer ended (or its home is gone). */
   #end(sid: number, cut = false): void {
     const w = this.#waiting.get(sid);
@@ -205,73 +196,6 @@ export class HttpForwarder {
       if (cut) w?.controller?.error(new Error("Cannot go on: isolate gone"));
       else w?.controller?.close();
     } catch { /* cancelled meanwhile */ }
-  }
-
-  /** Answer a request another isolate forwarded. */
-  async #serve(ask: Ask, from: string, fetch: Fetch): Promise<void> {
-    const request = new Request(ask.url, {
-      method: ask.method,
-      headers: ask.headers,
-      ...(ask.body ? { body: ask.body as Uint8Array<ArrayBuffer> } : {}),
-    });
-    let response: Response;
-    try {
-      response = await fetch(request, infoOf(ask.remote));
-    } catch {
-      response = new HttpProblem(
-        500,
-        "INTERNAL",
-        "Cannot answer: internal error",
-      )
-        .toResponse();
-    }
-    const streamed = response.body !== null;
-    this.#link.send(
-      from,
-      "http.head",
-      {
-        sid: ask.sid,
-        status: response.status,
-        headers: [...response.headers],
-        streamed,
-      } satisfies Head,
-    );
-    if (!streamed) return;
-    const s: Streaming = {
-      reader: response.body!.getReader(),
-      credit: WINDOW_BYTES,
-      pumping: false,
-    };
-    this.#streaming.set(`${from}:${ask.sid}`, s);
-    this.#pump(`${from}:${ask.sid}`, from, ask.sid, s);
-  }
-
-  /** Send chunks while the window allows. */
-  async #pump(
-    key: string,
-    to: string,
-    sid: number,
-    s: Streaming,
-  ): Promise<void> {
-    if (s.pumping) return;
-    s.pumping = true;
-    try {
-      while (s.credit > 0 && this.#streaming.get(key) === s) {
-        const { done, value } = await s.reader.read();
-        if (done) {
-          this.#streaming.delete(key);
-          this.#link.send(to, "http.end", { sid });
-          return;
-        }
-        s.credit -= value.length;
-        this.#link.send(to, "http.chunk", { sid, b: value });
-      }
-    } catch {
-      this.#streaming.delete(key);
-      this.#link.send(to, "http.end", { sid });
-    } finally {
-      s.pumping = false;
-    }
   }
 }
 
@@ -286,13 +210,24 @@ export function isSessionRequest(request: Request): boolean {
   return SESSION_PATHS.test(new URL(request.url).pathname);
 }
 
-/** What `Deno.serve` would have passed for a client at `remote`. */
-function infoOf(remote: string | undefined): Deno.ServeHandlerInfo {
-  const at = remote?.lastIndexOf(":") ?? -1;
-  const hostname = at > 0 ? remote!.slice(0, at).replace(/^\[|\]$/g, "") : "";
-  const port = at > 0 ? Number(remote!.slice(at + 1)) : 0;
-  return {
-    remoteAddr: { transport: "tcp", hostname, port },
-    completed: Promise.resolve(),
-  } as Deno.ServeHandlerInfo;
+const forwarders = new WeakMap<object, HttpForwarder>();
+
+/**
+ * Remember a hub's forwarder, so that shutdown can wait for it.
+ *
+ * @param hub The hub.
+ * @param forwarder Its forwarder.
+ */
+export function keepForwarder(hub: object, forwarder: HttpForwarder): void {
+  forwarders.set(hub, forwarder);
+}
+
+/**
+ * The forwarder of a hub, if it has one (several isolates).
+ *
+ * @param hub The hub.
+ * @returns The forwarder, or undefined.
+ */
+export function forwarderOf(hub: object): HttpForwarder | undefined {
+  return forwarders.get(hub);
 }

@@ -1,8 +1,8 @@
 /**
  * The state of the HTTP adapter behind its routes: HTTP sessions by token
  * (and the members a token can bring back, {@link HttpHub.reclaim}),
- * WebSockets not yet in a session, the admin token, and the clock that
- * sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
+ * the WebSockets it watches (adapters/http/ws_sockets.ts), the admin token,
+ * and the clock that sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
  * here: the routes (adapters/http/*_routes.ts) call into it.
  *
  * @module
@@ -21,6 +21,7 @@ import {
   SessionTokens,
   type TokenPlace,
 } from "./session_token.ts";
+import { WsSockets } from "./ws_sockets.ts";
 
 export type { ReclaimOptions } from "./reclaim.ts";
 
@@ -55,17 +56,6 @@ export interface HttpHubOptions {
 /** What the admin check found. */
 export type AdminCheck = "ok" | "missing" | "wrong";
 
-/** A WebSocket that has not said who it is yet. */
-export interface PendingSocket {
-  /** When it opened (chat clock). */
-  readonly openedAt: number;
-  /**
-   * Give up on it: send a fatal error (JOIN_TIMEOUT, or SHUTTING_DOWN when
-   * `shutdown`) and close.
-   */
-  expire(shutdown: boolean): void;
-}
-
 /** HTTP sessions and timers over one chat. */
 export class HttpHub {
   /** The chat. */
@@ -82,13 +72,12 @@ export class HttpHub {
   readonly isolates: IsolateLink | undefined;
   /** Signed session tokens, with other isolates. */
   readonly tokens: SessionTokens | undefined;
+  /** WebSockets not yet in a session, and every open one. */
+  readonly sockets: WsSockets = new WsSockets();
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
   readonly #sessions = new Set<HttpSession>();
-  readonly #pending = new Set<PendingSocket>();
-  /** Open WebSockets, each settling once its close event came. */
-  readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
   /** The members a token can bring back into a session. */
   readonly #reclaim: Reclaim;
@@ -164,12 +153,7 @@ export class HttpHub {
         if (beat) sink.heartbeat?.();
       }
     }
-    for (const p of [...this.#pending]) {
-      if (now - p.openedAt >= this.chat.limits.joinTimeoutMs) {
-        this.#pending.delete(p);
-        p.expire(false);
-      }
-    }
+    this.sockets.expire(now, this.chat.limits.joinTimeoutMs);
   }
 
   /**
@@ -256,38 +240,6 @@ export class HttpHub {
     return locateToken(this.tokens, token);
   }
 
-  /** WebSockets open but not yet in a session: they count as connections. */
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
-  /** Track a WebSocket until it says who it is. */
-  addPending(socket: PendingSocket): void {
-    this.#pending.add(socket);
-  }
-
-  /**
-   * Track an open WebSocket until `closed` settles (its close event).
-   */
-  trackSocket(closed: Promise<void>): void {
-    this.#sockets.add(closed);
-    closed.finally(() => this.#sockets.delete(closed));
-  }
-
-  /**
-   * Settles once every WebSocket open now has closed. (A socket whose peer
-   * stopped reading cannot finish closing; it ends when the peer reads or
-   * goes away.)
-   */
-  async socketsClosed(): Promise<void> {
-    await Promise.all(this.#sockets);
-  }
-
-  /** It said who it is, or went away. */
-  removePending(socket: PendingSocket): void {
-    this.#pending.delete(socket);
-  }
-
   /**
    * Check an `Authorization` header against the admin token, in constant
    * time.
@@ -314,8 +266,7 @@ export class HttpHub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const p of this.#pending) p.expire(true);
-    this.#pending.clear();
+    this.sockets.expireAll();
     for (const s of [...this.#sessions]) s.disconnect();
   }
 

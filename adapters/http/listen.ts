@@ -160,7 +160,7 @@ export async function listenHttpWith(
       // Every call waits, at most the linger time, for what is still
       // closing: a WebSocket whose peer stopped reading ends only when the
       // peer reads or goes away, and the server's shutdown waits for it.
-      await within(Promise.all([hub.socketsClosed(), closing]), linger);
+      await within(Promise.all([hub.sockets.closed(), closing]), linger);
     },
   };
 }

@@ -15,7 +15,10 @@ import type { Backplane } from "../../core/backplane.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
 import type { Limits } from "../../core/limits.ts";
 import { IsolateBackplane } from "../isolates/mod.ts";
+import { settled as flushRoundsSettled } from "../flush_rounds.ts";
 import { formatLog } from "../log.ts";
+import { forwarderOf } from "./forward.ts";
+import { relaysSettled } from "./ws.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";
 import type { FetchApp } from "./listen.ts";
@@ -107,8 +110,15 @@ export function standaloneWith(
       stop = undefined;
       clearInterval(clock);
       await chat.shutdown();
+      await flushRoundsSettled();
       hub.close();
-      // Let the goodbyes reach the sockets.
+      // Goodbyes to members whose streams or sockets cross isolates travel
+      // through their relays: wait for those to end (bounded), then let the
+      // last bytes reach the sockets.
+      await Promise.all([
+        forwarderOf(hub)?.settled(2000),
+        relaysSettled(hub, 2000),
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 250));
       // Every isolate got the signal, and the first to exit ends them all:
       // exit once all have told their members.

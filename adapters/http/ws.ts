@@ -133,6 +133,18 @@ export function relayOf(hub: HttpHub): WsRelay | undefined {
   return relay;
 }
 
+/**
+ * Settles once the hub's relayed sockets are gone (or after `ms`; at once
+ * when it relays none).
+ *
+ * @param hub The hub.
+ * @param ms The longest wait.
+ * @returns When settled.
+ */
+export function relaysSettled(hub: HttpHub, ms: number): Promise<void> {
+  return relays.get(hub)?.settled(ms) ?? Promise.resolve();
+}
+
 /** On the home isolate: a session on a socket another isolate holds. */
 function acceptRelayed(
   hub: HttpHub,

@@ -14,13 +14,14 @@ import type { ErrorCodeName } from "../../core/errors.ts";
 import type { ErrorEvent } from "../../core/events.ts";
 import { FrameMode } from "../../core/frame_mode.ts";
 import { Outgoing } from "../../core/peer.ts";
-import type { HttpHub, PendingSocket } from "./hub.ts";
+import type { HttpHub } from "./hub.ts";
 import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
 import { badToken } from "./session_token.ts";
 import type { WsEncoding } from "./ws_protocol.ts";
 import type { RelayedOpen } from "./ws_relay.ts";
 import { WsSink } from "./ws_sink.ts";
+import type { PendingSocket } from "./ws_sockets.ts";
 
 /** What a {@link WsConnection} is made with. */
 export interface WsConnectionOptions {
@@ -67,8 +68,10 @@ export class WsConnection implements PendingSocket {
           "Cannot connect: the server is shutting down",
         );
       } else if (
-        hub.chat.connections + hub.chat.connectionsElsewhere +
-            hub.pendingCount >= hub.chat.limits.maxConnections
+        hub.sockets.pendingCount + hub.chat.connections +
+            // The other isolates', where they share the limit.
+            (hub.chat.backplane.shareConnections?.(hub.chat.connections) ??
+              0) >= hub.chat.limits.maxConnections
       ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.
@@ -76,17 +79,17 @@ export class WsConnection implements PendingSocket {
           "SERVER_FULL",
           `Cannot connect: the server has ${hub.chat.limits.maxConnections} connections`,
         );
-      } else hub.addPending(this);
+      } else hub.sockets.addPending(this);
     };
     socket.onmessage = (e) => this.#message(e.data);
     let closed!: () => void;
-    hub.trackSocket(new Promise<void>((resolve) => closed = resolve));
+    hub.sockets.track(new Promise<void>((resolve) => closed = resolve));
     socket.onclose = () => {
       this.#sink.closed();
       closed();
       if (this.#opened) hub.streams.ws--;
       this.#opened = false;
-      hub.removePending(this);
+      hub.sockets.removePending(this);
       this.#session?.detach(this.#sink);
     };
     socket.onerror = () => {};
@@ -146,7 +149,7 @@ export class WsConnection implements PendingSocket {
         );
         return;
       }
-      this.#hub.removePending(this);
+      this.#hub.sockets.removePending(this);
       // With several isolates the token may be another one's, or forged.
       const place = this.#hub.locate(parsed.auth);
       if (typeof place === "object" && this.#handOver) {
@@ -163,7 +166,7 @@ export class WsConnection implements PendingSocket {
   #command(command: Command): void {
     let session = this.#session;
     if (session === undefined) {
-      this.#hub.removePending(this);
+      this.#hub.sockets.removePending(this);
       session = this.#session = this.#hub.createSocketSession(this.#remote);
       if (session.closed) {
         // Refused at connect (server full, shutting down).
@@ -286,7 +289,7 @@ export class WsConnection implements PendingSocket {
     // server keep every one. Past a member's outbound limit it is cut off.
     const limit = this.#hub.chat.limits.outboundBytes;
     if (!this.#sink.sendNow(new Outgoing(event), limit)) {
-      this.#hub.removePending(this);
+      this.#hub.sockets.removePending(this);
       this.#sink.close(false);
     }
   }

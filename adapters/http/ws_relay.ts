@@ -10,6 +10,7 @@
  * @module
  */
 
+import { until } from "./forward.ts";
 import type { IsolateLink } from "./isolate_link.ts";
 import type { WsEncoding } from "./ws_protocol.ts";
 
@@ -102,6 +103,18 @@ export class WsRelay {
   /** Stand-ins of sockets others hold for this isolate, by `holder:sid`. */
   readonly #standIns = new Map<string, RelayedSocket>();
   #next = 1;
+
+  /**
+   * Settles once no socket is relayed either way, or after `ms`: at
+   * shutdown, the goodbyes of members whose sockets cross isolates get
+   * through before the process exits.
+   *
+   * @param ms The longest wait.
+   * @returns When settled.
+   */
+  settled(ms: number): Promise<void> {
+    return until(() => this.#held.size === 0 && this.#standIns.size === 0, ms);
+  }
 
   /**
    * @param link The isolates.

@@ -3,13 +3,8 @@
 // bounded member lists), tested with in-memory nodes on one MemoryBus.
 
 import assert from "node:assert/strict";
-import {
-  type LostHandler,
-  MemoryBackplane,
-  MemoryBus,
-  type Receiver,
-  type Roster,
-} from "../../core/backplane.ts";
+import type { LostHandler, Receiver, Roster } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import { Chat, ROSTER_MAX } from "../../core/chat.ts";
 import { encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent, RoomEvent } from "../../core/events.ts";

@@ -136,10 +136,12 @@ Deno.test("isolates: the connection limit counts every isolate's connections", a
     const first = connect(a);
     const second = connect(b);
     const heard = async (chat: Chat, n: number) => {
-      for (let i = 0; i < 500 && chat.connectionsElsewhere !== n; i++) {
+      const elsewhere = () =>
+        chat.backplane.shareConnections!(chat.connections);
+      for (let i = 0; i < 500 && elsewhere() !== n; i++) {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      assert.equal(chat.connectionsElsewhere, n);
+      assert.equal(elsewhere(), n);
     };
     await heard(a, 1);
     await heard(b, 1);
