@@ -137,6 +137,14 @@ export interface Backplane {
   handOver?(
     request: HandOverRequest,
   ): HandOff | undefined | Promise<HandOff | undefined>;
+  /**
+   * Share the connection limit with the other nodes (optional: the
+   * isolates of one process are one server). The chat calls it whenever
+   * its own count of connections changes, and before it admits one, with
+   * that count; the answer is the other nodes' total, as last heard.
+   * Without it the limit (`maxConnections`) is each node's own.
+   */
+  shareConnections?(own: number): number;
   /** Stop: release this node's claims and detach. */
   close(): void | Promise<void>;
 }

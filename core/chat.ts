@@ -12,7 +12,7 @@
 import { announce, announceCounted, type AnnounceResult } from "./announce.ts";
 import type { Backplane, Reach, RoomInfo } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
-import { admit, applyTime, loseName, shutDown } from "./chat_life.ts";
+import { admit, applyTime, hold, loseName, shutDown } from "./chat_life.ts";
 import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
 import { receiveRemote } from "./fanout.ts";
@@ -131,13 +131,7 @@ export class Chat {
    * @returns Give the place back (once; later calls do nothing).
    */
   holdConnection(): () => void {
-    const state = this.#state;
-    state.held++;
-    let held = true;
-    return () => {
-      if (held) state.held--;
-      held = false;
-    };
+    return hold(this.#state);
   }
 
   /** True once {@link Chat.shutdown} was called. */

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ChatState } from "./chat_state.ts";
+import { type ChatState, countConnections } from "./chat_state.ts";
 import { expireDetached } from "./resumption.ts";
 import type { Session } from "./session.ts";
 
@@ -36,12 +36,41 @@ export function admit(state: ChatState, session: Session): void {
       "SHUTTING_DOWN",
       "Cannot connect: the server is shutting down",
     );
-  } else if (state.sessions.size + state.held > state.limits.maxConnections) {
+  } else if (overLimit(state)) {
     session.fail(
       "SERVER_FULL",
       `Cannot connect: the server has ${state.limits.maxConnections} connections`,
     );
   }
+}
+
+/**
+ * @internal Count a connection a transport holds without a session against
+ * the limit, until the returned function is called (once).
+ *
+ * @param state The chat's state.
+ * @returns Give the place back.
+ */
+export function hold(state: ChatState): () => void {
+  state.held++;
+  countConnections(state);
+  let held = true;
+  return () => {
+    if (held) {
+      state.held--;
+      countConnections(state);
+    }
+    held = false;
+  };
+}
+
+/**
+ * Whether this node's connections, with the other nodes' that share its
+ * limit (the backplane's `shareConnections`), are over it.
+ */
+function overLimit(state: ChatState): boolean {
+  const { own, elsewhere } = countConnections(state);
+  return own + elsewhere > state.limits.maxConnections;
 }
 
 /**

@@ -119,6 +119,11 @@ export function makeState(o: StateOptions): ChatState {
   const rooms = new Map<string, Room<Session>>();
   const bp = o.backplane;
   const log = o.log;
+  const historyBounds: HistoryBounds = {
+    length: o.limits.historyLength,
+    bytes: o.limits.historyBytes,
+  };
+  bp.history?.configure?.(historyBounds);
   return {
     limits: o.limits,
     now: o.now,
@@ -127,10 +132,7 @@ export function makeState(o: StateOptions): ChatState {
     backplane: bp,
     history: bp.history ?? new MemoryHistory({ rooms: () => rooms.keys() }),
     localHistory: bp.history === undefined,
-    historyBounds: {
-      length: o.limits.historyLength,
-      bytes: o.limits.historyBytes,
-    },
+    historyBounds,
     tag: nodeTag(bp.nodeId),
     tokens: new Map(),
     detached: new Set(),
@@ -154,4 +156,20 @@ export function makeState(o: StateOptions): ChatState {
     closing: false,
     log: (record) => log?.(record),
   };
+}
+
+/**
+ * @internal This node's connections: open sessions (members in their grace
+ * period included) and held sockets. The backplane is told the count, where
+ * it shares the limit with other nodes ({@link Backplane.shareConnections}).
+ *
+ * @param state The chat's state.
+ * @returns This node's count, and the other nodes' total (0 when the
+ *   limit is this node's own).
+ */
+export function countConnections(
+  state: ChatState,
+): { own: number; elsewhere: number } {
+  const own = state.sessions.size + state.held;
+  return { own, elsewhere: state.backplane.shareConnections?.(own) ?? 0 };
 }

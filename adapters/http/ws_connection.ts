@@ -68,8 +68,10 @@ export class WsConnection implements PendingSocket {
           "Cannot connect: the server is shutting down",
         );
       } else if (
-        hub.chat.connections + hub.sockets.pendingCount >=
-          hub.chat.limits.maxConnections
+        hub.sockets.pendingCount + hub.chat.connections +
+            // The other isolates', where they share the limit.
+            (hub.chat.backplane.shareConnections?.(hub.chat.connections) ??
+              0) >= hub.chat.limits.maxConnections
       ) {
         // Refused at once, as on TCP; a session's own token (subprotocol)
         // is still let in, since it adds no connection.

@@ -8,13 +8,19 @@
  * per event-loop turn (bus.ts). It gives the guarantees of the Redis
  * backplane (docs/scaling.md): a name is held once per room across every
  * isolate, every event reaches every member once, a dead isolate's members
- * leave with reason `node_lost` within the lease.
+ * leave with reason `node_lost` within the lease, every isolate has the same
+ * history of a room (history.ts), a member resumes on any isolate
+ * (hand_over.ts), and the connection limit is the process's
+ * (connection_share.ts). parts.ts wires the parts together.
  *
  * @module
  */
 
 import type {
   Backplane,
+  HandOff,
+  HandOffHandler,
+  HandOverRequest,
   LostHandler,
   Reach,
   Receiver,
@@ -23,61 +29,26 @@ import type {
 } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { encodeFrame } from "../../core/codec/mod.ts";
-import type { RoomEvent } from "../../core/events.ts";
+import type { LeftEvent, RoomEvent } from "../../core/events.ts";
+import type { HistoryStore } from "../../core/history.ts";
 import type { Outgoing } from "../../core/peer.ts";
-import { IsolateBus } from "./bus.ts";
-import { KvClaims } from "./claims.ts";
-import { StoreKeys } from "./keys.ts";
-import { retrying } from "./kv_retry.ts";
-import { IsolateLease } from "./lease.ts";
-import { IsolatePeers } from "./peers.ts";
-import { RemoteEvents } from "./remote_events.ts";
-import { IsolateRequests } from "./requests.ts";
-import { type IsolateStore, openIsolateStore } from "./store_dir.ts";
-import { Tallies } from "./tallies.ts";
+import {
+  DEFAULT_ISOLATE_LEASE_MS,
+  type IsolateBackplaneOptions,
+  openStore,
+  randomIsolateId,
+} from "./backplane_options.ts";
+import { makeParts, type Parts, text } from "./parts.ts";
+import type { IsolatePeers } from "./peers.ts";
+import type { IsolateStore } from "./store_dir.ts";
 
-/** Options of {@link IsolateBackplane.connect}. */
-export interface IsolateBackplaneOptions {
-  /**
-   * The Deno KV file every isolate opens. @default {a file of this process,
-   * adapters/isolates/store_dir.ts}
-   */
-  path?: string;
-  /** The BroadcastChannel's name. @default {one per store} */
-  channel?: string;
-  /**
-   * Ports to the other isolates, one each, instead of the BroadcastChannel:
-   * a parent that starts the isolates as Workers can hand each pair the two
-   * ends of a `MessageChannel` (cheaper, and nothing is ever dropped).
-   * Isolates that start later are added with
-   * {@link IsolateBackplane.addPort}.
-   */
-  ports?: readonly MessagePort[];
-  /** An open store to use instead of `path` (the host's own KV). */
-  kv?: Deno.Kv;
-  /** Prefix of every key. @default {["roomcast"]} */
-  prefix?: Deno.KvKey;
-  /** This isolate's id. @default {12 random hex digits} */
-  id?: string;
-  /**
-   * An isolate whose lease is not renewed for this long is declared lost,
-   * in ms. @default {10000}
-   */
-  leaseMs?: number;
-  /** How long an announcement waits for the other isolates' counts, in ms. @default {1000} */
-  tallyMs?: number;
-  /**
-   * Keep holding the store after {@link IsolateBackplane.close}, until
-   * {@link IsolateBackplane.releaseStore} (a process that exits once all
-   * its isolates have finished). @default {false}
-   */
-  holdStore?: boolean;
-  /** Receives one record per event of the group (start, lost isolates). */
-  log?: (record: LogRecord) => void;
-}
+export {
+  DEFAULT_ISOLATE_LEASE_MS,
+  type IsolateBackplaneOptions,
+} from "./backplane_options.ts";
 
-/** Default lease, in ms. */
-export const DEFAULT_ISOLATE_LEASE_MS = 10_000;
+/** Longest wait, at start, for another isolate's copy of the histories, in ms. */
+const HISTORY_COPY_MS = 2000;
 
 /**
  * Deno KV and a BroadcastChannel as the {@link Backplane} of isolates in
@@ -107,14 +78,8 @@ export class IsolateBackplane implements Backplane {
   readonly #ownsKv: boolean;
   readonly #store: IsolateStore | undefined;
   readonly #holdStore: boolean;
-  readonly #bus: IsolateBus;
-  readonly #requests: IsolateRequests;
-  readonly #lease: IsolateLease;
-  readonly #claims: KvClaims;
-  readonly #tallies: Tallies;
-  readonly #remote: RemoteEvents;
+  readonly #p: Parts;
   readonly #log: (record: LogRecord) => void;
-  #lost: LostHandler | undefined;
   #closed = false;
 
   private constructor(
@@ -123,68 +88,32 @@ export class IsolateBackplane implements Backplane {
     store: IsolateStore | undefined,
     channel: string,
   ) {
-    this.nodeId = options.id ?? randomId();
+    this.nodeId = options.id ?? randomIsolateId();
     this.leaseMs = options.leaseMs ?? DEFAULT_ISOLATE_LEASE_MS;
     this.path = options.kv ? undefined : options.path ?? store?.path;
     this.#kv = kv;
     this.#ownsKv = options.kv === undefined;
     this.#store = store;
     this.#holdStore = options.holdStore ?? false;
-    const log = this.#log = options.log ?? (() => {});
-    const keys = new StoreKeys(options.prefix ?? ["roomcast"]);
-    const bus = this.#bus = new IsolateBus({
+    this.#log = options.log ?? (() => {});
+    this.#p = makeParts({
+      id: this.nodeId,
+      kv,
+      prefix: options.prefix ?? ["roomcast"],
       channel,
-      id: this.nodeId,
-      log,
-      ...(options.ports ? { ports: options.ports } : {}),
-    });
-    const requests = this.#requests = new IsolateRequests(bus);
-    const lease = this.#lease = new IsolateLease({
-      kv,
-      keys,
-      id: this.nodeId,
+      ports: options.ports,
       leaseMs: this.leaseMs,
-      log,
-      reaped: (dead, members) => this.#remote.reaped(dead, members),
+      tallyMs: options.tallyMs ?? 1000,
+      log: this.#log,
       declaredLost: () => this.#rejoin(),
+      left: (event) => this.#left(event),
     });
-    const peers = this.link = new IsolatePeers({
-      nodeId: this.nodeId,
-      bus,
-      requests,
-      lease,
-    });
-    this.#remote = new RemoteEvents({ nodeId: this.nodeId, bus, peers, log });
-    this.#claims = new KvClaims({
-      kv,
-      keys,
-      id: this.nodeId,
-      alive: (isolate) => this.#lease.alive(isolate),
-      gone: (isolate) => this.#lease.gone(isolate),
-      failed: (what, e) =>
-        log({ event: "isolates", state: "store_error", what, error: text(e) }),
-    });
-    this.#tallies = new Tallies({
-      timeoutMs: options.tallyMs ?? 1000,
-      rooms: async (room) => {
-        if (room === null) return (await this.#claims.rooms()).length;
-        const roster = await this.#claims.roster(room, 1);
-        return roster.total > 0 ? 1 : 0;
-      },
-    });
-    bus.on("tally", (p, from) => {
-      const { id, delivered } = p as { id: number; delivered: number };
-      this.#tallies.answer(id, from, delivered);
-    });
-    bus.on("hello", (_, from) => {
-      this.#lease.seen(from);
-      bus.send(from, "hi", null);
-    });
-    bus.on("hi", (_, from) => this.#lease.seen(from));
+    this.link = this.#p.peers;
   }
 
   /**
-   * Open the shared store, register this isolate and join the others.
+   * Open the shared store, register this isolate, join the others and
+   * take a copy of the rooms' histories from one of them.
    *
    * @param options Store, ids, lease and log.
    * @returns The backplane, registered.
@@ -194,30 +123,13 @@ export class IsolateBackplane implements Backplane {
   static async connect(
     options: IsolateBackplaneOptions = {},
   ): Promise<IsolateBackplane> {
-    if (options.kv === undefined && typeof Deno.openKv !== "function") {
-      throw new Error(
-        "Cannot share rooms between isolates: Deno KV needs the --unstable-kv flag",
-      );
-    }
-    let store: IsolateStore | undefined;
-    let kv = options.kv;
-    try {
-      if (kv === undefined && options.path === undefined) {
-        store = await openIsolateStore();
-      }
-      const path = options.path ?? store?.path;
-      kv ??= await retrying(() => Deno.openKv(path));
-    } catch (e) {
-      await store?.release();
-      throw new Error(`Cannot share rooms between isolates: ${text(e)}`, {
-        cause: e,
-      });
-    }
-    const channel = options.channel ?? store?.channel ??
-      `roomcast:isolates:${options.path ?? "kv"}`;
+    const { kv, store, channel } = await openStore(options);
     const bp = new IsolateBackplane(options, kv, store, channel);
-    await bp.#lease.start();
-    bp.#bus.send("*", "hello", null);
+    const p = bp.#p;
+    await p.lease.start();
+    p.bus.send("*", "hello", { c: 0 });
+    const others = await p.lease.others().catch(() => []);
+    await p.sync.run(others, HISTORY_COPY_MS);
     bp.#log({
       event: "isolates",
       state: "joined",
@@ -228,54 +140,88 @@ export class IsolateBackplane implements Backplane {
     return bp;
   }
 
+  /**
+   * The rooms' histories: this isolate's copy, kept in step with every
+   * other isolate's (adapters/isolates/history.ts), in memory.
+   */
+  get history(): HistoryStore {
+    return this.#p.history;
+  }
+
   /** Claim a name for this isolate, atomically across every isolate. */
   claim(room: string, key: string, name: string): boolean | Promise<boolean> {
-    return this.#claims.claim(room, key, name);
+    return this.#p.claims.claim(room, key, name);
   }
 
   /** Give a name back. */
   release(room: string, key: string): void {
-    this.#claims.release(room, key);
+    this.#p.claims.release(room, key);
   }
 
   /** Send an event to every other isolate, as its frame, at the turn's end. */
   publish(event: RoomEvent, out?: Outgoing): void {
     if (this.#closed) return;
+    const p = this.#p;
     const frame = out?.binary() ?? encodeFrame(event);
     const tally = event.type === "announcement"
-      ? this.#tallies.open(event, this.#lease.peers())
+      ? p.tallies.open(event, p.lease.peers())
       : undefined;
-    this.#bus.publish(frame, tally);
+    p.bus.publish(frame, tally);
+    if (event.type === "joined" || event.type === "left") {
+      p.history.published(event);
+    }
   }
 
   /** What an announcement just published reached on the other isolates. */
   tally(event: RoomEvent): Promise<Reach> {
-    return this.#tallies.result(event);
+    return this.#p.tallies.result(event);
   }
 
-  /** Register the chat's receiver and lost-name handler. */
-  listen(receiver: Receiver, lost?: LostHandler): void {
-    this.#remote.receiver = receiver;
-    this.#lost = lost;
+  /**
+   * Register the chat's receiver, lost-name handler and side of
+   * hand-overs.
+   */
+  listen(
+    receiver: Receiver,
+    lost?: LostHandler,
+    handOff?: HandOffHandler,
+  ): void {
+    this.#p.remote.receiver = receiver;
+    this.#p.lost = lost;
+    this.#p.handOvers.handler = handOff;
+  }
+
+  /**
+   * Take over a resumable member held by another isolate: its claim moves
+   * here, and that isolate gives it up with the events it missed
+   * (adapters/isolates/hand_over.ts).
+   */
+  handOver(request: HandOverRequest): Promise<HandOff | undefined> {
+    return this.#p.handOvers.ask(request);
+  }
+
+  /**
+   * This isolate's connections; the other isolates', as last heard: the
+   * connection limit is the process's (adapters/isolates/connection_share.ts).
+   */
+  shareConnections(own: number): number {
+    return this.#p.connections.share(own);
   }
 
   /** Member names of a room, on every isolate. */
   members(room: string): Promise<readonly string[]> {
-    return this.#claims.members(room);
+    return this.#p.claims.members(room);
   }
 
   /** Up to `max` names of a room and its count, on every isolate. */
   roster(room: string, max: number): Promise<Roster> {
-    return this.#claims.roster(room, max);
+    return this.#p.claims.roster(room, max);
   }
 
   /** Rooms and member counts, on every isolate. */
   async rooms(): Promise<readonly RoomInfo[]> {
-    const rooms = await this.#claims.rooms();
-    return rooms.sort((
-      a,
-      b,
-    ) => (a.room < b.room ? -1 : a.room > b.room ? 1 : 0));
+    const rooms = await this.#p.claims.rooms();
+    return rooms.sort((a, b) => a.room < b.room ? -1 : +(a.room > b.room));
   }
 
   /**
@@ -284,17 +230,20 @@ export class IsolateBackplane implements Backplane {
    */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = this.#remote.closed = true;
-    const claims = this.#claims;
+    const p = this.#p;
+    this.#closed = p.remote.closed = true;
+    p.handOvers.close();
+    p.connections.close();
+    const claims = p.claims;
     await within(claims.settled(), 2000);
     await within(
       Promise.all(claims.entries().map((c) => claims.release(c.room, c.key))),
       3000,
     );
-    await within(this.#lease.stop().catch(() => {}), 1000);
-    this.#tallies.close();
-    this.#requests.close();
-    await this.#bus.close();
+    await within(p.lease.stop().catch(() => {}), 1000);
+    p.tallies.close();
+    p.requests.close();
+    await p.bus.close();
     if (this.#ownsKv) this.#kv.close();
     if (!this.#holdStore) await this.#store?.release();
     this.#log({ event: "isolates", state: "left", isolate: this.nodeId });
@@ -311,33 +260,31 @@ export class IsolateBackplane implements Backplane {
     await this.#store?.unheld(timeoutMs);
   }
 
+  /** A member nobody holds any more: its leave, here and everywhere. */
+  #left(event: LeftEvent): void {
+    this.publish(event);
+    this.#p.remote.receiver?.(event);
+  }
+
   /** Declared lost while alive: claim every name again. */
   async #rejoin(): Promise<void> {
-    for (const claim of this.#claims.entries()) {
+    const p = this.#p;
+    for (const claim of p.claims.entries()) {
       let won = false;
       try {
-        won = await this.#claims.reclaim(claim);
+        won = await p.claims.reclaim(claim);
       } catch (e) {
         this.#log({ event: "isolates", state: "store_error", error: text(e) });
       }
       if (won) {
         this.publish({ type: "joined", room: claim.room, name: claim.name });
       } else {
-        this.#claims.drop(claim);
-        this.#lost?.(claim.room, claim.key);
+        p.claims.drop(claim);
+        p.history.lost(claim.room, claim.name);
+        p.lost?.(claim.room, claim.key);
       }
     }
   }
-}
-
-/** Twelve random hex digits. */
-function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-function text(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
 }
 
 /** Wait for a promise, at most `ms`. */

@@ -26,6 +26,7 @@
 import type { LogRecord } from "../../core/chat.ts";
 import { Inbox, type Wire } from "./inbox.ts";
 import { ResendRing } from "./resend.ts";
+import { TurnBatch } from "./turn_batch.ts";
 
 export type { Wire } from "./inbox.ts";
 
@@ -34,15 +35,22 @@ const MAX_BATCH_BYTES = 1 << 20;
 /** Time to let the channel send what was posted before it closes, in ms. */
 const CLOSE_GRACE_MS = 30;
 
-/** What the bus hands to its owner: another isolate's room events. */
-export type EventsHandler = (
-  frames: Uint8Array,
-  from: string,
-  tallies: readonly (readonly [frame: number, id: number])[] | undefined,
-) => void;
+/**
+ * What the bus hands to its owner: a message of another isolate's room
+ * events (`b`, its frames; `f`, its sender; `s`, the sender's number for
+ * it; `q`, announcements to count; `h`, times of history entries).
+ */
+export type EventsHandler = (w: Readonly<Wire>) => void;
 
-/** A directed message's handler: its payload and its sender. */
-export type MessageHandler = (payload: unknown, from: string) => void;
+/**
+ * A directed message's handler: its payload, its sender, and the sender's
+ * number for the message.
+ */
+export type MessageHandler = (
+  payload: unknown,
+  from: string,
+  seq: number,
+) => void;
 
 /** Options of an {@link IsolateBus}. */
 export interface IsolateBusOptions {
@@ -82,9 +90,8 @@ export class IsolateBus {
   readonly #ring = new ResendRing();
   #events: EventsHandler | undefined;
   #seq = 0;
-  #frames: Uint8Array[] = [];
-  #bytes = 0;
-  #tallies: [number, number][] | undefined;
+  readonly #batch = new TurnBatch();
+  #onCount: ((count: number, from: string) => void) | undefined;
   #scheduled = false;
   #closed = false;
   /** Messages posted, for tests and metrics. */
@@ -141,16 +148,32 @@ export class IsolateBus {
    */
   publish(frame: Uint8Array, tally?: number): void {
     if (this.#closed) return;
-    if (tally !== undefined) {
-      (this.#tallies ??= []).push([this.#frames.length, tally]);
-    }
-    this.#frames.push(frame);
-    this.#bytes += frame.length;
-    if (this.#bytes >= MAX_BATCH_BYTES) this.flush();
-    else if (!this.#scheduled) {
-      this.#scheduled = true;
-      queueMicrotask(this.flush);
-    }
+    this.#batch.add(frame, tally);
+    if (this.#batch.bytes >= MAX_BATCH_BYTES) this.flush();
+    else this.#schedule();
+  }
+
+  /**
+   * Give a frame queued in this turn the time of its history entry, for
+   * the other isolates to keep it at the same time. A frame already
+   * posted (or not found among the last few queued) goes without: the
+   * others then take the time they receive it.
+   *
+   * @param frame The frame, as given to {@link IsolateBus.publish}.
+   * @param time Ms since the epoch.
+   */
+  stamp(frame: Uint8Array, time: number): void {
+    this.#batch.stamp(frame, time);
+  }
+
+  /**
+   * The number of the next message from each isolate heard from, and from
+   * this one (the events queued so far are posted first): what a copy of
+   * this isolate's state taken now has seen.
+   */
+  positions(): [isolate: string, next: number][] {
+    this.flush();
+    return [...this.#inbox.positions(), [this.id, this.#seq]];
   }
 
   /**
@@ -167,19 +190,35 @@ export class IsolateBus {
     this.#numbered({ f: this.id, s: 0, k: "m", t: to, o: op, p: payload });
   }
 
-  /** Post the events queued in this turn now. */
+  /**
+   * This isolate's connection count changed: it goes out with this turn's
+   * events (or alone, at the end of the turn), so that another isolate
+   * knows it before it hands on those events (a leave).
+   */
+  count(n: number): void {
+    if (this.#closed) return;
+    this.#batch.count(n);
+    this.#schedule();
+  }
+
+  /** Set the handler of other isolates' connection counts. */
+  onCount(handler: (count: number, from: string) => void): void {
+    this.#onCount = handler;
+  }
+
+  /** Post the events (and count) queued in this turn now. */
   flush = (): void => {
     this.#scheduled = false;
-    if (this.#frames.length === 0 || this.#closed) return;
-    const frames = this.#frames;
-    const b = frames.length === 1 ? frames[0]! : concat(frames, this.#bytes);
-    const w: Wire = { f: this.id, s: 0, k: "e", b };
-    if (this.#tallies) w.q = this.#tallies;
-    this.#frames = [];
-    this.#bytes = 0;
-    this.#tallies = undefined;
-    this.#numbered(w);
+    if (this.#closed) return;
+    const w = this.#batch.take(this.id);
+    if (w !== undefined) this.#numbered(w);
   };
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    queueMicrotask(this.flush);
+  }
 
   /** Forget an isolate that is gone (its numbering, what it held back, its port). */
   forget(id: string): void {
@@ -244,21 +283,11 @@ export class IsolateBus {
 
   #deliver(w: Wire): void {
     if (w.k === "e") {
-      if (w.b) this.#events?.(w.b, w.f, w.q);
+      if (w.c !== undefined) this.#onCount?.(w.c, w.f);
+      if (w.b) this.#events?.(w);
       return;
     }
     if (w.t !== this.id && w.t !== "*") return;
-    this.#handlers.get(w.o ?? "")?.(w.p, w.f);
+    this.#handlers.get(w.o ?? "")?.(w.p, w.f, w.s);
   }
-}
-
-/** Frames in one buffer. */
-function concat(parts: readonly Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -104,6 +104,30 @@ export class KvClaims {
     if (this.#mine.get(id) === claim) this.#mine.delete(id);
   }
 
+  /**
+   * Move a name this isolate holds to isolate `to` (its member resumes
+   * there): one commit sets the claim's holder and moves the index entry,
+   * the count unchanged. This isolate no longer holds it.
+   *
+   * @returns False when this isolate does not hold it (any more).
+   */
+  handOver(room: string, key: string, to: string): Promise<boolean> {
+    const id = `${room}\n${key}`;
+    return this.#serial(id, () =>
+      retrying(async () => {
+        const claim = this.#mine.get(id);
+        if (claim === undefined) return false;
+        const moved = await this.#move(claim, to);
+        if (moved && this.#mine.get(id) === claim) this.#mine.delete(id);
+        return moved;
+      }));
+  }
+
+  /** A name another isolate handed over to this one (its claim moved here). */
+  adopt(claim: Claim): void {
+    this.#mine.set(`${claim.room}\n${claim.key}`, claim);
+  }
+
   /** Give a name back. */
   release(room: string, key: string): Promise<void> {
     const id = `${room}\n${key}`;
@@ -184,6 +208,25 @@ export class KvClaims {
     }
     throw new Error(
       `Cannot claim "${name}" in "${room}": the store kept changing`,
+    );
+  }
+
+  /** One attempt at moving a claim of ours to another isolate. */
+  async #move(claim: Claim, to: string): Promise<boolean> {
+    const { kv, keys, id } = this.#o;
+    const { room, key, name } = claim;
+    const at = keys.claim(room, key);
+    for (let i = 0; i < MAX_ROUNDS; i++) {
+      const current = await kv.get<ClaimValue>(at);
+      if (current.value?.isolate !== id) return false;
+      const value: ClaimValue = { name: current.value.name, isolate: to };
+      const done = await kv.atomic().check(current).set(at, value)
+        .delete(keys.held(id, room, key)).set(keys.held(to, room, key), name)
+        .commit();
+      if (done.ok) return true;
+    }
+    throw new Error(
+      `Cannot hand "${name}" in "${room}" over: the store kept changing`,
     );
   }
 

@@ -40,6 +40,25 @@ export function splitFrames(bytes: Uint8Array): Uint8Array[] {
 }
 
 /**
+ * Frames one after the other in one buffer, as one message carries them.
+ *
+ * @param parts The frames.
+ * @param size Their total length.
+ */
+export function joinFrames(
+  parts: readonly Uint8Array[],
+  size: number,
+): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/**
  * A room event from its frame, ready to fan out with those bytes; a
  * string saying what is wrong when it is not one. A `left` with a reason
  * this version does not know reads `disconnect` to text and JSON members
@@ -70,4 +89,20 @@ export function roomEventOf(
     default:
       return `frame type ${decoded.type} is not a room event`;
   }
+}
+
+/**
+ * The event with a frame of its own: a frame that is a view of a larger
+ * message (several events posted at once) is copied, so that keeping it
+ * (in a room's history) does not keep the whole message.
+ *
+ * @param out An event from another isolate.
+ * @returns It, or the same event with a copy of its frame.
+ */
+export function ownFrame(out: Outgoing): Outgoing {
+  const frame = out.binary();
+  if (frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength) {
+    return out;
+  }
+  return new Outgoing(out.event, frame.slice());
 }

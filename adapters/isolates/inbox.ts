@@ -20,8 +20,15 @@ export interface Wire {
   t?: string;
   /** Events: frames, one after the other. */
   b?: Uint8Array;
+  /** Events: the sender's connection count, when it changed. */
+  c?: number;
   /** Events: `[frame index, tally id]` of announcements to report on. */
   q?: [number, number][];
+  /**
+   * Events: the time (ms since the epoch) of entries for rooms' histories,
+   * `frame index, time` after one another, as the sender kept them.
+   */
+  h?: number[];
   /** Directed: the kind of message. */
   o?: string;
   /** Directed: the payload. */
@@ -105,6 +112,14 @@ export class Inbox {
       }
     }
     this.#drain(o);
+  }
+
+  /**
+   * Each sender's number of the next message to hand on: every message
+   * before it has been (or was given up as lost).
+   */
+  positions(): [origin: string, next: number][] {
+    return [...this.#origins].map(([origin, o]) => [origin, o.next]);
   }
 
   /** Forget a sender that is gone. */

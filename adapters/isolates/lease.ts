@@ -83,6 +83,24 @@ export class IsolateLease {
     return expires > Date.now();
   }
 
+  /**
+   * The other isolates whose lease runs now, read from the store (and
+   * counted alive from now on, as after a scan).
+   */
+  async others(): Promise<string[]> {
+    const { kv, keys, id } = this.#o;
+    return await retrying(async () => {
+      const ids: string[] = [];
+      for await (const e of kv.list<LeaseValue>({ prefix: keys.leases() })) {
+        const isolate = String(e.key.at(-1));
+        if (isolate === id || e.value.expires <= Date.now()) continue;
+        this.#expires.set(isolate, e.value.expires);
+        ids.push(isolate);
+      }
+      return ids;
+    });
+  }
+
   /** Whether the last scan found an isolate's lease run out. */
   gone(isolate: string): boolean {
     const expires = this.#expires.get(isolate);

@@ -2,9 +2,11 @@
  * Room events from the other isolates, handed to this isolate's chat: the
  * frames of one message split and decoded one by one, each given to the
  * chat with its own bytes, and the count an announcement reached sent back
- * when its sender asked. Also the leaves of a reaped isolate's members
- * (reason `node_lost`), which the reaping isolate sends on the dead one's
- * behalf (an isolate declared lost while alive ignores its own).
+ * when its sender asked. Each also goes into this isolate's copy of the
+ * rooms' histories (adapters/isolates/history.ts), at the time its sender
+ * stamped on it. Also the leaves of a reaped isolate's members (reason
+ * `node_lost`), which the reaping isolate sends on the dead one's behalf
+ * (an isolate declared lost while alive ignores its own).
  *
  * @module
  */
@@ -12,8 +14,9 @@
 import type { Receiver } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { encodeFrame } from "../../core/codec/mod.ts";
-import type { IsolateBus } from "./bus.ts";
-import { roomEventOf, splitFrames } from "./frames.ts";
+import type { IsolateBus, Wire } from "./bus.ts";
+import { joinFrames, roomEventOf, splitFrames } from "./frames.ts";
+import type { HistorySync } from "./history_sync.ts";
 import type { LostMember } from "./lease.ts";
 import type { IsolatePeers } from "./peers.ts";
 
@@ -25,6 +28,8 @@ export interface RemoteEventsOptions {
   readonly bus: IsolateBus;
   /** Told when an isolate is gone. */
   readonly peers: IsolatePeers;
+  /** Where this isolate's copy of the rooms' histories takes events. */
+  readonly history: Pick<HistorySync, "received">;
   /** Log sink. */
   readonly log: (record: LogRecord) => void;
 }
@@ -41,33 +46,41 @@ export class RemoteEvents {
   /** @param options Id, bus, peers and log. */
   constructor(options: RemoteEventsOptions) {
     this.#o = options;
-    options.bus.onEvents((frames, from, tallies) =>
-      this.frames(frames, from, tallies)
-    );
-    options.bus.on("lost", (p) => {
+    options.bus.onEvents((w) => this.frames(w));
+    options.bus.on("lost", (p, from, seq) => {
       const { of, b } = p as { of: string; b: Uint8Array };
       // Declared lost while alive: this isolate's members are still here.
       if (of === options.nodeId) return;
-      this.frames(b, of, undefined);
+      this.frames({ b, f: of }, { from, seq });
       options.peers.gone(of);
     });
   }
 
   /**
-   * One message of frames from `from`; `tallies` says which announcements
-   * to report on.
+   * One message of frames (`b`) from `f`: `q` says which announcements to
+   * report on, `h` the times of history entries, `s` its number. `via`
+   * names the message that carried them when it is not theirs (the leaves
+   * of a reaped isolate; none: this isolate reaped it).
    */
   frames(
-    frames: Uint8Array,
-    from: string,
-    tallies: readonly (readonly [number, number])[] | undefined,
+    w: Pick<Wire, "b" | "f" | "q" | "h"> & { s?: number },
+    via?: { from: string; seq: number },
   ): void {
-    const receiver = this.receiver;
-    if (receiver === undefined || this.closed) return;
-    let next = 0;
-    splitFrames(frames).forEach((frame, index) => {
+    if (this.closed || w.b === undefined) return;
+    const receiver = this.receiver, history = this.#o.history;
+    const from = w.f, tallies = w.q, times = w.h;
+    const origin = via?.from ?? from, seq = via ? via.seq : w.s ?? Infinity;
+    let next = 0, nextTime = 0;
+    splitFrames(w.b).forEach((frame, index) => {
       const e = roomEventOf(frame);
       if (typeof e === "string") return this.#bad(e, from);
+      let time: number | undefined;
+      if (times !== undefined && times[nextTime] === index) {
+        time = times[nextTime + 1];
+        nextTime += 2;
+      }
+      history.received(e.event, origin, seq, e.out, time);
+      if (receiver === undefined) return;
       const reach = receiver(e.event, e.out);
       const t = tallies?.[next];
       if (t !== undefined && t[0] === index) {
@@ -91,13 +104,8 @@ export class RemoteEvents {
         reason: "node_lost",
       })
     );
-    const b = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-    let at = 0;
-    for (const f of frames) {
-      b.set(f, at);
-      at += f.length;
-    }
-    this.frames(b, dead, undefined);
+    const b = joinFrames(frames, frames.reduce((n, f) => n + f.length, 0));
+    this.frames({ b, f: dead });
     this.#o.bus.send("*", "lost", { of: dead, b });
   }
 

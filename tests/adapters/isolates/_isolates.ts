@@ -38,12 +38,17 @@ export class Group {
     });
   }
 
-  /** A chat on a new backplane of the group. */
-  async chat(leaseMs = 10_000, limits: Partial<Limits> = {}): Promise<Chat> {
+  /** A chat on a new backplane of the group (its own time of day, if given). */
+  async chat(
+    leaseMs = 10_000,
+    limits: Partial<Limits> = {},
+    wallClock?: () => number,
+  ): Promise<Chat> {
     const chat = new Chat({
       now: () => performance.now(),
       backplane: await this.backplane(leaseMs),
       limits,
+      ...(wallClock ? { wallClock } : {}),
     });
     this.chats.push(chat);
     return chat;

@@ -1,7 +1,9 @@
 // The adapter conformance suite over TCP against `serve --workers 2`: two
 // Workers listening on one port, sharing rooms through the isolates
 // backplane. Each client's connection lands on a Worker the kernel picks,
-// so the cases' members are spread over both.
+// so the cases' members are spread over both (a member that resumes over
+// the Workers' WebSocket may come back on the other one: the histories,
+// resumes and the connection limit are the process's).
 
 import { serveWorkers } from "../../../adapters/workers/mod.ts";
 import { connectStream, runAdapterSuite } from "../_conformance.ts";
@@ -17,8 +19,10 @@ runAdapterSuite({
     const server = await serveWorkers({
       workers: 2,
       serve: {
-        transports: ["tcp"],
+        // HTTP for the resume case's WebSocket; clients connect over TCP.
+        transports: ["tcp", "http"],
         port: 0,
+        http: { port: 0, adminToken: "workers-suite-admin-token" },
         ...(o.limits ? { limits: o.limits } : {}),
         ...(o.tickMs ? { tickMs: o.tickMs } : {}),
       },
@@ -31,12 +35,4 @@ runAdapterSuite({
     };
   },
   connectClient: (s) => connectStream(s.listeners[0]!.url),
-  skip: [
-    // A limit each Worker keeps for itself: two Workers take two each.
-    "connections over the limit are refused",
-    // The isolates backplane keeps each room's history on each isolate, and
-    // resumes a member only on its isolate (docs/scaling.md).
-    "a late joiner gets exactly the last N messages, marked as history",
-    "a member cut mid-chat resumes on another transport with what it missed, once and in order",
-  ],
 });

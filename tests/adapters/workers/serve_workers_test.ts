@@ -3,73 +3,8 @@
 // every member on every Worker.
 
 import assert from "node:assert/strict";
-import type { ChatEvent } from "../../../core/events.ts";
-import { PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
-import { Proc } from "../../_process.ts";
-import { connectStream, type TestClient } from "../_conformance.ts";
-
-const ADMIN = "workers-admin-token-0123456789";
-
-/** `serve --workers 2` on free ports, a socket in a temp dir. */
-async function start(
-  transports = "tcp,unix,http",
-): Promise<{ proc: Proc; urls: Record<string, string>; dir: string }> {
-  const dir = await Deno.makeTempDir({ prefix: "roomcast-workers-" });
-  const proc = Proc.cli("serve", [
-    "serve",
-    "--workers",
-    "2",
-    "-t",
-    transports,
-    "--port",
-    "0",
-    "--http-port",
-    "0",
-    "--socket",
-    `${dir}/chat.sock`,
-    "--rate",
-    "0",
-  ], { env: { CHAT_ADMIN_TOKEN: ADMIN, XDG_RUNTIME_DIR: dir } });
-  const urls: Record<string, string> = {};
-  try {
-    for (let i = 0; i < transports.split(",").length; i++) {
-      const m = await proc.expect(
-        /listen transport=(\w+) url=(\S+)/,
-        "stderr",
-        30_000,
-      );
-      urls[m[1]!] = m[2]!;
-    }
-  } catch (e) {
-    await proc.stop();
-    throw e;
-  }
-  return { proc, urls, dir };
-}
-
-/** A client that said HELLO and sent JOIN; its first answer. */
-async function join(
-  url: string,
-  name: string,
-  room = "lobby",
-): Promise<{ client: TestClient; answer: ChatEvent }> {
-  const client = await connectStream(url);
-  client.send({ type: "hello", version: PROTOCOL_VERSION, software: "t/1" });
-  assert.equal((await client.next()).type, "hello_ok");
-  client.send({ type: "join", room, name });
-  return { client, answer: await client.next() };
-}
-
-async function until(
-  c: TestClient,
-  match: (e: ChatEvent) => boolean,
-): Promise<ChatEvent> {
-  for (let i = 0; i < 500; i++) {
-    const e = await c.next();
-    if (match(e)) return e;
-  }
-  throw new Error("no matching event in 500");
-}
+import type { TestClient } from "../_conformance.ts";
+import { ADMIN, join, start, until } from "./_workers.ts";
 
 Deno.test("serve --workers 2: a name raced for from two TCP clients 100 times has one winner each round", async () => {
   const { proc, urls, dir } = await start("tcp");
