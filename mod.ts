@@ -13,7 +13,10 @@
  * - `./server`, `./stream`, `./udp`, `./http`: the server and each
  *   transport on its own;
  * - `./client`: dialers for every transport and the HTTP API client;
- * - `./redis`: rooms shared by several nodes through Redis.
+ * - `./redis`: rooms shared by several nodes through Redis;
+ * - `./isolates`: rooms shared by the isolates of one process (the
+ *   {@link IsolateBackplane}, also here, for a program that runs its own
+ *   Workers), `./workers`: `serve --workers N`.
  *
  * @example
  * ```ts
@@ -47,7 +50,10 @@ export type { ErrorCodeName } from "./core/errors.ts";
 export { DEFAULT_LIMITS } from "./core/limits.ts";
 export type { Limits } from "./core/limits.ts";
 export type { Backplane } from "./core/backplane.ts";
-export { type Lang, renderEvent } from "./core/text/render.ts";
+export { IsolateBackplane } from "./adapters/isolates/backplane.ts";
+export type { IsolateBackplaneOptions } from "./adapters/isolates/backplane.ts";
+export type { Lang } from "./core/text/phrases.ts";
+export { renderEvent } from "./core/text/render.ts";
 export { dial, parseServerUrl } from "./adapters/client/dial.ts";
 export {
   type ClientConnection,

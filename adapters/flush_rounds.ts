@@ -26,6 +26,7 @@ let dueCount = 0;
 let spare: (Flushable | undefined)[] = [];
 let roundArmed = false;
 let busy = false;
+let settledWaiters: (() => void)[] = [];
 
 /**
  * Queue a connection's flush for the next round. Rounds write every
@@ -46,6 +47,27 @@ export function scheduleFlush(c: Flushable): void {
   else queueMicrotask(flushRound);
 }
 
+/**
+ * Settles once no flush round is armed: what was queued before the call has
+ * been handed to the sockets. A server's shutdown waits for it, so that the
+ * goodbyes queued by `Chat.shutdown` are written before the listeners close,
+ * even when the round waits for a timer tick (a busy server).
+ *
+ * @returns A promise that settles after the armed round, or at once.
+ * @example
+ * ```ts
+ * import { scheduleFlush, settled } from "./flush_rounds.ts";
+ * let flushed = false;
+ * scheduleFlush({ flush: () => { flushed = true; } });
+ * await settled();
+ * if (!flushed) throw new Error("not flushed");
+ * ```
+ */
+export function settled(): Promise<void> {
+  if (!roundArmed) return Promise.resolve();
+  return new Promise((resolve) => settledWaiters.push(resolve));
+}
+
 function flushRound(): void {
   roundArmed = false;
   const start = performance.now();
@@ -57,4 +79,9 @@ function flushRound(): void {
   for (let i = 0; i < n; i++) list[i] = undefined; // fill() allocates
   spare = list;
   busy = performance.now() - start > BUSY_ROUND_MS;
+  if (settledWaiters.length > 0 && !roundArmed) {
+    const waiters = settledWaiters;
+    settledWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
 }

@@ -6,14 +6,8 @@
  * @module
  */
 
-import {
-  fmtRate,
-  fmtRatio,
-  fmtUs,
-  type Report,
-  type Stat,
-  type SummaryRow,
-} from "./summary.ts";
+import { cell, fmtRate, fmtUs, ratioOf } from "./format.ts";
+import type { Report } from "./summary.ts";
 
 function row(cells: string[]): string {
   return `| ${cells.join(" | ")} |`;
@@ -25,19 +19,6 @@ function table(head: string[], rows: string[][]): string {
     row(head.map(() => "---")),
     ...rows.map(row),
   ].join("\n");
-}
-
-function cell(s: Stat | undefined, f: (n: number) => string): string {
-  if (!s) return "-";
-  return s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
-}
-
-function ratio(report: Report, r: SummaryRow, metric: string): string {
-  const x = report.ratios.find((q) =>
-    q.peer === r.target && q.workload === r.workload &&
-    q.members === r.members && q.metric === metric
-  );
-  return x ? fmtRatio(x) : "";
 }
 
 /**
@@ -92,7 +73,7 @@ export function renderMarkdown(report: Report): string {
               r.perDatagram?.median.toFixed(1) ?? "",
             ]
             : []),
-          ratio(report, r, "deliveries/s"),
+          ratioOf(report, r, "deliveries/s"),
           cell(r.serverNsPerDelivery, (n) => n.toFixed(0)),
           r.serverCores?.median.toFixed(2) ?? "-",
           r.genCores?.median.toFixed(2) ?? "-",
@@ -115,7 +96,7 @@ export function renderMarkdown(report: Report): string {
           r.target,
           cell(r.p50, fmtUs),
           cell(r.p99, fmtUs),
-          ratio(report, r, "p99"),
+          ratioOf(report, r, "p99"),
           cell(r.p999, fmtUs),
           cell(r.maxLatency, fmtUs),
           String(r.lost + r.seqErrors),
@@ -135,7 +116,7 @@ export function renderMarkdown(report: Report): string {
         w3.map((r) => [
           r.target,
           cell(r.kibPerMember, kib),
-          ratio(report, r, "KiB/member"),
+          ratioOf(report, r, "KiB/member"),
           cell(r.kibMarginal, kib),
         ]),
       ),

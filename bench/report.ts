@@ -1,178 +1,15 @@
 /**
- * The bench's self-contained HTML report: inline SVG bar charts (throughput
- * per target, latency percentiles per target, memory per member) and the
- * tables, with the machine the figures came from. No scripts, no external
- * files.
+ * The bench's self-contained HTML report: inline SVG bar charts
+ * (bench/chart.ts: throughput per target, latency percentiles per target,
+ * memory per member) and the tables, with the machine the figures came from
+ * (bench/machine.ts). No scripts, no external files.
  *
  * @module
  */
 
-import type { Target } from "./servers.ts";
-import {
-  fmtRate,
-  fmtRatio,
-  fmtUs,
-  type Report,
-  type Stat,
-  type SummaryRow,
-} from "./summary.ts";
-
-const COLORS = [
-  "#2563eb",
-  "#0ea5e9",
-  "#dc2626",
-  "#f97316",
-  "#16a34a",
-  "#9333ea",
-  "#a16207",
-  "#db2777",
-];
-
-async function text(cmd: string, args: string[]): Promise<string> {
-  try {
-    const out = await new Deno.Command(cmd, { args, stdin: "null" }).output();
-    return new TextDecoder().decode(out.stdout).trim();
-  } catch {
-    return "";
-  }
-}
-
-/**
- * Describe the machine and the servers' versions.
- *
- * @param targets The targets measured.
- * @returns Name/value pairs.
- */
-export async function machineInfo(
-  targets: readonly Target[],
-): Promise<Record<string, string>> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const osRelease = await Deno.readTextFile("/etc/os-release").catch(() => "");
-  const info: Record<string, string> = {
-    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
-    cores: String(navigator.hardwareConcurrency),
-    memory: `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`,
-    os: /PRETTY_NAME="?([^"\n]*)/.exec(osRelease)?.[1] ?? Deno.build.os,
-    kernel: `Linux ${Deno.osRelease()}`,
-    deno: Deno.version.deno,
-    commit: await text("git", ["rev-parse", "--short", "HEAD"]),
-    gcc: (await text("gcc", ["-dumpfullversion"])) || "unknown",
-  };
-  const seen = new Set<string>();
-  for (const t of targets) {
-    const key = t.peer ?? "roomcast";
-    if (seen.has(key) || key === "roomcast") continue;
-    seen.add(key);
-    info[key] = await t.version();
-  }
-  return info;
-}
-
-function esc(s: string): string {
-  return s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-interface Series {
-  name: string;
-  values: (Stat | undefined)[];
-}
-
-/** A grouped bar chart with min–max whiskers, as an SVG string. */
-function barChart(o: {
-  title: string;
-  groups: string[];
-  series: Series[];
-  format: (n: number) => string;
-  log?: boolean;
-  unit: string;
-}): string {
-  const W = 760, H = 300, left = 70, right = 10, top = 30, bottom = 60;
-  const plotW = W - left - right, plotH = H - top - bottom;
-  const all = o.series.flatMap((s) =>
-    s.values.flatMap((v) => (v ? [v.max, v.median] : []))
-  );
-  if (all.length === 0) return "";
-  const maxV = Math.max(...all);
-  const minPos = Math.min(...all.filter((v) => v > 0), maxV);
-  const lo = o.log ? 10 ** Math.floor(Math.log10(minPos)) : 0;
-  const hi = o.log ? 10 ** Math.ceil(Math.log10(maxV)) : maxV * 1.1;
-  const y = (v: number) => {
-    if (o.log) {
-      const t = (Math.log10(Math.max(v, lo)) - Math.log10(lo)) /
-        (Math.log10(hi) - Math.log10(lo));
-      return top + plotH * (1 - t);
-    }
-    return top + plotH * (1 - v / hi);
-  };
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="11">`,
-    `<text x="${left}" y="16" font-size="13" font-weight="bold">${
-      esc(o.title)
-    }</text>`,
-  ];
-  const ticks: number[] = [];
-  if (o.log) { for (let t = lo; t <= hi * 1.001; t *= 10) ticks.push(t); }
-  else for (let i = 0; i <= 5; i++) ticks.push((hi / 5) * i);
-  for (const t of ticks) {
-    parts.push(
-      `<line x1="${left}" x2="${W - right}" y1="${y(t)}" y2="${
-        y(t)
-      }" stroke="#ddd"/>`,
-      `<text x="${left - 4}" y="${y(t) + 4}" text-anchor="end">${
-        esc(o.format(t))
-      }</text>`,
-    );
-  }
-  const groupW = plotW / o.groups.length;
-  const barW = Math.min(40, (groupW * 0.8) / o.series.length);
-  o.groups.forEach((g, gi) => {
-    const x0 = left + gi * groupW + (groupW - barW * o.series.length) / 2;
-    o.series.forEach((s, si) => {
-      const v = s.values[gi];
-      if (!v) return;
-      const x = x0 + si * barW;
-      const color = COLORS[si % COLORS.length];
-      parts.push(
-        `<rect x="${x}" y="${y(v.median)}" width="${barW - 2}" height="${
-          top + plotH - y(v.median)
-        }" fill="${color}"><title>${esc(s.name)} ${esc(g)}: ${
-          esc(o.format(v.median))
-        } ${esc(o.unit)}</title></rect>`,
-      );
-      if (v.n > 1) {
-        const cx = x + (barW - 2) / 2;
-        parts.push(
-          `<line x1="${cx}" x2="${cx}" y1="${y(v.min)}" y2="${
-            y(v.max)
-          }" stroke="#111"/>`,
-        );
-      }
-      parts.push(
-        `<text x="${x + (barW - 2) / 2}" y="${
-          y(v.median) - 3
-        }" text-anchor="middle" font-size="9">${
-          esc(o.format(v.median))
-        }</text>`,
-      );
-    });
-    parts.push(
-      `<text x="${left + gi * groupW + groupW / 2}" y="${
-        top + plotH + 14
-      }" text-anchor="middle">${esc(g)}</text>`,
-    );
-  });
-  o.series.forEach((s, si) => {
-    const x = left + si * Math.min(130, (W - left) / o.series.length);
-    parts.push(
-      `<rect x="${x}" y="${H - 22}" width="10" height="10" fill="${
-        COLORS[si % COLORS.length]
-      }"/>`,
-      `<text x="${x + 14}" y="${H - 13}">${esc(s.name)}</text>`,
-    );
-  });
-  parts.push("</svg>");
-  return parts.join("\n");
-}
+import { barChart, esc } from "./chart.ts";
+import { cell, fmtRate, fmtUs, ratioOf } from "./format.ts";
+import type { Report, SummaryRow } from "./summary.ts";
 
 function targetsOf(rows: SummaryRow[]): string[] {
   return [...new Set(rows.map((r) => r.target))];
@@ -183,11 +20,6 @@ function htmlTable(head: string[], rows: string[][]): string {
     rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`)
       .join("")
   }</table>`;
-}
-
-function cell(s: Stat | undefined, f: (n: number) => string): string {
-  if (!s) return "-";
-  return s.n > 1 ? `${f(s.median)} (${f(s.min)}–${f(s.max)})` : f(s.median);
 }
 
 /**
@@ -201,13 +33,6 @@ export function renderReport(report: Report): string {
   const w1 = report.summary.filter((r) => r.workload === "w1");
   const w2 = report.summary.filter((r) => r.workload === "w2");
   const w3 = report.summary.filter((r) => r.workload === "w3");
-  const ratio = (r: SummaryRow, metric: string) => {
-    const x = report.ratios.find((q) =>
-      q.peer === r.target && q.workload === r.workload &&
-      q.members === r.members && q.metric === metric
-    );
-    return x ? fmtRatio(x) : "";
-  };
   const sections: string[] = [];
   if (w1.length > 0) {
     const sizes = [...new Set(w1.map((r) => r.members))];
@@ -259,7 +84,7 @@ export function renderReport(report: Report): string {
           cell(r.genCores, (n) => n.toFixed(2)),
           cell(r.otherCores, (n) => n.toFixed(2)),
           cell(r.perRead, (n) => n.toFixed(0)),
-          ratio(r, "deliveries/s"),
+          ratioOf(report, r, "deliveries/s"),
         ]),
       ),
     );
@@ -301,7 +126,7 @@ export function renderReport(report: Report): string {
           cell(r.maxLatency, fmtUs),
           String(r.lost + r.seqErrors),
           cell(r.otherCores, (n) => n.toFixed(2)),
-          ratio(r, "p99"),
+          ratioOf(report, r, "p99"),
         ]),
       ),
     );
@@ -337,7 +162,7 @@ export function renderReport(report: Report): string {
           String(r.members),
           cell(r.kibPerMember, (n) => n.toFixed(1)),
           cell(r.kibMarginal, (n) => n.toFixed(1)),
-          ratio(r, "KiB/member"),
+          ratioOf(report, r, "KiB/member"),
         ]),
       ),
     );

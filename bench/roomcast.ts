@@ -1,9 +1,11 @@
 /**
  * roomcast as the bench runs it: `serve` as its own process (or two of them
- * sharing rooms through redis-server), with the per-member rate limit off
- * because the peers have none. Over TCP, Unix sockets, UDP (`udp`, also
- * with the per-address datagram rate limit off) and the WebSocket of the
- * HTTP transport (`ws-json`, `ws-batch`, `ws-binary`: one per subprotocol).
+ * sharing rooms through redis-server, or one with N Workers), with the
+ * per-member rate limit off because the peers have none. Over TCP, Unix
+ * sockets, UDP (`udp`, also with the per-address datagram rate limit off)
+ * and the WebSocket of the HTTP transport (`ws-json`, `ws-batch`,
+ * `ws-binary`: one per subprotocol); and the WebSocket of `deno serve
+ * --parallel` (serverless mode) with N isolates.
  *
  * @module
  */
@@ -29,6 +31,8 @@ export interface RoomcastOptions {
   denoFlags?: readonly string[];
   /** Extra flags for `serve`. */
   serveArgs?: readonly string[];
+  /** Workers (`serve --workers N`); 1: the single-thread server. */
+  workers?: number;
 }
 
 /**
@@ -115,9 +119,12 @@ export function roomcastTarget(
   options: RoomcastOptions = {},
 ): Target {
   const root = options.dir ?? ROOT.pathname;
+  const workers = options.workers ?? 1;
+  const label = (options.label ?? "roomcast") +
+    (workers > 1 ? `-w${workers}` : "");
   const ws = transport.startsWith("ws-");
   return {
-    name: `${options.label ?? "roomcast"}/${transport}`,
+    name: `${label}/${transport}`,
     proto: "roomcast",
     transport,
     ...(ws ? { loadgenArgs: ["--ws-protocol", transport.slice(3)] } : {}),
@@ -141,9 +148,11 @@ export function roomcastTarget(
         serveArgs.push("--http-port", String(port));
         serveArgs.push("--admin-token-file", tokenFile);
       }
+      if (workers > 1) serveArgs.push("--workers", String(workers));
       const child = spawnServer(Deno.execPath(), [
         "run",
         "-A",
+        ...(workers > 1 ? ["--unstable-kv", "--unstable-net"] : []),
         ...denoFlags,
         "cli.ts",
         "serve",
@@ -219,6 +228,70 @@ export function roomcastClusterTarget(
           await r.stop();
         },
       };
+    },
+    version: () => output(Deno.execPath(), ["--version"]),
+  };
+}
+
+/**
+ * Serverless mode: `deno serve --parallel --unstable-kv adapters/http/app.ts`
+ * with `isolates` isolates (`DENO_JOBS`), measured over the WebSocket of
+ * `GET /api/ws` (the only transport of `deno serve`) in the binary
+ * subprotocol, with the rate limit off (`CHAT_RATE=0`). Named
+ * `roomcast-serverless-N/ws-binary`.
+ *
+ * @param isolates How many isolates.
+ * @param options Checkout, label and extra `deno serve` flags.
+ * @returns The target.
+ */
+export function roomcastServerlessTarget(
+  isolates: number,
+  options: RoomcastOptions = {},
+): Target {
+  const root = options.dir ?? ROOT.pathname;
+  return {
+    name: `${options.label ?? "roomcast"}-serverless-${isolates}/ws-binary`,
+    proto: "roomcast",
+    transport: "ws-binary",
+    loadgenArgs: ["--ws-protocol", "binary"],
+    async start() {
+      const denoFlags = [
+        ...(await serveTaskV8Flags(root)),
+        ...(options.denoFlags ?? []),
+      ];
+      const dir = await Deno.makeTempDir({ prefix: "roomcast-bench-" });
+      const port = freePort();
+      const child = spawnServer(
+        Deno.execPath(),
+        [
+          "serve",
+          "--parallel",
+          "--unstable-kv",
+          "-A",
+          ...denoFlags,
+          "--host",
+          "127.0.0.1",
+          "--port",
+          String(port),
+          "adapters/http/app.ts",
+        ],
+        root,
+        {
+          ...Deno.env.toObject(),
+          DENO_JOBS: String(isolates),
+          CHAT_ADMIN_TOKEN: crypto.randomUUID(),
+          CHAT_RATE: "0",
+          CHAT_MAX_CONNECTIONS: "20000",
+          CHAT_QUIET: "1",
+        },
+      );
+      return await started(
+        child,
+        [`ws:127.0.0.1:${port}`],
+        { hostname: "127.0.0.1", port },
+        "roomcast (deno serve)",
+        dir,
+      );
     },
     version: () => output(Deno.execPath(), ["--version"]),
   };

@@ -58,6 +58,7 @@ export function spawnServer(
   cmd: string,
   args: readonly string[],
   cwd?: string,
+  env?: Record<string, string>,
 ): Deno.ChildProcess {
   return new Deno.Command("bash", {
     args: [
@@ -71,6 +72,7 @@ export function spawnServer(
     stdout: "null",
     stderr: "piped",
     ...(cwd ? { cwd } : {}),
+    ...(env ? { env } : {}),
   }).spawn();
 }
 

@@ -1,6 +1,7 @@
 /**
- * Turns the bench's raw runs into medians with their spread, ratios of
- * roomcast to each peer from the same run, and the issue's targets.
+ * Turns the bench's raw runs into medians with their spread, and ratios of
+ * roomcast to each peer from the same run (the targets are judged in
+ * bench/goals.ts).
  *
  * @module
  */
@@ -202,12 +203,13 @@ export function ratios(
     w2: ["p99", (r) => r.latency_us?.p99],
     w3: ["KiB/member", (r) => r.rss_per_member_kib],
   };
-  for (const peer of rows.filter((r) => r.peer !== undefined)) {
-    const ours = rows.find((r) =>
+  const pairs = rows.filter((r) => r.peer !== undefined).flatMap((peer) =>
+    rows.filter((r) =>
       r.peer === undefined && r.transport === peer.transport &&
       r.workload === peer.workload && r.members === peer.members
-    );
-    if (!ours) continue;
+    ).map((ours) => [ours, peer] as const)
+  );
+  for (const [ours, peer] of pairs) {
     const [metric, f] = metricOf[peer.workload]!;
     const of = (target: string, run: number) => {
       const r = runs.find((x) =>
@@ -236,148 +238,4 @@ export function ratios(
     }
   }
   return out;
-}
-
-/**
- * The issue's targets for roomcast over TCP: W1 at least 2.0x redis-server's
- * deliveries/s, W2 p99 no higher than redis-server's with nothing lost, W3 at
- * most 8 KiB per member, and no message lost anywhere.
- *
- * @param rows Summary rows.
- * @returns The goals that could be judged from these rows.
- */
-export function goals(
-  rows: readonly SummaryRow[],
-  ratioList: readonly Ratio[] = [],
-): Goal[] {
-  const out: Goal[] = [];
-  const ours = rows.filter((r) => r.target === "roomcast/tcp");
-  const redis = rows.filter((r) => r.target === "redis/tcp");
-  for (const o of ours) {
-    const p = redis.find((r) =>
-      r.workload === o.workload && r.members === o.members
-    );
-    if (o.workload === "w1" && p?.deliveriesPerS && o.deliveriesPerS) {
-      const x = ratioList.find((q) =>
-        q.ours === o.target && q.peer === p.target && q.workload === "w1" &&
-        q.members === o.members
-      )?.ratio ?? o.deliveriesPerS.median / p.deliveriesPerS.median;
-      out.push({
-        what: `W1 S=${o.members}: >= 2.0x redis deliveries/s`,
-        met: x >= 2,
-        detail: `${x.toFixed(2)}x`,
-      });
-    }
-    if (o.workload === "w2" && p?.p99 && o.p99) {
-      out.push({
-        what: `W2 S=${o.members}: p99 <= redis p99, nothing lost`,
-        met: o.p99.median <= p.p99.median && o.lost === 0,
-        detail: `${fmtUs(o.p99.median)} vs ${
-          fmtUs(p.p99.median)
-        }, lost ${o.lost}`,
-      });
-    }
-    if (o.workload === "w3" && o.kibPerMember) {
-      out.push({
-        what: `W3 ${o.members} members: <= 8 KiB RSS per member`,
-        met: o.kibPerMember.median <= 8,
-        detail: `${o.kibPerMember.median.toFixed(1)} KiB`,
-      });
-    }
-  }
-  out.push(...wsGoals(rows));
-  const lossy = rows.filter((r) =>
-    r.peer === undefined && (r.lost !== 0 || r.seqErrors !== 0)
-  );
-  if (ours.length > 0) {
-    out.push({
-      what: "no message lost (every roomcast run)",
-      met: lossy.length === 0,
-      detail: lossy.length === 0
-        ? "0 lost"
-        : lossy.map((r) => `${r.target} ${r.workload}: ${r.lost}`).join(", "),
-    });
-  }
-  return out;
-}
-
-/**
- * W1 over a WebSocket before issue 13 (one message per event):
- * docs/performance.md measured 0.19-0.22M deliveries/s at S = 100.
- */
-const WS_BEFORE = 0.22e6;
-
-/**
- * Issue 13's targets for the WebSocket subprotocols (`roomcast/ws-*`): W1
- * at S = 100 at least 1M deliveries/s and 5x the figure before batching
- * (the batched ones), and W2 p99 within 2x roomcast/tcp's of the same run
- * (all).
- *
- * @param rows Summary rows.
- * @returns The goals that could be judged from these rows.
- */
-function wsGoals(rows: readonly SummaryRow[]): Goal[] {
-  const out: Goal[] = [];
-  const tcpW2 = rows.find((r) =>
-    r.target === "roomcast/tcp" && r.workload === "w2"
-  );
-  for (const o of rows.filter((r) => /^roomcast\/ws-/.test(r.target))) {
-    // The fast subprotocols; ws-json (one message per event) stays for
-    // scripts and is measured for comparison.
-    const fast = o.target !== "roomcast/ws-json";
-    if (fast && o.workload === "w1" && o.members === 100 && o.deliveriesPerS) {
-      const d = o.deliveriesPerS.median;
-      out.push({
-        what: `${o.target} W1 S=100: >= 1M and >= 5x ${
-          fmtRate(WS_BEFORE)
-        } deliveries/s (issue 13)`,
-        met: d >= 1e6 && d >= 5 * WS_BEFORE,
-        detail: `${fmtRate(d)} (${(d / WS_BEFORE).toFixed(1)}x)`,
-      });
-    }
-    if (o.workload === "w2" && o.p99 && tcpW2?.p99) {
-      const x = o.p99.median / tcpW2.p99.median;
-      out.push({
-        what: `${o.target} W2: p99 <= 2x roomcast/tcp p99 (issue 13)`,
-        met: x <= 2,
-        detail: `${fmtUs(o.p99.median)} vs ${fmtUs(tcpW2.p99.median)} (${
-          x.toFixed(2)
-        }x)`,
-      });
-    }
-  }
-  return out;
-}
-
-/**
- * A count per second in a short form: 7.02M, 70.7k.
- *
- * @param n The number.
- * @returns The text.
- */
-export function fmtRate(n: number): string {
-  if (n >= 1e6) return `${(n / 1e6).toFixed(2)}M`;
-  if (n >= 1e3) return `${(n / 1e3).toFixed(1)}k`;
-  return n.toFixed(0);
-}
-
-/**
- * Microseconds as µs or ms.
- *
- * @param us Microseconds.
- * @returns The text.
- */
-export function fmtUs(us: number): string {
-  return us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(0)} µs`;
-}
-
-/**
- * A ratio with its spread across runs: `1.84x (1.70–2.01)`.
- *
- * @param r The ratio.
- * @returns The text.
- */
-export function fmtRatio(r: Ratio): string {
-  const x = `${r.ratio.toFixed(2)}x`;
-  return r.min === r.max ? x : `${x} (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
 }

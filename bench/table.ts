@@ -6,14 +6,8 @@
  * @module
  */
 
-import {
-  fmtRate,
-  fmtRatio,
-  fmtUs,
-  type Report,
-  type Stat,
-  type SummaryRow,
-} from "./summary.ts";
+import { fmtRate, fmtUs, ratioOf } from "./format.ts";
+import type { Report, Stat } from "./summary.ts";
 
 function pad(cells: string[], widths: number[]): string {
   return cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
@@ -29,18 +23,6 @@ function table(head: string[], rows: string[][]): string {
 function spread(s: Stat | undefined, f: (n: number) => string): string {
   if (!s || s.n < 2) return "";
   return `${f(s.min)}–${f(s.max)}`;
-}
-
-function ratioOf(
-  report: Report,
-  row: SummaryRow,
-  metric: string,
-): string {
-  const r = report.ratios.find((x) =>
-    x.peer === row.target && x.workload === row.workload &&
-    x.members === row.members && x.metric === metric
-  );
-  return r ? fmtRatio(r) : "";
 }
 
 /**

@@ -78,6 +78,9 @@ export class ByteWriter {
   }
 }
 
+/** Longest string decoded by the ASCII loop rather than a TextDecoder call. */
+const ASCII_FAST_MAX = 256;
+
 /** Reads fields from one frame payload; every read checks bounds. */
 export class ByteReader {
   readonly #bytes: Uint8Array;
@@ -166,6 +169,24 @@ export class ByteReader {
     this.#need(length, what);
     const start = this.#at;
     this.#at += length;
+    // Short ASCII (names, rooms, most messages) without a decoder call:
+    // each call crosses into the runtime, which costs more than the loop.
+    if (length <= ASCII_FAST_MAX) {
+      const b = this.#bytes;
+      let ascii = true;
+      for (let i = start; i < this.#at; i++) {
+        if (b[i]! >= 0x80) {
+          ascii = false;
+          break;
+        }
+      }
+      if (ascii) {
+        return String.fromCharCode.apply(
+          null,
+          b.subarray(start, this.#at) as unknown as number[],
+        );
+      }
+    }
     try {
       return decoder.decode(this.#bytes.subarray(start, this.#at));
     } catch (cause) {

@@ -30,26 +30,67 @@ export function announce(
   text: string,
   room?: string,
 ): AnnounceResult {
+  return announceEvent(state, text, room).result;
+}
+
+/**
+ * Announce, and count what every node reached when the backplane can tell
+ * (`Backplane.tally`): rooms cluster-wide, members on every node that
+ * answered. Without a tally, the same as {@link announce}.
+ *
+ * @param state The chat's state.
+ * @param text What to say.
+ * @param room One room, or every room when omitted.
+ * @returns Rooms and members reached, or a refusal.
+ */
+export async function announceCounted(
+  state: ChatState,
+  text: string,
+  room?: string,
+): Promise<AnnounceResult> {
+  const { result, event } = announceEvent(state, text, room);
+  const tally = state.backplane.tally;
+  if (!result.ok || event === undefined || tally === undefined) return result;
+  const elsewhere = await tally.call(state.backplane, event);
+  return {
+    ok: true,
+    rooms: Math.max(result.rooms, elsewhere.rooms),
+    delivered: result.delivered + elsewhere.delivered,
+  };
+}
+
+/** Announce; the event too, when it was made. */
+function announceEvent(
+  state: ChatState,
+  text: string,
+  room?: string,
+): { result: AnnounceResult; event?: RoomEvent } {
   if (text.trim() === "") {
     return {
-      ok: false,
-      code: "MESSAGE_EMPTY",
-      message: "Cannot announce: text is empty",
+      result: {
+        ok: false,
+        code: "MESSAGE_EMPTY",
+        message: "Cannot announce: text is empty",
+      },
     };
   }
   const bytes = new TextEncoder().encode(text).length;
   if (bytes > state.limits.maxMessageBytes) {
     return {
-      ok: false,
-      code: "MESSAGE_TOO_LONG",
-      message:
-        `Cannot announce: ${bytes} bytes exceeds the limit of ${state.limits.maxMessageBytes}`,
+      result: {
+        ok: false,
+        code: "MESSAGE_TOO_LONG",
+        message:
+          `Cannot announce: ${bytes} bytes exceeds the limit of ${state.limits.maxMessageBytes}`,
+      },
     };
   }
   let target: string | null = null;
   if (room !== undefined) {
     const r = checkRoom(room);
-    if (!r.ok) return { ok: false, code: r.code, message: r.message };
+    if (!r.ok) {
+      return { result: { ok: false, code: r.code, message: r.message } };
+    }
     target = r.name;
   }
   const event: RoomEvent = { type: "announcement", room: target, text };
@@ -62,5 +103,5 @@ export function announce(
     const time = Math.round(state.wallClock());
     state.history.append(target, { time, event, out }, state.historyBounds);
   }
-  return { ok: true, ...reached };
+  return { result: { ok: true, ...reached }, event };
 }

@@ -2,24 +2,27 @@
  * The chat: a node's rooms and sessions over a {@link Backplane}. Sans-IO: the
  * clock is passed in and time moves only when the host calls
  * {@link Chat.tick}. Membership (core/membership.ts), fan-out
- * (core/fanout.ts) and announcements (core/announce.ts) work on the state
- * this class keeps (core/chat_state.ts).
+ * (core/fanout.ts), announcements (core/announce.ts) and the sessions' life
+ * on this node (core/chat_life.ts) work on the state this class keeps
+ * (core/chat_state.ts).
  *
  * @module
  */
 
-import { announce, type AnnounceResult } from "./announce.ts";
-import { type Backplane, MemoryBackplane, type RoomInfo } from "./backplane.ts";
+import { announce, announceCounted, type AnnounceResult } from "./announce.ts";
+import type { Backplane, Reach, RoomInfo } from "./backplane.ts";
 import type { ChatInternals, LogRecord } from "./chat_internals.ts";
+import { admit, applyTime, hold, loseName, shutDown } from "./chat_life.ts";
 import { type ChatState, type ChatStats, makeState } from "./chat_state.ts";
 import type { RoomEvent } from "./events.ts";
 import { receiveRemote } from "./fanout.ts";
 import type { HistoryEntry } from "./history.ts";
 import { type Limits, resolveLimits } from "./limits.ts";
 import { makeInternals } from "./membership.ts";
+import { MemoryBackplane } from "./memory_backplane.ts";
 import { checkRoom } from "./names.ts";
 import type { Outgoing, Peer } from "./peer.ts";
-import { expireDetached, handOffHandler, newToken } from "./resumption.ts";
+import { handOffHandler, newToken } from "./resumption.ts";
 import { type ConnectOptions, Session } from "./session.ts";
 import { historyOf } from "./welcome.ts";
 
@@ -84,7 +87,6 @@ export class Chat {
   readonly #state: ChatState;
   readonly #internals: ChatInternals<Session>;
   #nextId = 1;
-  #held = 0;
 
   /**
    * Create a new instance.
@@ -105,7 +107,7 @@ export class Chat {
     this.stats = this.#state.stats;
     this.backplane.listen(
       (event, out) => this.#remote(event, out),
-      (room, key) => this.#lost(room, key),
+      (room, key) => loseName(this.#state, room, key),
       handOffHandler(this.#state),
     );
     this.#internals = makeInternals(this.#state);
@@ -118,7 +120,7 @@ export class Chat {
 
   /** Open sessions and connections held without one, against the limit. */
   get connections(): number {
-    return this.#state.sessions.size + this.#held;
+    return this.#state.sessions.size + this.#state.held;
   }
 
   /**
@@ -129,12 +131,7 @@ export class Chat {
    * @returns Give the place back (once; later calls do nothing).
    */
   holdConnection(): () => void {
-    this.#held++;
-    let held = true;
-    return () => {
-      if (held) this.#held--;
-      held = false;
-    };
+    return hold(this.#state);
   }
 
   /** True once {@link Chat.shutdown} was called. */
@@ -152,28 +149,7 @@ export class Chat {
    */
   connect(peer: Peer, options: ConnectOptions): Session {
     const session = new Session(this.#internals, peer, this.#nextId++, options);
-    this.#state.sessions.add(session);
-    this.#state.unjoined.add(session);
-    if (session.idleTimeoutMs > 0) this.#state.idle.add(session);
-    const count = this.stats.connections.get(session.transport) ?? 0;
-    this.stats.connections.set(session.transport, count + 1);
-    this.#state.log({
-      event: "connect",
-      session: session.id,
-      transport: session.transport,
-      remote: session.remote,
-    });
-    if (this.#state.closing) {
-      session.fail(
-        "SHUTTING_DOWN",
-        "Cannot connect: the server is shutting down",
-      );
-    } else if (this.connections > this.limits.maxConnections) {
-      session.fail(
-        "SERVER_FULL",
-        `Cannot connect: the server has ${this.limits.maxConnections} connections`,
-      );
-    }
+    admit(this.#state, session);
     return session;
   }
 
@@ -186,6 +162,20 @@ export class Chat {
    */
   announce(text: string, room?: string): AnnounceResult {
     return announce(this.#state, text, room);
+  }
+
+  /**
+   * Announce, and count what every node reached when the backplane can
+   * tell ({@link Backplane.tally}, the isolates backplane): the rooms
+   * cluster-wide and the members on every node that answered in time.
+   * Otherwise the same as {@link Chat.announce}.
+   *
+   * @param text What to say.
+   * @param room One room, or every room when omitted.
+   * @returns Rooms and members reached, or a refusal.
+   */
+  announceCounted(text: string, room?: string): Promise<AnnounceResult> {
+    return announceCounted(this.#state, text, room);
   }
 
   /**
@@ -278,19 +268,7 @@ export class Chat {
    * second.
    */
   tick(): void {
-    const now = this.now();
-    for (const s of this.#state.unjoined) {
-      if (now - s.waitingSince >= this.limits.joinTimeoutMs) {
-        s.fail(
-          "JOIN_TIMEOUT",
-          `Cannot wait any longer: no JOIN within ${this.limits.joinTimeoutMs} ms`,
-        );
-      }
-    }
-    for (const s of this.#state.idle) {
-      if (now - s.lastSeen >= s.idleTimeoutMs) s.drop("timeout");
-    }
-    expireDetached(this.#state);
+    applyTime(this.#state);
   }
 
   /**
@@ -298,54 +276,15 @@ export class Chat {
    * reason `shutdown` for their own name), close every connection and leave
    * the cluster. New connections are refused from now on.
    */
-  async shutdown(): Promise<void> {
-    if (this.#state.closing) return;
-    this.#state.closing = true;
-    this.#state.log({ event: "shutdown", sessions: this.#state.sessions.size });
-    for (const s of [...this.#state.sessions]) {
-      const m = s.membership;
-      s.shutdown();
-      // Local members were each told above; other nodes hear it once here.
-      if (m) {
-        this.backplane.publish({
-          type: "left",
-          room: m.room,
-          name: m.name,
-          reason: "shutdown",
-        });
-      }
-    }
-    this.#state.rooms.clear();
-    await this.backplane.close();
+  shutdown(): Promise<void> {
+    return shutDown(this.#state);
   }
 
   #remote(
     event: RoomEvent,
     out?: Outgoing,
-  ): { rooms: number; delivered: number } {
+  ): Reach {
     if (this.#state.closing) return { rooms: 0, delivered: 0 };
     return receiveRemote(this.#state, event, out);
-  }
-
-  /**
-   * The cluster gave a name this node held to another node (found after an
-   * outage): the local member is told why and removed. Its leave reaches
-   * this node's members only; the cluster's holder of the name stays.
-   */
-  #lost(roomName: string, key: string): void {
-    const session = this.#state.rooms.get(roomName)?.get(key);
-    if (session === undefined || this.#state.closing) return;
-    this.#state.log({
-      event: "name_lost",
-      session: session.id,
-      room: roomName,
-      name: session.name,
-    });
-    session.error(
-      "NAME_TAKEN",
-      `Cannot keep name "${session.name}" in room "${roomName}": another member took it while this server was cut off from the cluster`,
-    );
-    this.#state.orphans.add(session);
-    session.drop("node_lost");
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The seam between a chat and its sessions: what a session needs of its chat
- * ({@link ChatInternals}), a member's place in a room ({@link Membership}),
+ * ({@link ChatInternals}), where a session is in its life
+ * ({@link SessionState}), a member's place in a room ({@link Membership}),
  * and the records both write to the log. {@link ChatInternals} is generic in
  * the session type, so core/session.ts imports nothing of core/chat.ts.
  *
@@ -18,6 +19,9 @@ export interface LogRecord {
   /** Fields of the event. */
   readonly [field: string]: unknown;
 }
+
+/** Where a session is in its life. */
+export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
 
 /** A member's place in a room. */
 export interface Membership {

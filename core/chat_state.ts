@@ -79,6 +79,11 @@ export interface ChatState {
   readonly unjoined: Set<Session>;
   /** Sessions with an idle timeout. */
   readonly idle: Set<Session>;
+  /**
+   * Connections a transport holds without a session, counted against the
+   * limit (`Chat.holdConnection`).
+   */
+  held: number;
   /** Who watches every room event on this node. */
   readonly observers: Set<(event: RoomEvent) => void>;
   /** True once the chat shuts down. */
@@ -114,6 +119,11 @@ export function makeState(o: StateOptions): ChatState {
   const rooms = new Map<string, Room<Session>>();
   const bp = o.backplane;
   const log = o.log;
+  const historyBounds: HistoryBounds = {
+    length: o.limits.historyLength,
+    bytes: o.limits.historyBytes,
+  };
+  bp.history?.configure?.(historyBounds);
   return {
     limits: o.limits,
     now: o.now,
@@ -122,10 +132,7 @@ export function makeState(o: StateOptions): ChatState {
     backplane: bp,
     history: bp.history ?? new MemoryHistory({ rooms: () => rooms.keys() }),
     localHistory: bp.history === undefined,
-    historyBounds: {
-      length: o.limits.historyLength,
-      bytes: o.limits.historyBytes,
-    },
+    historyBounds,
     tag: nodeTag(bp.nodeId),
     tokens: new Map(),
     detached: new Set(),
@@ -144,8 +151,25 @@ export function makeState(o: StateOptions): ChatState {
     sessions: new Set(),
     unjoined: new Set(),
     idle: new Set(),
+    held: 0,
     observers: new Set(),
     closing: false,
     log: (record) => log?.(record),
   };
+}
+
+/**
+ * @internal This node's connections: open sessions (members in their grace
+ * period included) and held sockets. The backplane is told the count, where
+ * it shares the limit with other nodes ({@link Backplane.shareConnections}).
+ *
+ * @param state The chat's state.
+ * @returns This node's count, and the other nodes' total (0 when the
+ *   limit is this node's own).
+ */
+export function countConnections(
+  state: ChatState,
+): { own: number; elsewhere: number } {
+  const own = state.sessions.size + state.held;
+  return { own, elsewhere: state.backplane.shareConnections?.(own) ?? 0 };
 }

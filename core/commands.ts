@@ -2,23 +2,28 @@
  * The protocol state machine of a session, the same for every transport:
  * HELLO (binary streams), JOIN, SAY, WHO, LEAVE, PING, RESUME and RECALL
  * (docs/protocol.md, "History and resume"). It keeps where the
- * session is in its life, its place in a room, the commands that wait while
- * a JOIN is decided, and the rate limit on moves, messages and WHO. The
- * connection side (bytes in, events out, the end) is core/session.ts.
+ * session is in its life, its place in a room, and the rate limit on moves,
+ * messages and WHO; the answer to a JOIN or RESUME, and the commands that
+ * wait for it, are core/join_answer.ts. The connection side (bytes in,
+ * events out, the end) is core/session.ts.
  *
  * @module
  */
 
 import { utf8Length } from "./_bytes.ts";
-import type { ChatInternals, Membership } from "./chat_internals.ts";
+import type {
+  ChatInternals,
+  Membership,
+  SessionState,
+} from "./chat_internals.ts";
 import { type Command, LATEST_VERSION, PROTOCOL_VERSION } from "./codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "./errors.ts";
 import type { ChatEvent, LeaveReason } from "./events.ts";
 import { RateBucket } from "./datagram/rate_bucket.ts";
+import { JoinAnswer, type Protocol } from "./join_answer.ts";
 import { checkName, checkRoom } from "./names.ts";
 
-/** Where a session is in its life. */
-export type SessionState = "new" | "ready" | "joining" | "joined" | "closed";
+export type { SessionState } from "./chat_internals.ts";
 
 /** Software name sent in HELLO_OK. */
 export const SOFTWARE = "roomcast/0.1";
@@ -58,10 +63,9 @@ export class Commands<S extends CommandHost> {
   readonly #host: S;
   readonly #chat: ChatInternals<S>;
   readonly #needsHello: boolean;
-  #state: SessionState;
+  readonly #p: Protocol;
   #version = PROTOCOL_VERSION;
-  #membership: Membership | undefined;
-  #queue: Command[] | undefined;
+  readonly #answer: JoinAnswer<S>;
   readonly #bucket: RateBucket;
 
   /**
@@ -74,19 +78,28 @@ export class Commands<S extends CommandHost> {
     this.#host = host;
     this.#chat = chat;
     this.#needsHello = options.hello;
-    this.#state = options.hello ? "new" : "ready";
+    this.#p = {
+      state: options.hello ? "new" : "ready",
+      membership: undefined,
+    };
+    this.#answer = new JoinAnswer<S>({
+      host,
+      chat,
+      protocol: this.#p,
+      handle: (cmd) => this.handle(cmd),
+    });
     const { messagesPerSecond: rate, messageBurst: burst } = chat.limits;
     this.#bucket = new RateBucket(rate, burst, options.since);
   }
 
   /** Where the session is in its life. */
   get state(): SessionState {
-    return this.#state;
+    return this.#p.state;
   }
 
   /** The member's place, once joined. */
   get membership(): Membership | undefined {
-    return this.#membership;
+    return this.#p.membership;
   }
 
   /** The protocol version the client said in HELLO (1 without one). */
@@ -96,12 +109,12 @@ export class Commands<S extends CommandHost> {
 
   /** A text session needs no HELLO. */
   skipHello(): void {
-    if (this.#state === "new") this.#state = "ready";
+    if (this.#p.state === "new") this.#p.state = "ready";
   }
 
   /** A binary client that was slow to speak got the text prompt: it still owes HELLO. */
   expectHello(): void {
-    if (this.#needsHello && this.#state === "ready") this.#state = "new";
+    if (this.#needsHello && this.#p.state === "ready") this.#p.state = "new";
   }
 
   /**
@@ -110,22 +123,22 @@ export class Commands<S extends CommandHost> {
    * @returns The membership it had, if any.
    */
   end(): Membership | undefined {
-    this.#state = "closed";
-    const m = this.#membership;
-    this.#membership = undefined;
-    this.#queue = undefined;
+    this.#p.state = "closed";
+    const m = this.#p.membership;
+    this.#p.membership = undefined;
+    this.#answer.clear();
     return m;
   }
 
   /** Handle one command from the member. */
   handle(cmd: Command): void {
-    if (this.#state === "closed") return;
+    if (this.#p.state === "closed") return;
     this.#host.lastSeen = this.#chat.now();
-    if (this.#state === "joining") {
-      this.#enqueue(cmd);
+    if (this.#p.state === "joining") {
+      this.#answer.enqueue(cmd);
       return;
     }
-    if (this.#state === "new" && cmd.type !== "hello") {
+    if (this.#p.state === "new" && cmd.type !== "hello") {
       this.#host.fail(
         "HELLO_REQUIRED",
         "Cannot accept frame: send HELLO first",
@@ -149,7 +162,7 @@ export class Commands<S extends CommandHost> {
       case "resume":
         return this.#resume(cmd.token, cmd.seen);
       case "recall": {
-        const m = this.#membership;
+        const m = this.#p.membership;
         if (m === undefined) {
           this.#host.error(
             "NOT_JOINED",
@@ -171,7 +184,7 @@ export class Commands<S extends CommandHost> {
       );
       return;
     }
-    if (this.#state === "new") this.#state = "ready";
+    if (this.#p.state === "new") this.#p.state = "ready";
     this.#version = version;
     const limits = this.#chat.limits;
     this.#host.send({
@@ -186,15 +199,15 @@ export class Commands<S extends CommandHost> {
   #join(room: string, name: string): void {
     // Moving is rate-limited like messages: each move tells two rooms. A
     // JOIN of the room and name one already has is not a move.
-    const m = this.#membership;
+    const m = this.#p.membership;
     if (m && !sameMembership(m, room, name, this.#chat.limits.maxNameLength)) {
       if (!this.#rateOk("move")) return;
     }
-    this.#await(this.#chat.join(this.#host, room, name), "join");
+    this.#answer.await(this.#chat.join(this.#host, room, name), "join");
   }
 
   #resume(token: string, seen: number): void {
-    const m = this.#membership;
+    const m = this.#p.membership;
     if (m !== undefined && token === this.#host.token) {
       // Its own token again (the answer was lost): WELCOME again.
       this.#chat.welcome(this.#host, m);
@@ -207,86 +220,11 @@ export class Commands<S extends CommandHost> {
       );
       return;
     }
-    this.#await(this.#chat.resume(this.#host, token, seen), "resume");
-  }
-
-  /** The answer to a JOIN or a RESUME, now or once the cluster decides. */
-  #await(
-    answer: Membership | Refusal | Promise<Membership | Refusal>,
-    what: "join" | "resume",
-  ): void {
-    const previous = this.#state;
-    if (!(answer instanceof Promise)) {
-      this.#joined(answer, previous, what);
-      return;
-    }
-    this.#state = "joining";
-    answer.then(
-      (result) => this.#joined(result, previous, what),
-      () =>
-        this.#joined(
-          {
-            code: "UNAVAILABLE",
-            message: `Cannot ${what}: the cluster did not answer`,
-          },
-          previous,
-          what,
-        ),
-    );
-  }
-
-  #joined(
-    result: Membership | Refusal,
-    previous: SessionState,
-    what: "join" | "resume",
-  ): void {
-    if (this.#state === "closed") {
-      if ("key" in result) {
-        // A JOIN never entered the room: its claim goes back without a
-        // leave. A RESUME took a member over, then went: it leaves.
-        if (what === "join") {
-          this.#chat.forget(this.#host, result, "disconnect");
-        } else this.#chat.leave(this.#host, result, "disconnect");
-      }
-      return;
-    }
-    if ("code" in result) {
-      this.#state = previous;
-      this.#host.error(result.code, result.message);
-      this.#host.answered(result);
-    } else {
-      const old = this.#membership;
-      this.#state = "joined";
-      if (what === "resume") {
-        this.#membership = result; // welcomed by the resume itself
-      } else if (old === result) {
-        this.#chat.welcome(this.#host, result);
-      } else {
-        if (old) this.#chat.leave(this.#host, old, "moved");
-        this.#membership = result;
-        this.#chat.enter(this.#host, result);
-      }
-      this.#host.answered(undefined);
-    }
-    const queue = this.#queue;
-    this.#queue = undefined;
-    if (queue) { for (const cmd of queue) this.handle(cmd); }
-  }
-
-  #enqueue(cmd: Command): void {
-    this.#queue ??= [];
-    if (this.#queue.length >= this.#chat.limits.pendingCommands) {
-      this.#host.error(
-        "JOIN_PENDING",
-        `Cannot queue ${cmd.type}: a JOIN is still being decided`,
-      );
-      return;
-    }
-    this.#queue.push(cmd);
+    this.#answer.await(this.#chat.resume(this.#host, token, seen), "resume");
   }
 
   #say(text: string): void {
-    const m = this.#membership;
+    const m = this.#p.membership;
     if (m === undefined) {
       this.#host.error("NOT_JOINED", "Cannot send message: join a room first");
       return;
@@ -322,7 +260,7 @@ export class Commands<S extends CommandHost> {
   }
 
   #who(room: string): void {
-    const target = room === "" ? this.#membership?.room : room;
+    const target = room === "" ? this.#p.membership?.room : room;
     if (target === undefined) {
       this.#host.error("NOT_JOINED", "Cannot list members: join a room first");
       return;

@@ -12,7 +12,7 @@ import {
   FrameDecoder,
   isCommand,
 } from "./codec/mod.ts";
-import type { SessionState } from "./commands.ts";
+import type { SessionState } from "./chat_internals.ts";
 import { type ErrorCodeName, FrameError } from "./errors.ts";
 
 /** What binary mode needs of its session. */

@@ -59,6 +59,12 @@ export interface HistoryStore {
     room: string,
     bounds: HistoryBounds,
   ): readonly HistoryEntry[] | Promise<readonly HistoryEntry[]>;
+  /**
+   * The chat's bounds, told once when the chat starts (optional): for a
+   * store that also keeps, by itself, what other nodes said (the isolates
+   * backplane's copies), and keeps nothing when the length is 0.
+   */
+  configure?(bounds: HistoryBounds): void;
 }
 
 /**

@@ -8,7 +8,7 @@
 
 import type { Roster } from "./backplane.ts";
 import type { ChatInternals, Membership } from "./chat_internals.ts";
-import type { ChatState } from "./chat_state.ts";
+import { type ChatState, countConnections } from "./chat_state.ts";
 import type { Refusal } from "./errors.ts";
 import type { RoomEvent } from "./events.ts";
 import { fanout, notify } from "./fanout.ts";
@@ -184,6 +184,7 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
         state.tokens.delete(token);
       }
       if (!state.sessions.delete(session)) return;
+      countConnections(state);
       state.unjoined.delete(session);
       state.idle.delete(session);
       // A detached member's connection was counted out already.

@@ -41,12 +41,13 @@ export type { ConnectOptions, SessionState, TextOptions } from "./session.ts";
 export { Room, type RoomMember } from "./room.ts";
 export { Outgoing, type Peer } from "./peer.ts";
 export { DEFAULT_OUTBOUND_BYTES, Outbox } from "./outbox.ts";
-export { MemoryBackplane, MemoryBus } from "./backplane.ts";
+export { MemoryBackplane, MemoryBus } from "./memory_backplane.ts";
+export type { MemoryBackplaneOptions } from "./memory_backplane.ts";
 export type {
   Backplane,
   ClaimResult,
   LostHandler,
-  MemoryBackplaneOptions,
+  Reach,
   Receiver,
   RoomInfo,
   Roster,
@@ -102,9 +103,8 @@ export {
   RESERVED_NAMES,
   skeleton,
 } from "./names.ts";
+export { type Lang, langFromLocale } from "./text/phrases.ts";
 export {
-  type Lang,
-  langFromLocale,
   renderEvent,
   type RenderOptions,
   TERMINAL_RENDER,

@@ -8,7 +8,8 @@
 
 import { encodeFrame } from "./codec/mod.ts";
 import type { ChatEvent } from "./events.ts";
-import { type Lang, renderEvent, TERMINAL_RENDER } from "./text/render.ts";
+import type { Lang } from "./text/phrases.ts";
+import { renderEvent, TERMINAL_RENDER } from "./text/render.ts";
 
 const encoder = new TextEncoder();
 

@@ -141,11 +141,11 @@ export function resume(
     greet(state, session, m, { kind: "resume", replay: taken.log.after(seen) });
     return m;
   }
+  // A token of this node's own may name a member handed over to another
+  // node since: the backplane finds it (or says nobody has it).
   const bp = state.backplane;
-  const tag = tokenTag(token);
   if (
-    old !== undefined || bp.handOver === undefined || tag === "" ||
-    tag === state.tag
+    old !== undefined || bp.handOver === undefined || tokenTag(token) === ""
   ) return refused;
   const adopt = (h: HandOff | undefined): Membership | Refusal => {
     if (h === undefined) return refused;

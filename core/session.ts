@@ -24,7 +24,7 @@ import type { Replay, SentLog } from "./sent_log.ts";
 import { SessionLife } from "./session_life.ts";
 import { SessionResume } from "./session_resume.ts";
 import type { ConnectOptions, TextOptions } from "./session_options.ts";
-import type { Lang } from "./text/render.ts";
+import type { Lang } from "./text/phrases.ts";
 import type { TextHost } from "./text/mode.ts";
 
 export { type SessionState, SOFTWARE } from "./commands.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Lang } from "./text/render.ts";
+import type { Lang } from "./text/phrases.ts";
 
 /** Options for one connection, given by its transport. */
 export interface ConnectOptions {

@@ -18,7 +18,7 @@ export const PERMISSIONS: Readonly<Record<"serve" | "client", string[]>> =
     ) as { tasks: Record<string, string> };
     const flags = (task: string) => {
       const list = (config.tasks[task] ?? "").split(/\s+/)
-        .filter((a) => a.startsWith("--allow-"));
+        .filter((a) => a.startsWith("--allow-") || a.startsWith("--unstable-"));
       if (list.length === 0) throw new Error(`deno.json: no task "${task}"`);
       return list;
     };

@@ -7,7 +7,7 @@
  */
 
 import { type Command, Option } from "npm:@commander-js/extra-typings@14";
-import { langFromLocale } from "../../core/text/render.ts";
+import { langFromLocale } from "../../core/text/phrases.ts";
 import { parseServerUrl } from "../client/mod.ts";
 import { ExitCode, runJoin } from "../terminal/mod.ts";
 

@@ -58,6 +58,21 @@ export function lease(value: string): number {
 }
 
 /**
+ * Parse a number of Workers: a whole number >= 1, or `auto` (one per core).
+ *
+ * @param value The flag's value.
+ * @returns The number of Workers.
+ */
+export function workers(value: string): number {
+  if (value === "auto") return Math.max(1, navigator.hardwareConcurrency);
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new InvalidArgumentError("must be a whole number >= 1, or auto");
+  }
+  return n;
+}
+
+/**
  * Parse a number of seconds >= 0 (0 turns the feature off).
  *
  * @param value The flag's value.

@@ -2,14 +2,15 @@
 /**
  * What `cli.ts serve` runs: limits and transports from the flags, the Redis
  * backplane when asked for (loaded only then), shutdown on SIGINT and
- * SIGTERM, and the operator's console on stdin.
+ * SIGTERM, and the operator's console on stdin. With `--workers` above 1,
+ * Workers serve (adapters/cli/run_workers.ts, loaded only then).
  *
  * @module
  */
 
 import type { Limits } from "../../core/limits.ts";
 import type { LogRecord } from "../../core/chat.ts";
-import { runStdinConsole, serve } from "../server/mod.ts";
+import { runStdinConsole, serve, type ServeOptions } from "../server/mod.ts";
 import { ListenError } from "../errors.ts";
 import { formatLog, formatLogJson } from "../log.ts";
 import { type BannerInfo, formatBanner } from "./banner.ts";
@@ -91,6 +92,8 @@ export interface ServeFlags {
   redisOptional?: true | undefined;
   /** `--lease`: the cluster lease, in seconds. */
   lease: number;
+  /** `--workers`: how many Workers serve (1: this thread alone). */
+  workers: number;
   /** `--quiet`: log only errors. */
   quiet?: true | undefined;
   /** `--log`: log lines as text (`key=value`) or JSON. */
@@ -104,21 +107,6 @@ export interface ServeFlags {
  * @param o The flags.
  */
 export async function runServe(o: ServeFlags): Promise<void> {
-  const limits: Partial<Limits> = {
-    maxFrameSize: o.maxFrame,
-    maxMessageBytes: o.maxMessage,
-    maxNameLength: o.maxName,
-    outboundBytes: o.outboundBytes,
-    joinTimeoutMs: Math.round(o.joinTimeout * 1000),
-    maxConnections: o.maxConnections,
-    messagesPerSecond: o.rate,
-    messageBurst: o.burst,
-    maxRefusals: o.maxRefusals,
-    historyLength: o.history,
-    historyBytes: o.historyBytes,
-    resumeGraceMs: Math.round(o.resumeGrace * 1000),
-    replayEvents: o.replayEvents,
-  };
   const format = o.log === "json" ? formatLogJson : formatLog;
   let adminToken: BannerInfo["adminToken"];
   const notes: string[] = [];
@@ -137,6 +125,18 @@ export async function runServe(o: ServeFlags): Promise<void> {
     if (o.quiet && record.event !== "error") return;
     console.error(format(record));
   };
+  const banner = (listeners: BannerInfo["listeners"]) => {
+    if (o.quiet || o.log === "json") return;
+    console.error(
+      "\n" + formatBanner({ version: VERSION, listeners, adminToken, notes }),
+    );
+  };
+  const options = serveOptionsOf(o);
+  if (o.workers > 1) {
+    // Loaded only for Workers: a lone server loads nothing more.
+    const { runWorkers } = await import("./run_workers.ts");
+    return runWorkers(o, options, log, banner);
+  }
   const redisUrl = o.redis ?? (Deno.env.get("CHAT_REDIS_URL") || undefined);
   let backplane;
   if (redisUrl) {
@@ -157,41 +157,9 @@ export async function runServe(o: ServeFlags): Promise<void> {
   let server;
   try {
     server = await serve({
+      ...options,
       ...(backplane ? { backplane } : {}),
-      transports: o.transport ?? ["tcp", "unix", "http"],
-      hostname: o.host,
-      port: o.port,
-      ...(o.socket ? { socketPath: o.socket } : {}),
-      limits,
       log,
-      udp: {
-        ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
-        maxQueuedBytes: o.udpSendQueue,
-        maxHeldDatagrams: o.udpIntake,
-        maxHeldBytes: o.udpIntake * 1024,
-        limits: {
-          datagramSize: o.datagramSize,
-          idleTimeoutMs: Math.round(o.udpTimeout * 1000),
-          ...(o.udpTextTimeout !== undefined
-            ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
-            : {}),
-          datagramsPerSecond: o.udpRate,
-          handshakes: o.udpHandshakes,
-        },
-      },
-      http: {
-        port: o.httpPort,
-        adminTokenFile: o.adminTokenFile,
-        allowOrigins: o.allowOrigin ?? [],
-        ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
-        limits: {
-          maxBodyBytes: o.httpMaxBody,
-          idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
-          heartbeatMs: Math.round(o.sseHeartbeat * 1000),
-          requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
-          keepAliveMs: Math.round(o.httpKeepalive * 1000),
-        },
-      },
     });
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
@@ -199,16 +167,7 @@ export async function runServe(o: ServeFlags): Promise<void> {
     if (hint) console.error(hint);
     Deno.exit(1);
   }
-  if (!o.quiet && o.log !== "json") {
-    console.error(
-      "\n" + formatBanner({
-        version: VERSION,
-        listeners: server.listeners,
-        adminToken,
-        notes,
-      }),
-    );
-  }
+  banner(server.listeners);
   const stop = async () => {
     await server.shutdown();
     Deno.exit(0);
@@ -222,6 +181,67 @@ export async function runServe(o: ServeFlags): Promise<void> {
     .then(() =>
       log({ event: "console", result: "end of input; still serving" })
     );
+}
+
+/**
+ * The server options of the flags (no backplane, no log).
+ *
+ * @param o The flags.
+ * @returns Transports, addresses and limits.
+ */
+export function serveOptionsOf(
+  o: ServeFlags,
+): Omit<ServeOptions, "log" | "backplane"> {
+  const limits: Partial<Limits> = {
+    maxFrameSize: o.maxFrame,
+    maxMessageBytes: o.maxMessage,
+    maxNameLength: o.maxName,
+    outboundBytes: o.outboundBytes,
+    joinTimeoutMs: Math.round(o.joinTimeout * 1000),
+    maxConnections: o.maxConnections,
+    messagesPerSecond: o.rate,
+    messageBurst: o.burst,
+    maxRefusals: o.maxRefusals,
+    historyLength: o.history,
+    historyBytes: o.historyBytes,
+    resumeGraceMs: Math.round(o.resumeGrace * 1000),
+    replayEvents: o.replayEvents,
+  };
+  return {
+    transports: o.transport ?? ["tcp", "unix", "http"],
+    hostname: o.host,
+    port: o.port,
+    ...(o.socket ? { socketPath: o.socket } : {}),
+    limits,
+    udp: {
+      ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),
+      maxQueuedBytes: o.udpSendQueue,
+      maxHeldDatagrams: o.udpIntake,
+      maxHeldBytes: o.udpIntake * 1024,
+      limits: {
+        datagramSize: o.datagramSize,
+        idleTimeoutMs: Math.round(o.udpTimeout * 1000),
+        ...(o.udpTextTimeout !== undefined
+          ? { textIdleTimeoutMs: Math.round(o.udpTextTimeout * 1000) }
+          : {}),
+        datagramsPerSecond: o.udpRate,
+        handshakes: o.udpHandshakes,
+      },
+    },
+    http: {
+      port: o.httpPort,
+      adminTokenFile: o.adminTokenFile,
+      allowOrigins: o.allowOrigin ?? [],
+      ...(o.allowHost ? { allowHosts: o.allowHost } : {}),
+      limits: {
+        maxBodyBytes: o.httpMaxBody,
+        idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
+        heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+        requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
+        keepAliveMs: Math.round(o.httpKeepalive * 1000),
+      },
+    },
+  };
 }
 
 /** The flag that moves each transport's port. */

@@ -15,6 +15,7 @@ import {
   seconds,
   secondsOrOff,
   transports,
+  workers,
 } from "./options.ts";
 import { runServe } from "./run_serve.ts";
 
@@ -238,9 +239,16 @@ export function addServeCommand(program: Command): void {
     )
     .option(
       "--lease <seconds>",
-      "cluster lease: a node silent this long is declared lost and its names freed (>= 1)",
+      "cluster lease: a node (or Worker) silent this long is declared lost and its names freed (>= 1)",
       lease,
       10,
+    )
+    .optionsGroup("Workers (several threads, one chat):")
+    .option(
+      "--workers <n>",
+      "serve with n Workers (threads) that share rooms, TCP and HTTP on shared ports, Unix and UDP in the first; auto: one per core (needs --unstable-kv --unstable-net, as deno task serve has)",
+      workers,
+      1,
     )
     .optionsGroup("Output:")
     .addOption(

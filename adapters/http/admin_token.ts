@@ -95,8 +95,36 @@ export async function loadAdminToken(
   const kept = await readPrivate(path);
   if (kept !== undefined) return { token: kept, source: "reused", path };
   const token = randomToken();
-  await writePrivate(path, token + "\n");
+  // Isolates of one process start together: the first to create the file
+  // wins, the others read its token (never a half-written file).
+  if (!(await createPrivate(path, token + "\n"))) {
+    const first = await readPrivate(path);
+    if (first !== undefined) return { token: first, source: "reused", path };
+    await writePrivate(path, token + "\n");
+  }
   return { token, source: "generated", path };
+}
+
+/**
+ * Create a private file with its whole content at once, unless one is
+ * there: written under another name, then linked (link never replaces).
+ *
+ * @returns False when a file was there already.
+ */
+async function createPrivate(path: string, text: string): Promise<boolean> {
+  const temp = `${path}.${randomToken().slice(0, 12)}.tmp`;
+  try {
+    await writeNew(temp, text);
+    await Deno.link(temp, path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return false;
+    throw new Error(`Cannot write admin token to ${path}: ${messageOf(e)}`, {
+      cause: e,
+    });
+  } finally {
+    await Deno.remove(temp).catch(() => {});
+  }
 }
 
 function checkStrength(token: string, where: string): void {
@@ -144,24 +172,31 @@ async function writePrivate(path: string, text: string): Promise<void> {
       }
       await Deno.remove(path);
     }
-    // createNew (O_EXCL) never follows a symlink planted in between.
-    const file = await Deno.open(path, {
-      write: true,
-      createNew: true,
-      mode: 0o600,
-    });
-    try {
-      await file.write(new TextEncoder().encode(text));
-    } finally {
-      file.close();
-    }
-    await Deno.chmod(path, 0o600);
+    await writeNew(path, text);
   } catch (cause) {
     throw new Error(
       `Cannot write admin token to ${path}: ${messageOf(cause)}`,
       { cause },
     );
   }
+}
+
+/**
+ * Write a new file that only its owner can read; fails when anything is
+ * there. createNew (O_EXCL) never follows a symlink planted in between.
+ */
+async function writeNew(path: string, text: string): Promise<void> {
+  const file = await Deno.open(path, {
+    write: true,
+    createNew: true,
+    mode: 0o600,
+  });
+  try {
+    await file.write(new TextEncoder().encode(text));
+  } finally {
+    file.close();
+  }
+  await Deno.chmod(path, 0o600);
 }
 
 /**

@@ -17,7 +17,8 @@ import type { Chat } from "../../core/chat.ts";
 import { registerAnnouncementRoutes } from "./announcement_routes.ts";
 import { bodyLimit } from "./body_limit.ts";
 import { errorHandler, invalidRequest, noSuchRoute } from "./error_handlers.ts";
-import type { HttpHub } from "./hub.ts";
+import { HttpForwarder, isSessionRequest, keepForwarder } from "./forward.ts";
+import { bearer, type HttpHub } from "./hub.ts";
 import {
   type HttpListener,
   type HttpOptions,
@@ -26,8 +27,10 @@ import {
 import { registerOpsRoutes } from "./ops_routes.ts";
 import { hostAllowed } from "./origin.ts";
 import { HttpProblem } from "./problem.ts";
+import { remoteOf } from "./remote.ts";
 import { registerRoomRoutes } from "./room_routes.ts";
 import { registerSessionRoutes } from "./session_routes.ts";
+import { badToken } from "./session_token.ts";
 import { standaloneWith } from "./standalone.ts";
 import { strictUtf8 } from "./strict_utf8.ts";
 import { registerWebPage } from "./web_page.ts";
@@ -85,6 +88,31 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
         ? limitBody(c, () => strictUtf8(c, next))
         : next(),
   );
+  // With several isolates, a session's requests go to the isolate that
+  // holds it (adapters/http/forward.ts).
+  const isolates = hub.isolates;
+  if (isolates !== undefined) {
+    const forwarder = new HttpForwarder(isolates, (r, i) => app.fetch(r, i));
+    keepForwarder(hub, forwarder);
+    app.use("/api/*", async (c, next) => {
+      const token = isSessionRequest(c.req.raw)
+        ? bearer(c.req.header("authorization"))
+        : undefined;
+      const place = token === undefined ? "here" : hub.locate(token);
+      if (place === "here") return await next();
+      if (typeof place === "string") throw badToken(place);
+      // A home that is gone had its sessions end: 404 from the route.
+      const home = isolates.isolateOf(place.home);
+      if (home === undefined || !(await isolates.alive(home))) {
+        return await next();
+      }
+      // The body, read once (and bounded) by the middleware above.
+      const body = c.req.method === "POST"
+        ? new Uint8Array(await c.req.arrayBuffer())
+        : null;
+      return await forwarder.forward(home, c.req.raw, body, remoteOf(c));
+    });
+  }
 
   // In this order, which is also the order of the OpenAPI document.
   registerAnnouncementRoutes(app, hub);

@@ -1,19 +1,27 @@
 /**
  * The state of the HTTP adapter behind its routes: HTTP sessions by token
  * (and the members a token can bring back, {@link HttpHub.reclaim}),
- * WebSockets not yet in a session, the admin token, and the clock that
- * sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
+ * the WebSockets it watches (adapters/http/ws_sockets.ts), the admin token,
+ * and the clock that sends heartbeats. Its limits are in adapters/http/limits.ts. No Hono
  * here: the routes (adapters/http/*_routes.ts) call into it.
  *
  * @module
  */
 
 import type { Chat, LogRecord } from "../../core/chat.ts";
+import { nodeTag } from "../../core/backplane.ts";
 import { tokensEqual } from "./admin_token.ts";
+import type { IsolateLink } from "./isolate_link.ts";
 import { type HttpLimits, resolveHttpLimits } from "./limits.ts";
 import { parseHost, parseOrigin } from "./origin.ts";
 import { Reclaim, type ReclaimOptions } from "./reclaim.ts";
 import { HttpSession, type SessionHost } from "./session.ts";
+import {
+  locateToken,
+  SessionTokens,
+  type TokenPlace,
+} from "./session_token.ts";
+import { WsSockets } from "./ws_sockets.ts";
 
 export type { ReclaimOptions } from "./reclaim.ts";
 
@@ -37,21 +45,16 @@ export interface HttpHubOptions {
   allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * The other isolates serving the same chat (the isolates backplane):
+   * session tokens are then signed, and requests and WebSockets for a
+   * session another isolate holds go to it.
+   */
+  isolates?: IsolateLink | undefined;
 }
 
 /** What the admin check found. */
 export type AdminCheck = "ok" | "missing" | "wrong";
-
-/** A WebSocket that has not said who it is yet. */
-export interface PendingSocket {
-  /** When it opened (chat clock). */
-  readonly openedAt: number;
-  /**
-   * Give up on it: send a fatal error (JOIN_TIMEOUT, or SHUTTING_DOWN when
-   * `shutdown`) and close.
-   */
-  expire(shutdown: boolean): void;
-}
 
 /** HTTP sessions and timers over one chat. */
 export class HttpHub {
@@ -65,13 +68,16 @@ export class HttpHub {
   readonly allowOrigins: readonly string[];
   /** Host names allowed besides loopback ones; undefined: any. */
   readonly allowHosts: readonly string[] | undefined;
+  /** The other isolates serving the chat, if any. */
+  readonly isolates: IsolateLink | undefined;
+  /** Signed session tokens, with other isolates. */
+  readonly tokens: SessionTokens | undefined;
+  /** WebSockets not yet in a session, and every open one. */
+  readonly sockets: WsSockets = new WsSockets();
   readonly #adminToken: string | undefined;
   readonly #log: ((record: LogRecord) => void) | undefined;
   readonly #byToken = new Map<string, HttpSession>();
   readonly #sessions = new Set<HttpSession>();
-  readonly #pending = new Set<PendingSocket>();
-  /** Open WebSockets, each settling once its close event came. */
-  readonly #sockets = new Set<Promise<void>>();
   readonly #host: SessionHost;
   /** The members a token can bring back into a session. */
   readonly #reclaim: Reclaim;
@@ -93,6 +99,14 @@ export class HttpHub {
     this.allowOrigins = (options.allowOrigins ?? []).map(parseOrigin);
     this.allowHosts = options.allowHosts?.map(parseHost);
     this.#log = options.log;
+    this.isolates = options.isolates;
+    // Tokens start with the chat's node tag, as resume tokens do.
+    this.tokens = options.isolates && options.adminToken !== undefined
+      ? new SessionTokens({
+        adminToken: options.adminToken,
+        home: nodeTag(chat.backplane.nodeId),
+      })
+      : undefined;
     this.#host = {
       outboundBytes: chat.limits.outboundBytes,
       ended: (session, cursor) => {
@@ -139,12 +153,7 @@ export class HttpHub {
         if (beat) sink.heartbeat?.();
       }
     }
-    for (const p of [...this.#pending]) {
-      if (now - p.openedAt >= this.chat.limits.joinTimeoutMs) {
-        this.#pending.delete(p);
-        p.expire(false);
-      }
-    }
+    this.sockets.expire(now, this.chat.limits.joinTimeoutMs);
   }
 
   /**
@@ -153,7 +162,10 @@ export class HttpHub {
    * @param remote Remote address for logs.
    */
   createSession(remote?: string, token?: string): HttpSession {
-    const session = new HttpSession(this.#host, token ?? this.chat.newToken());
+    const session = new HttpSession(
+      this.#host,
+      token ?? this.tokens?.mint() ?? this.chat.newToken(),
+    );
     this.#track(session, {
       transport: "http",
       idleTimeoutMs: this.limits.idleTimeoutMs,
@@ -218,36 +230,14 @@ export class HttpHub {
     return this.#reclaim.session(token, options, remote);
   }
 
-  /** WebSockets open but not yet in a session: they count as connections. */
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
-  /** Track a WebSocket until it says who it is. */
-  addPending(socket: PendingSocket): void {
-    this.#pending.add(socket);
-  }
-
   /**
-   * Track an open WebSocket until `closed` settles (its close event).
+   * Where a token's session is. With one isolate every token is looked up
+   * here; with several, a token is checked first (signature, expiry).
+   *
+   * @param token A session token.
    */
-  trackSocket(closed: Promise<void>): void {
-    this.#sockets.add(closed);
-    closed.finally(() => this.#sockets.delete(closed));
-  }
-
-  /**
-   * Settles once every WebSocket open now has closed. (A socket whose peer
-   * stopped reading cannot finish closing; it ends when the peer reads or
-   * goes away.)
-   */
-  async socketsClosed(): Promise<void> {
-    await Promise.all(this.#sockets);
-  }
-
-  /** It said who it is, or went away. */
-  removePending(socket: PendingSocket): void {
-    this.#pending.delete(socket);
+  locate(token: string): TokenPlace {
+    return locateToken(this.tokens, token);
   }
 
   /**
@@ -276,8 +266,7 @@ export class HttpHub {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    for (const p of this.#pending) p.expire(true);
-    this.#pending.clear();
+    this.sockets.expireAll();
     for (const s of [...this.#sessions]) s.disconnect();
   }
 

@@ -11,6 +11,7 @@ import { isLoopbackHost } from "../../core/loopback.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";
+import type { IsolateLink } from "./isolate_link.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ConnectionGate } from "../connection_gate.ts";
@@ -33,6 +34,11 @@ export interface HttpOptions {
   hostname?: string;
   /** Port; 0 picks a free one. @default {8787} */
   port?: number;
+  /**
+   * Share the port with other servers that set it too (`SO_REUSEPORT`,
+   * Linux): the kernel spreads connections over them (`serve --workers`).
+   */
+  reusePort?: boolean | undefined;
   /** The admin token. @default {the CHAT_ADMIN_TOKEN environment variable} */
   adminToken?: string | undefined;
   /** A file holding the admin token (`--admin-token-file`). */
@@ -63,6 +69,11 @@ export interface HttpOptions {
    * @default {a gate without limit}
    */
   gate?: ConnectionGate | undefined;
+  /**
+   * The other isolates serving the same chat (`serve --workers`): a
+   * session's requests go to the isolate that holds it.
+   */
+  isolates?: IsolateLink | undefined;
 }
 
 /** A running HTTP listener. */
@@ -111,11 +122,16 @@ export async function listenHttpWith(
     allowHosts: options.allowHosts ??
       (isLoopbackHost(hostname) ? [] : undefined),
     log: options.log,
+    isolates: options.isolates,
   });
   const app = makeApp(hub);
   let listener: Deno.TcpListener;
   try {
-    listener = Deno.listen({ hostname, port });
+    listener = Deno.listen({
+      hostname,
+      port,
+      ...(options.reusePort ? { reusePort: true } : {}),
+    });
   } catch (cause) {
     hub.close();
     throw new ListenError(
@@ -180,7 +196,7 @@ export async function listenHttpWith(
       // Every call waits, at most the linger time, for what is still
       // closing: a WebSocket whose peer stopped reading ends only when the
       // peer reads or goes away, and the server's shutdown waits for it.
-      await within(Promise.all([hub.socketsClosed(), closing]), linger);
+      await within(Promise.all([hub.sockets.closed(), closing]), linger);
       // What the server wrote is passed on, then what is left is cut.
       await front.close(Math.max(0, deadline - performance.now()));
       await within(closing, linger);

@@ -17,6 +17,84 @@ export interface HttpGauges {
   readonly ws: number;
 }
 
+/**
+ * One isolate's figures, as sent to the isolate that answers `/metrics`
+ * when several serve one chat.
+ */
+export interface MetricsSnapshot extends HttpGauges {
+  /** Open connections by transport. */
+  readonly connections: readonly (readonly [string, number])[];
+  /** Rooms with members here. */
+  readonly rooms: number;
+  /** Members in rooms here. */
+  readonly members: number;
+  /** Messages accepted from members. */
+  readonly messagesIn: number;
+  /** Message events queued to members. */
+  readonly messagesOut: number;
+  /** Events queued to members. */
+  readonly deliveries: number;
+  /** Fan-out events not queued (a buffer was full). */
+  readonly dropped: number;
+  /** Members cut off as slow consumers. */
+  readonly slowConsumers: number;
+  /** Commands refused. */
+  readonly refused: number;
+  /** Announcements made here. */
+  readonly announcements: number;
+  /** Members whose connection went away, kept for a resume. */
+  readonly detached: number;
+}
+
+/**
+ * The figures of a chat and its HTTP adapter.
+ *
+ * @param chat The chat.
+ * @param http The HTTP adapter's gauges.
+ * @returns The snapshot.
+ */
+export function metricsSnapshot(chat: Chat, http: HttpGauges): MetricsSnapshot {
+  const s = chat.stats;
+  return {
+    ...http,
+    ...chat.census(),
+    connections: [...s.connections.entries()],
+    messagesIn: s.messagesIn,
+    messagesOut: s.messagesOut,
+    deliveries: s.deliveries,
+    dropped: s.dropped,
+    slowConsumers: s.slowConsumers,
+    refused: s.refused,
+    announcements: s.announcements,
+    detached: chat.detached,
+  };
+}
+
+/**
+ * Several isolates' figures added up (connections by transport too).
+ *
+ * @param snapshots The isolates' figures.
+ * @returns Their sum.
+ */
+export function sumSnapshots(
+  snapshots: readonly MetricsSnapshot[],
+): MetricsSnapshot {
+  const connections = new Map<string, number>();
+  const sum: Record<string, number> = {};
+  for (const snap of snapshots) {
+    for (const [t, n] of snap.connections) {
+      connections.set(t, (connections.get(t) ?? 0) + n);
+    }
+    for (const [k, v] of Object.entries(snap)) {
+      if (typeof v === "number") sum[k] = (sum[k] ?? 0) + v;
+    }
+  }
+  return {
+    ...(sum as unknown as Omit<MetricsSnapshot, "connections">),
+    connections: [...connections],
+  };
+}
+
 /** The content type of the exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -37,8 +115,20 @@ export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
  * ```
  */
 export function renderMetrics(chat: Chat, http: HttpGauges): string {
-  const s = chat.stats;
-  const { rooms, members } = chat.census();
+  return renderSnapshot(metricsSnapshot(chat, http));
+}
+
+/**
+ * Render figures, one isolate's or several isolates' summed.
+ *
+ * @param s The figures.
+ * @param isolates How many isolates' figures were summed (with several
+ *   isolates serving one chat), shown as `roomcast_isolates`.
+ * @returns The exposition text.
+ */
+export function renderSnapshot(s: MetricsSnapshot, isolates?: number): string {
+  const { rooms, members } = s;
+  const http = s;
   const lines: string[] = [];
   const metric = (
     name: string,
@@ -51,7 +141,15 @@ export function renderMetrics(chat: Chat, http: HttpGauges): string {
       lines.push(`${name}${labels} ${value}`);
     }
   };
-  const byTransport = [...s.connections.entries()]
+  if (isolates !== undefined) {
+    metric(
+      "roomcast_isolates",
+      "gauge",
+      "Isolates whose figures are summed here (those that answered).",
+      [["", isolates]],
+    );
+  }
+  const byTransport = [...s.connections]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([t, n]): [string, number] => [`{transport="${escape(t)}"}`, n]);
   metric(
@@ -119,7 +217,7 @@ export function renderMetrics(chat: Chat, http: HttpGauges): string {
     "roomcast_detached_members",
     "gauge",
     "Members whose connection went away, kept for a resume (grace period).",
-    [["", chat.detached]],
+    [["", s.detached]],
   );
   return lines.join("\n") + "\n";
 }

@@ -24,6 +24,7 @@
 
 export { listenHttp } from "./app.ts";
 export type { HttpListener, HttpOptions } from "./listen.ts";
+export type { IsolateLink } from "./isolate_link.ts";
 export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./limits.ts";
 export {
   ConnectionGate,

@@ -8,7 +8,13 @@
 
 import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import type { HttpHub } from "./hub.ts";
-import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import {
+  METRICS_CONTENT_TYPE,
+  type MetricsSnapshot,
+  metricsSnapshot,
+  renderSnapshot,
+  sumSnapshots,
+} from "./metrics.ts";
 import { ROUTES } from "./routes.ts";
 
 /**
@@ -31,16 +37,24 @@ export function registerOpsRoutes(app: OpenAPIHono, hub: HttpHub): void {
         : c.json({ status: "ok" as const }, 200),
   );
 
-  app.openapi(createRoute(ROUTES.metrics), (c) =>
-    c.text(
-      renderMetrics(chat, {
-        sessions: hub.sessions,
-        sse: hub.streams.sse,
-        ws: hub.streams.ws,
-      }),
-      200,
-      { "content-type": METRICS_CONTENT_TYPE },
-    ));
+  const snapshot = () =>
+    metricsSnapshot(chat, {
+      sessions: hub.sessions,
+      sse: hub.streams.sse,
+      ws: hub.streams.ws,
+    });
+  // With several isolates, the isolate asked sums every isolate's figures.
+  hub.isolates?.handle("metrics", snapshot);
+  app.openapi(createRoute(ROUTES.metrics), async (c) => {
+    let text: string;
+    if (hub.isolates === undefined) text = renderSnapshot(snapshot());
+    else {
+      const others = await hub.isolates.gather("metrics", null, 500);
+      const all = [snapshot(), ...others.values() as Iterable<MetricsSnapshot>];
+      text = renderSnapshot(sumSnapshots(all), all.length);
+    }
+    return c.text(text, 200, { "content-type": METRICS_CONTENT_TYPE });
+  });
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

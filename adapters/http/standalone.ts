@@ -1,14 +1,24 @@
 /**
  * The HTTP app on its own, for `deno serve adapters/http/app.ts`: a chat of
  * its own, its admin token, a clock, and shutdown on SIGINT and SIGTERM.
- * This is server wiring (what adapters/server does for `cli.ts serve`), kept
- * beside the app because `deno serve` needs the app's file as its entry.
+ * With `--unstable-kv` (serverless mode, `deno serve --parallel`), the
+ * isolates share one chat through the isolates backplane
+ * (adapters/isolates/), and HTTP sessions work whichever isolate a request
+ * lands on. This is server wiring (what adapters/server does for `cli.ts
+ * serve`), kept beside the app because `deno serve` needs the app's file
+ * as its entry.
  *
  * @module
  */
 
+import type { Backplane } from "../../core/backplane.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
+import type { Limits } from "../../core/limits.ts";
+import { IsolateBackplane } from "../isolates/mod.ts";
+import { settled as flushRoundsSettled } from "../flush_rounds.ts";
 import { formatLog } from "../log.ts";
+import { forwarderOf } from "./forward.ts";
+import { relaysSettled } from "./ws.ts";
 import { loadAdminToken } from "./admin_token.ts";
 import { HttpHub } from "./hub.ts";
 import type { FetchApp } from "./listen.ts";
@@ -16,10 +26,36 @@ import type { FetchApp } from "./listen.ts";
 let standalone: Promise<FetchApp> | undefined;
 
 /**
- * The app of `deno serve adapters/http/app.ts`: a chat of its own, served over
- * HTTP only, made on first use. The admin token comes from
- * `CHAT_ADMIN_TOKEN` or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is
- * generated. SIGINT and SIGTERM shut the chat down (members are told).
+ * The limits `deno serve` has no flags for, from the environment:
+ * `CHAT_RATE` (messages per second per member, 0: no limit) and
+ * `CHAT_MAX_CONNECTIONS`; the other limits are the defaults.
+ */
+function limitsFromEnv(): Partial<Limits> {
+  const number = (name: string, min: number) => {
+    const raw = Deno.env.get(name);
+    if (raw === undefined || raw === "") return undefined;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min) {
+      throw new Error(`Cannot use ${name}=${raw}: a whole number >= ${min}`);
+    }
+    return n;
+  };
+  const rate = number("CHAT_RATE", 0);
+  const connections = number("CHAT_MAX_CONNECTIONS", 1);
+  return {
+    ...(rate !== undefined ? { messagesPerSecond: rate } : {}),
+    ...(connections !== undefined ? { maxConnections: connections } : {}),
+  };
+}
+
+/**
+ * The app of `deno serve adapters/http/app.ts`: a chat served over HTTP
+ * only, made on first use. The admin token comes from `CHAT_ADMIN_TOKEN`
+ * or the file named by `CHAT_ADMIN_TOKEN_FILE`, or is generated. With
+ * `--unstable-kv` the chat is shared by every isolate of the process
+ * (unless `CHAT_ISOLATES=0`). SIGINT and SIGTERM shut the chat down
+ * (members are told); with several isolates the process exits once every
+ * isolate has told its own.
  *
  * @param makeApp Builds the app over the hub.
  * @returns The app.
@@ -27,33 +63,69 @@ let standalone: Promise<FetchApp> | undefined;
 export function standaloneWith(
   makeApp: (hub: HttpHub) => FetchApp,
 ): Promise<FetchApp> {
-  return standalone ??= (async () => {
+  if (standalone !== undefined) return standalone;
+  // Registered at once: `deno serve` closes WebSockets on SIGTERM itself,
+  // and the listener registered first runs first, so the members are told
+  // before that.
+  let stop: (() => Promise<void>) | undefined;
+  let signalled = false;
+  const onSignal = () => {
+    signalled = true;
+    stop?.();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  return standalone = (async () => {
     const encoder = new TextEncoder();
-    const log = (record: LogRecord) =>
+    const quiet = Deno.env.get("CHAT_QUIET") === "1";
+    const log = (record: LogRecord) => {
+      if (quiet && record.event !== "error") return;
       Deno.stderr.writeSync(encoder.encode(formatLog(record) + "\n"));
-    const chat = new Chat({
-      now: () => performance.now(),
-      wallClock: () => Date.now(),
-      log,
-    });
+    };
     const admin = await loadAdminToken({
       token: Deno.env.get("CHAT_ADMIN_TOKEN"),
       file: Deno.env.get("CHAT_ADMIN_TOKEN_FILE"),
     });
     log({ event: "admin_token", source: admin.source, file: admin.path });
-    const hub = new HttpHub(chat, { adminToken: admin.token, log });
+    const isolates = typeof Deno.openKv === "function" &&
+        Deno.env.get("CHAT_ISOLATES") !== "0"
+      ? await IsolateBackplane.connect({ log, holdStore: true })
+      : undefined;
+    const backplane: Backplane | undefined = isolates;
+    const chat = new Chat({
+      now: () => performance.now(),
+      wallClock: () => Date.now(),
+      log,
+      limits: limitsFromEnv(),
+      ...(backplane ? { backplane } : {}),
+    });
+    const hub = new HttpHub(chat, {
+      adminToken: admin.token,
+      log,
+      isolates: isolates?.link,
+    });
     hub.start();
     const clock = setInterval(() => chat.tick(), 1000);
-    const stop = async () => {
+    stop = async () => {
+      stop = undefined;
       clearInterval(clock);
       await chat.shutdown();
+      await flushRoundsSettled();
       hub.close();
-      // Let the goodbyes reach the sockets.
+      // Goodbyes to members whose streams or sockets cross isolates travel
+      // through their relays: wait for those to end (bounded), then let the
+      // last bytes reach the sockets.
+      await Promise.all([
+        forwarderOf(hub)?.settled(2000),
+        relaysSettled(hub, 2000),
+      ]);
       await new Promise((resolve) => setTimeout(resolve, 250));
+      // Every isolate got the signal, and the first to exit ends them all:
+      // exit once all have told their members.
+      await isolates?.releaseStore(5000);
       Deno.exit(0);
     };
-    Deno.addSignalListener("SIGINT", stop);
-    Deno.addSignalListener("SIGTERM", stop);
+    if (signalled) stop();
     return makeApp(hub);
   })();
 }

@@ -8,28 +8,20 @@
  * picked up by its token, sent in the first message
  * (`{"type":"auth","token":"..."}`) or as the subprotocol
  * `roomcast.token.<token>`, never in the URL; a `resume` command takes any
- * member back, as on every transport.
+ * member back, as on every transport. This file upgrades the request and,
+ * with several isolates, relays a socket whose session another isolate
+ * holds (adapters/http/ws_relay.ts); the session itself is
+ * adapters/http/ws_connection.ts.
  *
  * @module
  */
 
-import type { Command } from "../../core/codec/mod.ts";
-import type { ErrorCodeName } from "../../core/errors.ts";
-import { RefusalBudget } from "../../core/refusal_budget.ts";
-import type { ErrorEvent } from "../../core/events.ts";
-import { FrameMode } from "../../core/frame_mode.ts";
-import { Outgoing } from "../../core/peer.ts";
-import type { HttpHub, PendingSocket } from "./hub.ts";
+import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
-import { parseClientMessage } from "./schemas.ts";
-import type { HttpSession } from "./session.ts";
-import {
-  pickWsProtocol,
-  WS_PROTOCOL,
-  WS_TOKEN_PREFIX,
-  type WsEncoding,
-} from "./ws_protocol.ts";
-import { WsSink } from "./ws_sink.ts";
+import { badToken } from "./session_token.ts";
+import { pickWsProtocol, WS_PROTOCOL, WS_TOKEN_PREFIX } from "./ws_protocol.ts";
+import { WsConnection } from "./ws_connection.ts";
+import { type RelayedOpen, type RelayedSocket, WsRelay } from "./ws_relay.ts";
 
 export { WS_PROTOCOL, WS_TOKEN_PREFIX };
 
@@ -42,11 +34,11 @@ export { WS_PROTOCOL, WS_TOKEN_PREFIX };
  * @returns The 101 response.
  * @throws {HttpProblem} 426 without an upgrade, 404 for an unknown token.
  */
-export function upgradeToWebSocket(
+export async function upgradeToWebSocket(
   hub: HttpHub,
   request: Request,
   remote?: string,
-): Response {
+): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new HttpProblem(
       426,
@@ -59,9 +51,12 @@ export function upgradeToWebSocket(
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const tokenProtocol = offered.find((p) => p.startsWith(WS_TOKEN_PREFIX));
   let token: string | undefined;
+  let home: string | undefined;
   if (tokenProtocol !== undefined) {
     token = tokenProtocol.slice(WS_TOKEN_PREFIX.length);
-    if (!hub.known(token)) {
+    // With several isolates the session may be another one's.
+    home = await homeOf(hub, token);
+    if (home === undefined && !hub.known(token)) {
       throw new HttpProblem(
         404,
         "BAD_TOKEN",
@@ -77,273 +72,107 @@ export function upgradeToWebSocket(
     ...(protocol ? { protocol } : {}),
     idleTimeout: 60,
   });
-  new WsConnection({ hub, socket, token, remote, encoding: picked.encoding });
+  if (home !== undefined) {
+    relayOf(hub)!.relay(socket, home, {
+      token,
+      first: undefined,
+      remote,
+      encoding: picked.encoding,
+    });
+    return response;
+  }
+  new WsConnection({
+    hub,
+    socket,
+    token,
+    remote,
+    encoding: picked.encoding,
+    ...handOverOf(hub, socket),
+  });
   return response;
 }
 
-/** What a {@link WsConnection} is made with. */
-interface WsConnectionOptions {
-  readonly hub: HttpHub;
-  readonly socket: WebSocket;
-  /** A token given as a subprotocol. */
-  readonly token: string | undefined;
-  readonly remote: string | undefined;
-  readonly encoding: WsEncoding;
+/**
+ * The isolate that holds a token's session when it is another one; throws
+ * 401 BAD_TOKEN for a forged or expired token and 404 when the home is gone.
+ */
+async function homeOf(
+  hub: HttpHub,
+  token: string,
+): Promise<string | undefined> {
+  const place = hub.locate(token);
+  if (place === "here") return undefined;
+  if (typeof place === "string") throw badToken(place);
+  const home = hub.isolates!.isolateOf(place.home);
+  if (home === undefined || !(await hub.isolates!.alive(home))) {
+    throw new HttpProblem(
+      404,
+      "BAD_TOKEN",
+      "Cannot find session: the token is unknown or the session ended",
+    );
+  }
+  return home;
 }
 
-/** One WebSocket, from open to close. */
-class WsConnection implements PendingSocket {
-  readonly openedAt: number;
-  readonly #hub: HttpHub;
-  readonly #sink: WsSink;
-  readonly #remote: string | undefined;
-  #session: HttpSession | undefined;
-  #frames: FrameMode | undefined;
-  #budget: RefusalBudget | undefined;
-  #cut = false;
-  #opened = false;
-  /** Messages that came while a token was being looked up. */
-  #waiting: unknown[] | undefined;
+const relays = new WeakMap<HttpHub, WsRelay>();
 
-  constructor(o: WsConnectionOptions) {
-    const { hub, socket, token } = o;
-    this.#hub = hub;
-    this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
-    this.#remote = o.remote;
-    this.openedAt = hub.chat.now();
-    socket.onopen = () => {
-      this.#opened = true;
-      hub.streams.ws++;
-      if (token !== undefined) this.#auth(token, undefined);
-      else if (hub.chat.closing) {
-        this.#fatal(
-          "SHUTTING_DOWN",
-          "Cannot connect: the server is shutting down",
-        );
-      } else if (
-        hub.chat.connections + hub.pendingCount >=
-          hub.chat.limits.maxConnections
-      ) {
-        // Refused at once, as on TCP; a session's own token (subprotocol)
-        // is still let in, since it adds no connection.
-        this.#fatal(
-          "SERVER_FULL",
-          `Cannot connect: the server has ${hub.chat.limits.maxConnections} connections`,
-        );
-      } else hub.addPending(this);
-    };
-    socket.onmessage = (e) => this.#message(e.data);
-    let closed!: () => void;
-    hub.trackSocket(new Promise<void>((resolve) => closed = resolve));
-    socket.onclose = () => {
-      this.#sink.closed();
-      closed();
-      if (this.#opened) hub.streams.ws--;
-      this.#opened = false;
-      hub.removePending(this);
-      this.#session?.detach(this.#sink);
-    };
-    socket.onerror = () => {};
+/**
+ * The relay of WebSockets between this hub's isolate and the others (made
+ * on first use; undefined with one isolate).
+ *
+ * @param hub The hub.
+ * @returns The relay, or undefined.
+ */
+export function relayOf(hub: HttpHub): WsRelay | undefined {
+  if (hub.isolates === undefined) return undefined;
+  let relay = relays.get(hub);
+  if (relay === undefined) {
+    relay = new WsRelay(hub.isolates, (s, o) => acceptRelayed(hub, s, o));
+    relays.set(hub, relay);
   }
+  return relay;
+}
 
-  expire(shutdown: boolean): void {
-    if (shutdown) {
-      this.#fatal("SHUTTING_DOWN", "Cannot go on: the server is shutting down");
-      return;
-    }
-    this.#fatal(
-      "JOIN_TIMEOUT",
-      `Cannot wait any longer: no join or auth within ${this.#hub.chat.limits.joinTimeoutMs} ms`,
-    );
-  }
+/**
+ * Settles once the hub's relayed sockets are gone (or after `ms`; at once
+ * when it relays none).
+ *
+ * @param hub The hub.
+ * @param ms The longest wait.
+ * @returns When settled.
+ */
+export function relaysSettled(hub: HttpHub, ms: number): Promise<void> {
+  return relays.get(hub)?.settled(ms) ?? Promise.resolve();
+}
 
-  #message(data: unknown): void {
-    if (this.#cut) return; // told why it is cut; closing
-    if (this.#waiting !== undefined) {
-      if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
-        this.#waiting.push(data);
-      } else {
-        this.#refuse(
-          "JOIN_PENDING",
-          "Cannot queue the message: the session is still being looked up",
-        );
-      }
-      return;
-    }
-    if (typeof data === "string") {
-      this.#text(data);
-    } else if (this.#sink.encoding !== "binary") {
-      this.#refuse(
-        "UNKNOWN_TYPE",
-        "Cannot accept a binary message: send JSON as text",
-      );
-    } else {
-      // Binary frames, as on TCP: one byte stream across messages.
-      this.#frames ??= new FrameMode(this.#frameHost(), {
-        maxFrameSize: this.#hub.chat.limits.maxFrameSize,
-      });
-      this.#frames.feed(new Uint8Array(data as ArrayBuffer));
-    }
-  }
+/** On the home isolate: a session on a socket another isolate holds. */
+function acceptRelayed(
+  hub: HttpHub,
+  socket: RelayedSocket,
+  open: RelayedOpen,
+): void {
+  new WsConnection({
+    hub,
+    socket: socket as unknown as WebSocket,
+    token: open.token,
+    remote: open.remote,
+    encoding: open.encoding,
+  });
+}
 
-  /** One JSON command (every protocol takes them, `auth` included). */
-  #text(data: string): void {
-    const parsed = parseClientMessage(data, this.#hub.chat.limits.maxFrameSize);
-    if (!parsed.ok) {
-      this.#refuse(parsed.code, parsed.message);
-      return;
-    }
-    if ("auth" in parsed) {
-      if (this.#session !== undefined) {
-        this.#refuse(
-          "FRAME_MALFORMED",
-          "Cannot accept auth: this socket already has a session",
-        );
-        return;
-      }
-      this.#hub.removePending(this);
-      this.#auth(parsed.auth, parsed.seen);
-      return;
-    }
-    this.#command(parsed.command);
-  }
-
-  /** A command for the session, made by the first one if need be. */
-  #command(command: Command): void {
-    let session = this.#session;
-    if (session === undefined) {
-      this.#hub.removePending(this);
-      session = this.#session = this.#hub.createSocketSession(this.#remote);
-      if (session.closed) {
-        // Refused at connect (server full, shutting down).
-        this.#fatal(
-          session.failure?.code ?? "SHUTTING_DOWN",
-          session.failure?.message ?? "Cannot connect",
-        );
-        return;
-      }
-      session.attach(this.#sink);
-    }
-    session.command(command);
-  }
-
-  /**
-   * What binary mode (core/frame_mode.ts) needs: the session's state (HELLO
-   * is optional on a WebSocket), its commands, and its errors.
-   */
-  #frameHost(): ConstructorParameters<typeof FrameMode>[0] {
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    return {
-      get state() {
-        const s = self.#session;
-        return s === undefined ? "ready" : s.closed ? "closed" : s.core.state;
-      },
-      handle: (command) => this.#command(command),
-      error: (code, message) => this.#refuse(code, message),
-      fail: (code, message) => {
-        const s = this.#session;
-        if (s !== undefined && !s.closed) s.core.fail(code, message);
-        else this.#fatal(code, message);
-      },
-    };
-  }
-
-  /**
-   * Take over the session of a token (made over HTTP, or a member in its
-   * grace period): missed events, then a welcome.
-   */
-  #auth(token: string, seen: number | undefined): void {
-    const open = this.#hub.find(token);
-    if (open !== undefined) {
-      this.#resume(open, seen, true);
-      return;
-    }
-    this.#waiting = [];
-    this.#hub.reclaim(token, { steal: true, seen }, this.#remote).then(
-      (session) => {
-        const waiting = this.#waiting ?? [];
-        this.#waiting = undefined;
-        if (!this.#opened) {
-          session?.disconnect();
-          return;
-        }
-        if (session === undefined) {
-          this.#fatal(
-            "BAD_TOKEN",
-            "Cannot find session: the token is unknown or the session ended",
-          );
-          return;
-        }
-        this.#resume(session, seen, false);
-        for (const data of waiting) this.#message(data);
-      },
-    );
-  }
-
-  /**
-   * Attach to a session: the events after `seen` (default: after the last
-   * one a stream was given), then, for a session that was open (not just
-   * resumed, whose welcome is waiting), a fresh welcome.
-   */
-  #resume(
-    session: HttpSession,
-    seen: number | undefined,
-    welcomeAgain: boolean,
-  ): void {
-    this.#session = session;
-    session.attach(this.#sink, seen);
-    const core = session.core;
-    if (welcomeAgain && core.room !== undefined) {
-      session.command({ type: "join", room: core.room, name: core.name });
-    }
-  }
-
-  #refuse(code: ErrorCodeName, message: string): void {
-    const session = this.#session;
-    if (session !== undefined && !session.closed) {
-      session.core.error(code, message);
-      return;
-    }
-    // Before a session, the socket's own budget (a session has its own).
-    const budget = this.#budget ??= new RefusalBudget(
-      this.#hub.chat.limits.maxRefusals,
-      this.#hub.chat.limits.refusalWindowMs,
-      this.openedAt,
-    );
-    if (!budget.take(this.#hub.chat.now())) {
-      this.#hub.removePending(this);
-      this.#fatal("TOO_MANY_ERRORS", budget.cutMessage(code));
-      return;
-    }
-    this.#send({ type: "error", code, message, fatal: false });
-  }
-
-  #fatal(code: ErrorCodeName, message: string): void {
-    if (this.#cut) return; // told once; closing
-    this.#cut = true;
-    this.#hub.log({ event: "error", transport: "ws", code, message });
-    this.#send({ type: "error", code, message, fatal: true });
-    // Close once the error is written: a close started behind messages Deno
-    // has not written yet lost them (seen under load, with clients still
-    // sending: the fuzz's WebSocket garbage rarely saw its error).
-    const deadline = Date.now() + this.#hub.limits.lingerMs;
-    const attempt = () => {
-      if (this.#sink.unwritten === 0 || Date.now() >= deadline) {
-        this.#sink.shut(1008, code);
-      } else setTimeout(attempt, 20);
-    };
-    attempt();
-  }
-
-  #send(event: ErrorEvent): void {
-    // Before it has a session a socket has no member buffer to bound it: a
-    // client sending bad messages without reading the errors would make the
-    // server keep every one. Past a member's outbound limit it is cut off.
-    const limit = this.#hub.chat.limits.outboundBytes;
-    if (!this.#sink.sendNow(new Outgoing(event), limit)) {
-      this.#hub.removePending(this);
-      this.#sink.close(false);
-    }
-  }
+/** With several isolates: how a socket is handed over to another one. */
+function handOverOf(
+  hub: HttpHub,
+  socket: WebSocket,
+): { handOver?: (tag: string, open: RelayedOpen) => void } {
+  const relay = relayOf(hub);
+  const link = hub.isolates;
+  if (relay === undefined || link === undefined) return {};
+  return {
+    handOver: (tag, open) => {
+      const home = link.isolateOf(tag);
+      if (home !== undefined) relay.relay(socket, home, open);
+      else socket.close(1008, "BAD_TOKEN");
+    },
+  };
 }

@@ -10,7 +10,7 @@ import { requireOrigin } from "./guards.ts";
 import type { HttpHub } from "./hub.ts";
 import { remoteOf } from "./remote.ts";
 import { ROUTES } from "./routes.ts";
-import { upgradeToWebSocket } from "./ws.ts";
+import { relayOf, upgradeToWebSocket } from "./ws.ts";
 
 /**
  * Register the WebSocket route on an app.
@@ -23,6 +23,8 @@ import { upgradeToWebSocket } from "./ws.ts";
  * ```
  */
 export function registerWsRoute(app: OpenAPIHono, hub: HttpHub): void {
+  // With several isolates: take the sockets others relay for this one.
+  relayOf(hub);
   // A WebSocket opens a chat session without a token and is not bound by
   // CORS: a page from another site must not open one through the user's
   // browser.
@@ -33,6 +35,6 @@ export function registerWsRoute(app: OpenAPIHono, hub: HttpHub): void {
 
   app.openapi(
     createRoute(ROUTES.ws),
-    (c) => upgradeToWebSocket(hub, c.req.raw, remoteOf(c)) as never,
+    async (c) => await upgradeToWebSocket(hub, c.req.raw, remoteOf(c)) as never,
   );
 }

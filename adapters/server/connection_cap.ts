@@ -23,6 +23,7 @@ import {
  * @param gate The gate of every transport.
  * @param maxConnections `--max-connections`, to compare with.
  * @param log Receives a `descriptors` record, or `descriptors_unknown`.
+ * @param inUse Descriptors open at start; an estimate by default.
  * @returns The plan, or undefined when the limit cannot be read (the gate
  *   is then left without a limit).
  * @example
@@ -34,6 +35,7 @@ export async function capConnections(
   gate: ConnectionGate,
   maxConnections: number,
   log?: (record: LogRecord) => void,
+  inUse?: number,
 ): Promise<ConnectionPlan | undefined> {
   const limit = await readDescriptorLimit();
   if ("reason" in limit) {
@@ -45,7 +47,7 @@ export async function capConnections(
     });
     return undefined;
   }
-  const plan = planConnections(limit);
+  const plan = planConnections(limit, inUse);
   gate.capacity = plan.capacity;
   const lower = plan.streams < maxConnections;
   log?.({

@@ -1,11 +1,21 @@
 /**
  * The administrator's console: each line typed on the server's stdin is
- * announced to every room. End of input stops the console, not the server.
+ * announced to every room (and counted on every node that can tell, such
+ * as the other isolates). End of input stops the console, not the server.
  *
  * @module
  */
 
-import type { Chat } from "../../core/chat.ts";
+import type { AnnounceResult } from "../../core/chat.ts";
+
+/**
+ * What the console announces through: a chat, or the Workers of
+ * `serve --workers` (which ask one of them).
+ */
+export interface Announcer {
+  /** Announce to every room; counted on every node that can tell. */
+  announceCounted(text: string): Promise<AnnounceResult>;
+}
 
 /**
  * Read announcement lines from a byte stream until it ends.
@@ -16,16 +26,16 @@ import type { Chat } from "../../core/chat.ts";
  * @returns Settles at end of input.
  */
 export async function runConsole(
-  chat: Chat,
+  chat: Announcer,
   input: ReadableStream<Uint8Array>,
   report: (line: string) => void,
 ): Promise<void> {
   const decoder = new TextDecoder();
   let rest = "";
-  const announce = (raw: string) => {
+  const announce = async (raw: string) => {
     const text = raw.replace(/\r$/, "");
     if (text.trim() === "") return;
-    const result = chat.announce(text);
+    const result = await chat.announceCounted(text);
     report(
       result.ok
         ? `announced to ${result.rooms} room(s), ${result.delivered} member(s)`
@@ -37,14 +47,14 @@ export async function runConsole(
       rest += decoder.decode(chunk, { stream: true });
       let nl: number;
       while ((nl = rest.indexOf("\n")) >= 0) {
-        announce(rest.slice(0, nl));
+        await announce(rest.slice(0, nl));
         rest = rest.slice(nl + 1);
       }
     }
   } catch {
     // stdin closed under us: the console stops, the server goes on
   }
-  announce(rest + decoder.decode());
+  await announce(rest + decoder.decode());
 }
 
 /**
@@ -90,7 +100,7 @@ export async function stdinInBackground(): Promise<boolean> {
  * @returns Settles at end of input.
  */
 export async function runStdinConsole(
-  chat: Chat,
+  chat: Announcer,
   report: (line: string) => void,
   pollMs = 1000,
 ): Promise<void> {

@@ -39,4 +39,5 @@ export {
 } from "../connection_gate.ts";
 export type { ConnectionPlan } from "../descriptors.ts";
 export { runConsole, runStdinConsole } from "./console.ts";
+export type { Announcer } from "./console.ts";
 export { formatLog } from "../log.ts";

@@ -15,6 +15,7 @@ import { listenUdp, type UdpOptions } from "../udp/mod.ts";
 import { type HttpOptions, listenHttp } from "../http/mod.ts";
 import { ListenError } from "../errors.ts";
 import { capConnections } from "./connection_cap.ts";
+import { settled as flushRoundsSettled } from "../flush_rounds.ts";
 
 /** A running listener of any transport. */
 export interface Listener {
@@ -36,6 +37,12 @@ export interface ServeOptions {
   port?: number;
   /** Unix socket path. @default {defaultSocketPath()} */
   socketPath?: string;
+  /**
+   * TCP and HTTP share their ports with other servers that set it too
+   * (`SO_REUSEPORT`, Linux), as the Workers of `serve --workers` do.
+   * @default {false}
+   */
+  reusePort?: boolean;
   /** Limits to override. */
   limits?: Partial<Limits>;
   /** Cluster backplane. @default {in-memory, one node} */
@@ -91,6 +98,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         hostname: o.hostname ?? "127.0.0.1",
         port: o.port ?? 7878,
         gate: o.gate,
+        ...(o.reusePort ? { reusePort: true } : {}),
         ...(o.log ? { log: o.log } : {}),
         ...(o.textPromptMs !== undefined
           ? { textPromptMs: o.textPromptMs }
@@ -127,6 +135,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         hostname: o.hostname ?? "127.0.0.1",
         ...o.http,
         gate: o.gate,
+        ...(o.reusePort ? { reusePort: true } : {}),
         log: o.log,
       }),
   ],
@@ -234,6 +243,8 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
       return stopping = (async () => {
         clearInterval(clock);
         await chat.shutdown();
+        // The goodbyes are queued for the next flush round: written first.
+        await flushRoundsSettled();
         await Promise.all(listeners.map((l) => l.close()));
         options.log?.({ event: "stopped" });
       })();

@@ -20,7 +20,16 @@ export const TEXT_PROMPT_MS = 500;
 
 /** Where to listen. */
 export type StreamAddress =
-  | { transport: "tcp"; hostname?: string; port?: number }
+  | {
+    transport: "tcp";
+    hostname?: string;
+    port?: number;
+    /**
+     * Share the port with other listeners that set it too (`SO_REUSEPORT`,
+     * Linux): the kernel spreads connections over them (`serve --workers`).
+     */
+    reusePort?: boolean;
+  }
   | { transport: "unix"; path: string };
 
 /** Options of {@link listenStream}. */
@@ -97,7 +106,12 @@ export async function listenStream(
     const hostname = options.hostname ?? "127.0.0.1";
     const port = options.port ?? 7878;
     try {
-      listener = Deno.listen({ transport: "tcp", hostname, port });
+      listener = Deno.listen({
+        transport: "tcp",
+        hostname,
+        port,
+        ...(options.reusePort ? { reusePort: true } : {}),
+      });
     } catch (cause) {
       throw new ListenError(
         `Cannot listen on ${hostname}:${port}: ${messageOf(cause)}`,

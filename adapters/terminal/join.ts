@@ -10,8 +10,8 @@
  */
 
 import type { ReceivedEvent } from "../../core/events.ts";
+import type { Lang } from "../../core/text/phrases.ts";
 import {
-  type Lang,
   renderEvent,
   renderLost,
   TERMINAL_RENDER,

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { Lang } from "../../core/text/render.ts";
+import type { Lang } from "../../core/text/phrases.ts";
 
 /** The help line of the slash commands, per language. */
 export const HELP: Record<Lang, string> = {

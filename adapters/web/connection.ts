@@ -5,19 +5,27 @@
  * socket opens), taken over by the WebSocket `GET /api/ws`
  * (adapters/web/chat_socket.ts, binary frames where the server speaks
  * them) with a RESUME (protocol version 2; the token goes in a message,
- * never in the URL). The page counts the events after each WELCOME, so
- * when the socket drops and comes back (with backoff) within the server's
- * grace period, the same member resumes and gets exactly what it missed;
- * after that, or after a restart, it makes a new session with the same name
- * and room, waiting while the name is taken. Each message is followed by a
- * ping, so the pong confirms it and an error before the pong refuses it.
+ * never in the URL). The page counts the events after each WELCOME
+ * (resume_point.ts), so when the socket drops and comes back (with backoff,
+ * backoff.ts) within the server's grace period, the same member resumes and
+ * gets exactly what it missed; after that, or after a restart, it makes a
+ * new session with the same name and room (session_api.ts), waiting while
+ * the name is taken. Which messages the server took: receipts.ts.
  *
  * @module
  */
 
-import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
-import type { ErrorCodeName } from "../../core/errors.ts";
+import type { ChatEvent } from "../../core/events.ts";
+import { Backoff } from "./backoff.ts";
 import { ChatSocket } from "./chat_socket.ts";
+import { type ReceiptHandlers, Receipts } from "./receipts.ts";
+import { ResumePoint } from "./resume_point.ts";
+import {
+  type Created,
+  createSession,
+  endSession,
+  type Refusal,
+} from "./session_api.ts";
 
 /** Where the connection stands. */
 export type ConnectionState =
@@ -33,24 +41,12 @@ export type ConnectionState =
     readonly nameTaken: boolean;
   };
 
-/** A refused join or room change: the core's code and the server's detail. */
-export interface Refusal {
-  /** Stable code, such as `NAME_TAKEN`, or `UNREACHABLE`. */
-  readonly code: ErrorCodeName | "UNREACHABLE";
-  /** The server's English detail. */
-  readonly detail: string;
-}
-
 /** What the connection tells the page. */
-export interface ConnectionHandlers {
+export interface ConnectionHandlers extends ReceiptHandlers {
   /** An event for the message list and member list. */
   event(event: ChatEvent): void;
   /** The state changed. */
   state(state: ConnectionState): void;
-  /** The server took the message sent with this nonce. */
-  acked(nonce: number): void;
-  /** The server refused it (`error`), or the connection was lost first. */
-  rejected(nonce: number, error: ErrorEvent | undefined): void;
   /** A room change was refused (the member stays where it was), or a rejoin
    * after a restart can never succeed (the member is out). */
   refused(refusal: Refusal): void;
@@ -68,47 +64,29 @@ export interface ConnectionOptions {
   readonly maxDelayMs?: number;
 }
 
-/** Errors that answer a `say`. */
-const SAY_ERRORS = new Set<string>([
-  "MESSAGE_EMPTY",
-  "MESSAGE_TOO_LONG",
-  "RATE_LIMITED",
-  "NOT_JOINED",
-  "FRAME_TOO_LARGE",
-  "INVALID_UTF8",
-]);
-
-type Created = { token: string } | { refusal: Refusal } | { retry: true };
-
 /** A member of one room at a time, over an HTTP session and a WebSocket. */
 export class ChatConnection {
   readonly #h: ConnectionHandlers;
   readonly #base: URL;
-  readonly #minDelay: number;
-  readonly #maxDelay: number;
+  readonly #retry: Backoff;
   #state: ConnectionState = { kind: "idle" };
-  #token: string | undefined;
+  readonly #resume = new ResumePoint();
   #name = "";
   #room = "";
   #ws: ChatSocket | undefined;
   #wanted = false;
-  #attempt = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   #retryAtOnce = false;
-  #nonce = 0;
-  #unacked: number[] = [];
+  readonly #receipts: Receipts;
   #switching = false;
-  /** The last welcome (room, name, members), as JSON. */
-  #welcome: string | undefined;
-  /** The number of the last event received since the last welcome. */
-  #seen = 0;
-  #counting = false;
 
   constructor(handlers: ConnectionHandlers, options: ConnectionOptions) {
     this.#h = handlers;
     this.#base = options.base;
-    this.#minDelay = options.minDelayMs ?? 500;
-    this.#maxDelay = options.maxDelayMs ?? 8000;
+    this.#retry = new Backoff(
+      options.minDelayMs ?? 500,
+      options.maxDelayMs ?? 8000,
+    );
+    this.#receipts = new Receipts(handlers);
   }
 
   /** The current state. */
@@ -159,9 +137,9 @@ export class ChatConnection {
     if (this.#state.kind !== "joined" || ws?.isOpen !== true) {
       return undefined;
     }
-    const nonce = this.#nonce = (this.#nonce % 0xffff_fffe) + 1;
+    const nonce = this.#receipts.next();
     ws.send({ type: "say", text }, { type: "ping", nonce });
-    this.#unacked.push(nonce);
+    this.#receipts.sent(nonce);
     return nonce;
   }
 
@@ -176,23 +154,18 @@ export class ChatConnection {
   /** Try again now instead of waiting for the backoff. */
   retryNow(): void {
     if (this.#state.kind !== "retrying") return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#retry.cancel();
     void this.#reconnect();
   }
 
   /** Leave the room and stop reconnecting. */
   leave(): void {
-    const token = this.#token;
+    const token = this.#resume.token;
     const open = this.#ws?.isOpen === true;
     if (open) this.#ws!.send({ type: "leave" });
     else if (token !== undefined) {
       // No socket: end the HTTP session directly (best effort).
-      fetch(new URL("/api/sessions/me", this.#base), {
-        method: "DELETE",
-        headers: { authorization: `Bearer ${token}` },
-        keepalive: true,
-      }).catch(() => {});
+      endSession(this.#base, token);
     }
     this.#reset();
     this.#set({ kind: "idle" });
@@ -200,14 +173,10 @@ export class ChatConnection {
 
   #reset(): void {
     this.#wanted = false;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#token = undefined;
-    this.#welcome = undefined;
-    this.#counting = false;
-    this.#attempt = 0;
+    this.#retry.reset();
+    this.#resume.clear();
     this.#switching = false;
-    this.#failUnacked();
+    this.#receipts.failAll();
     const ws = this.#ws;
     this.#ws = undefined;
     ws?.close();
@@ -218,68 +187,35 @@ export class ChatConnection {
     this.#h.state(state);
   }
 
+  /** A new HTTP session for the room and name: a fresh count of events. */
   async #createSession(): Promise<Created> {
-    const url = new URL(
-      `/api/rooms/${encodeURIComponent(this.#room)}/sessions`,
-      this.#base,
-    );
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: this.#name }),
-      });
-    } catch {
-      return { retry: true };
+    const created = await createSession(this.#base, this.#room, this.#name);
+    if ("token" in created) {
+      this.#resume.start(created.token);
+      if (created.room !== undefined) this.#room = created.room;
+      if (created.name !== undefined) this.#name = created.name;
     }
-    const body = await response.json().catch(() => ({})) as Record<
-      string,
-      unknown
-    >;
-    if (response.status === 201 && typeof body.token === "string") {
-      this.#token = body.token;
-      this.#seen = 0;
-      this.#counting = false;
-      if (typeof body.room === "string") this.#room = body.room;
-      if (typeof body.name === "string") this.#name = body.name;
-      return { token: body.token };
-    }
-    if (response.status >= 500 || response.status === 429) {
-      return { retry: true };
-    }
-    return {
-      refusal: {
-        code:
-          (typeof body.code === "string"
-            ? body.code
-            : "UNREACHABLE") as Refusal["code"],
-        detail: typeof body.detail === "string"
-          ? body.detail
-          : `HTTP ${response.status}`,
-      },
-    };
+    return created;
   }
 
   #open(): void {
     const url = new URL("/api/ws", this.#base);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const token = this.#token ?? "";
+    const token = this.#resume.token ?? "";
     const ws: ChatSocket = this.#ws = new ChatSocket(url, {
       open: () =>
         ws.send(
           { type: "hello", version: 2, software: "roomcast-web" },
-          { type: "resume", token, seen: this.#seen },
+          { type: "resume", token, seen: this.#resume.seen },
         ),
       event: (e) => {
         if (ws !== this.#ws) return;
-        // Every event after a welcome has a number.
-        if (this.#counting && e.type !== "welcome") this.#seen++;
+        this.#resume.count(e);
         this.#receive(e);
       },
       skipped: () => {
         // A type this page does not know took a number all the same.
-        if (ws === this.#ws && this.#counting) this.#seen++;
+        if (ws === this.#ws) this.#resume.count(undefined);
       },
       close: () => {
         if (ws !== this.#ws) return;
@@ -292,17 +228,12 @@ export class ChatConnection {
   #receive(e: ChatEvent): void {
     switch (e.type) {
       case "welcome": {
-        if (e.resume !== undefined) {
-          this.#token = e.resume.token;
-          this.#seen = e.resume.seq;
-          this.#counting = true;
-          if (e.resume.lost > 0) this.#h.lost?.(e.resume.lost);
-        }
         // A member that resumed is welcomed again: say it once.
-        const key = JSON.stringify([e.room, e.name, e.members]);
-        const again = key === this.#welcome;
-        this.#welcome = key;
-        this.#attempt = 0;
+        const again = this.#resume.welcome(e);
+        if (e.resume !== undefined && e.resume.lost > 0) {
+          this.#h.lost?.(e.resume.lost);
+        }
+        this.#retry.succeeded();
         this.#switching = false;
         this.#room = e.room;
         this.#name = e.name;
@@ -310,15 +241,9 @@ export class ChatConnection {
         if (again) return;
         break;
       }
-      case "pong": {
-        const i = this.#unacked.indexOf(e.nonce);
-        if (i === -1) return;
-        // Anything sent before it and not refused went through too.
-        for (const nonce of this.#unacked.splice(0, i + 1)) {
-          this.#h.acked(nonce);
-        }
+      case "pong":
+        this.#receipts.pong(e.nonce);
         return;
-      }
       case "error":
         if (
           (e.fatal && e.code === "BAD_TOKEN") ||
@@ -327,8 +252,7 @@ export class ChatConnection {
         ) {
           // The session ended (server restart, grace period over): make a
           // new one at once, once this socket has closed.
-          this.#token = undefined;
-          this.#counting = false;
+          this.#resume.end();
           this.#retryAtOnce = true;
           this.#ws?.close();
           return;
@@ -340,10 +264,7 @@ export class ChatConnection {
           this.#h.refused({ code: e.code, detail: e.message });
           return;
         }
-        if (!e.fatal && SAY_ERRORS.has(e.code) && this.#unacked.length > 0) {
-          this.#h.rejected(this.#unacked.shift()!, e);
-          return;
-        }
+        if (!e.fatal && this.#receipts.refuse(e)) return;
         if (!e.fatal && this.#switching) {
           this.#switching = false;
           this.#h.refused({ code: e.code, detail: e.message });
@@ -354,21 +275,15 @@ export class ChatConnection {
         if (e.name === this.#name && e.room === this.#room) {
           if (e.reason === "quit") this.#wanted = false;
           // Removed (shutdown, timeout, ...): the session is over.
-          else if (e.reason !== "moved") this.#token = undefined;
+          else if (e.reason !== "moved") this.#resume.token = undefined;
         }
         break;
     }
     this.#h.event(e);
   }
 
-  #failUnacked(): void {
-    const lost = this.#unacked;
-    this.#unacked = [];
-    for (const nonce of lost) this.#h.rejected(nonce, undefined);
-  }
-
   #lost(): void {
-    this.#failUnacked();
+    this.#receipts.failAll();
     this.#switching = false;
     if (!this.#wanted) {
       this.#set({ kind: "idle" });
@@ -383,20 +298,14 @@ export class ChatConnection {
   }
 
   #schedule(nameTaken: boolean): void {
-    const base = Math.min(this.#maxDelay, this.#minDelay * 2 ** this.#attempt);
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
-    this.#attempt = Math.min(this.#attempt + 1, 16);
-    this.#set({ kind: "retrying", at: Date.now() + delay, nameTaken });
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      void this.#reconnect();
-    }, delay);
+    const at = this.#retry.schedule(() => void this.#reconnect());
+    this.#set({ kind: "retrying", at, nameTaken });
   }
 
   async #reconnect(): Promise<void> {
     if (!this.#wanted) return;
     this.#set({ kind: "connecting" });
-    if (this.#token === undefined) {
+    if (this.#resume.token === undefined) {
       const created = await this.#createSession();
       if (!this.#wanted) {
         if ("token" in created) this.leave();

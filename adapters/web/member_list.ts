@@ -7,7 +7,7 @@
  */
 
 import type { ChatEvent } from "../../core/events.ts";
-import type { Lang } from "../../core/text/render.ts";
+import type { Lang } from "../../core/text/phrases.ts";
 import { WORDS } from "./words.ts";
 
 /** The live member list of the room you are in. */

@@ -12,8 +12,8 @@
  */
 
 import type { ChatEvent, ErrorEvent } from "../../core/events.ts";
+import type { Lang } from "../../core/text/phrases.ts";
 import {
-  type Lang,
   renderError,
   renderEvent,
   renderLost,

@@ -24,6 +24,10 @@ import iconSvg from "./icon.svg" with { type: "text" };
 import announceSvg from "./announce.svg" with { type: "text" };
 import page from "./page.ts" with { type: "text" };
 import connection from "./connection.ts" with { type: "text" };
+import backoff from "./backoff.ts" with { type: "text" };
+import resumePoint from "./resume_point.ts" with { type: "text" };
+import receipts from "./receipts.ts" with { type: "text" };
+import sessionApi from "./session_api.ts" with { type: "text" };
 import chatSocket from "./chat_socket.ts" with { type: "text" };
 import memberList from "./member_list.ts" with { type: "text" };
 import messageLog from "./message_log.ts" with { type: "text" };
@@ -31,6 +35,7 @@ import words from "./words.ts" with { type: "text" };
 import events from "../../core/events.ts" with { type: "text" };
 import errors from "../../core/errors.ts" with { type: "text" };
 import render from "../../core/text/render.ts" with { type: "text" };
+import phrases from "../../core/text/phrases.ts" with { type: "text" };
 import bytes from "../../core/_bytes.ts" with { type: "text" };
 import codec from "../../core/codec/mod.ts" with { type: "text" };
 import decodePayload from "../../core/codec/decode_payload.ts" with {
@@ -62,6 +67,10 @@ export const PAGE_FILES: ReadonlyMap<string, string> = new Map([
 export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
   ["adapters/web/page.ts", page],
   ["adapters/web/connection.ts", connection],
+  ["adapters/web/backoff.ts", backoff],
+  ["adapters/web/resume_point.ts", resumePoint],
+  ["adapters/web/receipts.ts", receipts],
+  ["adapters/web/session_api.ts", sessionApi],
   ["adapters/web/chat_socket.ts", chatSocket],
   ["adapters/web/member_list.ts", memberList],
   ["adapters/web/message_log.ts", messageLog],
@@ -69,6 +78,7 @@ export const PAGE_MODULES: ReadonlyMap<string, string> = new Map([
   ["core/events.ts", events],
   ["core/errors.ts", errors],
   ["core/text/render.ts", render],
+  ["core/text/phrases.ts", phrases],
   // The codec, for the binary WebSocket subprotocol (chat_socket.ts).
   ["core/_bytes.ts", bytes],
   ["core/codec/mod.ts", codec],

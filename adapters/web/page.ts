@@ -11,18 +11,12 @@
 
 import type { ChatEvent } from "../../core/events.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import {
-  type Lang,
-  langFromLocale,
-  renderError,
-} from "../../core/text/render.ts";
-import {
-  ChatConnection,
-  type ConnectionState,
-  type Refusal,
-} from "./connection.ts";
+import { type Lang, langFromLocale } from "../../core/text/phrases.ts";
+import { renderError } from "../../core/text/render.ts";
+import { ChatConnection, type ConnectionState } from "./connection.ts";
 import { MemberList } from "./member_list.ts";
 import { MessageLog } from "./message_log.ts";
+import type { Refusal } from "./session_api.ts";
 import { WORDS } from "./words.ts";
 
 const LANG_KEY = "roomcast.lang";

@@ -1,12 +1,12 @@
 /**
  * The chat page's own words (labels, buttons, states) in English and
  * Chinese. What happens in a room (joins, messages, announcements, refusals)
- * is rendered by core/text/render.ts, the table the CLI uses.
+ * is rendered by core/text/render.ts, with the words the CLI uses.
  *
  * @module
  */
 
-import type { Lang } from "../../core/text/render.ts";
+import type { Lang } from "../../core/text/phrases.ts";
 
 /** The page's words in one language. */
 export interface PageWords {

@@ -8,7 +8,7 @@
  */
 
 import { Outgoing } from "../peer.ts";
-import type { Lang } from "./render.ts";
+import type { Lang } from "./phrases.ts";
 
 const encoder = new TextEncoder();
 

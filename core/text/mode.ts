@@ -18,7 +18,8 @@ import type { Command } from "../codec/mod.ts";
 import type { ErrorCodeName, Refusal } from "../errors.ts";
 import type { Outgoing } from "../peer.ts";
 import { TEXT_LINES, TextLine } from "./lines.ts";
-import { type Lang, printable } from "./render.ts";
+import type { Lang } from "./phrases.ts";
+import { printable } from "./render.ts";
 
 /** What a text session needs of its session; core/session.ts implements it. */
 export interface TextHost {

@@ -30,8 +30,17 @@ async function resumable(
   return resume;
 }
 
-/** A client on another transport of the case's chat. */
+/**
+ * A client on another transport of the case's chat: one the case starts
+ * on the chat's server, or, where the server runs elsewhere (Workers), the
+ * WebSocket of its HTTP listener.
+ */
 async function otherClient(h: SuiteHarness): Promise<TestClient> {
+  if (h.server.server === undefined) {
+    const http = h.server.listeners.find((l) => l.transport === "http");
+    if (http === undefined) throw new Error("Cannot resume: no HTTP listener");
+    return h.track(await connectWs(http.url));
+  }
   const chat = h.server.server.chat;
   if (h.transport === "tcp") {
     const l = h.track(

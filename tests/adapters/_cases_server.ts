@@ -114,7 +114,7 @@ export const SERVER_CASES: Case[] = [
       writer!.send({ type: "ping", nonce: 7 });
       await expectEvent(writer!, { type: "pong", nonce: 7 });
       const started = Date.now();
-      await h.server.server.shutdown();
+      await h.server.shutdown();
       const took = Date.now() - started;
       assert.ok(took < 4000, `shutdown took ${took} ms`);
       await expectEvent(writer!, {
@@ -228,7 +228,7 @@ export const SERVER_CASES: Case[] = [
     async fn(h) {
       const [amy] = await h.members("amy");
       const carol = await h.member("carol", "kitchen");
-      const result = h.server.server.chat.announce("server restarts at 10");
+      const result = await h.server.announce("server restarts at 10");
       assert.deepEqual(result, { ok: true, rooms: 2, delivered: 2 });
       for (const c of [amy!, carol]) {
         await expectEvent(c, {
@@ -244,7 +244,7 @@ export const SERVER_CASES: Case[] = [
     async fn(h) {
       const [amy, bob] = await h.members("amy", "bob");
       const idle = await h.hello();
-      await h.server.server.shutdown();
+      await h.server.shutdown();
       for (const [c, name] of [[amy!, "amy"], [bob!, "bob"]] as const) {
         await expectEvent(c, {
           type: "left",

@@ -7,6 +7,7 @@ export {
   type ConformanceClient as TestClient,
   connectStream,
   field,
+  openStream,
   rawFrame,
   StreamClient as StreamTestClient,
   WAIT_MS,

@@ -12,7 +12,7 @@
 //   runAdapterSuite({
 //     name: "tcp",
 //     start: (o) => startServer({ transports: ["tcp"], port: 0, ...o }),
-//     connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+//     connectClient: (s) => connectStream(s.listeners[0]!.url),
 //   });
 
 import { serve, type ServeOptions } from "../../adapters/server/serve.ts";
@@ -82,7 +82,7 @@ export function runAdapterSuite(options: AdapterSuiteOptions): void {
           "starting the server",
         );
         const h = new SuiteHarness({
-          url: server.server.listeners[0]!.url,
+          url: server.listeners[0]!.url,
           transport: options.name,
           connect: () => options.connectClient(server),
           messages: /^Cannot /,
@@ -143,6 +143,9 @@ export async function startServer(
   }
   return {
     server,
+    listeners: server.listeners,
+    announce: (text) => server.chat.announce(text),
+    shutdown: () => server.shutdown(),
     async close() {
       await server.shutdown();
       if (dir) await Deno.remove(dir, { recursive: true });

@@ -4,6 +4,7 @@
 // announce and shut down.
 
 import type { Server } from "../../adapters/server/serve.ts";
+import type { AnnounceResult } from "../../core/chat.ts";
 import {
   type ConformanceCase,
   Harness,
@@ -24,10 +25,19 @@ export interface StartOptions {
   udp?: { limits?: Partial<DatagramLimits> };
 }
 
-/** A server started for one case. */
+/** A server started for one case (one thread, or Workers). */
 export interface SuiteServer {
-  /** The running server. */
-  readonly server: Server;
+  /** The server, when it runs in this process (not with Workers). */
+  readonly server?: Server;
+  /** Where clients connect: the server's listeners. */
+  readonly listeners: readonly {
+    readonly transport: string;
+    readonly url: string;
+  }[];
+  /** Announce to every room as the administrator. */
+  announce(text: string): AnnounceResult | Promise<AnnounceResult>;
+  /** Tell every member the server is shutting down, and close. */
+  shutdown(): Promise<void>;
   /** Shut it down and remove whatever `start` made (temp dirs). */
   close(): Promise<void>;
 }

@@ -4,11 +4,8 @@
 // fake peers, and a backplane whose claims answer when the test says so.
 
 import assert from "node:assert/strict";
-import {
-  type Backplane,
-  MemoryBackplane,
-  type RoomInfo,
-} from "../../core/backplane.ts";
+import type { Backplane, RoomInfo } from "../../core/backplane.ts";
+import { MemoryBackplane } from "../../core/memory_backplane.ts";
 import { Chat, type ChatOptions, type LogRecord } from "../../core/chat.ts";
 import { type Command, encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent, RoomEvent } from "../../core/events.ts";

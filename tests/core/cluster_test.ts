@@ -3,13 +3,8 @@
 // bounded member lists), tested with in-memory nodes on one MemoryBus.
 
 import assert from "node:assert/strict";
-import {
-  type LostHandler,
-  MemoryBackplane,
-  MemoryBus,
-  type Receiver,
-  type Roster,
-} from "../../core/backplane.ts";
+import type { LostHandler, Receiver, Roster } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import { Chat, ROSTER_MAX } from "../../core/chat.ts";
 import { encodeFrame } from "../../core/codec/mod.ts";
 import type { ChatEvent, RoomEvent } from "../../core/events.ts";
@@ -220,4 +215,34 @@ Deno.test("cluster: nothing reaches a member before its WELCOME, even when the r
   amy.handle({ type: "say", text: "again" });
   assert.deepEqual(bobPeer.take().map((e) => e.type), ["message"]);
   await chat.shutdown();
+});
+
+Deno.test("cluster: announceCounted counts every node's members; announce counts this node's", async () => {
+  const bus = new MemoryBus();
+  const a = node(bus), b = node(bus);
+  join(a, "amy");
+  join(b, "bob");
+  join(b, "cat", "kitchen");
+  assert.deepEqual(a.announce("local count"), {
+    ok: true,
+    rooms: 1,
+    delivered: 1,
+  });
+  assert.deepEqual(await a.announceCounted("everyone"), {
+    ok: true,
+    rooms: 2,
+    delivered: 3,
+  });
+  assert.deepEqual(await a.announceCounted("kitchen only", "kitchen"), {
+    ok: true,
+    rooms: 1,
+    delivered: 1,
+  });
+  assert.deepEqual(await a.announceCounted(" "), {
+    ok: false,
+    code: "MESSAGE_EMPTY",
+    message: "Cannot announce: text is empty",
+  });
+  await a.shutdown();
+  await b.shutdown();
 });

@@ -4,7 +4,7 @@
 // last member; announcements to every room are in every room's history.
 
 import assert from "node:assert/strict";
-import { MemoryBackplane, MemoryBus } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import { Chat } from "../../core/chat.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import { clear, connect, member, say, setup } from "./_chat.ts";

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { MemoryBackplane } from "../../core/backplane.ts";
+import { MemoryBackplane } from "../../core/memory_backplane.ts";
 import type { Session } from "../../core/session.ts";
 import { FakePeer } from "./_peers.ts";
 import {

@@ -4,7 +4,7 @@
 // it looks like nobody in the room.
 
 import assert from "node:assert/strict";
-import { MemoryBackplane, MemoryBus } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import { Chat } from "../../core/chat.ts";
 import type { ChatEvent } from "../../core/events.ts";
 import type { Session } from "../../core/session.ts";

@@ -5,7 +5,7 @@
 // runs out.
 
 import assert from "node:assert/strict";
-import { MemoryBackplane, MemoryBus } from "../../core/backplane.ts";
+import { MemoryBackplane, MemoryBus } from "../../core/memory_backplane.ts";
 import type { Chat } from "../../core/chat.ts";
 import type { ChatEvent, ResumeInfo } from "../../core/events.ts";
 import type { Limits } from "../../core/limits.ts";

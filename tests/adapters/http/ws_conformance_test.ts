@@ -4,7 +4,6 @@
 // message) and roomcast.binary.v1 (binary frames, as on TCP), through a raw
 // WebSocket client (tests/adapters/_ws_client.ts) that can stop reading.
 
-import type { HttpListener } from "../../../adapters/http/app.ts";
 import { runAdapterSuite, startServer } from "../_conformance.ts";
 import { connectWs } from "../_ws_client.ts";
 
@@ -52,7 +51,7 @@ for (const p of PROTOCOLS) {
         ...o,
       }),
     connectClient: (s) =>
-      connectWs((s.server.listeners[0] as HttpListener).url, {
+      connectWs(s.listeners[0]!.url, {
         protocols: [p.protocol],
       }),
     skip: [...p.skip, HELLO_OPTIONAL],

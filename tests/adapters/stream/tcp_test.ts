@@ -11,7 +11,7 @@ import {
 runAdapterSuite({
   name: "tcp",
   start: (o) => startServer({ transports: ["tcp"], port: 0, ...o }),
-  connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+  connectClient: (s) => connectStream(s.listeners[0]!.url),
   wire: "stream",
   kitCases: false,
 });

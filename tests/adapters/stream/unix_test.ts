@@ -17,7 +17,7 @@ runAdapterSuite({
       dir,
     );
   },
-  connectClient: (s) => connectStream(s.server.listeners[0]!.url),
+  connectClient: (s) => connectStream(s.listeners[0]!.url),
   wire: "stream",
   kitCases: false,
 });

@@ -13,7 +13,7 @@ import { UdpTestClient } from "../_udp.ts";
 runAdapterSuite({
   name: "udp",
   start: (o) => startServer({ transports: ["udp"], port: 0, ...o }),
-  connectClient: (s) => UdpTestClient.connect(s.server.listeners[0]!.url),
+  connectClient: (s) => UdpTestClient.connect(s.listeners[0]!.url),
   wire: "udp",
   skip: [
     // One datagram holds at most --datagram-size bytes: a thousand messages

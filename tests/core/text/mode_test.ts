@@ -2,7 +2,8 @@
 // a person with nc types, and the exact bytes the server writes back.
 
 import assert from "node:assert/strict";
-import { type Backplane, MemoryBackplane } from "../../../core/backplane.ts";
+import type { Backplane } from "../../../core/backplane.ts";
+import { MemoryBackplane } from "../../../core/memory_backplane.ts";
 import { Chat } from "../../../core/chat.ts";
 import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import type { Limits } from "../../../core/limits.ts";

@@ -5,8 +5,6 @@ import { checkName } from "../../../core/names.ts";
 import { Outgoing } from "../../../core/peer.ts";
 import {
   ANNOUNCEMENT_MARK,
-  errorPhrase,
-  langFromLocale,
   printable,
   renderError,
   renderEvent,
@@ -284,18 +282,6 @@ Deno.test("render: errors fall back to the English detail", () => {
     renderError("FRAME_TOO_LARGE", "bad \x1b frame", "zh"),
     "bad \\u{1b} frame",
   );
-  assert.match(errorPhrase("RATE_LIMITED", "en") ?? "", /too fast/);
-  assert.equal(errorPhrase("FRAME_TOO_LARGE", "en"), undefined);
-});
-
-Deno.test("render: langFromLocale", () => {
-  assert.equal(langFromLocale("zh_CN.UTF-8"), "zh");
-  assert.equal(langFromLocale("zh-TW"), "zh");
-  assert.equal(langFromLocale("ZH"), "zh");
-  assert.equal(langFromLocale("en_US.UTF-8"), "en");
-  assert.equal(langFromLocale("C"), "en");
-  assert.equal(langFromLocale(""), "en");
-  assert.equal(langFromLocale(undefined), "en");
 });
 
 Deno.test("render: multiline keeps line breaks in texts only", () => {
