@@ -50,6 +50,8 @@ export class WsConnection implements PendingSocket {
   #frames: FrameMode | undefined;
   #budget: RefusalBudget | undefined;
   #cut = false;
+  /** Waiting for the fatal error to be written before closing. */
+  #closing: ReturnType<typeof setTimeout> | undefined;
   #opened = false;
   /** Messages that came while a token was being looked up. */
   #waiting: unknown[] | undefined;
@@ -88,6 +90,7 @@ export class WsConnection implements PendingSocket {
     let closed!: () => void;
     hub.sockets.track(new Promise<void>((resolve) => closed = resolve));
     socket.onclose = () => {
+      clearTimeout(this.#closing);
       this.#sink.closed();
       closed();
       if (this.#opened) hub.streams.ws--;
@@ -301,9 +304,10 @@ export class WsConnection implements PendingSocket {
     // sending: the fuzz's WebSocket garbage rarely saw its error).
     const deadline = Date.now() + this.#hub.limits.lingerMs;
     const attempt = () => {
+      this.#closing = undefined;
       if (this.#sink.unwritten === 0 || Date.now() >= deadline) {
         this.#sink.shut(1008, code);
-      } else setTimeout(attempt, 20);
+      } else this.#closing = setTimeout(attempt, 20);
     };
     attempt();
   }
