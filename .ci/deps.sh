@@ -13,6 +13,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 command -v ps >/dev/null 2>&1 || need+=(procps) # serve: is the console in the background?
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v prlimit >/dev/null 2>&1 || need+=(util-linux) # serve reads its descriptor limit
 # The minimal clients of docs/protocol.md (tests/adapters/udp/loss_test.ts).
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v gcc >/dev/null 2>&1 || need+=(gcc) # bench/loadgen.c (tests/bench_smoke_test.ts)

@@ -56,6 +56,8 @@ export const ErrorCode = {
   DATAGRAM_TOO_SMALL: 23,
   /** No session to resume: the token is unknown, or its grace period is over. */
   RESUME_FAILED: 24,
+  /** Too many refused requests in a short time: the connection is cut. */
+  TOO_MANY_ERRORS: 25,
 } as const;
 
 /** Name of a stable error code, such as `"NAME_TAKEN"`. */

@@ -45,6 +45,14 @@ export interface Limits {
    * by `outboundBytes`). @default {256}
    */
   readonly replayEvents: number;
+  /**
+   * Refusals (non-fatal errors) a connection may draw within
+   * {@link Limits.refusalWindowMs} before it is cut with the fatal
+   * `TOO_MANY_ERRORS`; 0 never cuts. @default {100}
+   */
+  readonly maxRefusals: number;
+  /** The window of {@link Limits.maxRefusals}, in ms. @default {10000} */
+  readonly refusalWindowMs: number;
 }
 
 /** The default limits. */
@@ -62,6 +70,8 @@ export const DEFAULT_LIMITS: Limits = {
   historyBytes: 65536,
   resumeGraceMs: 60_000,
   replayEvents: 256,
+  maxRefusals: 100,
+  refusalWindowMs: 10_000,
 };
 
 /** Largest message limit that still fits a u16 string field with room to spare. */
@@ -121,6 +131,7 @@ export function resolveLimits(given: Partial<Limits> = {}): Limits {
       "joinTimeoutMs",
       "outboundBytes",
       "maxConnections",
+      "refusalWindowMs",
     ] as const
   ) {
     if (limits[key] < 1) {

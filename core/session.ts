@@ -18,6 +18,7 @@ import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
 import { InputMode } from "./input_mode.ts";
 import { Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
+import { LOGGED_REFUSALS, RefusalBudget } from "./refusal_budget.ts";
 import type { RoomMember } from "./room.ts";
 import type { Replay, SentLog } from "./sent_log.ts";
 import { SessionLife } from "./session_life.ts";
@@ -30,8 +31,14 @@ export { type SessionState, SOFTWARE } from "./commands.ts";
 export type { ConnectOptions, TextOptions } from "./session_options.ts";
 export { MAX_HELD } from "./outbound.ts";
 
-/** Refusals of one session written to the log; later ones are only counted. */
-export const LOGGED_REFUSALS = 20;
+export { LOGGED_REFUSALS } from "./refusal_budget.ts";
+
+/**
+ * Name prompts of a text session that start its join timeout again (the
+ * first prompt and the retries after refused names); later ones do not, so
+ * that a refused name now and then cannot keep a session unjoined.
+ */
+export const JOIN_PROMPTS = 5;
 
 /**
  * A connected member (or a connection that has not joined yet).
@@ -66,7 +73,8 @@ export class Session implements RoomMember, TextHost {
   readonly #input: InputMode;
   readonly #resume: SessionResume;
   readonly #life: SessionLife<Session>;
-  #refusals = 0;
+  readonly #budget: RefusalBudget;
+  #prompts = 0;
 
   /** @internal Made by `Chat.connect`. */
   constructor(
@@ -87,6 +95,12 @@ export class Session implements RoomMember, TextHost {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.lang = options.lang ?? "en";
     this.connectedAt = this.lastSeen = this.waitingSince = chat.now();
+    const { maxRefusals, refusalWindowMs } = chat.limits;
+    this.#budget = new RefusalBudget(
+      maxRefusals,
+      refusalWindowMs,
+      this.connectedAt,
+    );
     this.#commands = new Commands<Session>(this, chat, {
       hello: options.hello ?? false,
       since: this.connectedAt,
@@ -154,7 +168,7 @@ export class Session implements RoomMember, TextHost {
 
   /** @internal A text-mode name prompt was written. */
   prompted(): void {
-    this.waitingSince = this.#chat.now();
+    if (++this.#prompts <= JOIN_PROMPTS) this.waitingSince = this.#chat.now();
   }
 
   /** Handle one command from the member. */
@@ -278,11 +292,20 @@ export class Session implements RoomMember, TextHost {
     return this.#out.log?.seq ?? 0;
   }
 
-  /** Tell the member about a refusal; the session goes on. */
+  /**
+   * Tell the member about a refusal; the session goes on, unless it drew
+   * more than `maxRefusals` within `refusalWindowMs`: then it is cut with
+   * the fatal `TOO_MANY_ERRORS`, and what it sent after is not looked at.
+   */
   error(code: ErrorCodeName, message: string): void {
+    if (this.#commands.state === "closed") return;
+    const budget = this.#budget;
+    if (!budget.take(this.#chat.now())) {
+      return this.fail("TOO_MANY_ERRORS", budget.cutMessage(code));
+    }
     // A client that floods bad input must not flood the operator's log:
     // the first refusals are logged, the rest only counted.
-    const n = ++this.#refusals;
+    const n = budget.count;
     this.#chat.log({
       event: "refused",
       session: this.id,

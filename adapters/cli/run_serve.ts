@@ -42,6 +42,8 @@ export interface ServeFlags {
   rate: number;
   /** `--burst`: messages in a burst. */
   burst: number;
+  /** `--max-refusals`: refusals within 10 s before a connection is cut. */
+  maxRefusals: number;
   /** `--history`: messages and announcements kept per room. */
   history: number;
   /** `--history-bytes`: bytes of history per room. */
@@ -62,6 +64,10 @@ export interface ServeFlags {
   httpMaxBody: number;
   /** `--http-idle-timeout`: seconds before an idle HTTP session ends. */
   httpIdleTimeout: number;
+  /** `--http-request-timeout`: seconds for a request to arrive. */
+  httpRequestTimeout: number;
+  /** `--http-keepalive`: seconds an idle HTTP connection stays open. */
+  httpKeepalive: number;
   /** `--sse-heartbeat`: seconds between heartbeats. */
   sseHeartbeat: number;
   /** `--udp-port`: the UDP port. */
@@ -103,7 +109,13 @@ export interface ServeFlags {
 export async function runServe(o: ServeFlags): Promise<void> {
   const format = o.log === "json" ? formatLogJson : formatLog;
   let adminToken: BannerInfo["adminToken"];
+  const notes: string[] = [];
   const log = (record: LogRecord) => {
+    // The connection cap, when the descriptor limit holds fewer than
+    // --max-connections, goes into the banner too.
+    if (record.event === "descriptors" && record.note !== undefined) {
+      notes.push(String(record.note));
+    }
     if (record.event === "admin_token") {
       adminToken = {
         source: String(record.source),
@@ -116,7 +128,7 @@ export async function runServe(o: ServeFlags): Promise<void> {
   const banner = (listeners: BannerInfo["listeners"]) => {
     if (o.quiet || o.log === "json") return;
     console.error(
-      "\n" + formatBanner({ version: VERSION, listeners, adminToken }),
+      "\n" + formatBanner({ version: VERSION, listeners, adminToken, notes }),
     );
   };
   const options = serveOptionsOf(o);
@@ -189,6 +201,7 @@ export function serveOptionsOf(
     maxConnections: o.maxConnections,
     messagesPerSecond: o.rate,
     messageBurst: o.burst,
+    maxRefusals: o.maxRefusals,
     historyLength: o.history,
     historyBytes: o.historyBytes,
     resumeGraceMs: Math.round(o.resumeGrace * 1000),
@@ -224,6 +237,8 @@ export function serveOptionsOf(
         maxBodyBytes: o.httpMaxBody,
         idleTimeoutMs: Math.round(o.httpIdleTimeout * 1000),
         heartbeatMs: Math.round(o.sseHeartbeat * 1000),
+        requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
+        keepAliveMs: Math.round(o.httpKeepalive * 1000),
       },
     },
   };

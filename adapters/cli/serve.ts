@@ -126,6 +126,12 @@ export function addServeCommand(program: Command): void {
     )
     .optionsGroup("HTTP:")
     .option(
+      "--max-refusals <n>",
+      "refused commands (bad frames, names, over the rate...) a connection may draw within 10 s before it is cut with TOO_MANY_ERRORS (0: never)",
+      int("max-refusals"),
+      100,
+    )
+    .option(
       "--http-port <port>",
       "HTTP port (0 picks a free one); the HTTP host is --host",
       int("http-port"),
@@ -156,6 +162,18 @@ export function addServeCommand(program: Command): void {
       "an HTTP session with no stream and no requests ends after this",
       seconds,
       60,
+    )
+    .option(
+      "--http-request-timeout <seconds>",
+      "an HTTP request's head and body must arrive within this (from its first byte; from connecting for the first request), else the connection is closed",
+      seconds,
+      10,
+    )
+    .option(
+      "--http-keepalive <seconds>",
+      "an HTTP connection with no request under way and nothing sent either way is closed after this (event streams are kept by their heartbeats; WebSockets are not timed)",
+      seconds,
+      30,
     )
     .option(
       "--sse-heartbeat <seconds>",

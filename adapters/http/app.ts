@@ -32,6 +32,7 @@ import { registerRoomRoutes } from "./room_routes.ts";
 import { registerSessionRoutes } from "./session_routes.ts";
 import { badToken } from "./session_token.ts";
 import { standaloneWith } from "./standalone.ts";
+import { strictUtf8 } from "./strict_utf8.ts";
 import { registerWebPage } from "./web_page.ts";
 import { registerWsRoute } from "./ws_route.ts";
 
@@ -79,10 +80,13 @@ export function createHttpApp(hub: HttpHub): OpenAPIHono {
     await next();
   });
   // Only requests that carry a body: for the others the middleware would
-  // copy the request for nothing.
+  // copy the request for nothing. Bodies are strict UTF-8, as frames are.
   app.use(
     "/api/*",
-    (c, next) => c.req.method === "POST" ? limitBody(c, next) : next(),
+    (c, next) =>
+      c.req.method === "POST"
+        ? limitBody(c, () => strictUtf8(c, next))
+        : next(),
   );
   // With several isolates, a session's requests go to the isolate that
   // holds it (adapters/http/forward.ts).

@@ -1,6 +1,7 @@
 /**
  * Limits and timings of the HTTP adapter (body size, idle timeout,
- * heartbeats, linger), their defaults, and how overrides are applied. How
+ * heartbeats, linger, the connections' request and keep-alive timeouts),
+ * their defaults, and how overrides are applied. How
  * long a member whose stream went away keeps its place, and how many events
  * it gets back, are the core's limits (`resumeGraceMs`, `replayEvents`),
  * the same on every transport.
@@ -18,6 +19,18 @@ export interface HttpLimits {
   heartbeatMs: number;
   /** Time to finish writing to a stream being closed, in ms. @default {2000} */
   lingerMs: number;
+  /**
+   * Time for a request's head and body to arrive, from its first byte (from
+   * connecting, for a connection's first request), until the server
+   * answers; past it the connection is closed, in ms. @default {10000}
+   */
+  requestTimeoutMs: number;
+  /**
+   * An HTTP connection with no request under way and nothing sent either
+   * way is closed after this, in ms (an event stream stays open while its
+   * heartbeats flow; a WebSocket is not timed). @default {30000}
+   */
+  keepAliveMs: number;
 }
 
 /** The defaults of {@link HttpLimits}. */
@@ -26,6 +39,8 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   idleTimeoutMs: 60_000,
   heartbeatMs: 15_000,
   lingerMs: 2000,
+  requestTimeoutMs: 10_000,
+  keepAliveMs: 30_000,
 };
 
 /**

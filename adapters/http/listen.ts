@@ -14,7 +14,10 @@ import { HttpHub } from "./hub.ts";
 import type { IsolateLink } from "./isolate_link.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
+import { ConnectionGate } from "../connection_gate.ts";
 import { ListenError } from "../errors.ts";
+import { HttpFront } from "./front.ts";
+import { ServerBehind } from "./server_behind.ts";
 
 /** Something with a fetch handler: the Hono app. */
 export interface FetchApp {
@@ -60,6 +63,12 @@ export interface HttpOptions {
   allowHosts?: readonly string[] | undefined;
   /** Receives one record per lifecycle event. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * The descriptors all transports share (adapters/connection_gate.ts): an
+   * HTTP connection over its capacity is answered 503 `SERVER_FULL`.
+   * @default {a gate without limit}
+   */
+  gate?: ConnectionGate | undefined;
   /**
    * The other isolates serving the same chat (`serve --workers`): a
    * session's requests go to the isolate that holds it.
@@ -116,17 +125,13 @@ export async function listenHttpWith(
     isolates: options.isolates,
   });
   const app = makeApp(hub);
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Deno.TcpListener;
   try {
-    server = Deno.serve({
+    listener = Deno.listen({
       hostname,
       port,
       ...(options.reusePort ? { reusePort: true } : {}),
-      onListen: () => {},
-      onError: () =>
-        new HttpProblem(500, "INTERNAL", "Cannot answer: internal error")
-          .toResponse(),
-    }, (request, info) => app.fetch(request, info));
+    });
   } catch (cause) {
     hub.close();
     throw new ListenError(
@@ -136,13 +141,42 @@ export async function listenHttpWith(
       { cause },
     );
   }
+  const limits = hub.limits;
+  const front = new HttpFront(listener, {
+    gate: options.gate ?? new ConnectionGate(),
+    upstream: () => behind.address,
+    unreachable: (target) => behind.unreachable(target),
+    requestTimeoutMs: limits.requestTimeoutMs,
+    keepAliveMs: limits.keepAliveMs,
+    heartbeatMs: limits.heartbeatMs,
+    log: options.log,
+  });
+  // Deno.serve behind the front, on a loopback port of its own; each
+  // request is told its real client (adapters/http/front.ts).
+  const behind = new ServerBehind((request, info) => {
+    const remote = front.remoteOf((info.remoteAddr as Deno.NetAddr).port);
+    if (remote === undefined) {
+      return new HttpProblem(
+        403,
+        "FORBIDDEN",
+        "Cannot answer: connect to the server's HTTP port",
+      ).toResponse();
+    }
+    const [host, p] = splitHostPort(remote);
+    return app.fetch(request, {
+      remoteAddr: { transport: "tcp", hostname: host, port: p },
+      get completed() {
+        return info.completed;
+      },
+    });
+  }, options.log);
   options.log?.({
     event: "admin_token",
     source: admin.source,
     ...(admin.path ? { file: admin.path } : {}),
   });
   hub.start();
-  const addr = server.addr;
+  const addr = front.addr;
   const host = addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
@@ -153,14 +187,19 @@ export async function listenHttpWith(
     addr,
     async close() {
       const linger = hub.limits.lingerMs;
-      closing ??= (() => {
+      const deadline = performance.now() + linger;
+      closing ??= (async () => {
+        await front.stopAccepting();
         hub.close();
-        return server.shutdown();
+        await behind.shutdown();
       })();
       // Every call waits, at most the linger time, for what is still
       // closing: a WebSocket whose peer stopped reading ends only when the
       // peer reads or goes away, and the server's shutdown waits for it.
       await within(Promise.all([hub.sockets.closed(), closing]), linger);
+      // What the server wrote is passed on, then what is left is cut.
+      await front.close(Math.max(0, deadline - performance.now()));
+      await within(closing, linger);
     },
   };
 }
@@ -173,4 +212,10 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
     new Promise((resolve) => timer = setTimeout(resolve, ms)),
   ]);
   clearTimeout(timer);
+}
+
+/** `HOST:PORT` (IPv6 hosts without brackets) into its parts. */
+function splitHostPort(remote: string): [string, number] {
+  const at = remote.lastIndexOf(":");
+  return [remote.slice(0, at), Number(remote.slice(at + 1))];
 }

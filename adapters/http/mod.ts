@@ -26,6 +26,11 @@ export { listenHttp } from "./app.ts";
 export type { HttpListener, HttpOptions } from "./listen.ts";
 export type { IsolateLink } from "./isolate_link.ts";
 export { DEFAULT_HTTP_LIMITS, type HttpLimits } from "./limits.ts";
+export {
+  ConnectionGate,
+  type ConnectionGateOptions,
+  type GatedTransport,
+} from "../connection_gate.ts";
 export { defaultAdminTokenPath, loadAdminToken } from "./admin_token.ts";
 export type {
   AdminToken,

@@ -10,6 +10,7 @@
 import { z } from "npm:zod@4";
 import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { wellFormed } from "./strict_utf8.ts";
 
 /** `POST /api/announcements` body. */
 export const AnnouncementRequest = z.strictObject({
@@ -249,6 +250,14 @@ export function parseClientMessage(
       ok: false,
       code: "FRAME_MALFORMED",
       message: "Cannot accept message: it is not JSON",
+    };
+  }
+  if (text.includes("\\u") && !wellFormed(value)) {
+    return {
+      ok: false,
+      code: "INVALID_UTF8",
+      message:
+        "Cannot accept message: a string holds a lone surrogate (such as \\ud800), which is not Unicode text",
     };
   }
   const type = (value as { type?: unknown } | null)?.type;

@@ -11,6 +11,7 @@
 
 import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
+import { RefusalBudget } from "../../core/refusal_budget.ts";
 import type { ErrorEvent } from "../../core/events.ts";
 import { FrameMode } from "../../core/frame_mode.ts";
 import { Outgoing } from "../../core/peer.ts";
@@ -47,6 +48,10 @@ export class WsConnection implements PendingSocket {
   readonly #handOver: WsConnectionOptions["handOver"];
   #session: HttpSession | undefined;
   #frames: FrameMode | undefined;
+  #budget: RefusalBudget | undefined;
+  #cut = false;
+  /** Waiting for the fatal error to be written before closing. */
+  #closing: ReturnType<typeof setTimeout> | undefined;
   #opened = false;
   /** Messages that came while a token was being looked up. */
   #waiting: unknown[] | undefined;
@@ -85,6 +90,7 @@ export class WsConnection implements PendingSocket {
     let closed!: () => void;
     hub.sockets.track(new Promise<void>((resolve) => closed = resolve));
     socket.onclose = () => {
+      clearTimeout(this.#closing);
       this.#sink.closed();
       closed();
       if (this.#opened) hub.streams.ws--;
@@ -107,6 +113,7 @@ export class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
+    if (this.#cut) return; // told why it is cut; closing
     if (this.#waiting !== undefined) {
       if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
         this.#waiting.push(data);
@@ -274,13 +281,35 @@ export class WsConnection implements PendingSocket {
       session.core.error(code, message);
       return;
     }
+    // Before a session, the socket's own budget (a session has its own).
+    const budget = this.#budget ??= new RefusalBudget(
+      this.#hub.chat.limits.maxRefusals,
+      this.#hub.chat.limits.refusalWindowMs,
+      this.openedAt,
+    );
+    if (!budget.take(this.#hub.chat.now())) {
+      this.#fatal("TOO_MANY_ERRORS", budget.cutMessage(code));
+      return;
+    }
     this.#send({ type: "error", code, message, fatal: false });
   }
 
   #fatal(code: ErrorCodeName, message: string): void {
+    if (this.#cut) return; // told once; closing
+    this.#cut = true;
     this.#hub.log({ event: "error", transport: "ws", code, message });
     this.#send({ type: "error", code, message, fatal: true });
-    this.#sink.shut(1008, code);
+    // Close once the error is written: a close started behind messages Deno
+    // has not written yet lost them (seen under load, with clients still
+    // sending: the fuzz's WebSocket garbage rarely saw its error).
+    const deadline = Date.now() + this.#hub.limits.lingerMs;
+    const attempt = () => {
+      this.#closing = undefined;
+      if (this.#sink.unwritten === 0 || Date.now() >= deadline) {
+        this.#sink.shut(1008, code);
+      } else this.#closing = setTimeout(attempt, 20);
+    };
+    attempt();
   }
 
   #send(event: ErrorEvent): void {

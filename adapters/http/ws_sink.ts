@@ -82,6 +82,13 @@ export class WsSink implements EventSink {
     return this.#heldBytes + this.#inDeno;
   }
 
+  /** Bytes handed to Deno that it has not written yet (0 once closed). */
+  get unwritten(): number {
+    return this.#socket.readyState === WebSocket.OPEN
+      ? this.#socket.bufferedAmount
+      : 0;
+  }
+
   /** Bytes an event takes in this socket's encoding. */
   size(out: Outgoing): number {
     return encodedSize(this.encoding, out);

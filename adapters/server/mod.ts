@@ -27,8 +27,17 @@ export type {
   Listener,
   ServeOptions,
   Server,
+  StarterOptions,
   TransportStarter,
 } from "./serve.ts";
+export { capConnections } from "./connection_cap.ts";
+export {
+  ConnectionGate,
+  type ConnectionGateOptions,
+  DESCRIPTORS_PER_CONNECTION,
+  type GatedTransport,
+} from "../connection_gate.ts";
+export type { ConnectionPlan } from "../descriptors.ts";
 export { runConsole, runStdinConsole } from "./console.ts";
 export type { Announcer } from "./console.ts";
 export { formatLog } from "../log.ts";

@@ -9,10 +9,12 @@
 import type { Backplane } from "../../core/backplane.ts";
 import { Chat, type LogRecord } from "../../core/chat.ts";
 import type { Limits } from "../../core/limits.ts";
+import { ConnectionGate } from "../connection_gate.ts";
 import { listenStream } from "../stream/mod.ts";
 import { listenUdp, type UdpOptions } from "../udp/mod.ts";
 import { type HttpOptions, listenHttp } from "../http/mod.ts";
 import { ListenError } from "../errors.ts";
+import { capConnections } from "./connection_cap.ts";
 import { settled as flushRoundsSettled } from "../flush_rounds.ts";
 
 /** A running listener of any transport. */
@@ -64,13 +66,23 @@ export interface ServeOptions {
    * HTTP options: port (default 8787), admin token, HTTP limits. The host
    * is `hostname`.
    */
-  http?: Omit<HttpOptions, "hostname" | "log">;
+  http?: Omit<HttpOptions, "hostname" | "log" | "gate">;
+  /**
+   * The descriptors the connections of every transport share
+   * (adapters/connection_gate.ts). Its capacity is set at start from the
+   * descriptor limit (adapters/server/connection_cap.ts); isolates of one
+   * process pass gates over the same shared counters. @default {a new gate}
+   */
+  gate?: ConnectionGate;
 }
+
+/** What a transport starter gets besides the chat. */
+export type StarterOptions = ServeOptions & { gate: ConnectionGate };
 
 /** Starts one transport for a chat. */
 export type TransportStarter = (
   chat: Chat,
-  options: ServeOptions,
+  options: StarterOptions,
 ) => Promise<Listener>;
 
 /** The transports `serve` knows, by name. */
@@ -85,6 +97,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         transport: "tcp",
         hostname: o.hostname ?? "127.0.0.1",
         port: o.port ?? 7878,
+        gate: o.gate,
         ...(o.reusePort ? { reusePort: true } : {}),
         ...(o.log ? { log: o.log } : {}),
         ...(o.textPromptMs !== undefined
@@ -98,6 +111,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
       listenStream(chat, {
         transport: "unix",
         path: o.socketPath ?? defaultSocketPath(),
+        gate: o.gate,
         ...(o.log ? { log: o.log } : {}),
         ...(o.textPromptMs !== undefined
           ? { textPromptMs: o.textPromptMs }
@@ -120,6 +134,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
       listenHttp(chat, {
         hostname: o.hostname ?? "127.0.0.1",
         ...o.http,
+        gate: o.gate,
         ...(o.reusePort ? { reusePort: true } : {}),
         log: o.log,
       }),
@@ -180,6 +195,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   });
   const names = options.transports ?? ["tcp", "unix", "http"];
   const listeners: Listener[] = [];
+  const gate = options.gate ?? new ConnectionGate();
   try {
     for (const name of names) {
       const start = TRANSPORTS.get(name);
@@ -191,7 +207,7 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
         );
       }
       try {
-        listeners.push(await start(chat, options));
+        listeners.push(await start(chat, { ...options, gate }));
       } catch (e) {
         if (e instanceof ListenError) e.transport ??= name;
         throw e;
@@ -205,6 +221,11 @@ export async function serve(options: ServeOptions = {}): Promise<Server> {
   }
   for (const l of listeners) {
     options.log?.({ event: "listen", transport: l.transport, url: l.url });
+  }
+  // Now that the listeners (and Redis) hold theirs, what the descriptor
+  // limit leaves for connections.
+  if (options.gate === undefined) {
+    await capConnections(gate, chat.limits.maxConnections, options.log);
   }
   const clock = setInterval(() => chat.tick(), options.tickMs ?? 1000);
   let stopping: Promise<void> | undefined;

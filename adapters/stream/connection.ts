@@ -16,7 +16,10 @@ import {
   MAX_READ,
   MIN_READ,
   takeReadBuffer,
-} from "./read_buffers.ts";
+} from "../read_buffers.ts";
+
+/** Longest time a closed connection reads and drops what its peer still sends. */
+export const DRAIN_MS = 2000;
 
 /** What a connection needs from its listener's pool (`Pool` is one). */
 export interface ConnectionPool {
@@ -43,6 +46,11 @@ export class StreamConnection implements Peer {
   #buf = takeReadBuffer();
   #prompt: ReturnType<typeof setTimeout> | undefined;
   #reading = true;
+  /** The peer ended its side (or broke): there is nothing to drain. */
+  #eof = false;
+  /** Closed for writing, dropping what the peer still sends (see #shut). */
+  #draining = false;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
   #scheduled = false;
   #writing = false;
   #closing = false;
@@ -78,6 +86,10 @@ export class StreamConnection implements Peer {
   }
 
   #readNext(): void {
+    if (this.#draining) {
+      this.#conn.read(this.#buf).then(this.#onDrained, this.#onDrained);
+      return;
+    }
     if (this.#closed || this.#session.state === "closed") {
       this.#stopReading();
       return;
@@ -89,7 +101,9 @@ export class StreamConnection implements Peer {
   // failed read passes its error), not an async read loop: an idle member
   // then holds only its pending read.
   #onRead = (n: number | null | Error): void => {
+    if (this.#draining) return this.#onDrained(n);
     if (typeof n !== "number") {
+      this.#eof = true;
       this.#stopReading(); // end of stream, or the connection broke
       return;
     }
@@ -117,8 +131,27 @@ export class StreamConnection implements Peer {
     this.#session.close();
     // Write what is still queued (a goodbye, an error), then close.
     this.close(true);
-    if (this.#closed) this.#pool.finished(this);
+    if (this.#closed && !this.#draining) this.#pool.finished(this);
   }
+
+  // While draining: drop what the peer sends until it ends, or the time is
+  // up (the timer closes the socket, which ends the pending read).
+  #onDrained = (n: number | null | Error): void => {
+    if (typeof n === "number" && this.#draining) {
+      this.#readNext();
+      return;
+    }
+    this.#draining = false;
+    clearTimeout(this.#drainTimer);
+    this.#reading = false;
+    giveReadBuffer(this.#buf);
+    try {
+      this.#conn.close();
+    } catch {
+      // already closed
+    }
+    this.#pool.finished(this);
+  };
 
   /** Queue an event for the next flush round ({@link Peer.send}). */
   send(out: Outgoing): boolean {
@@ -138,19 +171,23 @@ export class StreamConnection implements Peer {
 
   /** Close, after writing what is queued if `flush` ({@link Peer.close}). */
   close(flush: boolean): void {
-    if (this.#closed) return;
+    if (this.#closed) {
+      // Cut a drain short (the listener is closing).
+      if (!flush && this.#draining) this.#closeQuietly();
+      return;
+    }
     if (!flush) {
       this.#outbox.clear();
-      this.#shut();
+      this.#shut(false);
       return;
     }
     if (this.#closing) return;
     this.#closing = true;
     if (!this.#writing && this.#outbox.queued === 0 && !this.#scheduled) {
-      this.#shut();
+      this.#shut(true);
       return;
     }
-    this.#linger = setTimeout(() => this.#shut(), this.#pool.lingerMs);
+    this.#linger = setTimeout(() => this.#shut(false), this.#pool.lingerMs);
   }
 
   /** Give back the outbox's spare slots if nothing is queued. */
@@ -164,7 +201,7 @@ export class StreamConnection implements Peer {
     if (this.#writing || this.#closed) return;
     const bytes = this.#outbox.take();
     if (bytes === undefined) {
-      if (this.#closing) this.#shut();
+      if (this.#closing) this.#shut(true);
       return;
     }
     this.#writing = true;
@@ -186,7 +223,7 @@ export class StreamConnection implements Peer {
       this.#pending = undefined;
       this.#writing = false;
       this.#outbox.clear();
-      this.#shut();
+      this.#shut(false);
       return;
     }
     this.#written += n;
@@ -202,18 +239,40 @@ export class StreamConnection implements Peer {
     this.flush();
   };
 
-  #shut(): void {
+  /**
+   * Close. After a graceful close (all written) to a peer that may still be
+   * sending, the socket is first closed for writing only and what comes is
+   * read and dropped for up to {@link DRAIN_MS}: closing a socket with
+   * unread input resets the connection, and the peer would lose the last
+   * frames written (a fatal error, a goodbye) before reading them.
+   */
+  #shut(graceful: boolean): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing = false;
     clearTimeout(this.#linger);
     clearTimeout(this.#prompt);
     this.#outbox.clear();
+    if (graceful && !this.#eof) {
+      this.#draining = true;
+      this.#drainTimer = setTimeout(() => this.#closeQuietly(), DRAIN_MS);
+      this.#conn.closeWrite().catch(() => this.#closeQuietly());
+      if (!this.#reading) {
+        this.#reading = true;
+        this.#buf = takeReadBuffer();
+        this.#readNext();
+      }
+      return;
+    }
+    this.#closeQuietly(); // a pending read ends, and with it the connection
+    if (!this.#reading) this.#pool.finished(this);
+  }
+
+  #closeQuietly(): void {
     try {
-      this.#conn.close(); // a pending read ends, and with it the connection
+      this.#conn.close();
     } catch {
       // already closed
     }
-    if (!this.#reading) this.#pool.finished(this);
   }
 }

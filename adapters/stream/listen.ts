@@ -8,6 +8,8 @@
  * @module
  */
 
+import { acceptLoop } from "../accept_loop.ts";
+import type { ConnectionGate } from "../connection_gate.ts";
 import { ListenError, messageOf } from "../errors.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Pool } from "./pool.ts";
@@ -15,10 +17,6 @@ import { clearStaleSocket, removeSocket, unixUrl } from "./unix_socket.ts";
 
 /** Default quiet time before a silent connection is asked for a name. */
 export const TEXT_PROMPT_MS = 500;
-/** First wait before accepting again after a failed accept (EMFILE...). */
-const ACCEPT_RETRY_MS = 50;
-/** Longest wait between accept retries. */
-const ACCEPT_RETRY_MAX_MS = 1000;
 
 /** Where to listen. */
 export type StreamAddress =
@@ -46,6 +44,12 @@ export type StreamOptions = StreamAddress & {
   textPromptMs?: number;
   /** Receives `accept_error` records (such as running out of file descriptors). */
   log?: (record: LogRecord) => void;
+  /**
+   * The descriptors all transports share (adapters/connection_gate.ts): a
+   * connection over its capacity is refused with `SERVER_FULL`.
+   * @default {a gate without limit}
+   */
+  gate?: ConnectionGate;
 };
 
 /** A running stream listener. */
@@ -120,48 +124,12 @@ export async function listenStream(
     }:${addr.port}`;
   }
   const transport = options.transport;
-  const pool = new Pool(chat, transport, lingerMs, promptMs);
-  let stopped = false;
-  let retry:
-    | { timer: ReturnType<typeof setTimeout>; resolve: () => void }
-    | undefined;
-
-  const accepting = (async () => {
-    let delay = ACCEPT_RETRY_MS;
-    for (;;) {
-      let conn: Deno.Conn;
-      try {
-        conn = await listener.accept();
-      } catch (e) {
-        if (stopped) return; // listener closed
-        // A connection reset while it waited to be accepted: only that
-        // connection failed, so accept the next one at once (a client that
-        // resets connections on purpose must not slow accepting down).
-        if (
-          e instanceof Deno.errors.NotConnected ||
-          e instanceof Deno.errors.ConnectionReset ||
-          e instanceof Deno.errors.ConnectionAborted
-        ) continue;
-        // Out of file descriptors or memory: keep serving, and try again a
-        // little later.
-        options.log?.({
-          event: "accept_error",
-          transport,
-          error: messageOf(e),
-          retryMs: delay,
-        });
-        await new Promise<void>((resolve) => {
-          retry = { timer: setTimeout(resolve, delay), resolve };
-        });
-        retry = undefined;
-        if (stopped) return;
-        delay = Math.min(delay * 2, ACCEPT_RETRY_MAX_MS);
-        continue;
-      }
-      delay = ACCEPT_RETRY_MS;
-      pool.attach(conn);
-    }
-  })();
+  const pool = new Pool(chat, transport, lingerMs, promptMs, options.gate);
+  const loop = acceptLoop(listener, {
+    transport,
+    onConn: (conn) => pool.attach(conn),
+    log: options.log,
+  });
 
   let closing: Promise<void> | undefined;
   return {
@@ -173,13 +141,7 @@ export async function listenStream(
     },
     close() {
       return closing ??= (async () => {
-        stopped = true;
-        listener.close();
-        if (retry) {
-          clearTimeout(retry.timer);
-          retry.resolve();
-        }
-        await accepting;
+        await loop.stop();
         // Give queued goodbyes up to the linger time, then cut the rest.
         let timer: ReturnType<typeof setTimeout> | undefined;
         await Promise.race([

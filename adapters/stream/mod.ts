@@ -21,3 +21,8 @@
 
 export { listenStream } from "./listen.ts";
 export type { StreamAddress, StreamListener, StreamOptions } from "./listen.ts";
+export {
+  ConnectionGate,
+  type ConnectionGateOptions,
+  type GatedTransport,
+} from "../connection_gate.ts";

@@ -6,6 +6,8 @@
  */
 
 import type { Chat } from "../../core/chat.ts";
+import { Outgoing } from "../../core/peer.ts";
+import { ConnectionGate } from "../connection_gate.ts";
 import { type ConnectionPool, StreamConnection } from "./connection.ts";
 
 /** How often idle connections give back spare outbox slots, in ms. */
@@ -19,6 +21,7 @@ const TRIM_MS = 1000;
  */
 export class Pool implements ConnectionPool {
   readonly open = new Set<StreamConnection>();
+  readonly #gate: ConnectionGate;
   #idle: (() => void) | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -30,13 +33,17 @@ export class Pool implements ConnectionPool {
    * @param lingerMs Time to finish writing queued bytes when closing, in ms.
    * @param promptMs Quiet time before a silent connection is asked for a
    *   name, in ms; 0 never asks.
+   * @param gate The descriptors all transports share.
    */
   constructor(
     readonly chat: Chat,
     readonly transport: "tcp" | "unix",
     readonly lingerMs: number,
     readonly promptMs: number,
-  ) {}
+    gate: ConnectionGate = new ConnectionGate(),
+  ) {
+    this.#gate = gate;
+  }
 
   /**
    * Attach an accepted connection to the chat.
@@ -44,6 +51,7 @@ export class Pool implements ConnectionPool {
    * @param conn The connection.
    */
   attach(conn: Deno.Conn): void {
+    if (!this.#gate.open(this.transport)) return this.#refuse(conn);
     let remote = "unix";
     if (this.transport === "tcp") {
       const tcp = conn as Deno.TcpConn;
@@ -72,10 +80,26 @@ export class Pool implements ConnectionPool {
    * @param c The connection.
    */
   finished(c: StreamConnection): void {
-    if (!this.open.delete(c) || this.open.size > 0) return;
+    if (!this.open.delete(c)) return;
+    this.#gate.close(this.transport);
+    if (this.open.size > 0) return;
     clearInterval(this.#sweeper);
     this.#sweeper = undefined;
     this.#idle?.();
+  }
+
+  /**
+   * A connection the process has no descriptors for: told `SERVER_FULL` (as
+   * the chat tells one over its connection limit), closed. Only a few are
+   * written to at once; past that they are closed without a word.
+   */
+  #refuse(conn: Deno.Conn): void {
+    const gate = this.#gate;
+    if (!gate.startRefusal()) return closeQuietly(conn);
+    conn.write(serverFull(gate.capacity)).catch(() => {}).finally(() => {
+      gate.endRefusal();
+      closeQuietly(conn);
+    });
   }
 
   /** Resolves once every connection has finished. */
@@ -87,5 +111,32 @@ export class Pool implements ConnectionPool {
         resolve();
       };
     });
+  }
+}
+
+/** The fatal SERVER_FULL frame, encoded once per capacity. */
+let refusal: { capacity: number; bytes: Uint8Array } | undefined;
+
+function serverFull(capacity: number): Uint8Array {
+  if (refusal?.capacity !== capacity) {
+    refusal = {
+      capacity,
+      bytes: new Outgoing({
+        type: "error",
+        code: "SERVER_FULL",
+        message:
+          `Cannot connect: the server holds all the connections its ${capacity} file descriptors allow`,
+        fatal: true,
+      }).binary(),
+    };
+  }
+  return refusal.bytes;
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
   }
 }

@@ -16,12 +16,22 @@
  * @module
  */
 
-import type { DatagramAddress } from "../../core/datagram/address.ts";
+import {
+  addressKey,
+  type DatagramAddress,
+} from "../../core/datagram/address.ts";
 
 /** Default most client datagrams held. */
 export const MAX_HELD_DATAGRAMS = 4096;
 /** Default most bytes of client datagrams held. */
 export const MAX_HELD_BYTES = 4 * 1024 * 1024;
+/**
+ * Most datagrams held from one address: a flood from a few addresses
+ * cannot fill the intake and crowd out every other client (their datagrams
+ * would be dropped again and again, until their clients gave up). The rate
+ * limit lets an address burst 200 (docs/protocol.md 12.8).
+ */
+export const MAX_HELD_PER_ADDRESS = 256;
 /** Bytes per delivery assumed until one round has been measured. */
 const FIRST_BYTES_PER_DELIVERY = 128;
 
@@ -43,11 +53,15 @@ export interface IntakeOptions {
   maxBytes?: number;
   /** Called on the first drop after {@link Intake.quiet} (the log). */
   onDrop?: () => void;
+  /** Most datagrams held from one address. @default {256} */
+  maxPerAddress?: number;
 }
 
 interface Held {
   readonly bytes: Uint8Array;
   readonly from: DatagramAddress;
+  /** The address as a string (`addressKey`). */
+  readonly key: string;
 }
 
 /**
@@ -72,6 +86,9 @@ export class Intake {
   readonly #maxDatagrams: number;
   readonly #maxBytes: number;
   readonly #onDrop: (() => void) | undefined;
+  readonly #maxPerAddress: number;
+  /** Datagrams held, by source address. */
+  readonly #perAddress = new Map<string, number>();
   #items: (Held | undefined)[] = [];
   #head = 0;
   #bytes = 0;
@@ -93,6 +110,7 @@ export class Intake {
     this.#maxDatagrams = options.maxDatagrams ?? MAX_HELD_DATAGRAMS;
     this.#maxBytes = options.maxBytes ?? MAX_HELD_BYTES;
     this.#onDrop = options.onDrop;
+    this.#maxPerAddress = options.maxPerAddress ?? MAX_HELD_PER_ADDRESS;
   }
 
   /** Datagrams held. */
@@ -124,9 +142,12 @@ export class Intake {
       this.#receive(bytes, from);
       return;
     }
+    const key = addressKey(from);
+    const mine = this.#perAddress.get(key) ?? 0;
     if (
       this.held >= this.#maxDatagrams ||
-      this.#bytes + bytes.length > this.#maxBytes
+      this.#bytes + bytes.length > this.#maxBytes ||
+      mine >= this.#maxPerAddress
     ) {
       this.dropped++;
       if (!this.#dropping) {
@@ -136,8 +157,9 @@ export class Intake {
       return;
     }
     // A copy of its own size: node:dgram's buffer is a view of 64 KiB.
-    this.#items.push({ bytes: new Uint8Array(bytes), from });
+    this.#items.push({ bytes: new Uint8Array(bytes), from, key });
     this.#bytes += bytes.length;
+    this.#perAddress.set(key, mine + 1);
   }
 
   /**
@@ -156,6 +178,9 @@ export class Intake {
       const item = this.#items[this.#head]!;
       this.#items[this.#head++] = undefined;
       this.#bytes -= item.bytes.length;
+      const left = (this.#perAddress.get(item.key) ?? 1) - 1;
+      if (left > 0) this.#perAddress.set(item.key, left);
+      else this.#perAddress.delete(item.key);
       n++;
       this.#receive(item.bytes, item.from);
       if (this.#deliveries() - start >= limit) break;
@@ -205,5 +230,6 @@ export class Intake {
     this.#items = [];
     this.#head = 0;
     this.#bytes = 0;
+    this.#perAddress.clear();
   }
 }

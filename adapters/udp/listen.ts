@@ -13,6 +13,7 @@ import type { Chat, LogRecord } from "../../core/chat.ts";
 import type { DatagramAddress } from "../../core/datagram/address.ts";
 import {
   type DatagramLimits,
+  DEFAULT_DATAGRAM_SIZE,
   defaultTextIdleTimeoutMs,
 } from "../../core/datagram/limits.ts";
 import { DatagramServer } from "../../core/datagram/server.ts";
@@ -20,6 +21,13 @@ import { ListenError } from "../errors.ts";
 import { Intake } from "./intake.ts";
 import { SendQueue } from "./send_queue.ts";
 
+/**
+ * The `recvBufferSize` for a datagram size: room for a datagram a little
+ * over the limit (so that it is seen to be over), at least 2 KiB.
+ */
+function readBufferFor(datagramSize: number): number {
+  return Math.max(2048, datagramSize + 1);
+}
 /** Options of {@link listenUdp}. */
 export interface UdpOptions {
   /** Host to bind. @default {"127.0.0.1"} */
@@ -111,6 +119,16 @@ export async function listenUdp(
   }
   const socket = dgram.createSocket({
     type: hostname.includes(":") ? "udp6" : "udp4",
+    // Deno 2.9's node:dgram takes this as the size of the buffer it
+    // allocates (twice over, on Linux) for every datagram it reads, not as
+    // the socket's SO_RCVBUF, which it leaves alone: 64 KiB by default, and
+    // allocating and zeroing that for each datagram was most of the cost of
+    // a flood of noise (the kernel then dropped members' datagrams with
+    // it). A datagram over the buffer is cut short, and then refused as over
+    // the datagram size anyway. (docs/reliability.md, "UDP".)
+    recvBufferSize: readBufferFor(
+      options.limits?.datagramSize ?? DEFAULT_DATAGRAM_SIZE,
+    ),
   });
   const out = new SendQueue(socket, maxQueued);
   const server = new DatagramServer(chat, {

@@ -9,7 +9,10 @@ import type { AnnounceResult, LogRecord } from "../../core/chat.ts";
 import type { ServeOptions } from "../server/mod.ts";
 
 /** A Worker's server options: everything but functions and objects with state. */
-export type WorkerServeOptions = Omit<ServeOptions, "log" | "backplane">;
+export type WorkerServeOptions = Omit<
+  ServeOptions,
+  "log" | "backplane" | "gate"
+>;
 
 /** How a Worker starts. */
 export interface WorkerStart {
@@ -26,6 +29,12 @@ export interface WorkerStart {
   readonly quiet: boolean;
   /** A port to each other Worker (transferred with this message). */
   readonly ports: readonly MessagePort[];
+  /**
+   * The counters of the process's connection gate, on a SharedArrayBuffer
+   * (adapters/connection_gate.ts): every Worker counts its connections
+   * against the one descriptor limit.
+   */
+  readonly gateCounters?: Int32Array;
   /** Share rooms with other nodes through Redis as well. */
   readonly redis?: {
     readonly url: string;

@@ -16,6 +16,10 @@
 
 import type { AnnounceResult, LogRecord } from "../../core/chat.ts";
 import { openIsolateStore } from "../isolates/mod.ts";
+import { ConnectionGate } from "../connection_gate.ts";
+import { ASSUMED_OPEN } from "../descriptors.ts";
+import { DEFAULT_LIMITS } from "../../core/limits.ts";
+import { capConnections } from "../server/mod.ts";
 import type {
   FromWorker,
   ListenerInfo,
@@ -170,12 +174,16 @@ export async function serveWorkers(
       ports[j]!.push(port2);
     }
   }
+  // One descriptor gate for the process, its counters shared by the
+  // Workers; its capacity is set here, once (adapters/server/connection_cap.ts).
+  const gateCounters = new Int32Array(new SharedArrayBuffer(16));
   const startOf = (
     index: number,
     serve: WorkerServeOptions,
   ): Omit<WorkerStart, "ports"> => ({
     type: "start",
     index,
+    gateCounters,
     serve: {
       ...serve,
       transports: index === 0
@@ -250,6 +258,14 @@ export async function serveWorkers(
   for (const l of listeners) {
     log({ event: "listen", transport: l.transport, url: l.url });
   }
+  // What the descriptor limit leaves once every Worker listens: each holds
+  // listeners and the shared store of its own, about 16 more.
+  await capConnections(
+    new ConnectionGate({ counters: gateCounters }),
+    options.serve.limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    log,
+    ASSUMED_OPEN + 16 * options.workers,
+  );
   let stopped: Promise<void> | undefined;
   return {
     workers: options.workers,

@@ -9,6 +9,7 @@
  * @module
  */
 
+import { ConnectionGate } from "../connection_gate.ts";
 import type { Backplane } from "../../core/backplane.ts";
 import type { LogRecord } from "../../core/chat.ts";
 import { IsolateBackplane } from "../isolates/mod.ts";
@@ -78,6 +79,9 @@ async function start(m: WorkerStart): Promise<Server> {
       ...m.serve,
       backplane,
       reusePort: true,
+      ...(m.gateCounters
+        ? { gate: new ConnectionGate({ counters: m.gateCounters }) }
+        : {}),
       log,
       http: { ...m.serve.http, isolates: link.link },
     });

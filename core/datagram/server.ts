@@ -296,6 +296,14 @@ export class DatagramServer {
     const t = this.#sessions.text(from, key, timeout);
     if (t === undefined) return;
     t.session.lastSeen = now;
+    // The datagram limit holds for text too: refused in the session.
+    if (bytes.length > this.limits.datagramSize) {
+      this.stats.tooLarge++;
+      return t.session.error(
+        "DATAGRAM_TOO_LARGE",
+        `Cannot accept datagram: ${bytes.length} bytes exceeds the limit of ${this.limits.datagramSize}`,
+      );
+    }
     t.session.feed(bytes);
   }
 }

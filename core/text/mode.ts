@@ -19,6 +19,7 @@ import type { ErrorCodeName, Refusal } from "../errors.ts";
 import type { Outgoing } from "../peer.ts";
 import { TEXT_LINES, TextLine } from "./lines.ts";
 import type { Lang } from "./phrases.ts";
+import { printable } from "./render.ts";
 
 /** What a text session needs of its session; core/session.ts implements it. */
 export interface TextHost {
@@ -251,7 +252,7 @@ export class TextMode {
           });
         }
         this.#room = room;
-        this.#write(`${words.room(room)}\n`);
+        this.#write(`${words.room(printable(room))}\n`);
         return this.#write(words.prompt);
       }
       case "/lang": {
@@ -270,7 +271,8 @@ export class TextMode {
       case "/help":
         return this.#write(`${words.help}\n`);
       default:
-        return this.#write(`${words.unknown(command)}\n`);
+        // What the member typed, escaped like everything else written.
+        return this.#write(`${words.unknown(printable(command))}\n`);
     }
   }
 

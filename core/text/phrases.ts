@@ -66,6 +66,7 @@ const ERRORS: Record<Lang, Partial<Record<ErrorCodeName, string>>> = {
     INVALID_UTF8: "not valid UTF-8, not sent",
     DATAGRAM_TOO_LARGE: "too large for one datagram",
     BAD_TOKEN: "the session is unknown to the server",
+    TOO_MANY_ERRORS: "too many refused requests, disconnected",
   },
   zh: {
     NAME_TAKEN: "该名字在本聊天室已被使用,请换一个",
@@ -82,6 +83,7 @@ const ERRORS: Record<Lang, Partial<Record<ErrorCodeName, string>>> = {
     LINE_TOO_LONG: "这一行太长,未发送",
     INVALID_UTF8: "不是有效的 UTF-8 文本,未发送",
     BAD_TOKEN: "服务器不认识这个会话",
+    TOO_MANY_ERRORS: "被拒绝的请求太多,连接已断开",
   },
 };
 

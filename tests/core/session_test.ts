@@ -93,3 +93,43 @@ Deno.test("chat: a session flooding bad input fills no log: the first refusals a
   assert.equal(chat.stats.refused, 100);
   assert.equal(bob.peer.take().length, 100); // the member is still told each time
 });
+
+Deno.test("chat: a session drawing more than maxRefusals refusals within the window is cut with TOO_MANY_ERRORS", () => {
+  const { chat, logs } = setup({
+    limits: { maxRefusals: 10, refusalWindowMs: 1000 },
+  });
+  const bob = connect(chat);
+  for (let i = 0; i < 50; i++) bob.session.handle({ type: "say", text: "x" });
+  const events = bob.peer.take();
+  assert.equal(events.length, 11); // ten refusals, then the cut
+  assert.deepEqual(events.at(-1), {
+    type: "error",
+    code: "TOO_MANY_ERRORS",
+    message:
+      "Cannot go on: more than 10 refusals within 1000 ms (the last: NOT_JOINED)",
+    fatal: true,
+  });
+  assert.equal(bob.session.state, "closed");
+  assert.deepEqual(bob.peer.closes, [true]);
+  assert.equal(chat.size, 0);
+  assert.equal(logs.filter((r) => r.code === "TOO_MANY_ERRORS").length, 1);
+});
+
+Deno.test("chat: refusals spread over time, or with maxRefusals 0, never cut", () => {
+  const { chat, clock } = setup({
+    limits: { maxRefusals: 10, refusalWindowMs: 1000 },
+  });
+  const bob = connect(chat);
+  // One refusal every 100 ms is the rate the bucket refills at.
+  for (let i = 0; i < 100; i++) {
+    bob.session.handle({ type: "say", text: "x" });
+    clock.advance(100);
+  }
+  assert.notEqual(bob.session.state, "closed");
+  assert.equal(bob.peer.take().length, 100);
+
+  const off = setup({ limits: { maxRefusals: 0 } });
+  const amy = connect(off.chat);
+  for (let i = 0; i < 1000; i++) amy.session.handle({ type: "say", text: "x" });
+  assert.notEqual(amy.session.state, "closed");
+});

@@ -107,6 +107,8 @@ Deno.test("ws: bad JSON messages get coded errors and the session goes on", asyn
       ['{"type":"say","text":"hi","to":"amy"}', "FRAME_MALFORMED"],
       ['{"type":"ping","nonce":-1}', "FRAME_MALFORMED"],
       ["[1,2]", "UNKNOWN_TYPE"],
+      ['{"type":"say","text":"\\ud800"}', "INVALID_UTF8"],
+      ['{"type":"say","text":"hi","\\udc00":1}', "INVALID_UTF8"],
       [new Uint8Array([0xab, 3, 0, 0, 0, 0]), "UNKNOWN_TYPE"],
       [
         JSON.stringify({ type: "say", text: "x".repeat(1100) }),
@@ -243,7 +245,7 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
       // Now read everything: the upgrade, the errors, the close frame.
       let buf = new Uint8Array(0);
       const chunk = new Uint8Array(256 * 1024);
-      let reset = false;
+      let reset = false, ended = false;
       for (;;) {
         let n: number | null;
         try {
@@ -254,7 +256,10 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
           reset = true;
           break;
         }
-        if (n === null) break;
+        if (n === null) {
+          ended = true;
+          break;
+        }
         const next = new Uint8Array(buf.length + n);
         next.set(buf);
         next.set(chunk.subarray(0, n), buf.length);
@@ -270,7 +275,13 @@ Deno.test("ws: a socket without a session that sends bad messages and never read
         frames.texts < sent / 2,
         `${frames.texts} errors kept for a client that did not read`,
       );
-      assert.ok(reset || frames.close === 1008, `close ${frames.close}`);
+      // The server resets the socket it cut; through the HTTP front
+      // (adapters/http/front.ts, a proxy) the reset reaches the client as
+      // the end of the stream.
+      assert.ok(
+        reset || ended || frames.close === 1008,
+        `close ${frames.close}`,
+      );
     } finally {
       conn.close();
     }
@@ -313,4 +324,30 @@ Deno.test("ws: sockets that have not joined yet count toward the connection limi
     assert.equal(refusal.type, "error");
     assert.equal(refusal.type === "error" && refusal.code, "SERVER_FULL");
   }, { limits: { maxConnections: 2 } });
+});
+
+Deno.test("ws: a socket drawing more than --max-refusals refusals within 10 s is cut with TOO_MANY_ERRORS, with or without a session", async () => {
+  await withServer(async (f) => {
+    const amy = await f.member("amy");
+    const garbage = await f.ws();
+    for (let i = 0; i < 10; i++) garbage.sendText(`not json ${i}`);
+    for (let i = 0; i < 5; i++) {
+      await expectError(garbage, "FRAME_MALFORMED", false);
+    }
+    await expectError(garbage, "TOO_MANY_ERRORS", true);
+    await garbage.ended();
+    // In a session, the session's budget.
+    const mal = await f.member("mal");
+    assert.equal((await amy.next()).type, "joined");
+    for (let i = 0; i < 10; i++) mal.send({ type: "say", text: " " });
+    for (let i = 0; i < 5; i++) await expectError(mal, "MESSAGE_EMPTY", false);
+    await expectError(mal, "TOO_MANY_ERRORS", true);
+    await mal.ended();
+    assert.deepEqual(await amy.next(), {
+      type: "left",
+      room: "lobby",
+      name: "mal",
+      reason: "disconnect",
+    });
+  }, { limits: { maxRefusals: 5 } });
 });

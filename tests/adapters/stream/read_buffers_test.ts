@@ -9,7 +9,7 @@ import {
   giveReadBuffer,
   MIN_READ,
   takeReadBuffer,
-} from "../../../adapters/stream/read_buffers.ts";
+} from "../../../adapters/read_buffers.ts";
 import { member, readUntil, write } from "./_raw.ts";
 
 Deno.test("stream: reads that grow and shrink the buffer keep every connection's bytes apart", async () => {

@@ -202,3 +202,27 @@ Deno.test("udp send queue: a send the socket refuses is counted and reported onc
     await new Promise<void>((r) => peer.close(() => r()));
   }
 });
+
+Deno.test("udp intake: a flood from one address is held only up to its share, and leaves room for the others", () => {
+  const handed: string[] = [];
+  const intake = new Intake({
+    receive: (_bytes, from) => handed.push(`${from.port}`),
+    deliveries: () => 0,
+    budgetBytes: 1 << 20,
+    maxDatagrams: 100,
+    maxPerAddress: 10,
+  });
+  const flood = { address: "127.0.0.1", port: 1 };
+  const member = { address: "127.0.0.1", port: 2 };
+  for (let i = 0; i < 1000; i++) {
+    intake.offer(new Uint8Array([1]), flood, false);
+  }
+  intake.offer(new Uint8Array([2]), member, false);
+  assert.equal(intake.held, 11);
+  assert.equal(intake.dropped, 990);
+  intake.take();
+  assert.equal(handed.filter((p) => p === "2").length, 1);
+  // Once taken, the flooding address has its share again.
+  for (let i = 0; i < 20; i++) intake.offer(new Uint8Array([1]), flood, false);
+  assert.equal(intake.held, 10);
+});

@@ -95,6 +95,34 @@ Deno.test("udp: a configured datagram size is announced and enforced", () => {
   assert.equal(amy.events.length, 30);
 });
 
+Deno.test("udp: a text datagram over the datagram size is refused, not read", () => {
+  const net = new Net();
+  const amy = member(net, "amy");
+  const nc = net.address();
+  const enc = new TextEncoder();
+  const dec = (ps: { bytes: Uint8Array }[]) =>
+    ps.map((p) => new TextDecoder().decode(p.bytes)).join("");
+  dec(net.inject(enc.encode("bob\n"), nc));
+  const line = "x".repeat(1499) + "\n"; // 1,500 bytes: over 1,200
+  assert.equal(
+    dec(net.inject(enc.encode(line), nc)),
+    "error DATAGRAM_TOO_LARGE: Cannot accept datagram: 1500 bytes exceeds the limit of 1200\n",
+  );
+  net.run();
+  assert.deepEqual(texts(amy.events), []);
+  assert.equal(net.server.stats.tooLarge, 1);
+  // At the limit it is read (too long a message for amy's datagrams, but
+  // not refused as a datagram), and a shorter one reaches her.
+  assert.doesNotMatch(
+    dec(net.inject(enc.encode("y".repeat(1199) + "\n"), nc)),
+    /DATAGRAM_TOO_LARGE/,
+  );
+  assert.equal(net.server.stats.tooLarge, 1);
+  net.inject(enc.encode("z".repeat(600) + "\n"), nc);
+  net.run();
+  assert.deepEqual(texts(amy.events).at(-1), "z".repeat(600));
+});
+
 Deno.test("udp: a silent text member (nc -u) is removed after the text timeout", () => {
   const net = new Net({ textIdleTimeoutMs: 2000 });
   const amy = member(net, "amy");

@@ -7,7 +7,7 @@ import { MemoryBackplane } from "../../../core/memory_backplane.ts";
 import { Chat } from "../../../core/chat.ts";
 import { encodeFrame, PROTOCOL_VERSION } from "../../../core/codec/mod.ts";
 import type { Limits } from "../../../core/limits.ts";
-import type { Session } from "../../../core/session.ts";
+import { JOIN_PROMPTS, type Session } from "../../../core/session.ts";
 import { FakeClock, FakePeer, settle } from "../_peers.ts";
 
 const encoder = new TextEncoder();
@@ -197,6 +197,17 @@ Deno.test("text: /who, /join, /help, unknown commands and // escapes", () => {
   ]);
 });
 
+// Found by `deno task fuzz`: what the member typed came back raw.
+Deno.test("text: an unknown command and a room chosen before the name are written back escaped", () => {
+  const { chat } = setup();
+  const c = connect(chat);
+  c.out();
+  c.type("/\x1b[2J\u202e\n");
+  assert.equal(c.out(), "unknown command /\\u{1b}[2J\\u{202e}; type /help\n");
+  c.type("/join r\x07\n");
+  assert.equal(c.out(), "you will join r\\u{7}\nname: ");
+});
+
 Deno.test("text: /join before the name picks the room", () => {
   const { chat } = setup();
   const c = connect(chat);
@@ -315,6 +326,28 @@ Deno.test("text: the join timeout counts from the latest name prompt", () => {
   clock.advance(8000);
   c.type("amy\n"); // taken: asked again, the clock starts over
   clock.advance(8000);
+  chat.tick();
+  assert.notEqual(c.session.state, "closed");
+  clock.advance(2000);
+  chat.tick();
+  assert.equal(c.session.state, "closed");
+  assert.match(c.out(), /error JOIN_TIMEOUT: .*\n$/);
+});
+
+Deno.test("text: a refused name now and then cannot keep a session unjoined for ever", () => {
+  const { chat, clock } = setup({ joinTimeoutMs: 10_000 });
+  textMember(chat, "amy");
+  const c = connect(chat);
+  // The first prompt and four retries each start the timeout again...
+  for (let i = 0; i < JOIN_PROMPTS - 1; i++) {
+    clock.advance(8000);
+    c.type("amy\n");
+    chat.tick();
+    assert.notEqual(c.session.state, "closed");
+  }
+  // ...later ones do not: 10 s after the fifth prompt it is over.
+  clock.advance(8000);
+  c.type("amy\n");
   chat.tick();
   assert.notEqual(c.session.state, "closed");
   clock.advance(2000);

@@ -1,7 +1,8 @@
 /**
- * The stream adapter's read buffers: small ones are views into shared slabs,
- * so an idle member (whose pending read pins its buffer) costs a view, not an
- * ArrayBuffer of its own (docs/performance.md, W3).
+ * Read buffers of the stream connections and of the HTTP front: small ones
+ * are views into shared slabs, so an idle member (whose pending read pins
+ * its buffer) costs a view, not an ArrayBuffer of its own
+ * (docs/performance.md, W3).
  *
  * @module
  */
