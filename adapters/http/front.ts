@@ -72,7 +72,10 @@ export class HttpFront implements FrontHost {
   /** Open connections. */
   readonly open: Set<FrontConnection> = new Set();
   readonly #options: HttpFrontOptions;
-  readonly #remotes = new Map<number, string>();
+  readonly #remotes = new Map<
+    number,
+    { remote: string; conn: FrontConnection }
+  >();
   readonly #listener: Deno.TcpListener;
   readonly #loop;
   readonly #sweeper: ReturnType<typeof setInterval>;
@@ -113,7 +116,18 @@ export class HttpFront implements FrontHost {
    *   through the front.
    */
   remoteOf(port: number): string | undefined {
-    return this.#remotes.get(port);
+    return this.#remotes.get(port)?.remote;
+  }
+
+  /**
+   * Cut the client connection behind a loopback connection at once, both
+   * sockets, dropping what is queued either way (a WebSocket cut as a slow
+   * consumer: Deno's pending writes to it fail and free their bytes).
+   *
+   * @param port The loopback connection's port (the request's remote port).
+   */
+  abort(port: number): void {
+    this.#remotes.get(port)?.conn.close();
   }
 
   /** Close connections whose request, or silence, has gone on too long. */
@@ -185,8 +199,8 @@ export class HttpFront implements FrontHost {
     return this.#options.upstream();
   }
 
-  register(port: number, remote: string): void {
-    this.#remotes.set(port, remote);
+  register(port: number, remote: string, conn: FrontConnection): void {
+    this.#remotes.set(port, { remote, conn });
   }
 
   unregister(port: number): void {

@@ -24,7 +24,7 @@ export interface FrontHost {
   /** Where the HTTP server behind listens now, if it does. */
   upstream(): Deno.ConnectOptions | undefined;
   /** A loopback connection from `port` carries the requests of `remote`. */
-  register(port: number, remote: string): void;
+  register(port: number, remote: string, conn: FrontConnection): void;
   /** The connection from `port` is gone. */
   unregister(port: number): void;
   /** The connection is closed both ways: give back its descriptors. */
@@ -107,7 +107,7 @@ export class FrontConnection {
     }
     this.#upstream = up;
     this.#port = (up.localAddr as Deno.NetAddr).port;
-    this.#host.register(this.#port, this.remote);
+    this.#host.register(this.#port, this.remote, this);
     (up as Deno.TcpConn).setNoDelay(true);
     (this.#client as Deno.TcpConn).setNoDelay(true);
     this.#pumps = 2;

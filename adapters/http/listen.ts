@@ -154,7 +154,8 @@ export async function listenHttpWith(
   // Deno.serve behind the front, on a loopback port of its own; each
   // request is told its real client (adapters/http/front.ts).
   const behind = new ServerBehind((request, info) => {
-    const remote = front.remoteOf((info.remoteAddr as Deno.NetAddr).port);
+    const port = (info.remoteAddr as Deno.NetAddr).port;
+    const remote = front.remoteOf(port);
     if (remote === undefined) {
       return new HttpProblem(
         403,
@@ -163,12 +164,14 @@ export async function listenHttpWith(
       ).toResponse();
     }
     const [host, p] = splitHostPort(remote);
-    return app.fetch(request, {
+    const through: Deno.ServeHandlerInfo & { abort: () => void } = {
       remoteAddr: { transport: "tcp", hostname: host, port: p },
+      abort: () => front.abort(port),
       get completed() {
         return info.completed;
       },
-    });
+    };
+    return app.fetch(request, through);
   }, options.log);
   options.log?.({
     event: "admin_token",

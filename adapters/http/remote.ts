@@ -22,3 +22,17 @@ export function remoteOf(c: Context): string | undefined {
   const addr = info?.remoteAddr;
   return addr?.hostname ? `${addr.hostname}:${addr.port}` : undefined;
 }
+
+/**
+ * How to cut a request's connection at once, when the server passed a way
+ * (the HTTP front does, adapters/http/front.ts): used for a WebSocket cut as
+ * a slow consumer, whose queued bytes Deno would otherwise keep until its
+ * peer reads them.
+ *
+ * @param c The request context.
+ * @returns A function that closes the client's connection now, or undefined.
+ */
+export function abortOf(c: Context): (() => void) | undefined {
+  const info = c.env as { abort?: () => void } | undefined;
+  return info?.abort;
+}

@@ -38,6 +38,7 @@ export async function upgradeToWebSocket(
   hub: HttpHub,
   request: Request,
   remote?: string,
+  abort?: () => void,
 ): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new HttpProblem(
@@ -86,6 +87,7 @@ export async function upgradeToWebSocket(
     socket,
     token,
     remote,
+    abort,
     encoding: picked.encoding,
     ...handOverOf(hub, socket),
   });

@@ -31,6 +31,8 @@ export interface WsConnectionOptions {
   /** A token given as a subprotocol. */
   readonly token: string | undefined;
   readonly remote: string | undefined;
+  /** Cuts the client's connection at once (through the HTTP front). */
+  readonly abort?: (() => void) | undefined;
   readonly encoding: WsEncoding;
   /**
    * With several isolates: relay this socket to the isolate that holds the
@@ -59,7 +61,11 @@ export class WsConnection implements PendingSocket {
   constructor(o: WsConnectionOptions) {
     const { hub, socket, token } = o;
     this.#hub = hub;
-    this.#sink = new WsSink(socket, { hub, encoding: o.encoding });
+    this.#sink = new WsSink(socket, {
+      hub,
+      encoding: o.encoding,
+      abort: o.abort,
+    });
     this.#remote = o.remote;
     this.#handOver = o.handOver;
     this.openedAt = hub.chat.now();

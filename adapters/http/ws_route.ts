@@ -8,7 +8,7 @@
 import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import { requireOrigin } from "./guards.ts";
 import type { HttpHub } from "./hub.ts";
-import { remoteOf } from "./remote.ts";
+import { abortOf, remoteOf } from "./remote.ts";
 import { ROUTES } from "./routes.ts";
 import { relayOf, upgradeToWebSocket } from "./ws.ts";
 
@@ -35,6 +35,12 @@ export function registerWsRoute(app: OpenAPIHono, hub: HttpHub): void {
 
   app.openapi(
     createRoute(ROUTES.ws),
-    async (c) => await upgradeToWebSocket(hub, c.req.raw, remoteOf(c)) as never,
+    async (c) =>
+      await upgradeToWebSocket(
+        hub,
+        c.req.raw,
+        remoteOf(c),
+        abortOf(c),
+      ) as never,
   );
 }

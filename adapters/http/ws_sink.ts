@@ -44,6 +44,12 @@ export interface WsSinkOptions {
   readonly hub: HttpHub;
   /** How events are put into messages. */
   readonly encoding: WsEncoding;
+  /**
+   * Cuts the client's connection at once, when the server can (the HTTP
+   * front): a slow consumer's socket then goes with everything queued for
+   * it, Deno's copies included.
+   */
+  readonly abort?: (() => void) | undefined;
 }
 
 /** The stream side of a WebSocket: events out, bounded, then the close. */
@@ -66,6 +72,7 @@ export class WsSink implements EventSink {
   #closing: { code: number; reason: string; deadline: number } | undefined;
   #closed = false;
   #release: (() => void) | undefined;
+  readonly #abort: (() => void) | undefined;
 
   /**
    * @param socket The upgraded socket.
@@ -75,6 +82,7 @@ export class WsSink implements EventSink {
     this.#socket = socket;
     this.#hub = options.hub;
     this.encoding = options.encoding;
+    this.#abort = options.abort;
   }
 
   /** Bytes held back here plus those Deno has not written yet (about). */
@@ -128,7 +136,10 @@ export class WsSink implements EventSink {
   /**
    * End the stream. With `flush`, what is held is sent first (for at most
    * the linger time); the Close frame follows it. Without (a slow
-   * consumer), what is held is dropped and the socket is closed at once.
+   * consumer), what is held is dropped and the socket is closed at once:
+   * cut, where the server can (the HTTP front), so that what Deno still
+   * holds for it goes too; else with a Close frame Deno sends once the peer
+   * has read what it took.
    */
   close(flush: boolean): void {
     if (this.#closed || this.#closing) return;
@@ -137,7 +148,10 @@ export class WsSink implements EventSink {
       : this.#hub.chat.closing
       ? [1001, "server shutting down"]
       : [1000, ""];
-    if (!flush) this.#drop();
+    if (!flush) {
+      this.#drop();
+      this.#abort?.();
+    }
     // The session is over, the socket is not: it counts as a connection
     // until its close event.
     this.#release ??= this.#hub.chat.holdConnection();
