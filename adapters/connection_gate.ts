@@ -32,18 +32,33 @@ export type GatedTransport = keyof typeof DESCRIPTORS_PER_CONNECTION;
  */
 export const MAX_REFUSING = 32;
 
+/**
+ * Of {@link MAX_REFUSING}, how many may linger (an HTTP refusal reads what
+ * the client sends for a moment after its answer, so that closing does not
+ * reset the answer away): the rest stay for the refusals that are one write
+ * (TCP and Unix), so that silent HTTP connections cannot make every stream
+ * refusal a silent close.
+ */
+export const MAX_LINGERING = MAX_REFUSING / 2;
+
+/** Slots of the gate's counters (`Int32Array`). */
+export const GATE_COUNTERS = 5;
+
 const IN_USE = 0;
 const CAPACITY = 1;
 const REFUSING = 2;
 const REFUSED = 3;
+const LINGERING = 4;
 
 /** Options of a {@link ConnectionGate}. */
 export interface ConnectionGateOptions {
   /** Descriptors connections may hold; 0: no limit (until set). @default {0} */
   capacity?: number;
   /**
-   * Where the counters live (4 slots), to share them between isolates:
-   * `new Int32Array(new SharedArrayBuffer(16))`. @default {a new array}
+   * Where the counters live ({@link GATE_COUNTERS} slots), to share them
+   * between isolates:
+   * `new Int32Array(new SharedArrayBuffer(4 * GATE_COUNTERS))`.
+   * @default {a new array}
    */
   counters?: Int32Array;
 }
@@ -74,7 +89,12 @@ export class ConnectionGate {
    * @param options Capacity and shared counters.
    */
   constructor(options: ConnectionGateOptions = {}) {
-    this.#c = options.counters ?? new Int32Array(4);
+    this.#c = options.counters ?? new Int32Array(GATE_COUNTERS);
+    if (this.#c.length < GATE_COUNTERS) {
+      throw new RangeError(
+        `Cannot make a gate: its counters need ${GATE_COUNTERS} slots, not ${this.#c.length}`,
+      );
+    }
     if (options.capacity !== undefined) this.capacity = options.capacity;
   }
 
@@ -130,18 +150,32 @@ export class ConnectionGate {
 
   /**
    * Start refusing a connection (writing why, then closing it); false when
-   * {@link MAX_REFUSING} are being refused already: close it at once.
+   * {@link MAX_REFUSING} are being refused already, or, for one that
+   * lingers, {@link MAX_LINGERING} linger already: close it at once.
    *
+   * @param lingers Whether the refusal stays open after its answer (HTTP).
    * @returns Whether there is room to write a refusal.
    */
-  startRefusal(): boolean {
+  startRefusal(lingers = false): boolean {
+    if (lingers) {
+      if (Atomics.add(this.#c, LINGERING, 1) >= MAX_LINGERING) {
+        Atomics.sub(this.#c, LINGERING, 1);
+        return false;
+      }
+    }
     if (Atomics.add(this.#c, REFUSING, 1) < MAX_REFUSING) return true;
     Atomics.sub(this.#c, REFUSING, 1);
+    if (lingers) Atomics.sub(this.#c, LINGERING, 1);
     return false;
   }
 
-  /** A refusal that {@link ConnectionGate.startRefusal} allowed is done. */
-  endRefusal(): void {
+  /**
+   * A refusal that {@link ConnectionGate.startRefusal} allowed is done.
+   *
+   * @param lingers As it was started.
+   */
+  endRefusal(lingers = false): void {
     Atomics.sub(this.#c, REFUSING, 1);
+    if (lingers) Atomics.sub(this.#c, LINGERING, 1);
   }
 }

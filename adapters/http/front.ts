@@ -247,12 +247,12 @@ export class HttpFront implements FrontHost {
     detail: string,
   ): void {
     const gate = this.#options.gate;
-    if (!gate.startRefusal()) return closeQuietly(conn);
+    if (!gate.startRefusal(true)) return closeQuietly(conn);
     const buf = new Uint8Array(1024);
     const end = () => {
       if (!this.#refusals.delete(end)) return;
       clearTimeout(timer);
-      gate.endRefusal();
+      gate.endRefusal(true);
       closeQuietly(conn);
     };
     this.#refusals.add(end);

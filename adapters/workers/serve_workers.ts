@@ -16,7 +16,7 @@
 
 import type { AnnounceResult, LogRecord } from "../../core/chat.ts";
 import { openIsolateStore } from "../isolates/mod.ts";
-import { ConnectionGate } from "../connection_gate.ts";
+import { ConnectionGate, GATE_COUNTERS } from "../connection_gate.ts";
 import { ASSUMED_OPEN } from "../descriptors.ts";
 import { DEFAULT_LIMITS } from "../../core/limits.ts";
 import { capConnections } from "../server/mod.ts";
@@ -176,7 +176,9 @@ export async function serveWorkers(
   }
   // One descriptor gate for the process, its counters shared by the
   // Workers; its capacity is set here, once (adapters/server/connection_cap.ts).
-  const gateCounters = new Int32Array(new SharedArrayBuffer(16));
+  const gateCounters = new Int32Array(
+    new SharedArrayBuffer(4 * GATE_COUNTERS),
+  );
   const startOf = (
     index: number,
     serve: WorkerServeOptions,

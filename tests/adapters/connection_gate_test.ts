@@ -5,6 +5,8 @@
 import assert from "node:assert/strict";
 import {
   ConnectionGate,
+  GATE_COUNTERS,
+  MAX_LINGERING,
   MAX_REFUSING,
 } from "../../adapters/connection_gate.ts";
 import {
@@ -33,7 +35,7 @@ Deno.test("gate: counts descriptors per transport and refuses past the capacity"
 });
 
 Deno.test("gate: isolates sharing counters share the capacity", () => {
-  const counters = new Int32Array(new SharedArrayBuffer(16));
+  const counters = new Int32Array(new SharedArrayBuffer(4 * GATE_COUNTERS));
   const a = new ConnectionGate({ counters, capacity: 4 });
   const b = new ConnectionGate({ counters });
   assert.equal(a.open("http"), true);
@@ -51,6 +53,24 @@ Deno.test("gate: only a few refusals are written at once", () => {
   assert.equal(gate.startRefusal(), false);
   gate.endRefusal();
   assert.equal(gate.startRefusal(), true);
+});
+
+Deno.test("gate: refusals that linger (HTTP) leave room for those that are one write (streams)", () => {
+  const gate = new ConnectionGate({ capacity: 1 });
+  for (let i = 0; i < MAX_LINGERING; i++) {
+    assert.equal(gate.startRefusal(true), true);
+  }
+  assert.equal(gate.startRefusal(true), false);
+  for (let i = MAX_LINGERING; i < MAX_REFUSING; i++) {
+    assert.equal(gate.startRefusal(), true);
+  }
+  assert.equal(gate.startRefusal(), false);
+  gate.endRefusal(true); // 31 refusing, 15 lingering
+  assert.equal(gate.startRefusal(), true); // 32
+  assert.equal(gate.startRefusal(true), false); // 32 refusing already
+  gate.endRefusal();
+  assert.equal(gate.startRefusal(true), true); // 32 again, 16 lingering
+  assert.equal(gate.startRefusal(true), false);
 });
 
 Deno.test("descriptors: the limit is read with prlimit, and leaves room for what is open", async () => {
