@@ -1,10 +1,10 @@
 // deno-lint-ignore-file no-console
 /**
- * `deno task fuzz`: the decoders (binary stream, text mode, UDP datagrams)
- * fed at least a million random and mutated frames each
- * (bench/fuzz_decoders.ts), then a live server fed garbage from many
- * connections while healthy members chat (bench/fuzz_live.ts). Prints the
- * seed first (`--seed` replays a run), a report at the end, and exits 1
+ * `deno task fuzz`: the decoders (binary stream, text mode, UDP datagrams:
+ * bench/fuzz_stream.ts, fuzz_text.ts, fuzz_datagrams.ts) fed at least a
+ * million random and mutated frames each, then a live server fed garbage
+ * from many connections while healthy members chat (bench/fuzz_live.ts).
+ * Prints the seed first (`--seed` replays a run), a report at the end, and exits 1
  * when an invariant broke. docs/reliability.md has the method and the
  * latest figures. Run `deno run -A bench/fuzz.ts --help`.
  *
@@ -15,12 +15,10 @@ import {
   Command,
   InvalidArgumentError,
 } from "npm:@commander-js/extra-typings@14";
-import {
-  type DecoderResult,
-  fuzzDatagrams,
-  fuzzStreamDecoder,
-  fuzzTextMode,
-} from "./fuzz_decoders.ts";
+import type { DecoderResult } from "./fuzz_decoders.ts";
+import { fuzzDatagrams } from "./fuzz_datagrams.ts";
+import { fuzzStreamDecoder } from "./fuzz_stream.ts";
+import { fuzzTextMode } from "./fuzz_text.ts";
 import { fuzzLive, type LiveOptions, type LiveResult } from "./fuzz_live.ts";
 import { Prng } from "./prng.ts";
 

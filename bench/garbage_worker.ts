@@ -13,8 +13,8 @@ import {
   type GarbageStats,
   type GarbageTargets,
   sendGarbage,
-  udpNoise,
 } from "./garbage.ts";
+import { udpNoise } from "./garbage_udp.ts";
 import { Prng } from "./prng.ts";
 
 /** What the parent asks for. */
