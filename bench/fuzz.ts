@@ -11,15 +11,13 @@
  * @module
  */
 
-import {
-  Command,
-  InvalidArgumentError,
-} from "npm:@commander-js/extra-typings@14";
+import { Command } from "npm:@commander-js/extra-typings@14";
 import type { DecoderResult } from "./fuzz_decoders.ts";
 import { fuzzDatagrams } from "./fuzz_datagrams.ts";
 import { fuzzStreamDecoder } from "./fuzz_stream.ts";
 import { fuzzTextMode } from "./fuzz_text.ts";
 import { fuzzLive, type LiveOptions, type LiveResult } from "./fuzz_live.ts";
+import { wholeArg } from "./number_arg.ts";
 import { Prng } from "./prng.ts";
 
 /** Options of {@link runFuzz}. */
@@ -112,54 +110,46 @@ export async function runFuzz(
   return report;
 }
 
-function int(name: string, min = 0) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min) {
-      throw new InvalidArgumentError(
-        `--${name} must be a whole number >= ${min}`,
-      );
-    }
-    return n;
-  };
-}
-
 if (import.meta.main) {
   const o = new Command()
     .name("fuzz")
     .description(
       "Fuzz the decoders, then a live server with garbage while healthy members chat.",
     )
-    .option("--seed <n>", "seed (default: random; printed)", int("seed"))
+    .option(
+      "--seed <n>",
+      "seed (default: random; printed)",
+      wholeArg(0, "seed"),
+    )
     .option(
       "--frames <n>",
       "frames fed to each decoder",
-      int("frames", 1),
+      wholeArg(1, "frames"),
       1_000_000,
     )
     .option(
       "--duration <s>",
       "seconds of garbage against the live server",
-      int("duration", 1),
+      wholeArg(1, "duration"),
       60,
     )
     .option(
       "--garbage <n>",
       "garbage connections at once",
-      int("garbage", 6),
+      wholeArg(6, "garbage"),
       36,
     )
-    .option("--members <n>", "healthy members", int("members", 2), 8)
+    .option("--members <n>", "healthy members", wholeArg(2, "members"), 8)
     .option(
       "--rate <n>",
       "messages per second per healthy member",
-      int("rate", 1),
+      wholeArg(1, "rate"),
       10,
     )
     .option(
       "--rss-limit <MiB>",
       "most server memory allowed",
-      int("rss-limit", 1),
+      wholeArg(1, "rss-limit"),
       512,
     )
     .option("--decoders-only", "skip the live server")

@@ -14,8 +14,10 @@ import { runGarbageWorker } from "./garbage_worker.ts";
 import {
   type Delivery,
   HealthyMember,
+  heardFailures,
   Latencies,
   percentile,
+  settle,
   tallyDelivery,
 } from "./healthy.ts";
 import { LiveServer } from "./live_server.ts";
@@ -116,7 +118,7 @@ export async function fuzzLive(
     });
     await Promise.all([...talking, sending]);
     // Let the last messages arrive.
-    await settle(members, 10_000);
+    await settle(members, 10_000, 100);
     for (const m of members) await m.leave();
   } catch (e) {
     failures.push(`run: ${e instanceof Error ? e.message : e}`);
@@ -129,16 +131,11 @@ export async function fuzzLive(
   const alive = server.alive;
   const status = await server.stop();
   const delivery = tallyDelivery(members);
-  const all = latencies.all;
   const result: LiveResult = {
     survived: alive && status.code === 0,
     exitCode: status.code,
     delivery,
-    latency: {
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
-      max: all.reduce((a, b) => Math.max(a, b), 0),
-    },
+    latency: latencies.summary(),
     latencyByTransport: Object.fromEntries(
       [...byTransport].map((
         [t, l],
@@ -151,16 +148,7 @@ export async function fuzzLive(
     log: Object.fromEntries(server.counts),
     failures,
   };
-  if (!alive) failures.push("the server exited during the run");
-  else if (status.code !== 0) {
-    failures.push(`the server stopped with ${status.code}`);
-  }
-  for (const a of server.alarms) failures.push(`server log: ${a}`);
-  if (delivery.lost + delivery.duplicates + delivery.reordered > 0) {
-    failures.push(
-      `healthy members: ${delivery.lost} lost, ${delivery.duplicates} duplicated, ${delivery.reordered} out of order`,
-    );
-  }
+  failures.push(...server.failures(alive, status), ...heardFailures(delivery));
   if (delivery.dropped.length > 0) {
     failures.push(`healthy members dropped: ${delivery.dropped.join("; ")}`);
   }
@@ -197,16 +185,6 @@ export async function fuzzLive(
     if (s.connections === 0) failures.push(`${kind}: no connection made`);
   }
   return result;
-}
-
-/** Wait until every healthy member heard all it should, or `ms` passed. */
-async function settle(members: HealthyMember[], ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    const d = tallyDelivery(members);
-    if (d.lost === 0) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**

@@ -102,13 +102,7 @@ export async function streamGarbage(
   } catch {
     // the server closed first
   }
-  await Promise.race([reading, new Promise((r) => setTimeout(r, 2000))]);
-  try {
-    conn.close();
-  } catch {
-    // closed
-  }
-  await reading;
+  await hangUp(conn, reading);
   return result ?? "open";
 }
 
@@ -162,6 +156,13 @@ export async function textGarbage(
   } catch {
     // closed
   }
+  await hangUp(conn, reading);
+  const fatal = /error (TOO_MANY_ERRORS|JOIN_TIMEOUT)\b/.exec(text);
+  return fatal?.[1] ?? (ended ? "closed" : "open");
+}
+
+/** Give the reader up to 2 s to see the end, then close and let it finish. */
+async function hangUp(conn: Deno.Conn, reading: Promise<void>): Promise<void> {
   await Promise.race([reading, new Promise((r) => setTimeout(r, 2000))]);
   try {
     conn.close();
@@ -169,8 +170,6 @@ export async function textGarbage(
     // closed
   }
   await reading;
-  const fatal = /error (TOO_MANY_ERRORS|JOIN_TIMEOUT)\b/.exec(text);
-  return fatal?.[1] ?? (ended ? "closed" : "open");
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

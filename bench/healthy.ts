@@ -36,6 +36,16 @@ export class Latencies {
     if (list === undefined) this.windows.set(w, list = []);
     list.push(ms);
   }
+
+  /** The median, the 99th percentile and the most of all samples, in ms. */
+  summary(): { p50: number; p99: number; max: number } {
+    const all = this.all;
+    return {
+      p50: percentile(all, 50),
+      p99: percentile(all, 99),
+      max: all.reduce((a, b) => Math.max(a, b), 0),
+    };
+  }
 }
 
 /** The p-th percentile (0..100) of some numbers. */
@@ -192,6 +202,21 @@ export interface Delivery {
 }
 
 /**
+ * What the healthy members heard wrong, as a run's failure: messages lost,
+ * duplicated or out of order.
+ *
+ * @param d The tally.
+ * @returns No line, or one.
+ */
+export function heardFailures(d: Delivery): string[] {
+  return d.lost + d.duplicates + d.reordered > 0
+    ? [
+      `healthy members: ${d.lost} lost, ${d.duplicates} duplicated, ${d.reordered} out of order`,
+    ]
+    : [];
+}
+
+/**
  * Count what every healthy member should have heard from the others in its
  * room, and what it did.
  *
@@ -226,4 +251,23 @@ export function tallyDelivery(members: readonly HealthyMember[]): Delivery {
     if (m.trouble.dropped) d.dropped.push(`${m.name}: ${m.trouble.dropped}`);
   }
   return d;
+}
+
+/**
+ * Wait until every healthy member heard all it should, or `ms` passed.
+ *
+ * @param members The healthy members.
+ * @param ms The most time to wait, in ms.
+ * @param pollMs Time between two tallies, in ms.
+ */
+export async function settle(
+  members: readonly HealthyMember[],
+  ms: number,
+  pollMs: number,
+): Promise<void> {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    if (tallyDelivery(members).lost === 0) return;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }

@@ -169,6 +169,24 @@ export class LiveServer {
     return this.counts.get(kind) ?? 0;
   }
 
+  /**
+   * What went wrong on the server's side of a run, once stopped: it exited
+   * during the run, stopped with a status other than 0, or logged an alarm.
+   *
+   * @param alive Whether it still ran when the run ended (before `stop`).
+   * @param status Its exit status, from {@link LiveServer.stop}.
+   * @returns One line per failure.
+   */
+  failures(alive: boolean, status: Deno.CommandStatus): string[] {
+    const out: string[] = [];
+    if (!alive) out.push("the server exited during the run");
+    else if (status.code !== 0) {
+      out.push(`the server stopped with ${status.code}`);
+    }
+    for (const a of this.alarms) out.push(`server log: ${a}`);
+    return out;
+  }
+
   #line(line: string): void {
     this.tail.push(line);
     if (this.tail.length > 50) this.tail.shift();

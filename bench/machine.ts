@@ -1,6 +1,6 @@
 /**
- * The machine the bench's figures came from, and the servers' versions, for
- * its reports.
+ * The machine the bench's and the soak's figures came from, and the
+ * servers' versions, for their reports.
  *
  * @module
  */
@@ -16,6 +16,29 @@ async function text(cmd: string, args: string[]): Promise<string> {
   }
 }
 
+/** The CPU, its cores and the memory, as the reports write them. */
+async function hardware(): Promise<
+  { cpu: string; cores: string; memory: string }
+> {
+  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  return {
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
+    cores: String(navigator.hardwareConcurrency),
+    memory: `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`,
+  };
+}
+
+/**
+ * The machine in one line, for a report's record (the soak's): CPU, cores,
+ * memory and Deno's version.
+ *
+ * @returns "CPU, N cores, M GiB, Deno V".
+ */
+export async function machineLine(): Promise<string> {
+  const { cpu, cores, memory } = await hardware();
+  return `${cpu}, ${cores} cores, ${memory}, Deno ${Deno.version.deno}`;
+}
+
 /**
  * Describe the machine and the servers' versions.
  *
@@ -25,12 +48,10 @@ async function text(cmd: string, args: string[]): Promise<string> {
 export async function machineInfo(
   targets: readonly Target[],
 ): Promise<Record<string, string>> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
+  const hw = await hardware();
   const osRelease = await Deno.readTextFile("/etc/os-release").catch(() => "");
   const info: Record<string, string> = {
-    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown",
-    cores: String(navigator.hardwareConcurrency),
-    memory: `${(Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)} GiB`,
+    ...hw,
     os: /PRETTY_NAME="?([^"\n]*)/.exec(osRelease)?.[1] ?? Deno.build.os,
     kernel: `Linux ${Deno.osRelease()}`,
     deno: Deno.version.deno,

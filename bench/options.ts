@@ -9,6 +9,7 @@ import {
   Command,
   InvalidArgumentError,
 } from "npm:@commander-js/extra-typings@14";
+import { numberArg, wholeArg } from "./number_arg.ts";
 import { PEERS } from "./peers.ts";
 
 /** The workloads: throughput, latency, memory. */
@@ -42,24 +43,12 @@ function list<T extends string>(allowed: readonly T[]) {
   };
 }
 
-function num(min: number, integer = true) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(
-        `must be a ${integer ? "whole " : ""}number >= ${min}`,
-      );
-    }
-    return n;
-  };
-}
-
 function ints(value: string): number[] {
-  return value.split(",").map((s) => num(2)(s.trim()));
+  return value.split(",").map((s) => wholeArg(2)(s.trim()));
 }
 
 function counts(value: string): number[] {
-  return value.split(",").map((s) => num(1)(s.trim()));
+  return value.split(",").map((s) => wholeArg(1)(s.trim()));
 }
 
 /** The bench's command line. */
@@ -103,27 +92,37 @@ export const program = new Command()
     [1],
   )
   .option("--members <list>", "W1 room sizes", ints, [100, 1000])
-  .option("--latency-members <n>", "W2 room size", num(2), 100)
-  .option("--memory-members <n>", "W3 members connected", num(2), 10000)
+  .option("--latency-members <n>", "W2 room size", wholeArg(2), 100)
+  .option("--memory-members <n>", "W3 members connected", wholeArg(2), 10000)
   .option(
     "--memory-room-size <n>",
     "W3 members per room (rooms of this size, so joins do not fan out 10,000-fold)",
-    num(1),
+    wholeArg(1),
     100,
   )
-  .option("--senders <n>", "members that send, W1 and W2", num(1), 4)
-  .option("--size <bytes>", "message text size", num(27), 64)
-  .option("--window <n>", "W1 messages in flight, all senders", num(1), 1000)
-  .option("--rate <n>", "W2 messages per second, all senders", num(1), 1000)
-  .option("--warmup <s>", "seconds before measuring", num(0, false), 2)
-  .option("--duration <s>", "seconds measured", num(0.1, false), 10)
+  .option("--senders <n>", "members that send, W1 and W2", wholeArg(1), 4)
+  .option("--size <bytes>", "message text size", wholeArg(27), 64)
+  .option(
+    "--window <n>",
+    "W1 messages in flight, all senders",
+    wholeArg(1),
+    1000,
+  )
+  .option(
+    "--rate <n>",
+    "W2 messages per second, all senders",
+    wholeArg(1),
+    1000,
+  )
+  .option("--warmup <s>", "seconds before measuring", numberArg(0), 2)
+  .option("--duration <s>", "seconds measured", numberArg(0.1), 10)
   .option(
     "--drain <s>",
     "most seconds to wait for stragglers",
-    num(0, false),
+    numberArg(0),
     5,
   )
-  .option("--threads <n>", "load generator threads", num(1), 1)
+  .option("--threads <n>", "load generator threads", wholeArg(1), 1)
   .option(
     "--server-dir <dir>",
     "roomcast checkout whose cli.ts is measured (default: this one)",
@@ -136,7 +135,7 @@ export const program = new Command()
     "--baseline <dir>",
     "also measure the roomcast checkout in DIR, as roomcast-baseline (before/after)",
   )
-  .option("--runs <n>", "repetitions (medians and spread)", num(1), 1)
+  .option("--runs <n>", "repetitions (medians and spread)", wholeArg(1), 1)
   .option("--json <file>", "write every figure as JSON")
   .option(
     "--html <file>",

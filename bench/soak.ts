@@ -15,19 +15,20 @@
  * @module
  */
 
-import {
-  Command,
-  InvalidArgumentError,
-} from "npm:@commander-js/extra-typings@14";
+import { Command } from "npm:@commander-js/extra-typings@14";
 import {
   HEALTHY_PREFIX,
   HealthyMember,
+  heardFailures,
   Latencies,
   percentile,
+  settle,
   tallyDelivery,
 } from "./healthy.ts";
 import { LiveServer } from "./live_server.ts";
+import { machineLine } from "./machine.ts";
 import { runMisbehaveWorker } from "./misbehave_worker.ts";
+import { numberArg, wholeArg } from "./number_arg.ts";
 import { Prng } from "./prng.ts";
 import { renderSoakReport, type SoakReport } from "./soak_report.ts";
 
@@ -124,7 +125,6 @@ export async function runSoak(
         await sleep(every);
       }
     });
-    let last = performance.now();
     const progress = setInterval(() => {
       const d = tallyDelivery(members);
       const t = ((performance.now() - origin) / 1000).toFixed(0);
@@ -135,12 +135,10 @@ export async function runSoak(
           percentile(latencies.all.slice(-5000), 99).toFixed(0)
         } ms (last samples)`,
       );
-      last = performance.now();
     }, 30_000);
     await Promise.all([...talking, misbehaving$]);
     clearInterval(progress);
-    void last;
-    await settle(members, 15_000);
+    await settle(members, 15_000, 200);
     for (let i = 0; i < members.length; i += 100) {
       await Promise.all(members.slice(i, i + 100).map((m) => m.leave()));
     }
@@ -163,16 +161,7 @@ export async function runSoak(
       /^disconnect:(slow_consumer|timeout)$/.test(k)
     ) cuts[k] = v;
   }
-  if (!alive) failures.push("the server exited during the run");
-  else if (status.code !== 0) {
-    failures.push(`the server stopped with ${status.code}`);
-  }
-  for (const a of server.alarms) failures.push(`server log: ${a}`);
-  if (delivery.lost + delivery.duplicates + delivery.reordered > 0) {
-    failures.push(
-      `healthy members: ${delivery.lost} lost, ${delivery.duplicates} duplicated, ${delivery.reordered} out of order`,
-    );
-  }
+  failures.push(...server.failures(alive, status), ...heardFailures(delivery));
   if (delivery.dropped.length > 0) {
     failures.push(
       `${delivery.dropped.length} healthy members dropped: ${
@@ -194,21 +183,18 @@ export async function runSoak(
       `server RSS reached ${rssMax.toFixed(0)} MiB > ${o.rssLimitMiB}`,
     );
   }
-  const all = latencies.all;
   return {
     seed: o.seed,
     options: { ...o },
-    machine: await machine(),
+    machine: `${await machineLine()}; load average at the end ${
+      Deno.loadavg().map((l) => l.toFixed(1)).join(" ")
+    }`,
     startedAt,
     durationS: o.durationS,
     healthy: healthyCount,
     misbehaving,
     delivery,
-    latency: {
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
-      max: all.reduce((a, b) => Math.max(a, b), 0),
-    },
+    latency: latencies.summary(),
     p99,
     rss,
     cuts,
@@ -218,70 +204,43 @@ export async function runSoak(
   };
 }
 
-/** Wait until every healthy member heard all it should, or `ms` passed. */
-async function settle(members: HealthyMember[], ms: number): Promise<void> {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    if (tallyDelivery(members).lost === 0) return;
-    await sleep(200);
-  }
-}
-
-async function machine(): Promise<string> {
-  const cpuinfo = await Deno.readTextFile("/proc/cpuinfo").catch(() => "");
-  const cpu = /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? "unknown";
-  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${
-    (Deno.systemMemoryInfo().total / 2 ** 30).toFixed(1)
-  } GiB, Deno ${Deno.version.deno}; load average at the end ${
-    Deno.loadavg().map((l) => l.toFixed(1)).join(" ")
-  }`;
-}
-
-function num(name: string, min: number, integer = true) {
-  return (v: string) => {
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n))) {
-      throw new InvalidArgumentError(
-        `--${name} must be a ${integer ? "whole " : ""}number >= ${min}`,
-      );
-    }
-    return n;
-  };
-}
-
 if (import.meta.main) {
   const o = new Command()
     .name("soak")
     .description(
       "Members for a while, some misbehaving; report losses, p99 and RSS over time, cut-offs.",
     )
-    .option("--seed <n>", "seed (default: random; printed)", num("seed", 0))
-    .option("--members <n>", "members in all", num("members", 10), 1000)
-    .option("--duration <s>", "seconds of load", num("duration", 5), 600)
+    .option(
+      "--seed <n>",
+      "seed (default: random; printed)",
+      wholeArg(0, "seed"),
+    )
+    .option("--members <n>", "members in all", wholeArg(10, "members"), 1000)
+    .option("--duration <s>", "seconds of load", wholeArg(5, "duration"), 600)
     .option(
       "--misbehaving <pct>",
       "share of misbehaving members, %",
-      num("misbehaving", 0, false),
+      numberArg(0, "misbehaving"),
       10,
     )
-    .option("--rooms <n>", "rooms", num("rooms", 1), 20)
+    .option("--rooms <n>", "rooms", wholeArg(1, "rooms"), 20)
     .option(
       "--rate <n>",
       "messages per second per healthy member",
-      num("rate", 0.01, false),
+      numberArg(0.01, "rate"),
       0.2,
     )
-    .option("--window <s>", "latency window", num("window", 1), 10)
+    .option("--window <s>", "latency window", wholeArg(1, "window"), 10)
     .option(
       "--p99-limit <ms>",
       "most healthy p99 allowed in a window",
-      num("p99-limit", 1),
+      wholeArg(1, "p99-limit"),
       5000,
     )
     .option(
       "--rss-limit <MiB>",
       "most server memory allowed",
-      num("rss-limit", 1),
+      wholeArg(1, "rss-limit"),
       1024,
     )
     .option("--report <file>", "HTML report", "bench/results/soak.html")
