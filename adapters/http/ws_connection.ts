@@ -4,22 +4,21 @@
  * binary frames in; events out through its {@link WsSink}; a session made
  * by `POST .../sessions`, or a member in its grace period, taken over by
  * its token; with several isolates, a socket whose `auth` names another
- * isolate's session handed over there.
+ * isolate's session handed over there. What it is told outside a session
+ * (refusals, a fatal error) goes through adapters/http/ws_refusals.ts.
  *
  * @module
  */
 
 import type { Command } from "../../core/codec/mod.ts";
 import type { ErrorCodeName } from "../../core/errors.ts";
-import { RefusalBudget } from "../../core/refusal_budget.ts";
-import type { ErrorEvent } from "../../core/events.ts";
 import { FrameMode } from "../../core/frame_mode.ts";
-import { Outgoing } from "../../core/peer.ts";
 import type { HttpHub } from "./hub.ts";
 import { parseClientMessage } from "./schemas.ts";
 import type { HttpSession } from "./session.ts";
 import { badToken } from "./session_token.ts";
 import type { WsEncoding } from "./ws_protocol.ts";
+import { WsRefusals } from "./ws_refusals.ts";
 import type { RelayedOpen } from "./ws_relay.ts";
 import { WsSink } from "./ws_sink.ts";
 import type { PendingSocket } from "./ws_sockets.ts";
@@ -49,11 +48,8 @@ export class WsConnection implements PendingSocket {
   readonly #remote: string | undefined;
   readonly #handOver: WsConnectionOptions["handOver"];
   #session: HttpSession | undefined;
+  readonly #refusals: WsRefusals;
   #frames: FrameMode | undefined;
-  #budget: RefusalBudget | undefined;
-  #cut = false;
-  /** Waiting for the fatal error to be written before closing. */
-  #closing: ReturnType<typeof setTimeout> | undefined;
   #opened = false;
   /** Messages that came while a token was being looked up. */
   #waiting: unknown[] | undefined;
@@ -69,6 +65,7 @@ export class WsConnection implements PendingSocket {
     this.#remote = o.remote;
     this.#handOver = o.handOver;
     this.openedAt = hub.chat.now();
+    this.#refusals = new WsRefusals(this, { hub, sink: this.#sink });
     socket.onopen = () => {
       this.#opened = true;
       hub.streams.ws++;
@@ -96,7 +93,7 @@ export class WsConnection implements PendingSocket {
     let closed!: () => void;
     hub.sockets.track(new Promise<void>((resolve) => closed = resolve));
     socket.onclose = () => {
-      clearTimeout(this.#closing);
+      this.#refusals.closed();
       this.#sink.closed();
       closed();
       if (this.#opened) hub.streams.ws--;
@@ -119,7 +116,7 @@ export class WsConnection implements PendingSocket {
   }
 
   #message(data: unknown): void {
-    if (this.#cut) return; // told why it is cut; closing
+    if (this.#refusals.cut) return; // told why it is cut; closing
     if (this.#waiting !== undefined) {
       if (this.#waiting.length < this.#hub.chat.limits.pendingCommands) {
         this.#waiting.push(data);
@@ -287,45 +284,10 @@ export class WsConnection implements PendingSocket {
       session.core.error(code, message);
       return;
     }
-    // Before a session, the socket's own budget (a session has its own).
-    const budget = this.#budget ??= new RefusalBudget(
-      this.#hub.chat.limits.maxRefusals,
-      this.#hub.chat.limits.refusalWindowMs,
-      this.openedAt,
-    );
-    if (!budget.take(this.#hub.chat.now())) {
-      this.#fatal("TOO_MANY_ERRORS", budget.cutMessage(code));
-      return;
-    }
-    this.#send({ type: "error", code, message, fatal: false });
+    this.#refusals.refuse(code, message); // before a session: its own budget
   }
 
   #fatal(code: ErrorCodeName, message: string): void {
-    if (this.#cut) return; // told once; closing
-    this.#cut = true;
-    this.#hub.log({ event: "error", transport: "ws", code, message });
-    this.#send({ type: "error", code, message, fatal: true });
-    // Close once the error is written: a close started behind messages Deno
-    // has not written yet lost them (seen under load, with clients still
-    // sending: the fuzz's WebSocket garbage rarely saw its error).
-    const deadline = Date.now() + this.#hub.limits.lingerMs;
-    const attempt = () => {
-      this.#closing = undefined;
-      if (this.#sink.unwritten === 0 || Date.now() >= deadline) {
-        this.#sink.shut(1008, code);
-      } else this.#closing = setTimeout(attempt, 20);
-    };
-    attempt();
-  }
-
-  #send(event: ErrorEvent): void {
-    // Before it has a session a socket has no member buffer to bound it: a
-    // client sending bad messages without reading the errors would make the
-    // server keep every one. Past a member's outbound limit it is cut off.
-    const limit = this.#hub.chat.limits.outboundBytes;
-    if (!this.#sink.sendNow(new Outgoing(event), limit)) {
-      this.#hub.sockets.removePending(this);
-      this.#sink.close(false);
-    }
+    this.#refusals.fatal(code, message);
   }
 }
