@@ -4,10 +4,13 @@
  * HELLO and a JOIN, random bytes after the magic byte, or text-mode lines
  * that are not UTF-8, over-long or reserved names. Each resolves with the
  * fatal error the server sent, or how the connection ended without one.
+ * Hand-made bytes and bare connections come from the conformance suite's
+ * helpers (adapters/conformance), which send what no client should too.
  *
  * @module
  */
 
+import { concat, openStream } from "../adapters/conformance/mod.ts";
 import {
   encodeFrame,
   FrameDecoder,
@@ -16,13 +19,6 @@ import {
 } from "../core/codec/mod.ts";
 import { errorCodeName, FrameError } from "../core/errors.ts";
 import type { Prng } from "./prng.ts";
-
-async function connect(url: string): Promise<Deno.Conn> {
-  const u = new URL(url);
-  return u.protocol === "unix:"
-    ? await Deno.connect({ transport: "unix", path: u.pathname })
-    : await Deno.connect({ hostname: u.hostname, port: Number(u.port) });
-}
 
 /** A frame in step: a right header over a random payload and type. */
 function inStep(rng: Prng): Uint8Array {
@@ -54,7 +50,7 @@ export async function streamGarbage(
   framed: boolean,
   cutWithinMs: number,
 ): Promise<string> {
-  const conn = await connect(url);
+  const conn = await openStream(url);
   let result: string | undefined;
   const reading = (async () => {
     const decoder = new FrameDecoder({ maxFrameSize: 1 << 20 });
@@ -96,7 +92,7 @@ export async function streamGarbage(
       for (let i = 0; i < 20; i++) {
         parts.push(framed ? inStep(rng) : rng.bytes(64));
       }
-      await conn.write(concat(parts));
+      await conn.write(concat(...parts));
       await new Promise((r) => setTimeout(r, 5));
     }
   } catch {
@@ -119,7 +115,7 @@ export async function textGarbage(
   rng: Prng,
   cutWithinMs: number,
 ): Promise<string> {
-  const conn = await connect(url);
+  const conn = await openStream(url);
   let text = "";
   const reading = (async () => {
     const buf = new Uint8Array(16 * 1024);
@@ -150,7 +146,7 @@ export async function textGarbage(
           : new TextEncoder().encode("admin");
         lines.push(body, new Uint8Array([10]));
       }
-      await conn.write(concat(lines));
+      await conn.write(concat(...lines));
       await new Promise((r) => setTimeout(r, 5));
     }
   } catch {
@@ -170,14 +166,4 @@ async function hangUp(conn: Deno.Conn, reading: Promise<void>): Promise<void> {
     // closed
   }
   await reading;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
