@@ -1,8 +1,10 @@
 /**
- * Flush rounds shared by every connection of the process that writes in
- * batches (TCP and Unix streams, WebSockets, Server-Sent Events): the
- * connections with something queued are written together, one write each,
- * once per event-loop turn (docs/performance.md, change 6).
+ * Flush rounds: the connections of the process that write in batches, with
+ * something queued, are written together, one write each, once per
+ * event-loop turn (docs/performance.md, change 6). TCP and Unix streams
+ * share {@link streamRounds}; WebSockets and Server-Sent Events share
+ * {@link httpRounds}, which also wait for a timer tick when rounds come
+ * back to back (each WebSocket message read is a turn of its own).
  *
  * @module
  */
@@ -18,70 +20,127 @@ export interface Flushable {
  * (a big room, many writes): the next round waits for a timer tick.
  */
 const BUSY_ROUND_MS = 1;
-// Two lists of the connections with something queued, swapped each round
-// and kept (not reallocated): at 1,000 members a new list per round was
-// garbage the young generation had to collect (docs/performance.md).
-let due: (Flushable | undefined)[] = [];
-let dueCount = 0;
-let spare: (Flushable | undefined)[] = [];
-let roundArmed = false;
-let busy = false;
-let settledWaiters: (() => void)[] = [];
 
-/**
- * Queue a connection's flush for the next round. Rounds write every
- * connection with something queued, one write each. A round runs as a
- * microtask right after the events that queued it, unless the previous
- * round took longer than {@link BUSY_ROUND_MS}: then it waits for a timer
- * tick, so that the reads arriving meanwhile share it. Under load that
- * makes fewer, fuller writes (at 1,000 members it doubled W1 throughput:
- * docs/performance.md); a server that is not busy writes at once.
- *
- * @param c The connection; queue it once until its flush runs.
- */
-export function scheduleFlush(c: Flushable): void {
-  due[dueCount++] = c;
-  if (roundArmed) return;
-  roundArmed = true;
-  if (busy) setTimeout(flushRound, 0);
-  else queueMicrotask(flushRound);
+/** Options of {@link FlushRounds}. */
+export interface FlushRoundsOptions {
+  /**
+   * Also wait for a timer tick when the previous round began sooner after
+   * the one before it ended than it took itself: rounds then fill more of
+   * the time than the gaps between them, and waiting lets the reads of the
+   * next turns share a round. @default {false}
+   */
+  dense?: boolean;
+  /** The clock, in ms. @default {performance.now} */
+  now?: () => number;
 }
 
 /**
- * Settles once no flush round is armed: what was queued before the call has
- * been handed to the sockets. A server's shutdown waits for it, so that the
- * goodbyes queued by `Chat.shutdown` are written before the listeners close,
- * even when the round waits for a timer tick (a busy server).
+ * Rounds that write every queued connection once. A round runs as a
+ * microtask right after the events that queued it, unless the server is
+ * busy: the previous round took longer than {@link BUSY_ROUND_MS} (or,
+ * `dense`, rounds come back to back); then it waits for a timer tick, so
+ * that the reads arriving meanwhile share it. Under load that makes fewer,
+ * fuller writes (at 1,000 members it doubled W1 throughput over TCP; over
+ * WebSockets, `dense` tripled it at 100: docs/performance.md); a server
+ * that is not busy writes at once.
  *
- * @returns A promise that settles after the armed round, or at once.
  * @example
  * ```ts
- * import { scheduleFlush, settled } from "./flush_rounds.ts";
- * let flushed = false;
- * scheduleFlush({ flush: () => { flushed = true; } });
- * await settled();
- * if (!flushed) throw new Error("not flushed");
+ * import assert from "node:assert/strict";
+ * import { FlushRounds } from "./flush_rounds.ts";
+ * const rounds = new FlushRounds();
+ * const flushed: string[] = [];
+ * rounds.schedule({ flush: () => flushed.push("a") });
+ * await rounds.settled();
+ * assert.deepEqual(flushed, ["a"]);
  * ```
  */
-export function settled(): Promise<void> {
-  if (!roundArmed) return Promise.resolve();
-  return new Promise((resolve) => settledWaiters.push(resolve));
+export class FlushRounds {
+  // Two lists of the connections with something queued, swapped each round
+  // and kept (not reallocated): at 1,000 members a new list per round was
+  // garbage the young generation had to collect (docs/performance.md).
+  #due: (Flushable | undefined)[] = [];
+  #dueCount = 0;
+  #spare: (Flushable | undefined)[] = [];
+  #armed = false;
+  #busy = false;
+  #lastEnd = -Infinity;
+  #waiters: (() => void)[] = [];
+  readonly #dense: boolean;
+  readonly #now: () => number;
+  readonly #run = (): void => this.#round();
+
+  /** @param options Whether rounds back to back count as busy; the clock. */
+  constructor(options: FlushRoundsOptions = {}) {
+    this.#dense = options.dense ?? false;
+    this.#now = options.now ?? (() => performance.now());
+  }
+
+  /**
+   * Queue a connection's flush for the next round.
+   *
+   * @param c The connection; queue it once until its flush runs.
+   */
+  schedule(c: Flushable): void {
+    this.#due[this.#dueCount++] = c;
+    if (this.#armed) return;
+    this.#armed = true;
+    if (this.#busy) setTimeout(this.#run, 0);
+    else queueMicrotask(this.#run);
+  }
+
+  /**
+   * Settles once no round is armed: what was queued before the call has
+   * been handed to the sockets. A server's shutdown waits for it, so that
+   * the goodbyes queued by `Chat.shutdown` are written before the listeners
+   * close, even when the round waits for a timer tick (a busy server).
+   *
+   * @returns A promise that settles after the armed round, or at once.
+   */
+  settled(): Promise<void> {
+    if (!this.#armed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  #round(): void {
+    this.#armed = false;
+    const start = this.#now();
+    const list = this.#due;
+    const n = this.#dueCount;
+    this.#due = this.#spare;
+    this.#dueCount = 0;
+    for (let i = 0; i < n; i++) list[i]!.flush();
+    for (let i = 0; i < n; i++) list[i] = undefined; // fill() allocates
+    this.#spare = list;
+    const end = this.#now();
+    const took = end - start;
+    this.#busy = took > BUSY_ROUND_MS ||
+      (this.#dense && start - this.#lastEnd < took);
+    this.#lastEnd = end;
+    if (this.#waiters.length > 0 && !this.#armed) {
+      const waiters = this.#waiters;
+      this.#waiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
 }
 
-function flushRound(): void {
-  roundArmed = false;
-  const start = performance.now();
-  const list = due;
-  const n = dueCount;
-  due = spare;
-  dueCount = 0;
-  for (let i = 0; i < n; i++) list[i]!.flush();
-  for (let i = 0; i < n; i++) list[i] = undefined; // fill() allocates
-  spare = list;
-  busy = performance.now() - start > BUSY_ROUND_MS;
-  if (settledWaiters.length > 0 && !roundArmed) {
-    const waiters = settledWaiters;
-    settledWaiters = [];
-    for (const resolve of waiters) resolve();
-  }
+/** The rounds of TCP and Unix stream connections. */
+export const streamRounds: FlushRounds = new FlushRounds();
+
+/**
+ * The rounds of WebSockets and Server-Sent Events: `dense`, since Deno
+ * hands a WebSocket's messages over one per turn, so that without waiting
+ * a member's batch holds the few events of one turn.
+ */
+export const httpRounds: FlushRounds = new FlushRounds({ dense: true });
+
+/**
+ * Settles once neither the stream nor the HTTP rounds are armed
+ * ({@link FlushRounds.settled}).
+ *
+ * @returns A promise that settles once both have written what was queued.
+ */
+export async function settled(): Promise<void> {
+  await Promise.all([streamRounds.settled(), httpRounds.settled()]);
 }

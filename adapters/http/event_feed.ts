@@ -14,7 +14,7 @@
 
 import type { Outgoing } from "../../core/peer.ts";
 import type { Replay } from "../../core/sent_log.ts";
-import { scheduleFlush } from "../flush_rounds.ts";
+import { httpRounds } from "../flush_rounds.ts";
 import type { EventSink } from "./event_sink.ts";
 
 /** Bytes counted per event besides its JSON while no stream is attached. */
@@ -138,7 +138,7 @@ export class EventFeed {
     if (seq !== undefined && seq > this.cursor) this.cursor = seq;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      scheduleFlush(this);
+      httpRounds.schedule(this);
     }
     return true;
   }

@@ -10,7 +10,7 @@ import type { Chat } from "../../core/chat.ts";
 import { Outbox } from "../../core/outbox.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";
-import { scheduleFlush } from "../flush_rounds.ts";
+import { streamRounds } from "../flush_rounds.ts";
 import {
   giveReadBuffer,
   MAX_READ,
@@ -164,7 +164,7 @@ export class StreamConnection implements Peer {
     }
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
-      scheduleFlush(this);
+      streamRounds.schedule(this);
     }
     return true;
   }
