@@ -86,7 +86,7 @@ export class Commands<S extends CommandHost> {
       host,
       chat,
       protocol: this.#p,
-      handle: (cmd) => this.handle(cmd),
+      handler: this,
     });
     const { messagesPerSecond: rate, messageBurst: burst } = chat.limits;
     this.#bucket = new RateBucket(rate, burst, options.since);

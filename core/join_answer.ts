@@ -44,8 +44,8 @@ export interface AnswerParts<S> {
   readonly chat: ChatInternals<S>;
   /** Its protocol state, shared with its command handlers. */
   readonly protocol: Protocol;
-  /** Handle one command (those that waited for the answer). */
-  readonly handle: (cmd: Command) => void;
+  /** Handles one command (those that waited for the answer). */
+  readonly handler: { handle(cmd: Command): void };
 }
 
 /** @internal The JOIN or RESUME a session waits for, and what waits with it. */
@@ -53,7 +53,7 @@ export class JoinAnswer<S extends AnswerHost> {
   readonly #host: S;
   readonly #chat: ChatInternals<S>;
   readonly #p: Protocol;
-  readonly #handle: (cmd: Command) => void;
+  readonly #handler: { handle(cmd: Command): void };
   #queue: Command[] | undefined;
 
   /** @param parts The session, its chat, its protocol state and handler. */
@@ -61,7 +61,7 @@ export class JoinAnswer<S extends AnswerHost> {
     this.#host = parts.host;
     this.#chat = parts.chat;
     this.#p = parts.protocol;
-    this.#handle = parts.handle;
+    this.#handler = parts.handler;
   }
 
   /** The answer to a JOIN or a RESUME, now or once the cluster decides. */
@@ -124,7 +124,7 @@ export class JoinAnswer<S extends AnswerHost> {
     }
     const queue = this.#queue;
     this.#queue = undefined;
-    if (queue) { for (const cmd of queue) this.#handle(cmd); }
+    if (queue) { for (const cmd of queue) this.#handler.handle(cmd); }
   }
 
   /** A command that came while a JOIN is decided: it waits, bounded. */

@@ -73,7 +73,8 @@ export class Session implements RoomMember, TextHost {
   readonly #input: InputMode;
   readonly #resume: SessionResume;
   readonly #life: SessionLife<Session>;
-  readonly #budget: RefusalBudget;
+  /** Made at the first refusal (most sessions draw none). */
+  #budget: RefusalBudget | undefined;
   #prompts = 0;
 
   /** @internal Made by `Chat.connect`. */
@@ -95,12 +96,6 @@ export class Session implements RoomMember, TextHost {
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.lang = options.lang ?? "en";
     this.connectedAt = this.lastSeen = this.waitingSince = chat.now();
-    const { maxRefusals, refusalWindowMs } = chat.limits;
-    this.#budget = new RefusalBudget(
-      maxRefusals,
-      refusalWindowMs,
-      this.connectedAt,
-    );
     this.#commands = new Commands<Session>(this, chat, {
       hello: options.hello ?? false,
       since: this.connectedAt,
@@ -299,8 +294,14 @@ export class Session implements RoomMember, TextHost {
    */
   error(code: ErrorCodeName, message: string): void {
     if (this.#commands.state === "closed") return;
-    const budget = this.#budget;
-    if (!budget.take(this.#chat.now())) {
+    const now = this.#chat.now();
+    const { maxRefusals, refusalWindowMs } = this.#chat.limits;
+    const budget = this.#budget ??= new RefusalBudget(
+      maxRefusals,
+      refusalWindowMs,
+      now,
+    );
+    if (!budget.take(now)) {
       return this.fail("TOO_MANY_ERRORS", budget.cutMessage(code));
     }
     // A client that floods bad input must not flood the operator's log:

@@ -87,7 +87,7 @@ export class StreamConnection implements Peer {
 
   #readNext(): void {
     if (this.#draining) {
-      this.#conn.read(this.#buf).then(this.#onDrained, this.#onDrained);
+      this.#conn.read(this.#buf).then(this.#onRead, this.#onRead);
       return;
     }
     if (this.#closed || this.#session.state === "closed") {
@@ -101,7 +101,7 @@ export class StreamConnection implements Peer {
   // failed read passes its error), not an async read loop: an idle member
   // then holds only its pending read.
   #onRead = (n: number | null | Error): void => {
-    if (this.#draining) return this.#onDrained(n);
+    if (this.#draining) return this.#drained(n);
     if (typeof n !== "number") {
       this.#eof = true;
       this.#stopReading(); // end of stream, or the connection broke
@@ -135,8 +135,9 @@ export class StreamConnection implements Peer {
   }
 
   // While draining: drop what the peer sends until it ends, or the time is
-  // up (the timer closes the socket, which ends the pending read).
-  #onDrained = (n: number | null | Error): void => {
+  // up (the timer closes the socket, which ends the pending read). A
+  // method, not a callback made per connection: #onRead passes it on.
+  #drained(n: number | null | Error): void {
     if (typeof n === "number" && this.#draining) {
       this.#readNext();
       return;
@@ -151,7 +152,7 @@ export class StreamConnection implements Peer {
       // already closed
     }
     this.#pool.finished(this);
-  };
+  }
 
   /** Queue an event for the next flush round ({@link Peer.send}). */
   send(out: Outgoing): boolean {
