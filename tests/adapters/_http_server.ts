@@ -8,6 +8,55 @@ import { SseReader } from "./_sse.ts";
 /** The admin token the test servers run with. */
 export const ADMIN = "integration-admin-token-0123456789";
 
+/** Options of {@link callJson}. */
+export interface CallOptions {
+  /** A session token, sent as `Authorization: Bearer`. */
+  token?: string;
+  /** A body, sent as JSON. */
+  body?: unknown;
+  /** More headers. */
+  headers?: Record<string, string>;
+}
+
+/** What {@link callJson} answers. */
+export interface CallResult {
+  status: number;
+  body: unknown;
+  headers: Headers;
+}
+
+/**
+ * A JSON request to `url`; returns status, parsed body and headers. `init`
+ * adds to what is fetched with (a client of its own, a time limit).
+ */
+export async function callJson(
+  url: string,
+  method: string,
+  options: CallOptions = {},
+  init: RequestInit & { client?: Deno.HttpClient } = {},
+): Promise<CallResult> {
+  const res = await fetch(url, {
+    ...init,
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined
+        ? { "content-type": "application/json" }
+        : {}),
+      ...options.headers,
+    },
+    ...(options.body !== undefined
+      ? { body: JSON.stringify(options.body) }
+      : {}),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    body: text ? JSON.parse(text) : undefined,
+    headers: res.headers,
+  };
+}
+
 /** A running server process. */
 export class HttpServerProc {
   /** `tcp://...`, `unix://...`, `http://...` by transport. */
@@ -59,30 +108,13 @@ export class HttpServerProc {
     return this.urls.http!;
   }
 
-  /** A JSON request; returns status and parsed body. */
-  async call(
+  /** A JSON request; returns status and parsed body ({@link callJson}). */
+  call(
     method: string,
     path: string,
-    options: { token?: string; body?: unknown } = {},
-  ): Promise<{ status: number; body: unknown; headers: Headers }> {
-    const res = await fetch(this.http + path, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.body !== undefined
-          ? { "content-type": "application/json" }
-          : {}),
-      },
-      ...(options.body !== undefined
-        ? { body: JSON.stringify(options.body) }
-        : {}),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? JSON.parse(text) : undefined,
-      headers: res.headers,
-    };
+    options: CallOptions = {},
+  ): Promise<CallResult> {
+    return callJson(this.http + path, method, options);
   }
 
   /** Join over HTTP; returns the session token. */

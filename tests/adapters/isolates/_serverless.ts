@@ -5,6 +5,11 @@
 
 import assert from "node:assert/strict";
 import { PERMISSIONS, Proc } from "../../_process.ts";
+import {
+  callJson,
+  type CallOptions,
+  type CallResult,
+} from "../_http_server.ts";
 import { SseReader } from "../_sse.ts";
 
 /** The admin token the servers run with. */
@@ -72,32 +77,15 @@ export class Serverless {
   }
 
   /** A JSON request on a new connection: status, parsed body, headers. */
-  async call(
+  call(
     method: string,
     path: string,
-    options: { token?: string; body?: unknown; headers?: HeadersInit } = {},
-  ): Promise<{ status: number; body: unknown; headers: Headers }> {
-    const res = await fetch(this.url + path, {
+    options: CallOptions = {},
+  ): Promise<CallResult> {
+    return callJson(this.url + path, method, options, {
       client: this.#client,
-      method,
       signal: AbortSignal.timeout(10_000),
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.body !== undefined
-          ? { "content-type": "application/json" }
-          : {}),
-        ...options.headers,
-      },
-      ...(options.body !== undefined
-        ? { body: JSON.stringify(options.body) }
-        : {}),
     });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? JSON.parse(text) : undefined,
-      headers: res.headers,
-    };
   }
 
   /** Join over HTTP; returns the session token (its home is its first part). */
