@@ -31,7 +31,7 @@ import { remoteOf } from "./remote.ts";
 import { registerRoomRoutes } from "./room_routes.ts";
 import { registerSessionRoutes } from "./session_routes.ts";
 import { badToken } from "./session_token.ts";
-import { standaloneWith } from "./standalone.ts";
+import { standaloneWith, trackAnswer } from "./standalone.ts";
 import { strictUtf8 } from "./strict_utf8.ts";
 import { registerWebPage } from "./web_page.ts";
 import { registerWsRoute } from "./ws_route.ts";
@@ -155,6 +155,7 @@ export default {
     request: Request,
     info: Deno.ServeHandlerInfo,
   ): Promise<Response> {
+    trackAnswer(info);
     return (await standaloneWith(createHttpApp)).fetch(request, info);
   },
 } satisfies Deno.ServeDefaultExport;

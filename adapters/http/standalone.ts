@@ -25,6 +25,37 @@ import type { FetchApp } from "./listen.ts";
 
 let standalone: Promise<FetchApp> | undefined;
 
+/** Answers not yet written whole (`ServeHandlerInfo.completed`). */
+const answering = new Set<Promise<void>>();
+
+/**
+ * Count a request's answer as being written until Deno says it is: at
+ * shutdown the process waits (bounded) for those, so that the goodbyes in
+ * event streams reach their sockets before it exits.
+ *
+ * @param info The request's serve info.
+ */
+export function trackAnswer(info: Deno.ServeHandlerInfo): void {
+  const done = info.completed;
+  if (done === undefined) return;
+  const settled = done.then(() => {}, () => {}).finally(() =>
+    answering.delete(settled)
+  );
+  answering.add(settled);
+}
+
+/**
+ * Settles once every answer tracked by {@link trackAnswer} is written, or
+ * after `ms`.
+ */
+function answersWritten(ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    Promise.all([...answering]).then(() => {}),
+    new Promise<void>((resolve) => timer = setTimeout(resolve, ms)),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /**
  * The limits `deno serve` has no flags for, from the environment:
  * `CHAT_RATE` (messages per second per member, 0: no limit) and
@@ -119,7 +150,12 @@ export function standaloneWith(
         forwarderOf(hub)?.settled(2000),
         relaysSettled(hub, 2000),
       ]);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      // Then the last bytes reach the sockets: Deno says when each answer
+      // is written (at least 250 ms, at most 2 s more).
+      await Promise.all([
+        new Promise((resolve) => setTimeout(resolve, 250)),
+        answersWritten(2000),
+      ]);
       // Every isolate got the signal, and the first to exit ends them all:
       // exit once all have told their members.
       await isolates?.releaseStore(5000);
