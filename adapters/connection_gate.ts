@@ -58,7 +58,7 @@ export interface ConnectionGateOptions {
    * Where the counters live ({@link GATE_COUNTERS} slots), to share them
    * between isolates:
    * `new Int32Array(new SharedArrayBuffer(4 * GATE_COUNTERS))`.
-   * @default {a new array}
+   * @default {a new array on a `SharedArrayBuffer`}
    */
   counters?: Int32Array;
 }
@@ -89,13 +89,23 @@ export class ConnectionGate {
    * @param options Capacity and shared counters.
    */
   constructor(options: ConnectionGateOptions = {}) {
-    this.#c = options.counters ?? new Int32Array(GATE_COUNTERS);
+    this.#c = options.counters ??
+      new Int32Array(new SharedArrayBuffer(4 * GATE_COUNTERS));
     if (this.#c.length < GATE_COUNTERS) {
       throw new RangeError(
         `Cannot make a gate: its counters need ${GATE_COUNTERS} slots, not ${this.#c.length}`,
       );
     }
     if (options.capacity !== undefined) this.capacity = options.capacity;
+  }
+
+  /**
+   * The counters, when another isolate can share them (they sit on a
+   * `SharedArrayBuffer`): a gate made on them there counts the same
+   * descriptors (the HTTP front's Worker, adapters/http/front_thread.ts).
+   */
+  get shared(): Int32Array | undefined {
+    return this.#c.buffer instanceof SharedArrayBuffer ? this.#c : undefined;
   }
 
   /** Descriptors connections may hold; 0: no limit. */

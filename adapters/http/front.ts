@@ -38,6 +38,13 @@ export interface HttpFrontOptions {
   heartbeatMs: number;
   /** Receives `accept_error` and `http_timeout` records. */
   log?: ((record: LogRecord) => void) | undefined;
+  /**
+   * A loopback connection from `port` now carries the requests of `remote`
+   * (the front in a Worker tells the server's thread).
+   */
+  registered?: ((port: number, remote: string) => void) | undefined;
+  /** The loopback connection from `port` is gone. */
+  unregistered?: ((port: number) => void) | undefined;
 }
 
 /** The last refusal made, kept: a flood gets the same bytes each time. */
@@ -201,10 +208,12 @@ export class HttpFront implements FrontHost {
 
   register(port: number, remote: string, conn: FrontConnection): void {
     this.#remotes.set(port, { remote, conn });
+    this.#options.registered?.(port, remote);
   }
 
   unregister(port: number): void {
     this.#remotes.delete(port);
+    this.#options.unregistered?.(port);
   }
 
   finished(c: FrontConnection): void {

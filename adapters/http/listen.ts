@@ -15,8 +15,9 @@ import type { IsolateLink } from "./isolate_link.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ConnectionGate } from "../connection_gate.ts";
-import { ListenError } from "../errors.ts";
+import { ListenError, messageOf } from "../errors.ts";
 import { HttpFront } from "./front.ts";
+import { type Front, FrontThread } from "./front_thread.ts";
 import { ServerBehind } from "./server_behind.ts";
 
 /** Something with a fetch handler: the Hono app. */
@@ -125,54 +126,98 @@ export async function listenHttpWith(
     isolates: options.isolates,
   });
   const app = makeApp(hub);
-  let listener: Deno.TcpListener;
-  try {
-    listener = Deno.listen({
-      hostname,
-      port,
-      ...(options.reusePort ? { reusePort: true } : {}),
-    });
-  } catch (cause) {
-    hub.close();
-    throw new ListenError(
-      `Cannot listen on ${hostname}:${port}: ${
-        cause instanceof Error ? cause.message : String(cause)
-      }`,
-      { cause },
-    );
-  }
   const limits = hub.limits;
-  const front = new HttpFront(listener, {
-    gate: options.gate ?? new ConnectionGate(),
-    upstream: () => behind.address,
-    unreachable: (target) => behind.unreachable(target),
-    requestTimeoutMs: limits.requestTimeoutMs,
-    keepAliveMs: limits.keepAliveMs,
-    heartbeatMs: limits.heartbeatMs,
-    log: options.log,
-  });
-  // Deno.serve behind the front, on a loopback port of its own; each
-  // request is told its real client (adapters/http/front.ts).
-  const behind = new ServerBehind((request, info) => {
-    const port = (info.remoteAddr as Deno.NetAddr).port;
-    const remote = front.remoteOf(port);
-    if (remote === undefined) {
-      return new HttpProblem(
-        403,
-        "FORBIDDEN",
-        "Cannot answer: connect to the server's HTTP port",
-      ).toResponse();
-    }
+  const gate = options.gate ?? new ConnectionGate();
+  // The front runs in a Worker of its own (adapters/http/front_thread.ts),
+  // unless this server is already one of several isolates (`serve
+  // --workers`: the isolates spread the front's work over the cores) or
+  // the gate cannot be shared with a Worker, or the Worker's module cannot
+  // be read.
+  const counters = options.isolates === undefined && FrontThread.possible()
+    ? gate.shared
+    : undefined;
+  let front: Front | undefined;
+  const forbidden = () =>
+    new HttpProblem(
+      403,
+      "FORBIDDEN",
+      "Cannot answer: connect to the server's HTTP port",
+    ).toResponse();
+  const answer = (
+    request: Request,
+    port: number,
+    remote: string | undefined,
+    info: Deno.ServeHandlerInfo,
+  ) => {
+    if (remote === undefined) return forbidden();
     const [host, p] = splitHostPort(remote);
     const through: Deno.ServeHandlerInfo & { abort: () => void } = {
       remoteAddr: { transport: "tcp", hostname: host, port: p },
-      abort: () => front.abort(port),
+      abort: () => front?.abort(port),
       get completed() {
         return info.completed;
       },
     };
     return app.fetch(request, through);
-  }, options.log);
+  };
+  // Deno.serve behind the front, on a loopback port of its own; each
+  // request is told its real client (adapters/http/front.ts).
+  const behind = new ServerBehind(
+    (request, info) => {
+      const port = (info.remoteAddr as Deno.NetAddr).port;
+      const remote = front?.remoteOf(port);
+      if (remote !== undefined || !front?.remoteSoon) {
+        return answer(request, port, remote, info);
+      }
+      return front.remoteSoon(port).then((r) => answer(request, port, r, info));
+    },
+    options.log,
+    () => {
+      if (front instanceof FrontThread) front.moved(behind.address);
+    },
+  );
+  const frontOptions = {
+    unreachable: (target: Deno.ConnectOptions) => behind.unreachable(target),
+    requestTimeoutMs: limits.requestTimeoutMs,
+    keepAliveMs: limits.keepAliveMs,
+    heartbeatMs: limits.heartbeatMs,
+    log: options.log,
+  };
+  try {
+    if (counters) {
+      front = await FrontThread.start({
+        hostname,
+        port,
+        reusePort: options.reusePort ?? false,
+        counters,
+        upstream: behind.address,
+        ...frontOptions,
+      });
+    } else {
+      let listener: Deno.TcpListener;
+      try {
+        listener = Deno.listen({
+          hostname,
+          port,
+          ...(options.reusePort ? { reusePort: true } : {}),
+        });
+      } catch (cause) {
+        throw new ListenError(
+          `Cannot listen on ${hostname}:${port}: ${messageOf(cause)}`,
+          { cause },
+        );
+      }
+      front = new HttpFront(listener, {
+        gate,
+        upstream: () => behind.address,
+        ...frontOptions,
+      });
+    }
+  } catch (e) {
+    hub.close();
+    await behind.shutdown();
+    throw e;
+  }
   options.log?.({
     event: "admin_token",
     source: admin.source,
@@ -180,6 +225,7 @@ export async function listenHttpWith(
   });
   hub.start();
   const addr = front.addr;
+  const running = front;
   const host = addr.hostname.includes(":")
     ? `[${addr.hostname}]`
     : addr.hostname;
@@ -192,7 +238,7 @@ export async function listenHttpWith(
       const linger = hub.limits.lingerMs;
       const deadline = performance.now() + linger;
       closing ??= (async () => {
-        await front.stopAccepting();
+        await running.stopAccepting();
         hub.close();
         await behind.shutdown();
       })();
@@ -201,7 +247,7 @@ export async function listenHttpWith(
       // peer reads or goes away, and the server's shutdown waits for it.
       await within(Promise.all([hub.sockets.closed(), closing]), linger);
       // What the server wrote is passed on, then what is left is cut.
-      await front.close(Math.max(0, deadline - performance.now()));
+      await running.close(Math.max(0, deadline - performance.now()));
       await within(closing, linger);
     },
   };

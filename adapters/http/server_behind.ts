@@ -20,6 +20,7 @@ const RESTART_MS = 100;
 export class ServerBehind {
   readonly #handler: Deno.ServeHandler<Deno.NetAddr>;
   readonly #log: ((record: LogRecord) => void) | undefined;
+  readonly #moved: (() => void) | undefined;
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
   readonly #old = new Set<Deno.HttpServer<Deno.NetAddr>>();
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -30,15 +31,19 @@ export class ServerBehind {
    *
    * @param handler Answers each request.
    * @param log Receives `http_error` records.
+   * @param moved Called when {@link ServerBehind.address} changes (it
+   *   stopped, or started again), not for the first start.
    * @throws {Error} When no loopback port can be had at all.
    */
   constructor(
     handler: Deno.ServeHandler<Deno.NetAddr>,
     log: ((record: LogRecord) => void) | undefined,
+    moved?: () => void,
   ) {
     this.#handler = handler;
     this.#log = log;
     this.#start();
+    this.#moved = moved;
   }
 
   /** Where it listens now; undefined while it is starting again. */
@@ -65,6 +70,7 @@ export class ServerBehind {
       return;
     }
     this.#server = server;
+    this.#moved?.();
     server.finished.catch((e) => {
       // Its accept loop ended, and every connection it had has ended too.
       if (this.#server === server) this.#failed(e);
@@ -88,6 +94,7 @@ export class ServerBehind {
   #failed(e: unknown): void {
     if (this.#server) this.#old.add(this.#server);
     this.#server = undefined;
+    this.#moved?.();
     this.#log?.({
       event: "http_error",
       error: messageOf(e),
