@@ -13,8 +13,16 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
+import { ConnectionGate } from "../connection_gate.ts";
 import { ListenError } from "../errors.ts";
-import type { FromFront, ToFront } from "./front_worker.ts";
+import {
+  type FromFront,
+  HELD_DEAD,
+  HELD_OPEN,
+  HELD_REFUSING,
+  HELD_SLOTS,
+  type ToFront,
+} from "./front_worker.ts";
 
 /** What the HTTP listener needs of its front, in a Worker or not. */
 export interface Front {
@@ -53,23 +61,31 @@ export interface FrontThreadOptions {
 const ANSWER_MS = 10_000;
 /** Longest wait for a loopback port's client (sent before its first byte). */
 const REMOTE_WAIT_MS = 1000;
+/** First wait before starting a dead front's Worker again; doubles to 1 s. */
+const RESPAWN_MS = 50;
 
 /** The front's Worker, from the server's thread. */
 export class FrontThread implements Front {
-  readonly #worker: Worker;
+  #worker: Worker | undefined;
   readonly #remotes = new Map<number, string>();
   readonly #waiting = new Map<
     number,
     ((remote: string | undefined) => void)[]
   >();
-  readonly #answers = new Map<string, () => void>();
+  readonly #answers = new Map<string, (m?: FromFront) => void>();
   readonly #options: FrontThreadOptions;
+  /** What the Worker holds in the gate ({@link HELD_SLOTS}), given back if it dies. */
+  #held = new Int32Array(new SharedArrayBuffer(4 * HELD_SLOTS));
+  readonly #gate: ConnectionGate;
+  #upstream: Deno.ConnectOptions | undefined;
   #addr: Deno.NetAddr | undefined;
   #ended = false;
+  #respawning: ReturnType<typeof setTimeout> | undefined;
 
-  private constructor(worker: Worker, options: FrontThreadOptions) {
-    this.#worker = worker;
+  private constructor(options: FrontThreadOptions) {
     this.#options = options;
+    this.#upstream = options.upstream;
+    this.#gate = new ConnectionGate({ counters: options.counters });
   }
 
   /**
@@ -99,47 +115,14 @@ export class FrontThread implements Front {
    * @throws {ListenError} When the address cannot be bound.
    */
   static async start(options: FrontThreadOptions): Promise<FrontThread> {
-    const worker = new Worker(new URL("./front_worker.ts", import.meta.url), {
-      type: "module",
-    });
-    const front = new FrontThread(worker, options);
-    const listening = new Promise<FromFront>((resolve) => {
-      front.#answers.set(
-        "listening",
-        () => resolve({ type: "failed", error: "its Worker died" }),
-      );
-      worker.onmessage = (e: MessageEvent<FromFront>) => {
-        const m = e.data;
-        if (m.type === "listening" || m.type === "failed") {
-          front.#answers.delete("listening");
-          worker.onmessage = (e) => front.#receive(e.data);
-          resolve(m);
-        }
-      };
-    });
-    worker.onerror = (e) => {
-      e.preventDefault();
-      front.#died(e.message);
-    };
-    const o = options;
-    front.#post({
-      type: "start",
-      hostname: o.hostname,
-      port: o.port,
-      reusePort: o.reusePort,
-      counters: o.counters,
-      upstream: o.upstream,
-      requestTimeoutMs: o.requestTimeoutMs,
-      keepAliveMs: o.keepAliveMs,
-      heartbeatMs: o.heartbeatMs,
-    });
-    const m = await within(listening, ANSWER_MS);
+    const front = new FrontThread(options);
+    const m = await front.#spawn(options.port);
     if (m?.type === "listening") {
       front.#addr = m.addr;
       return front;
     }
-    worker.terminate();
-    front.#ended = true;
+    front.#end();
+    const o = options;
     const why = m?.type === "failed"
       ? m.error
       : `the HTTP front's Worker did not start within ${ANSWER_MS} ms`;
@@ -153,6 +136,34 @@ export class FrontThread implements Front {
     throw new ListenError(`Cannot listen on ${o.hostname}:${o.port}: ${why}`, {
       cause: Class ? new Class(why) : new Error(why),
     });
+  }
+
+  /** Start a Worker listening on `port`; settles once it listens or fails. */
+  #spawn(port: number): Promise<FromFront | undefined> {
+    const worker = new Worker(new URL("./front_worker.ts", import.meta.url), {
+      type: "module",
+    });
+    this.#worker = worker;
+    worker.onmessage = (e: MessageEvent<FromFront>) => this.#receive(e.data);
+    worker.onerror = (e) => {
+      e.preventDefault();
+      if (this.#worker === worker) this.#died(e.message);
+    };
+    const o = this.#options;
+    const listening = this.#answer("listening", ANSWER_MS);
+    this.#post({
+      type: "start",
+      hostname: o.hostname,
+      port,
+      reusePort: o.reusePort,
+      counters: o.counters,
+      held: this.#held,
+      upstream: this.#upstream,
+      requestTimeoutMs: o.requestTimeoutMs,
+      keepAliveMs: o.keepAliveMs,
+      heartbeatMs: o.heartbeatMs,
+    });
+    return listening;
   }
 
   /** The bound address. */
@@ -189,20 +200,32 @@ export class FrontThread implements Front {
    * @param upstream Where it listens now, if it does.
    */
   moved(upstream: Deno.ConnectOptions | undefined): void {
+    this.#upstream = upstream;
     this.#post({ type: "upstream", upstream });
   }
 
   async stopAccepting(): Promise<void> {
-    await this.#ask({ type: "stop" }, "stopped", ANSWER_MS);
+    clearTimeout(this.#respawning);
+    this.#respawning = undefined;
+    const stopped = this.#answer("stopped", ANSWER_MS);
+    this.#post({ type: "stop" });
+    await stopped;
   }
 
   async close(lingerMs = 0): Promise<void> {
-    await this.#ask(
-      { type: "close", lingerMs },
-      "closed",
-      lingerMs + ANSWER_MS,
-    );
+    clearTimeout(this.#respawning);
+    const closed = this.#answer("closed", lingerMs + ANSWER_MS);
+    this.#post({ type: "close", lingerMs });
+    await closed;
     this.#end();
+  }
+
+  /**
+   * End the Worker as a crash would (for tests): what it held in the gate
+   * is given back and a new one starts on the same port.
+   */
+  crash(): void {
+    this.#died("crashed on purpose");
   }
 
   #receive(m: FromFront): void {
@@ -223,36 +246,91 @@ export class FrontThread implements Front {
         return this.#options.unreachable(m.target);
       case "log":
         return this.#options.log?.(m.record);
+      case "listening":
+      case "failed":
+        return this.#answered("listening", m);
       case "stopped":
       case "closed":
-        this.#answers.get(m.type)?.();
-        this.#answers.delete(m.type);
-        return;
+        return this.#answered(m.type, m);
     }
   }
 
-  async #ask(m: ToFront, answer: string, ms: number): Promise<void> {
-    if (this.#ended) return;
-    const answered = new Promise<void>((r) => this.#answers.set(answer, r));
-    this.#post(m);
-    await within(answered, ms);
+  /** A promise of the answer `type`, or undefined after `ms` or a death. */
+  #answer(type: string, ms: number): Promise<FromFront | undefined> {
+    if (this.#ended) return Promise.resolve(undefined);
+    return within(
+      new Promise<FromFront | undefined>((r) => this.#answers.set(type, r)),
+      ms,
+    );
+  }
+
+  #answered(type: string, m: FromFront): void {
+    this.#answers.get(type)?.(m);
+    this.#answers.delete(type);
   }
 
   #post(m: ToFront): void {
-    if (!this.#ended) this.#worker.postMessage(m);
+    if (!this.#ended) this.#worker?.postMessage(m);
   }
 
-  /** The Worker died (a bug): log it, and let every wait end. */
+  /**
+   * The Worker died (a bug in it, or {@link FrontThread.crash}): its
+   * connections are gone with it. Give back what it held in the gate, log
+   * it, and start another on the same port, waiting longer each time it
+   * fails to listen (the dead one's listener may take a moment to close).
+   */
   #died(error: string): void {
-    this.#options.log?.({ event: "http_error", error: `front: ${error}` });
-    this.#end();
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    this.#giveBack();
+    this.#remotes.clear();
+    for (const [type, done] of this.#answers) {
+      if (type !== "listening") done(undefined);
+    }
+    if (this.#ended || this.#addr === undefined) {
+      this.#answers.get("listening")?.(undefined);
+      return;
+    }
+    const retry = (delay: number): void => {
+      this.#respawning = setTimeout(async () => {
+        if (this.#ended) return;
+        const m = await this.#spawn(this.#addr!.port);
+        if (m?.type === "listening" || this.#ended) return;
+        this.#worker?.terminate();
+        this.#worker = undefined;
+        this.#giveBack();
+        retry(Math.min(1000, delay * 2));
+      }, delay);
+    };
+    this.#options.log?.({
+      event: "http_error",
+      error: `front: ${error}`,
+      retryMs: RESPAWN_MS,
+    });
+    retry(RESPAWN_MS);
+  }
+
+  /**
+   * Give back to the gate what the dead Worker held in it, and mark its
+   * counts dead so that it gives back nothing more if it still runs for a
+   * moment; the next Worker gets counts of its own.
+   */
+  #giveBack(): void {
+    const held = this.#held;
+    const open = Atomics.or(held, HELD_OPEN, HELD_DEAD) & ~HELD_DEAD;
+    for (let i = 0; i < open; i++) this.#gate.close("http");
+    const refusing = Atomics.or(held, HELD_REFUSING, HELD_DEAD) & ~HELD_DEAD;
+    for (let i = 0; i < refusing; i++) this.#gate.endRefusal(true);
+    this.#held = new Int32Array(new SharedArrayBuffer(4 * HELD_SLOTS));
   }
 
   #end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    this.#worker.terminate();
-    for (const done of this.#answers.values()) done();
+    clearTimeout(this.#respawning);
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    for (const done of this.#answers.values()) done(undefined);
     this.#answers.clear();
     for (const list of this.#waiting.values()) {
       for (const resolve of list) resolve(undefined);

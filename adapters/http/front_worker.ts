@@ -10,7 +10,7 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
-import { ConnectionGate } from "../connection_gate.ts";
+import { ConnectionGate, type GatedTransport } from "../connection_gate.ts";
 import { messageOf } from "../errors.ts";
 import { HttpFront } from "./front.ts";
 
@@ -23,6 +23,11 @@ export interface FrontStart {
   reusePort: boolean;
   /** The gate's counters, shared with the server's thread. */
   counters: Int32Array;
+  /**
+   * What this Worker holds in the gate ({@link HELD_SLOTS} slots), for the
+   * server's thread to give back should the Worker die.
+   */
+  held: Int32Array;
   /** Where the server behind listens now. */
   upstream: Deno.ConnectOptions | undefined;
   requestTimeoutMs: number;
@@ -53,6 +58,65 @@ export type FromFront =
   | { type: "log"; record: LogRecord }
   | { type: "stopped" }
   | { type: "closed" };
+
+/** Slot of `held`: HTTP connections this Worker let in and has not closed. */
+export const HELD_OPEN = 0;
+/** Slot of `held`: refusals (which linger) under way. */
+export const HELD_REFUSING = 1;
+/** Slots of `held`. */
+export const HELD_SLOTS = 2;
+/**
+ * Set in every slot of `held` by the server's thread when this Worker died:
+ * from then on the server's thread has given back what the slot counted, and
+ * this Worker (which may still run for a moment) must not give it back too.
+ */
+export const HELD_DEAD = 1 << 30;
+
+/**
+ * A gate that also counts, in `held`, what this Worker holds in it. Each
+ * count moves with a compare-and-swap that fails once the slot is marked
+ * {@link HELD_DEAD}: a descriptor is given back either by this Worker or by
+ * the server's thread, never by both.
+ */
+class HeldGate extends ConnectionGate {
+  readonly #held: Int32Array;
+
+  constructor(counters: Int32Array, held: Int32Array) {
+    super({ counters });
+    this.#held = held;
+  }
+
+  /** Move a slot by `by`; false once the slot is marked dead. */
+  #move(slot: number, by: number): boolean {
+    for (;;) {
+      const v = Atomics.load(this.#held, slot);
+      if (v & HELD_DEAD) return false;
+      if (Atomics.compareExchange(this.#held, slot, v, v + by) === v) {
+        return true;
+      }
+    }
+  }
+
+  override open(transport: GatedTransport): boolean {
+    if (!super.open(transport)) return false;
+    if (!this.#move(HELD_OPEN, 1)) super.close(transport); // dying
+    return true;
+  }
+
+  override close(transport: GatedTransport): void {
+    if (this.#move(HELD_OPEN, -1)) super.close(transport);
+  }
+
+  override startRefusal(lingers = false): boolean {
+    if (!super.startRefusal(lingers)) return false;
+    if (!this.#move(HELD_REFUSING, 1)) super.endRefusal(lingers);
+    return true;
+  }
+
+  override endRefusal(lingers = false): void {
+    if (this.#move(HELD_REFUSING, -1)) super.endRefusal(lingers);
+  }
+}
 
 // deno-lint-ignore no-explicit-any
 const scope = self as any as {
@@ -103,7 +167,7 @@ function start(m: FrontStart): void {
     });
   }
   front = new HttpFront(listener, {
-    gate: new ConnectionGate({ counters: m.counters }),
+    gate: new HeldGate(m.counters, m.held),
     upstream: () => upstream,
     unreachable: (target) => post({ type: "unreachable", target }),
     requestTimeoutMs: m.requestTimeoutMs,
