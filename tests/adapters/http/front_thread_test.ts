@@ -49,15 +49,15 @@ async function until(what: string, ok: () => boolean | Promise<boolean>) {
 Deno.test("http front thread: clients reach the server with their own address; a Worker that dies is replaced on its port and gives its descriptors back", async () => {
   const gate = new ConnectionGate({ capacity: 30 });
   const logs: LogRecord[] = [];
-  let front: FrontThread | undefined;
+  const started: { front?: FrontThread } = {};
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen: () => {} },
     async (_req, info) => {
-      const remote = await front!.remoteSoon(info.remoteAddr.port);
+      const remote = await started.front!.remoteSoon(info.remoteAddr.port);
       return new Response(`from ${remote}`);
     },
   );
-  front = await FrontThread.start({
+  const front = started.front = await FrontThread.start({
     hostname: "127.0.0.1",
     port: 0,
     reusePort: false,
