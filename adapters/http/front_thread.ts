@@ -81,6 +81,7 @@ export class FrontThread implements Front {
   #addr: Deno.NetAddr | undefined;
   #ended = false;
   #respawning: ReturnType<typeof setTimeout> | undefined;
+  #deathLogged = false;
 
   private constructor(options: FrontThreadOptions) {
     this.#options = options;
@@ -111,10 +112,14 @@ export class FrontThread implements Front {
    * Start the Worker and wait until it listens.
    *
    * @param options Address, shared gate, server behind, timeouts and log.
-   * @returns The running front.
+   * @returns The running front, or undefined when the Worker cannot run
+   *   here (it died or did not answer before listening, which is logged as
+   *   `http_error`): the caller keeps the front in its own thread.
    * @throws {ListenError} When the address cannot be bound.
    */
-  static async start(options: FrontThreadOptions): Promise<FrontThread> {
+  static async start(
+    options: FrontThreadOptions,
+  ): Promise<FrontThread | undefined> {
     const front = new FrontThread(options);
     const m = await front.#spawn(options.port);
     if (m?.type === "listening") {
@@ -122,20 +127,27 @@ export class FrontThread implements Front {
       return front;
     }
     front.#end();
-    const o = options;
-    const why = m?.type === "failed"
-      ? m.error
-      : `the HTTP front's Worker did not start within ${ANSWER_MS} ms`;
+    if (m?.type !== "failed") {
+      if (m === undefined && !front.#deathLogged) {
+        options.log?.({
+          event: "http_error",
+          error: `front: no answer from its Worker within ${ANSWER_MS} ms`,
+        });
+      }
+      return undefined;
+    }
     // The error's class, for callers that tell "address in use" apart.
-    const Class = m?.type === "failed" && m.name
+    const Class = m.name
       ? (Deno.errors as unknown as Record<
         string,
         (new (message: string) => Error) | undefined
       >)[m.name]
       : undefined;
-    throw new ListenError(`Cannot listen on ${o.hostname}:${o.port}: ${why}`, {
-      cause: Class ? new Class(why) : new Error(why),
-    });
+    const o = options;
+    throw new ListenError(
+      `Cannot listen on ${o.hostname}:${o.port}: ${m.error}`,
+      { cause: Class ? new Class(m.error) : new Error(m.error) },
+    );
   }
 
   /** Start a Worker listening on `port`; settles once it listens or fails. */
@@ -288,6 +300,9 @@ export class FrontThread implements Front {
       if (type !== "listening") done(undefined);
     }
     if (this.#ended || this.#addr === undefined) {
+      // Before it ever listened: the caller keeps the front in its thread.
+      this.#options.log?.({ event: "http_error", error: `front: ${error}` });
+      this.#deathLogged = true;
       this.#answers.get("listening")?.(undefined);
       return;
     }

@@ -193,7 +193,8 @@ export async function listenHttpWith(
         upstream: behind.address,
         ...frontOptions,
       });
-    } else {
+    }
+    if (front === undefined) {
       let listener: Deno.TcpListener;
       try {
         listener = Deno.listen({

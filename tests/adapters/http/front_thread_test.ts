@@ -57,7 +57,7 @@ Deno.test("http front thread: clients reach the server with their own address; a
       return new Response(`from ${remote}`);
     },
   );
-  const front = started.front = await FrontThread.start({
+  const front = await FrontThread.start({
     hostname: "127.0.0.1",
     port: 0,
     reusePort: false,
@@ -69,6 +69,8 @@ Deno.test("http front thread: clients reach the server with their own address; a
     heartbeatMs: 1000,
     log: (r) => logs.push(r),
   });
+  assert.ok(front, "the front's Worker runs");
+  started.front = front;
   const port = front.addr.port;
   try {
     assert.match((await get(port))!, /200 OK[\s\S]*from 127\.0\.0\.1:\d+$/);
