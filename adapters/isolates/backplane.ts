@@ -153,9 +153,13 @@ export class IsolateBackplane implements Backplane {
     return this.#p.claims.claim(room, key, name);
   }
 
-  /** Give a name back. */
+  /**
+   * Give a name back. The events of this turn (the member's leave) go to the
+   * other isolates once the release is written, so that the name is free
+   * for whoever hears of the leave.
+   */
   release(room: string, key: string): void {
-    this.#p.claims.release(room, key);
+    this.#p.bus.after(this.#p.claims.release(room, key));
   }
 
   /** Send an event to every other isolate, as its frame, at the turn's end. */

@@ -34,6 +34,8 @@ export type { Wire } from "./inbox.ts";
 const MAX_BATCH_BYTES = 1 << 20;
 /** Time to let the channel send what was posted before it closes, in ms. */
 const CLOSE_GRACE_MS = 30;
+/** Longest a turn's events wait for the writes they follow ({@link IsolateBus.after}). */
+const MAX_HOLD_MS = 200;
 
 /**
  * What the bus hands to its owner: a message of another isolate's room
@@ -93,6 +95,7 @@ export class IsolateBus {
   readonly #batch = new TurnBatch();
   #onCount: ((count: number, from: string) => void) | undefined;
   #scheduled = false;
+  #holding: Promise<unknown> | undefined;
   #closed = false;
   /** Messages posted, for tests and metrics. */
   posted = 0;
@@ -214,11 +217,42 @@ export class IsolateBus {
     if (w !== undefined) this.#numbered(w);
   };
 
+  /**
+   * Post this turn's events only once `write` has settled (at most
+   * {@link MAX_HOLD_MS} later): a leave goes out after its name's release
+   * is in the store, so that an isolate that hears of the leave can claim
+   * the name at once. Events queued meanwhile wait with them, in order; a
+   * directed message (which posts at once) takes them along.
+   *
+   * @param write The store write the events follow.
+   */
+  after(write: Promise<unknown>): void {
+    const held = this.#holding;
+    const all = held ? Promise.all([held, write]) : write;
+    this.#holding = all;
+    all.finally(() => {
+      if (this.#holding === all) this.#holding = undefined;
+    }).catch(() => {});
+  }
+
   #schedule(): void {
     if (this.#scheduled) return;
     this.#scheduled = true;
-    queueMicrotask(this.flush);
+    queueMicrotask(this.#flushSoon);
   }
+
+  readonly #flushSoon = (): void => {
+    const held = this.#holding;
+    if (held === undefined) return this.flush();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    Promise.race([
+      held.catch(() => {}),
+      new Promise((resolve) => timer = setTimeout(resolve, MAX_HOLD_MS)),
+    ]).then(() => {
+      clearTimeout(timer);
+      if (this.#scheduled) this.flush();
+    });
+  };
 
   /** Forget an isolate that is gone (its numbering, what it held back, its port). */
   forget(id: string): void {

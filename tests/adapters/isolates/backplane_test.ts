@@ -59,6 +59,32 @@ Deno.test("isolates: two chats are one chat: names, messages, leaves, counts", a
   }
 });
 
+Deno.test("isolates: whoever hears a leave can take the name at once, on either isolate, 30 times", async () => {
+  const g = await Group.make();
+  try {
+    const chats = [await g.chat(), await g.chat()];
+    // One watcher per isolate hears the leaves.
+    const watchers = [
+      await listen(chats[0]!, "amy"),
+      await listen(chats[1]!, "cat"),
+    ];
+    let bob = await listen(chats[0]!, "bob");
+    for (let round = 1; round <= 30; round++) {
+      const there = round % 2; // the isolate that hears the leave
+      const watcher = watchers[there]!;
+      const lefts = () =>
+        watcher.events.filter((e) => e.type === "left" && e.name === "bob");
+      const before = lefts().length;
+      bob.member.leave();
+      await watcher.until(() => lefts().length > before);
+      // No retry: the leave went out after the name's release was written.
+      bob = await listen(chats[there]!, "bob");
+    }
+  } finally {
+    await g.close();
+  }
+});
+
 Deno.test("isolates: a name raced for on two isolates 200 times has one winner each time", async () => {
   const g = await Group.make();
   try {
