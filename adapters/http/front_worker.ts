@@ -12,6 +12,7 @@
 import type { LogRecord } from "../../core/chat.ts";
 import { ConnectionGate, type GatedTransport } from "../connection_gate.ts";
 import { messageOf } from "../errors.ts";
+import { listenTcp } from "../tcp_listener.ts";
 import { HttpFront } from "./front.ts";
 
 /** What starts the front's Worker. */
@@ -153,16 +154,14 @@ function start(m: FrontStart): void {
   upstream = m.upstream;
   let listener: Deno.TcpListener;
   try {
-    listener = Deno.listen({
-      hostname: m.hostname,
-      port: m.port,
-      ...(m.reusePort ? { reusePort: true } : {}),
-    });
+    listener = listenTcp(m.hostname, m.port, m.reusePort);
   } catch (e) {
-    const name = e instanceof Error ? e.name : undefined;
+    // The cause's class (AddrInUse...), for the server's thread to rebuild.
+    const cause = (e as Error).cause;
+    const name = cause instanceof Error ? cause.name : undefined;
     return post({
       type: "failed",
-      error: messageOf(e),
+      error: messageOf(cause),
       ...(name ? { name } : {}),
     });
   }

@@ -15,7 +15,7 @@ import type { IsolateLink } from "./isolate_link.ts";
 import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ConnectionGate } from "../connection_gate.ts";
-import { ListenError, messageOf } from "../errors.ts";
+import { listenTcp } from "../tcp_listener.ts";
 import { HttpFront } from "./front.ts";
 import { type Front, FrontThread } from "./front_thread.ts";
 import { ServerBehind } from "./server_behind.ts";
@@ -195,19 +195,7 @@ export async function listenHttpWith(
       });
     }
     if (front === undefined) {
-      let listener: Deno.TcpListener;
-      try {
-        listener = Deno.listen({
-          hostname,
-          port,
-          ...(options.reusePort ? { reusePort: true } : {}),
-        });
-      } catch (cause) {
-        throw new ListenError(
-          `Cannot listen on ${hostname}:${port}: ${messageOf(cause)}`,
-          { cause },
-        );
-      }
+      const listener = listenTcp(hostname, port, options.reusePort ?? false);
       front = new HttpFront(listener, {
         gate,
         upstream: () => behind.address,

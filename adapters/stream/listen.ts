@@ -11,6 +11,7 @@
 import { acceptLoop } from "../accept_loop.ts";
 import type { ConnectionGate } from "../connection_gate.ts";
 import { ListenError, messageOf } from "../errors.ts";
+import { listenTcp } from "../tcp_listener.ts";
 import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Pool } from "./pool.ts";
 import { clearStaleSocket, removeSocket, unixUrl } from "./unix_socket.ts";
@@ -105,19 +106,7 @@ export async function listenStream(
   } else {
     const hostname = options.hostname ?? "127.0.0.1";
     const port = options.port ?? 7878;
-    try {
-      listener = Deno.listen({
-        transport: "tcp",
-        hostname,
-        port,
-        ...(options.reusePort ? { reusePort: true } : {}),
-      });
-    } catch (cause) {
-      throw new ListenError(
-        `Cannot listen on ${hostname}:${port}: ${messageOf(cause)}`,
-        { cause },
-      );
-    }
+    listener = listenTcp(hostname, port, options.reusePort ?? false);
     const addr = listener.addr as Deno.NetAddr;
     url = `tcp://${
       addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname
