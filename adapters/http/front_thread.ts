@@ -82,6 +82,10 @@ export class FrontThread implements Front {
   #ended = false;
   #respawning: ReturnType<typeof setTimeout> | undefined;
   #deathLogged = false;
+  /** A dead Worker is being replaced. */
+  #restarting = false;
+  /** Stopped accepting, or closing: a dead Worker is not replaced. */
+  #stopped = false;
 
   private constructor(options: FrontThreadOptions) {
     this.#options = options;
@@ -217,18 +221,22 @@ export class FrontThread implements Front {
   }
 
   async stopAccepting(): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#respawning);
-    this.#respawning = undefined;
+    if (this.#worker === undefined) return;
     const stopped = this.#answer("stopped", ANSWER_MS);
     this.#post({ type: "stop" });
     await stopped;
   }
 
   async close(lingerMs = 0): Promise<void> {
+    this.#stopped = true;
     clearTimeout(this.#respawning);
-    const closed = this.#answer("closed", lingerMs + ANSWER_MS);
-    this.#post({ type: "close", lingerMs });
-    await closed;
+    if (this.#worker !== undefined) {
+      const closed = this.#answer("closed", lingerMs + ANSWER_MS);
+      this.#post({ type: "close", lingerMs });
+      await closed;
+    }
     this.#end();
   }
 
@@ -299,30 +307,43 @@ export class FrontThread implements Front {
     for (const [type, done] of this.#answers) {
       if (type !== "listening") done(undefined);
     }
-    if (this.#ended || this.#addr === undefined) {
+    const attempt = this.#answers.get("listening");
+    if (this.#ended || this.#stopped || this.#addr === undefined) {
       // Before it ever listened: the caller keeps the front in its thread.
-      this.#options.log?.({ event: "http_error", error: `front: ${error}` });
-      this.#deathLogged = true;
-      this.#answers.get("listening")?.(undefined);
+      if (this.#addr === undefined) {
+        this.#options.log?.({ event: "http_error", error: `front: ${error}` });
+        this.#deathLogged = true;
+      }
+      attempt?.(undefined);
       return;
     }
-    const retry = (delay: number): void => {
-      this.#respawning = setTimeout(async () => {
-        if (this.#ended) return;
-        const m = await this.#spawn(this.#addr!.port);
-        if (m?.type === "listening" || this.#ended) return;
-        this.#worker?.terminate();
-        this.#worker = undefined;
-        this.#giveBack();
-        retry(Math.min(1000, delay * 2));
-      }, delay);
-    };
+    // A Worker started again died before listening: the loop below tries
+    // once more.
+    if (this.#restarting) return attempt?.(undefined);
+    this.#restarting = true;
     this.#options.log?.({
       event: "http_error",
       error: `front: ${error}`,
       retryMs: RESPAWN_MS,
     });
-    retry(RESPAWN_MS);
+    this.#respawn(RESPAWN_MS);
+  }
+
+  /** Start a Worker on the same port after `delay`, until one listens. */
+  #respawn(delay: number): void {
+    this.#respawning = setTimeout(async () => {
+      if (this.#ended || this.#stopped) return;
+      const m = await this.#spawn(this.#addr!.port);
+      if (this.#ended || this.#stopped) return;
+      if (m?.type === "listening") {
+        this.#restarting = false;
+        return;
+      }
+      this.#worker?.terminate();
+      this.#worker = undefined;
+      this.#giveBack();
+      this.#respawn(Math.min(1000, delay * 2));
+    }, delay);
   }
 
   /**

@@ -142,10 +142,12 @@ scope.onmessage = (e) => {
     case "abort":
       return front?.abort(m.port);
     case "stop":
-      front?.stopAccepting().then(() => post({ type: "stopped" }));
+      (front?.stopAccepting() ?? Promise.resolve())
+        .then(() => post({ type: "stopped" }));
       return;
     case "close":
-      front?.close(m.lingerMs).then(() => post({ type: "closed" }));
+      (front?.close(m.lingerMs) ?? Promise.resolve())
+        .then(() => post({ type: "closed" }));
       return;
   }
 };

@@ -98,6 +98,18 @@ Deno.test("http front thread: clients reach the server with their own address; a
       return text !== null && /200 OK/.test(text);
     });
     await until("nothing held", () => gate.inUse === 0);
+
+    // And again: each death is replaced.
+    front.crash();
+    await until("a third Worker answers", async () => {
+      const text = await get(port);
+      return text !== null && /200 OK/.test(text);
+    });
+    assert.equal(
+      logs.filter((r) => r.event === "http_error").length,
+      2,
+      JSON.stringify(logs),
+    );
   } finally {
     await front.close(0);
     await server.shutdown();
