@@ -227,12 +227,13 @@ export class IsolateBus {
    * @param write The store write the events follow.
    */
   after(write: Promise<unknown>): void {
+    const settled = write.then(() => {}, () => {});
     const held = this.#holding;
-    const all = held ? Promise.all([held, write]) : write;
+    const all = held ? Promise.all([held, settled]) : settled;
     this.#holding = all;
-    all.finally(() => {
+    all.then(() => {
       if (this.#holding === all) this.#holding = undefined;
-    }).catch(() => {});
+    });
   }
 
   #schedule(): void {
@@ -242,17 +243,27 @@ export class IsolateBus {
   }
 
   readonly #flushSoon = (): void => {
+    this.#flushAfterHolds(performance.now() + MAX_HOLD_MS);
+  };
+
+  /** Flush once no write holds the turn's events, or at `deadline`. */
+  #flushAfterHolds(deadline: number): void {
     const held = this.#holding;
-    if (held === undefined) return this.flush();
+    const left = deadline - performance.now();
+    if (held === undefined || left <= 0) {
+      if (this.#scheduled) this.flush();
+      return;
+    }
+    // Then look again: a leave queued meanwhile may hold them longer.
     let timer: ReturnType<typeof setTimeout> | undefined;
     Promise.race([
-      held.catch(() => {}),
-      new Promise((resolve) => timer = setTimeout(resolve, MAX_HOLD_MS)),
+      held,
+      new Promise((resolve) => timer = setTimeout(resolve, left)),
     ]).then(() => {
       clearTimeout(timer);
-      if (this.#scheduled) this.flush();
+      this.#flushAfterHolds(deadline);
     });
-  };
+  }
 
   /** Forget an isolate that is gone (its numbering, what it held back, its port). */
   forget(id: string): void {
