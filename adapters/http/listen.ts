@@ -75,6 +75,14 @@ export interface HttpOptions {
    * session's requests go to the isolate that holds it.
    */
   isolates?: IsolateLink | undefined;
+  /**
+   * Run the HTTP front (timeouts, the descriptor gate, the pipe to Deno's
+   * server) in a Worker of its own: its read and write per WebSocket message
+   * then run on another core (lower latency under load), for one more
+   * thread and about 15 MB of resident memory (docs/reliability.md §3).
+   * @default {true on a machine of more than one core, unless `isolates`}
+   */
+  frontWorker?: boolean | undefined;
 }
 
 /** A running HTTP listener. */
@@ -128,14 +136,14 @@ export async function listenHttpWith(
   const app = makeApp(hub);
   const limits = hub.limits;
   const gate = options.gate ?? new ConnectionGate();
-  // The front runs in a Worker of its own (adapters/http/front_thread.ts),
-  // unless this server is already one of several isolates (`serve
-  // --workers`: the isolates spread the front's work over the cores) or
-  // the gate cannot be shared with a Worker, or the Worker's module cannot
-  // be read.
-  const counters = options.isolates === undefined && FrontThread.possible()
-    ? gate.shared
-    : undefined;
+  // The front runs in a Worker of its own (adapters/http/front_thread.ts)
+  // when asked, by default on a machine of more than one core, unless this
+  // server is already one of several isolates (`serve --workers`: they
+  // spread the front's work over the cores), the gate cannot be shared with
+  // a Worker, or the Worker's module cannot be read.
+  const inWorker = options.frontWorker ??
+    (options.isolates === undefined && navigator.hardwareConcurrency > 1);
+  const counters = inWorker && FrontThread.possible() ? gate.shared : undefined;
   let front: Front | undefined;
   const forbidden = () =>
     new HttpProblem(
