@@ -22,6 +22,22 @@ import type { ConnectionGate } from "../connection_gate.ts";
 import { FrontConnection, type FrontHost } from "./front_connection.ts";
 import { HttpProblem } from "./problem.ts";
 
+/** What the HTTP listener needs of its front, in a Worker or not. */
+export interface Front {
+  /** The bound address. */
+  readonly addr: Deno.NetAddr;
+  /** The client (`HOST:PORT`) behind a loopback port, if known now. */
+  remoteOf(port: number): string | undefined;
+  /** The client behind a loopback port, waiting a moment for the news. */
+  remoteSoon?(port: number): Promise<string | undefined>;
+  /** Cut the client behind a loopback port at once. */
+  abort(port: number): void;
+  /** Stop accepting. */
+  stopAccepting(): Promise<void>;
+  /** Let connections end for `lingerMs`, then cut the rest. */
+  close(lingerMs?: number): Promise<void>;
+}
+
 /** Options of {@link HttpFront}. */
 export interface HttpFrontOptions {
   /** The descriptors all transports share. */
@@ -75,7 +91,7 @@ function refusal(code: "SERVER_FULL" | "UNAVAILABLE", detail: string) {
 const REFUSAL_DRAIN_MS = 1000;
 
 /** The HTTP port's listener and its connections. */
-export class HttpFront implements FrontHost {
+export class HttpFront implements FrontHost, Front {
   /** Open connections. */
   readonly open: Set<FrontConnection> = new Set();
   readonly #options: HttpFrontOptions;

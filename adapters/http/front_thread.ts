@@ -15,30 +15,11 @@
 import type { LogRecord } from "../../core/chat.ts";
 import { ConnectionGate } from "../connection_gate.ts";
 import { ListenError } from "../errors.ts";
-import {
-  type FromFront,
-  HELD_DEAD,
-  HELD_OPEN,
-  HELD_REFUSING,
-  HELD_SLOTS,
-  type ToFront,
-} from "./front_worker.ts";
-
-/** What the HTTP listener needs of its front, in a Worker or not. */
-export interface Front {
-  /** The bound address. */
-  readonly addr: Deno.NetAddr;
-  /** The client (`HOST:PORT`) behind a loopback port, if known now. */
-  remoteOf(port: number): string | undefined;
-  /** The client behind a loopback port, waiting a moment for the news. */
-  remoteSoon?(port: number): Promise<string | undefined>;
-  /** Cut the client behind a loopback port at once. */
-  abort(port: number): void;
-  /** Stop accepting. */
-  stopAccepting(): Promise<void>;
-  /** Let connections end for `lingerMs`, then cut the rest. */
-  close(lingerMs?: number): Promise<void>;
-}
+import { within } from "../within.ts";
+import { giveBackHeld, newHeld } from "./front_held.ts";
+import type { Front } from "./front.ts";
+import { FrontRemotes } from "./front_remotes.ts";
+import type { FromFront, ToFront } from "./front_worker.ts";
 
 /** Options of {@link FrontThread.start}. */
 export interface FrontThreadOptions {
@@ -59,23 +40,17 @@ export interface FrontThreadOptions {
 
 /** Longest wait for the Worker to listen, or to answer a stop. */
 const ANSWER_MS = 10_000;
-/** Longest wait for a loopback port's client (sent before its first byte). */
-const REMOTE_WAIT_MS = 1000;
 /** First wait before starting a dead front's Worker again; doubles to 1 s. */
 const RESPAWN_MS = 50;
 
 /** The front's Worker, from the server's thread. */
 export class FrontThread implements Front {
   #worker: Worker | undefined;
-  readonly #remotes = new Map<number, string>();
-  readonly #waiting = new Map<
-    number,
-    ((remote: string | undefined) => void)[]
-  >();
+  readonly #remotes = new FrontRemotes();
   readonly #answers = new Map<string, (m?: FromFront) => void>();
   readonly #options: FrontThreadOptions;
-  /** What the Worker holds in the gate ({@link HELD_SLOTS}), given back if it dies. */
-  #held = new Int32Array(new SharedArrayBuffer(4 * HELD_SLOTS));
+  /** What the Worker holds in the gate, given back if it dies. */
+  #held = newHeld();
   readonly #gate: ConnectionGate;
   #upstream: Deno.ConnectOptions | undefined;
   #addr: Deno.NetAddr | undefined;
@@ -140,17 +115,13 @@ export class FrontThread implements Front {
       }
       return undefined;
     }
-    // The error's class, for callers that tell "address in use" apart.
-    const Class = m.name
-      ? (Deno.errors as unknown as Record<
-        string,
-        (new (message: string) => Error) | undefined
-      >)[m.name]
-      : undefined;
-    const o = options;
+    // "Address in use" stays recognisable (ListenError.addressInUse).
+    const cause = m.inUse
+      ? new Deno.errors.AddrInUse(m.error)
+      : new Error(m.error);
     throw new ListenError(
-      `Cannot listen on ${o.hostname}:${o.port}: ${m.error}`,
-      { cause: Class ? new Class(m.error) : new Error(m.error) },
+      `Cannot listen on ${options.hostname}:${options.port}: ${m.error}`,
+      { cause },
     );
   }
 
@@ -191,19 +162,10 @@ export class FrontThread implements Front {
     return this.#remotes.get(port);
   }
 
-  async remoteSoon(port: number): Promise<string | undefined> {
-    const known = this.#remotes.get(port);
-    if (known !== undefined || this.#ended) return known;
-    let resolve!: (remote: string | undefined) => void;
-    const news = new Promise<string | undefined>((r) => resolve = r);
-    const list = this.#waiting.get(port) ?? [];
-    list.push(resolve);
-    this.#waiting.set(port, list);
-    const remote = await within(news, REMOTE_WAIT_MS);
-    const left = this.#waiting.get(port)?.filter((r) => r !== resolve);
-    if (left?.length) this.#waiting.set(port, left);
-    else this.#waiting.delete(port);
-    return remote;
+  remoteSoon(port: number): Promise<string | undefined> {
+    return this.#ended
+      ? Promise.resolve(this.#remotes.get(port))
+      : this.#remotes.soon(port);
   }
 
   abort(port: number): void {
@@ -250,18 +212,10 @@ export class FrontThread implements Front {
 
   #receive(m: FromFront): void {
     switch (m.type) {
-      case "registered": {
-        this.#remotes.set(m.port, m.remote);
-        const waiting = this.#waiting.get(m.port);
-        if (waiting) {
-          this.#waiting.delete(m.port);
-          for (const resolve of waiting) resolve(m.remote);
-        }
-        return;
-      }
+      case "registered":
+        return this.#remotes.set(m.port, m.remote);
       case "unregistered":
-        this.#remotes.delete(m.port);
-        return;
+        return this.#remotes.delete(m.port);
       case "unreachable":
         return this.#options.unreachable(m.target);
       case "log":
@@ -346,18 +300,10 @@ export class FrontThread implements Front {
     }, delay);
   }
 
-  /**
-   * Give back to the gate what the dead Worker held in it, and mark its
-   * counts dead so that it gives back nothing more if it still runs for a
-   * moment; the next Worker gets counts of its own.
-   */
+  /** Give back what the dead Worker held; the next one counts anew. */
   #giveBack(): void {
-    const held = this.#held;
-    const open = Atomics.or(held, HELD_OPEN, HELD_DEAD) & ~HELD_DEAD;
-    for (let i = 0; i < open; i++) this.#gate.close("http");
-    const refusing = Atomics.or(held, HELD_REFUSING, HELD_DEAD) & ~HELD_DEAD;
-    for (let i = 0; i < refusing; i++) this.#gate.endRefusal(true);
-    this.#held = new Int32Array(new SharedArrayBuffer(4 * HELD_SLOTS));
+    giveBackHeld(this.#held, this.#gate);
+    this.#held = newHeld();
   }
 
   #end(): void {
@@ -368,22 +314,6 @@ export class FrontThread implements Front {
     this.#worker = undefined;
     for (const done of this.#answers.values()) done(undefined);
     this.#answers.clear();
-    for (const list of this.#waiting.values()) {
-      for (const resolve of list) resolve(undefined);
-    }
-    this.#waiting.clear();
-  }
-}
-
-/** A promise's value, or undefined after `ms`. */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      p,
-      new Promise<undefined>((r) => timer = setTimeout(() => r(undefined), ms)),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    this.#remotes.clear();
   }
 }

@@ -10,10 +10,10 @@
  */
 
 import type { LogRecord } from "../../core/chat.ts";
-import { ConnectionGate, type GatedTransport } from "../connection_gate.ts";
-import { messageOf } from "../errors.ts";
+import { ListenError, messageOf } from "../errors.ts";
 import { listenTcp } from "../tcp_listener.ts";
 import { HttpFront } from "./front.ts";
+import { HeldGate } from "./front_held.ts";
 
 /** What starts the front's Worker. */
 export interface FrontStart {
@@ -25,8 +25,8 @@ export interface FrontStart {
   /** The gate's counters, shared with the server's thread. */
   counters: Int32Array;
   /**
-   * What this Worker holds in the gate ({@link HELD_SLOTS} slots), for the
-   * server's thread to give back should the Worker die.
+   * What this Worker holds in the gate (adapters/http/front_held.ts), for
+   * the server's thread to give back should the Worker die.
    */
   held: Int32Array;
   /** Where the server behind listens now. */
@@ -51,73 +51,14 @@ export type ToFront =
 /** The front's Worker to the server's thread. */
 export type FromFront =
   | { type: "listening"; addr: Deno.NetAddr }
-  /** `name`: the error's class, as in `Deno.errors` (`AddrInUse`). */
-  | { type: "failed"; error: string; name?: string }
+  /** `inUse`: the address is in use. */
+  | { type: "failed"; error: string; inUse: boolean }
   | { type: "registered"; port: number; remote: string }
   | { type: "unregistered"; port: number }
   | { type: "unreachable"; target: Deno.ConnectOptions }
   | { type: "log"; record: LogRecord }
   | { type: "stopped" }
   | { type: "closed" };
-
-/** Slot of `held`: HTTP connections this Worker let in and has not closed. */
-export const HELD_OPEN = 0;
-/** Slot of `held`: refusals (which linger) under way. */
-export const HELD_REFUSING = 1;
-/** Slots of `held`. */
-export const HELD_SLOTS = 2;
-/**
- * Set in every slot of `held` by the server's thread when this Worker died:
- * from then on the server's thread has given back what the slot counted, and
- * this Worker (which may still run for a moment) must not give it back too.
- */
-export const HELD_DEAD = 1 << 30;
-
-/**
- * A gate that also counts, in `held`, what this Worker holds in it. Each
- * count moves with a compare-and-swap that fails once the slot is marked
- * {@link HELD_DEAD}: a descriptor is given back either by this Worker or by
- * the server's thread, never by both.
- */
-class HeldGate extends ConnectionGate {
-  readonly #held: Int32Array;
-
-  constructor(counters: Int32Array, held: Int32Array) {
-    super({ counters });
-    this.#held = held;
-  }
-
-  /** Move a slot by `by`; false once the slot is marked dead. */
-  #move(slot: number, by: number): boolean {
-    for (;;) {
-      const v = Atomics.load(this.#held, slot);
-      if (v & HELD_DEAD) return false;
-      if (Atomics.compareExchange(this.#held, slot, v, v + by) === v) {
-        return true;
-      }
-    }
-  }
-
-  override open(transport: GatedTransport): boolean {
-    if (!super.open(transport)) return false;
-    if (!this.#move(HELD_OPEN, 1)) super.close(transport); // dying
-    return true;
-  }
-
-  override close(transport: GatedTransport): void {
-    if (this.#move(HELD_OPEN, -1)) super.close(transport);
-  }
-
-  override startRefusal(lingers = false): boolean {
-    if (!super.startRefusal(lingers)) return false;
-    if (!this.#move(HELD_REFUSING, 1)) super.endRefusal(lingers);
-    return true;
-  }
-
-  override endRefusal(lingers = false): void {
-    if (this.#move(HELD_REFUSING, -1)) super.endRefusal(lingers);
-  }
-}
 
 // deno-lint-ignore no-explicit-any
 const scope = self as any as {
@@ -158,13 +99,12 @@ function start(m: FrontStart): void {
   try {
     listener = listenTcp(m.hostname, m.port, m.reusePort);
   } catch (e) {
-    // The cause's class (AddrInUse...), for the server's thread to rebuild.
-    const cause = (e as Error).cause;
-    const name = cause instanceof Error ? cause.name : undefined;
+    // The message without "Cannot listen on ...": the thread says that.
+    const listen = e instanceof ListenError ? e : undefined;
     return post({
       type: "failed",
-      error: messageOf(cause),
-      ...(name ? { name } : {}),
+      error: messageOf(listen?.cause ?? e),
+      inUse: listen?.addressInUse ?? false,
     });
   }
   front = new HttpFront(listener, {

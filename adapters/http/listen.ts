@@ -16,8 +16,9 @@ import type { HttpLimits } from "./limits.ts";
 import { HttpProblem } from "./problem.ts";
 import { ConnectionGate } from "../connection_gate.ts";
 import { listenTcp } from "../tcp_listener.ts";
-import { HttpFront } from "./front.ts";
-import { type Front, FrontThread } from "./front_thread.ts";
+import { within } from "../within.ts";
+import { type Front, HttpFront } from "./front.ts";
+import { FrontThread } from "./front_thread.ts";
 import { ServerBehind } from "./server_behind.ts";
 
 /** Something with a fetch handler: the Hono app. */
@@ -248,16 +249,6 @@ export async function listenHttpWith(
       await within(closing, linger);
     },
   };
-}
-
-/** Wait for a promise, but at most `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }
 
 /** `HOST:PORT` (IPv6 hosts without brackets) into its parts. */

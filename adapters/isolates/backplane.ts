@@ -41,6 +41,7 @@ import {
 import { makeParts, type Parts, text } from "./parts.ts";
 import type { IsolatePeers } from "./peers.ts";
 import type { IsolateStore } from "./store_dir.ts";
+import { within } from "../within.ts";
 
 export {
   DEFAULT_ISOLATE_LEASE_MS,
@@ -239,9 +240,10 @@ export class IsolateBackplane implements Backplane {
     p.handOvers.close();
     p.connections.close();
     const claims = p.claims;
-    await within(claims.settled(), 2000);
+    await within(claims.settled().catch(() => {}), 2000);
     await within(
-      Promise.all(claims.entries().map((c) => claims.release(c.room, c.key))),
+      Promise.all(claims.entries().map((c) => claims.release(c.room, c.key)))
+        .catch(() => {}),
       3000,
     );
     await within(p.lease.stop().catch(() => {}), 1000);
@@ -289,14 +291,4 @@ export class IsolateBackplane implements Backplane {
       }
     }
   }
-}
-
-/** Wait for a promise, at most `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise.catch(() => {}),
-    new Promise((resolve) => timer = setTimeout(resolve, ms)),
-  ]);
-  clearTimeout(timer);
 }

@@ -27,6 +27,7 @@ import type { LogRecord } from "../../core/chat.ts";
 import { Inbox, type Wire } from "./inbox.ts";
 import { ResendRing } from "./resend.ts";
 import { TurnBatch } from "./turn_batch.ts";
+import { TurnHold } from "./turn_hold.ts";
 
 export type { Wire } from "./inbox.ts";
 
@@ -34,8 +35,6 @@ export type { Wire } from "./inbox.ts";
 const MAX_BATCH_BYTES = 1 << 20;
 /** Time to let the channel send what was posted before it closes, in ms. */
 const CLOSE_GRACE_MS = 30;
-/** Longest a turn's events wait for the writes they follow ({@link IsolateBus.after}). */
-const MAX_HOLD_MS = 200;
 
 /**
  * What the bus hands to its owner: a message of another isolate's room
@@ -95,7 +94,7 @@ export class IsolateBus {
   readonly #batch = new TurnBatch();
   #onCount: ((count: number, from: string) => void) | undefined;
   #scheduled = false;
-  #holding: Promise<unknown> | undefined;
+  readonly #hold = new TurnHold();
   #closed = false;
   /** Messages posted, for tests and metrics. */
   posted = 0;
@@ -218,22 +217,15 @@ export class IsolateBus {
   };
 
   /**
-   * Post this turn's events only once `write` has settled (at most
-   * {@link MAX_HOLD_MS} later): a leave goes out after its name's release
-   * is in the store, so that an isolate that hears of the leave can claim
-   * the name at once. Events queued meanwhile wait with them, in order; a
-   * directed message (which posts at once) takes them along.
+   * Post this turn's events only once `write` has settled (at most 200 ms
+   * later, adapters/isolates/turn_hold.ts): a leave goes out after its
+   * name's release is in the store. Events queued meanwhile wait with them,
+   * in order; a directed message (which posts at once) takes them along.
    *
    * @param write The store write the events follow.
    */
   after(write: Promise<unknown>): void {
-    const settled = write.then(() => {}, () => {});
-    const held = this.#holding;
-    const all = held ? Promise.all([held, settled]) : settled;
-    this.#holding = all;
-    all.then(() => {
-      if (this.#holding === all) this.#holding = undefined;
-    });
+    this.#hold.after(write);
   }
 
   #schedule(): void {
@@ -243,27 +235,11 @@ export class IsolateBus {
   }
 
   readonly #flushSoon = (): void => {
-    this.#flushAfterHolds(performance.now() + MAX_HOLD_MS);
-  };
-
-  /** Flush once no write holds the turn's events, or at `deadline`. */
-  #flushAfterHolds(deadline: number): void {
-    const held = this.#holding;
-    const left = deadline - performance.now();
-    if (held === undefined || left <= 0) {
+    if (!this.#hold.holding) return this.flush();
+    this.#hold.settled().then(() => {
       if (this.#scheduled) this.flush();
-      return;
-    }
-    // Then look again: a leave queued meanwhile may hold them longer.
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    Promise.race([
-      held,
-      new Promise((resolve) => timer = setTimeout(resolve, left)),
-    ]).then(() => {
-      clearTimeout(timer);
-      this.#flushAfterHolds(deadline);
     });
-  }
+  };
 
   /** Forget an isolate that is gone (its numbering, what it held back, its port). */
   forget(id: string): void {

@@ -43,8 +43,8 @@ import {
   errorText,
   hangUp,
   redact,
-  withTimeout,
 } from "./wire.ts";
+import { within } from "../within.ts";
 
 /** Options of {@link RedisBackplane.connect}. */
 export interface RedisBackplaneOptions {
@@ -281,7 +281,7 @@ export class RedisBackplane implements Backplane {
       this.#lease.stop();
       const leave = this.#cmd.rcLeave(this.#prefix, this.nodeId)
         .then(() => this.#cmd.quit());
-      await withTimeout(leave.catch(() => {}), 2000);
+      await within(leave.catch(() => {}), 2000);
     }
     await this.#hangUp();
     this.#log({ event: "cluster", state: "left", node: this.nodeId });

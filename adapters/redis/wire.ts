@@ -157,16 +157,3 @@ export async function hangUp(client: Redis): Promise<void> {
   client.disconnect();
   if (!alive) await new Promise((r) => setTimeout(r, DISCONNECT_MS + 20));
 }
-
-/** Wait for a promise, at most `ms`. */
-export async function withTimeout(
-  promise: Promise<unknown>,
-  ms: number,
-): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([
-    promise,
-    new Promise((resolve) => (timer = setTimeout(resolve, ms))),
-  ]);
-  clearTimeout(timer);
-}
