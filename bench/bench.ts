@@ -21,7 +21,7 @@ import {
   type RoomcastTransport,
   WS_TRANSPORTS,
 } from "./roomcast.ts";
-import type { Target } from "./servers.ts";
+import { settledRss, type Target } from "./servers.ts";
 import { ratios, type Report, type RunRecord, summarize } from "./summary.ts";
 import { goals } from "./goals.ts";
 import { printTable } from "./table.ts";
@@ -146,6 +146,7 @@ async function main(): Promise<number> {
           continue;
         }
         try {
+          if (p.workload === "w3") await settledRss(server.pids);
           const r = await runLoadgen(bin, {
             proto: target.proto,
             addrs: server.addrs,
@@ -161,7 +162,7 @@ async function main(): Promise<number> {
             rate: o.rate,
             threads: o.threads,
             ...(p.workload === "w3"
-              ? { roomSize: o.memoryRoomSize, settle: 2 }
+              ? { roomSize: o.memoryRoomSize, settle: o.memorySettle }
               : {}),
             ...(target.loadgenArgs ? { extraArgs: target.loadgenArgs } : {}),
           });
@@ -196,6 +197,7 @@ async function main(): Promise<number> {
       latencyMembers: o.latencyMembers,
       memoryMembers: o.memoryMembers,
       memoryRoomSize: o.memoryRoomSize,
+      memorySettle: o.memorySettle,
       senders: o.senders,
       size: o.size,
       window: o.window,

@@ -110,7 +110,9 @@ export function renderMarkdown(report: Report): string {
     out.push(
       `**W3 memory** (${
         w3[0]!.members
-      } members joined, rooms of ${o.memoryRoomSize}; server RSS growth per member):`,
+      } members joined, rooms of ${o.memoryRoomSize}; server RSS growth per member, read after ${
+        o.memorySettle ?? 2
+      } s idle):`,
       table(
         ["target", "KiB/member", "ours/peer", "second half KiB/member"],
         w3.map((r) => [

@@ -100,6 +100,12 @@ export const program = new Command()
     wholeArg(1),
     100,
   )
+  .option(
+    "--memory-settle <s>",
+    "W3 seconds idle before each memory reading (with half the members in, and all): longer lets a garbage-collected server shed what the joins left",
+    wholeArg(1),
+    2,
+  )
   .option("--senders <n>", "members that send, W1 and W2", wholeArg(1), 4)
   .option("--size <bytes>", "message text size", wholeArg(27), 64)
   .option(

@@ -167,6 +167,35 @@ export async function started(
   };
 }
 
+/**
+ * Wait until the servers' resident memory stops growing (two readings 250
+ * ms apart within 1 MiB of each other), at most 10 s: W3 reads the memory
+ * "before" the members, and a server still starting (the Workers of
+ * `serve --workers`, which answer on the port before all of them are up)
+ * would have its start counted as the members'.
+ *
+ * @param pids The servers' processes.
+ */
+export async function settledRss(pids: readonly number[]): Promise<void> {
+  const rss = () =>
+    pids.reduce((sum, pid) => {
+      try {
+        const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+        return sum + Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      } catch {
+        return sum;
+      }
+    }, 0);
+  const until = performance.now() + 10_000;
+  let last = rss();
+  while (performance.now() < until) {
+    await new Promise((r) => setTimeout(r, 250));
+    const now = rss();
+    if (Math.abs(now - last) < 1024) return;
+    last = now;
+  }
+}
+
 /** The first line a command prints (a version), or "unknown". */
 export async function output(cmd: string, args: string[]): Promise<string> {
   try {

@@ -124,7 +124,9 @@ export function printTable(report: Report): void {
   if (w3.length > 0) {
     console.log(
       `\nW3 memory: members connected and joined, rooms of ${o.memoryRoomSize}; ` +
-        `server RSS growth per member`,
+        `server RSS growth per member, read after ${
+          o.memorySettle ?? 2
+        } s idle`,
     );
     const kib = (n: number) => n.toFixed(1);
     console.log(table(
