@@ -18,7 +18,6 @@ import type { ChatEvent, LeaveReason, WelcomeEvent } from "./events.ts";
 import { InputMode } from "./input_mode.ts";
 import { Outbound } from "./outbound.ts";
 import { type Outgoing, Outgoing as Out, type Peer } from "./peer.ts";
-import { LOGGED_REFUSALS, RefusalBudget } from "./refusal_budget.ts";
 import type { RoomMember } from "./room.ts";
 import type { Replay, SentLog } from "./sent_log.ts";
 import { SessionLife } from "./session_life.ts";
@@ -73,8 +72,6 @@ export class Session implements RoomMember, TextHost {
   readonly #input: InputMode;
   readonly #resume: SessionResume;
   readonly #life: SessionLife<Session>;
-  /** Made at the first refusal (most sessions draw none). */
-  #budget: RefusalBudget | undefined;
   #prompts = 0;
 
   /** @internal Made by `Chat.connect`. */
@@ -293,29 +290,7 @@ export class Session implements RoomMember, TextHost {
    * the fatal `TOO_MANY_ERRORS`, and what it sent after is not looked at.
    */
   error(code: ErrorCodeName, message: string): void {
-    if (this.#commands.state === "closed") return;
-    const now = this.#chat.now();
-    const { maxRefusals, refusalWindowMs } = this.#chat.limits;
-    const budget = this.#budget ??= new RefusalBudget(
-      maxRefusals,
-      refusalWindowMs,
-      now,
-    );
-    if (!budget.take(now)) {
-      return this.fail("TOO_MANY_ERRORS", budget.cutMessage(code));
-    }
-    // A client that floods bad input must not flood the operator's log:
-    // the first refusals are logged, the rest only counted.
-    const n = budget.count;
-    this.#chat.log({
-      event: "refused",
-      session: this.id,
-      code,
-      message,
-      ...(n === LOGGED_REFUSALS ? { more: "not logged" } : {}),
-      ...(n > LOGGED_REFUSALS ? { quiet: true } : {}),
-    });
-    this.send({ type: "error", code, message, fatal: false });
+    this.#life.refuse(code, message);
   }
 
   /** Tell the member about an error and close the connection. */

@@ -1,5 +1,6 @@
 /**
- * How a session ends, or waits: a fatal error, a removal by the server, the
+ * How a session ends, or waits: too many refusals, a fatal error, a removal
+ * by the server, the
  * connection going away (a resumable member then waits, detached, for its
  * grace period), the end of that grace, a shutdown, and the hand-off of a
  * member to a session that resumes it. core/session.ts owns one, and
@@ -14,6 +15,7 @@ import type { ErrorCodeName } from "./errors.ts";
 import type { LeaveReason } from "./events.ts";
 import type { Outbound } from "./outbound.ts";
 import { Outgoing } from "./peer.ts";
+import { LOGGED_REFUSALS, RefusalBudget } from "./refusal_budget.ts";
 import type { SentLog } from "./sent_log.ts";
 import type { SessionResume } from "./session_resume.ts";
 
@@ -40,10 +42,50 @@ export class SessionLife<S> {
   /** Why the connection went away, for the leave when the grace runs out. */
   detachReason: "disconnect" | "timeout" = "disconnect";
   readonly #p: LifeParts<S>;
+  /** Made at the first refusal (most sessions draw none). */
+  #budget: RefusalBudget | undefined;
 
   /** @param parts The session's parts. */
   constructor(parts: LifeParts<S>) {
     this.#p = parts;
+  }
+
+  /**
+   * Tell the member about a refusal; the session goes on, unless it drew
+   * more than `maxRefusals` within `refusalWindowMs`: then it is cut with
+   * the fatal `TOO_MANY_ERRORS`, and what it sent after is not looked at.
+   */
+  refuse(code: ErrorCodeName, message: string): void {
+    const p = this.#p;
+    if (p.commands.state === "closed") return;
+    const now = p.chat.now();
+    const { maxRefusals, refusalWindowMs } = p.chat.limits;
+    const budget = this.#budget ??= new RefusalBudget(
+      maxRefusals,
+      refusalWindowMs,
+      now,
+    );
+    if (!budget.take(now)) {
+      return this.fail("TOO_MANY_ERRORS", budget.cutMessage(code));
+    }
+    // A client that floods bad input must not flood the operator's log:
+    // the first refusals are logged, the rest only counted.
+    const n = budget.count;
+    p.chat.log({
+      event: "refused",
+      session: p.id,
+      code,
+      message,
+      ...(n === LOGGED_REFUSALS ? { more: "not logged" } : {}),
+      ...(n > LOGGED_REFUSALS ? { quiet: true } : {}),
+    });
+    const refusal = new Outgoing({
+      type: "error",
+      code,
+      message,
+      fatal: false,
+    });
+    if (!p.out.put(refusal)) this.drop("slow_consumer");
   }
 
   /** Tell the member about an error and close the connection. */
