@@ -194,13 +194,23 @@ export class IsolateBus {
 
   /**
    * This isolate's connection count changed: it goes out with this turn's
-   * events (or alone, at the end of the turn), so that another isolate
-   * knows it before it hands on those events (a leave).
+   * events (or alone, at the end of the turn; ahead of them when they are
+   * held for a release), so that another isolate knows it before it hands
+   * on those events (a leave).
    */
   count(n: number): void {
     if (this.#closed) return;
+    // Events held for a release (after()) must not hold the count: a
+    // connection another isolate refuses for want of a place that is free
+    // here would be refused for nothing. It goes ahead of them, alone.
+    if (this.#hold.holding) return this.#postCount(n);
     this.#batch.count(n);
     this.#schedule();
+  }
+
+  #postCount(n: number): void {
+    this.#batch.takeCount(); // older than n
+    this.#numbered({ f: this.id, s: 0, k: "e", c: n });
   }
 
   /** Set the handler of other isolates' connection counts. */
@@ -236,6 +246,8 @@ export class IsolateBus {
 
   readonly #flushSoon = (): void => {
     if (!this.#hold.holding) return this.flush();
+    const n = this.#batch.takeCount();
+    if (n !== undefined) this.#postCount(n);
     this.#hold.settled().then(() => {
       if (this.#scheduled) this.flush();
     });

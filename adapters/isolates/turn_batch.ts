@@ -65,6 +65,17 @@ export class TurnBatch {
   }
 
   /**
+   * Take the connection count queued, to post it ahead of the events.
+   *
+   * @returns The count, or undefined when none is queued.
+   */
+  takeCount(): number | undefined {
+    const n = this.#count;
+    this.#count = undefined;
+    return n;
+  }
+
+  /**
    * The message of what was queued (unnumbered), and start again; undefined
    * when nothing was.
    *
