@@ -64,7 +64,6 @@ export type FromFront =
 const scope = self as any as {
   postMessage(m: FromFront): void;
   onmessage: ((e: MessageEvent<ToFront>) => void) | null;
-  close(): void;
 };
 
 const post = (m: FromFront): void => scope.postMessage(m);
