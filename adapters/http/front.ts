@@ -20,6 +20,8 @@ import type { LogRecord } from "../../core/chat.ts";
 import { acceptLoop } from "../accept_loop.ts";
 import type { ConnectionGate } from "../connection_gate.ts";
 import { FrontConnection, type FrontHost } from "./front_connection.ts";
+import type { UpgradeHead } from "./ws_handshake.ts";
+import type { NativeWebSocket } from "./ws_native.ts";
 import { HttpProblem } from "./problem.ts";
 
 /** What the HTTP listener needs of its front, in a Worker or not. */
@@ -61,6 +63,17 @@ export interface HttpFrontOptions {
   registered?: ((port: number, remote: string) => void) | undefined;
   /** The loopback connection from `port` is gone. */
   unregistered?: ((port: number) => void) | undefined;
+  /**
+   * Serve WebSocket upgrades on the client's socket itself
+   * (adapters/http/ws_handshake.ts): the front in the server's thread does.
+   */
+  upgrade?:
+    | ((
+      client: Deno.Conn,
+      head: UpgradeHead,
+      c: FrontConnection,
+    ) => Promise<NativeWebSocket | undefined>)
+    | undefined;
 }
 
 /** The last refusal made, kept: a flood gets the same bytes each time. */
@@ -104,6 +117,8 @@ export class HttpFront implements FrontHost, Front {
   readonly #sweeper: ReturnType<typeof setInterval>;
   readonly #refusals = new Set<() => void>();
   #idle: (() => void) | undefined;
+  /** Serves WebSocket upgrades itself, when the options say how. */
+  readonly upgrade?: FrontHost["upgrade"];
 
   /**
    * Start accepting on a listener.
@@ -114,6 +129,7 @@ export class HttpFront implements FrontHost, Front {
   constructor(listener: Deno.TcpListener, options: HttpFrontOptions) {
     this.#options = options;
     this.#listener = listener;
+    if (options.upgrade) this.upgrade = options.upgrade;
     this.#loop = acceptLoop(listener, {
       transport: "http",
       onConn: (conn) => this.#accept(conn),
@@ -161,7 +177,10 @@ export class HttpFront implements FrontHost, Front {
       const state = c.state;
       let timeout: number;
       let since: number;
-      if (state === "upgraded") continue;
+      if (state === "upgraded") {
+        c.native?.idle(now);
+        continue;
+      }
       if (state === "request") {
         timeout = o.requestTimeoutMs;
         since = c.pendingSince;

@@ -10,6 +10,12 @@
  */
 
 import { giveReadBuffer, MIN_READ, takeReadBuffer } from "../read_buffers.ts";
+import {
+  MAX_UPGRADE_HEAD,
+  readUpgradeHead,
+  type UpgradeHead,
+} from "./ws_handshake.ts";
+import type { NativeWebSocket } from "./ws_native.ts";
 
 /**
  * Largest read buffer of a front connection: a client that stops reading
@@ -29,6 +35,18 @@ export interface FrontHost {
   unregister(port: number): void;
   /** The connection is closed both ways: give back its descriptors. */
   finished(c: FrontConnection): void;
+  /**
+   * Serve a WebSocket upgrade on the client's socket itself
+   * (adapters/http/ws_handshake.ts), when the front does: the socket, or
+   * undefined when the app refused it (its answer written).
+   */
+  readonly upgrade?:
+    | ((
+      client: Deno.Conn,
+      head: UpgradeHead,
+      c: FrontConnection,
+    ) => Promise<NativeWebSocket | undefined>)
+    | undefined;
   /**
    * The HTTP server behind cannot be reached: answer 503 and close.
    * `target` is where it was tried, if anywhere.
@@ -64,6 +82,8 @@ export class FrontConnection {
   /** The server's side ended: what the client sends is dropped. */
   #draining = false;
   #drainTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The WebSocket served on the client's socket itself, if it is one. */
+  #native: NativeWebSocket | undefined;
 
   /**
    * Connect a client to the HTTP server behind and start piping.
@@ -77,6 +97,102 @@ export class FrontConnection {
     this.#host = host;
     this.remote = remote;
     this.pendingSince = this.lastActive = host.now();
+    if (host.upgrade !== undefined) this.#first(new Uint8Array(1024), 0);
+    else this.#connect(undefined);
+  }
+
+  /** The WebSocket served here, if this connection became one. */
+  get native(): NativeWebSocket | undefined {
+    return this.#native;
+  }
+
+  /**
+   * Read the first bytes: a WebSocket upgrade is served here; anything
+   * else goes to the server behind, those bytes first.
+   */
+  #first(buf: Uint8Array, have: number): void {
+    this.#pumps = 1;
+    const onRead = (n: number | null | Error): void => {
+      this.#pumps = 0;
+      if (typeof n !== "number" || this.#closed) {
+        this.#connecting = false;
+        this.close();
+        return this.#done();
+      }
+      have += n;
+      this.lastActive = this.#host.now();
+      const head = readUpgradeHead(buf.subarray(0, have));
+      if (head === "more") {
+        if (have === buf.length) {
+          const bigger = new Uint8Array(MAX_UPGRADE_HEAD);
+          bigger.set(buf);
+          buf = bigger;
+        }
+        return this.#first(buf, have);
+      }
+      if (head === undefined) return this.#connect(buf.slice(0, have));
+      this.#upgrade(head);
+    };
+    this.#client.read(buf.subarray(have)).then(onRead, onRead);
+  }
+
+  #upgrade(head: UpgradeHead): void {
+    this.#kind = "upgraded";
+    this.#pumps = 1;
+    (this.#client as Deno.TcpConn).setNoDelay(true);
+    this.#host.upgrade!(this.#client, head, this).then((socket) => {
+      this.#connecting = false;
+      if (socket === undefined || this.#closed) {
+        // Refused (the answer is written), or closed meanwhile.
+        socket?.abort();
+        this.#pumps = 0;
+        if (this.#closed) return this.#done();
+        return this.#refused();
+      }
+      this.#native = socket;
+    }, () => {
+      this.#connecting = false;
+      this.#pumps = 0;
+      this.close();
+      this.#done();
+    });
+  }
+
+  /**
+   * After a refusal written here: close for writing and drop what the
+   * client still sends for up to {@link FRONT_DRAIN_MS} (closing with unread
+   * input would reset the connection and lose the answer).
+   */
+  #refused(): void {
+    this.#draining = true;
+    this.#pumps = 1;
+    this.#client.closeWrite().catch(() => this.close());
+    this.#drainTimer = setTimeout(() => this.close(), FRONT_DRAIN_MS);
+    const buf = takeReadBuffer();
+    const onRead = (n: number | null | Error): void => {
+      if (typeof n === "number" && !this.#closed) {
+        this.#client.read(buf).then(onRead, onRead);
+        return;
+      }
+      giveReadBuffer(buf);
+      this.#pumps = 0;
+      this.close();
+      this.#done();
+    };
+    this.#client.read(buf).then(onRead, onRead);
+  }
+
+  /** The WebSocket served here has closed its socket. */
+  nativeEnded(): void {
+    this.#closed = true;
+    this.#pumps = 0;
+    this.#done();
+  }
+
+  /** Connect to the server behind; `first` are bytes already read. */
+  #connect(first: Uint8Array | undefined): void {
+    const host = this.#host;
+    const client = this.#client;
     const target = host.upstream();
     const failed = () => {
       this.#connecting = false;
@@ -88,7 +204,7 @@ export class FrontConnection {
       queueMicrotask(failed);
       return;
     }
-    Deno.connect(target).then((up) => this.#connected(up), failed);
+    Deno.connect(target).then((up) => this.#connected(up, first), failed);
   }
 
   /** How the sweeper times it now. */
@@ -98,7 +214,7 @@ export class FrontConnection {
     return this.#kind === "stream" ? "stream" : "idle";
   }
 
-  #connected(up: Deno.Conn): void {
+  #connected(up: Deno.Conn, first: Uint8Array | undefined): void {
     this.#connecting = false;
     if (this.#closed) {
       up.close();
@@ -111,8 +227,13 @@ export class FrontConnection {
     (up as Deno.TcpConn).setNoDelay(true);
     (this.#client as Deno.TcpConn).setNoDelay(true);
     this.#pumps = 2;
-    this.#pump(this.#client, up, true);
     this.#pump(up, this.#client, false);
+    if (first === undefined) return this.#pump(this.#client, up, true);
+    this.#moved(first, true);
+    writeAll(up, first).then(
+      () => this.#pump(this.#client, up, true),
+      () => this.#ended(true, "unwritable"),
+    );
   }
 
   /**
@@ -216,6 +337,7 @@ export class FrontConnection {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#drainTimer);
+    if (this.#native !== undefined) return this.#native.abort();
     for (const c of [this.#client, this.#upstream]) {
       try {
         c?.close();
@@ -233,4 +355,8 @@ export class FrontConnection {
     this.#port = 0;
     this.#host.finished(this);
   }
+}
+
+async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length;) at += await conn.write(bytes.subarray(at));
 }

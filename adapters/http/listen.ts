@@ -20,6 +20,8 @@ import { within } from "../within.ts";
 import { type Front, HttpFront } from "./front.ts";
 import { FrontThread } from "./front_thread.ts";
 import { ServerBehind } from "./server_behind.ts";
+import { serveUpgrade } from "./ws_handshake.ts";
+import { maxWsMessageBytes } from "./ws_native.ts";
 
 /** Something with a fetch handler: the Hono app. */
 export interface FetchApp {
@@ -78,10 +80,13 @@ export interface HttpOptions {
   isolates?: IsolateLink | undefined;
   /**
    * Run the HTTP front (timeouts, the descriptor gate, the pipe to Deno's
-   * server) in a Worker of its own: its read and write per WebSocket message
-   * then run on another core (lower latency under load), for one more
-   * thread and about 15 MB of resident memory (docs/reliability.md §3).
-   * @default {true on a machine of more than one core, unless `isolates`}
+   * server) in a Worker of its own, for one more thread and about 15 MB of
+   * resident memory (docs/reliability.md §3). Its pipe's reads and writes
+   * then run on another core; but WebSockets then go through Deno's server
+   * behind it, where the front in the server's thread serves them on the
+   * client's socket itself (adapters/http/ws_native.ts), several times
+   * faster (docs/performance.md). For servers of many event streams.
+   * @default {false}
    */
   frontWorker?: boolean | undefined;
 }
@@ -138,12 +143,10 @@ export async function listenHttpWith(
   const limits = hub.limits;
   const gate = options.gate ?? new ConnectionGate();
   // The front runs in a Worker of its own (adapters/http/front_thread.ts)
-  // when asked, by default on a machine of more than one core, unless this
-  // server is already one of several isolates (`serve --workers`: they
-  // spread the front's work over the cores), the gate cannot be shared with
-  // a Worker, or the Worker's module cannot be read.
-  const inWorker = options.frontWorker ??
-    (options.isolates === undefined && navigator.hardwareConcurrency > 1);
+  // only when asked, and when the gate can be shared with a Worker and the
+  // Worker's module can be read; in the server's thread it serves
+  // WebSockets on the clients' sockets itself.
+  const inWorker = options.frontWorker ?? false;
   const counters = inWorker && FrontThread.possible() ? gate.shared : undefined;
   let front: Front | undefined;
   const forbidden = () =>
@@ -205,9 +208,12 @@ export async function listenHttpWith(
     }
     if (front === undefined) {
       const listener = listenTcp(hostname, port, options.reusePort ?? false);
+      const maxMessage = maxWsMessageBytes(hub.chat.limits.maxFrameSize);
       front = new HttpFront(listener, {
         gate,
         upstream: () => behind.address,
+        upgrade: (client, head, c) =>
+          serveUpgrade(client, head, c, app.fetch, maxMessage),
         ...frontOptions,
       });
     }

@@ -5,6 +5,7 @@
  */
 
 import type { Context } from "npm:hono@4";
+import type { NativeUpgrade } from "./ws_handshake.ts";
 
 /**
  * The `HOST:PORT` of the client of a request, when the server passed it
@@ -35,4 +36,16 @@ export function remoteOf(c: Context): string | undefined {
 export function abortOf(c: Context): (() => void) | undefined {
   const info = c.env as { abort?: () => void } | undefined;
   return info?.abort;
+}
+
+/**
+ * The HTTP front's own WebSocket upgrade, when the front took the request
+ * (adapters/http/ws_handshake.ts): the socket is then the client's own.
+ *
+ * @param c The request context.
+ * @returns The upgrade, or undefined (use Deno's).
+ */
+export function upgradeOf(c: Context): NativeUpgrade | undefined {
+  const info = c.env as { upgradeWebSocket?: NativeUpgrade } | undefined;
+  return info?.upgradeWebSocket;
 }

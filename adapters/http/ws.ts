@@ -18,6 +18,7 @@
 
 import type { HttpHub } from "./hub.ts";
 import { HttpProblem } from "./problem.ts";
+import type { NativeUpgrade } from "./ws_handshake.ts";
 import { badToken } from "./session_token.ts";
 import { pickWsProtocol, WS_PROTOCOL, WS_TOKEN_PREFIX } from "./ws_protocol.ts";
 import { WsConnection } from "./ws_connection.ts";
@@ -31,6 +32,9 @@ export { WS_PROTOCOL, WS_TOKEN_PREFIX };
  * @param hub The HTTP hub.
  * @param request The upgrade request.
  * @param remote Remote address for logs.
+ * @param abort Cuts the client's connection at once (the HTTP front).
+ * @param native The front's own upgrade, when it took the request
+ *   (adapters/http/ws_handshake.ts); else Deno's.
  * @returns The 101 response.
  * @throws {HttpProblem} 426 without an upgrade, 404 for an unknown token.
  */
@@ -39,6 +43,7 @@ export async function upgradeToWebSocket(
   request: Request,
   remote?: string,
   abort?: () => void,
+  native?: NativeUpgrade,
 ): Promise<Response> {
   if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
     throw new HttpProblem(
@@ -69,10 +74,12 @@ export async function upgradeToWebSocket(
   // client offered no other.
   const picked = pickWsProtocol(offered);
   const protocol = picked.protocol ?? tokenProtocol;
-  const { socket, response } = Deno.upgradeWebSocket(request, {
-    ...(protocol ? { protocol } : {}),
-    idleTimeout: 60,
-  });
+  const { socket, response } = native !== undefined
+    ? native(protocol)
+    : Deno.upgradeWebSocket(request, {
+      ...(protocol ? { protocol } : {}),
+      idleTimeout: 60,
+    });
   if (home !== undefined) {
     relayOf(hub)!.relay(socket, home, {
       token,

@@ -8,7 +8,7 @@
 import { createRoute, type OpenAPIHono } from "npm:@hono/zod-openapi@1.6";
 import { requireOrigin } from "./guards.ts";
 import type { HttpHub } from "./hub.ts";
-import { abortOf, remoteOf } from "./remote.ts";
+import { abortOf, remoteOf, upgradeOf } from "./remote.ts";
 import { ROUTES } from "./routes.ts";
 import { relayOf, upgradeToWebSocket } from "./ws.ts";
 
@@ -41,6 +41,7 @@ export function registerWsRoute(app: OpenAPIHono, hub: HttpHub): void {
         c.req.raw,
         remoteOf(c),
         abortOf(c),
+        upgradeOf(c),
       ) as never,
   );
 }

@@ -29,6 +29,7 @@ import {
   sendMessage,
   type WsEncoding,
 } from "./ws_protocol.ts";
+import { NativeWebSocket } from "./ws_native.ts";
 import { type Left, spend, turnSpent, wait } from "./ws_pump.ts";
 
 /**
@@ -73,6 +74,16 @@ export class WsSink implements EventSink {
   #closed = false;
   #release: (() => void) | undefined;
   readonly #abort: (() => void) | undefined;
+  /**
+   * Whether the socket is Deno's, which copies what it is handed and keeps
+   * it until its peer reads: then the sink holds events back beyond
+   * {@link DENO_WINDOW} and the turn's bytes (ws_pump.ts). The front's own socket
+   * (adapters/http/ws_native.ts) keeps references to the shared bytes, says
+   * exactly what it has not written, and drops it all when cut: it is
+   * handed every event at once, as a TCP connection is, and the member's
+   * outbound bytes bound it.
+   */
+  readonly #deno: boolean;
 
   /**
    * @param socket The upgraded socket.
@@ -83,6 +94,7 @@ export class WsSink implements EventSink {
     this.#hub = options.hub;
     this.encoding = options.encoding;
     this.#abort = options.abort;
+    this.#deno = !(socket instanceof NativeWebSocket);
   }
 
   /** Bytes held back here plus those Deno has not written yet (about). */
@@ -231,19 +243,20 @@ export class WsSink implements EventSink {
     let inDeno = this.#socket.bufferedAmount;
     const progress = inDeno < this.#inDeno;
     let i = from, left: Left = "done";
+    const deno = this.#deno;
     while (i < to) {
-      if (inDeno > DENO_WINDOW) {
+      if (deno && inDeno > DENO_WINDOW) {
         left = i > from ? "sent" : progress ? "progress" : "stalled";
         break;
       }
-      if (turnSpent()) {
+      if (deno && turnSpent()) {
         left = "sent";
         break;
       }
       const end = messageEnd(this.encoding, batch, i, to);
       const bytes = sendMessage(this.#socket, this.encoding, batch, i, end);
       inDeno += bytes;
-      spend(bytes);
+      if (deno) spend(bytes);
       i = end;
     }
     if (left !== "done" && !this.#open()) {
