@@ -275,6 +275,9 @@ export async function serveUpgrade(
     return undefined;
   }
   const accept = await acceptKey(head.headers.get("sec-websocket-key")!);
-  socket.start(switchingProtocols(accept, protocol, response.headers), head.rest);
+  socket.start(
+    switchingProtocols(accept, protocol, response.headers),
+    head.rest,
+  );
   return socket;
 }

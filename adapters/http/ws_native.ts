@@ -20,11 +20,11 @@
 import { Outbox } from "../../core/outbox.ts";
 import {
   closePayload,
+  writeWsHeader,
   WsCloseCode,
   WsDecoder,
-  WsOpcode,
   wsHeaderLength,
-  writeWsHeader,
+  WsOpcode,
 } from "../../core/websocket.ts";
 import { type Flushable, streamRounds } from "../flush_rounds.ts";
 import {
@@ -217,11 +217,18 @@ export class NativeWebSocket implements Flushable {
   idle(now: number): boolean {
     const silent = now - this.lastRead;
     if (silent >= IDLE_MS) {
-      this.#event ??= { code: WsCloseCode.goingAway, reason: "idle", wasClean: false };
+      this.#event ??= {
+        code: WsCloseCode.goingAway,
+        reason: "idle",
+        wasClean: false,
+      };
       this.abort();
       return true;
     }
-    if (silent >= PING_AFTER_MS && !this.#pinged && this.readyState === WebSocket.OPEN) {
+    if (
+      silent >= PING_AFTER_MS && !this.#pinged &&
+      this.readyState === WebSocket.OPEN
+    ) {
       this.#pinged = true;
       this.#queue(WsOpcode.ping, new Uint8Array(0));
     }
@@ -341,7 +348,11 @@ export class NativeWebSocket implements Flushable {
     this.#closeRead = true;
     if (this.readyState === WebSocket.OPEN) {
       this.readyState = WebSocket.CLOSING;
-      this.#event = { code: code ?? WsCloseCode.noStatus, reason, wasClean: true };
+      this.#event = {
+        code: code ?? WsCloseCode.noStatus,
+        reason,
+        wasClean: true,
+      };
       this.#sendClose(code ?? WsCloseCode.noStatus, "");
     }
     if (this.#writing === undefined && !this.#scheduled) this.flush();
