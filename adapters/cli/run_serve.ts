@@ -68,6 +68,8 @@ export interface ServeFlags {
   httpRequestTimeout: number;
   /** `--http-keepalive`: seconds an idle HTTP connection stays open. */
   httpKeepalive: number;
+  /** `--ws-idle-timeout`: seconds a silent WebSocket stays open. */
+  wsIdleTimeout: number;
   /** `--sse-heartbeat`: seconds between heartbeats. */
   sseHeartbeat: number;
   /** `--udp-port`: the UDP port. */
@@ -239,6 +241,7 @@ export function serveOptionsOf(
         heartbeatMs: Math.round(o.sseHeartbeat * 1000),
         requestTimeoutMs: Math.round(o.httpRequestTimeout * 1000),
         keepAliveMs: Math.round(o.httpKeepalive * 1000),
+        wsIdleMs: Math.round(o.wsIdleTimeout * 1000),
       },
     },
   };

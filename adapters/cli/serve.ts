@@ -171,9 +171,15 @@ export function addServeCommand(program: Command): void {
     )
     .option(
       "--http-keepalive <seconds>",
-      "an HTTP connection with no request under way and nothing sent either way is closed after this (event streams are kept by their heartbeats; WebSockets are not timed)",
+      "an HTTP connection with no request under way and nothing sent either way is closed after this (event streams are kept by their heartbeats; WebSockets by --ws-idle-timeout)",
       seconds,
       30,
+    )
+    .option(
+      "--ws-idle-timeout <seconds>",
+      "a WebSocket whose client sent nothing for this long (pongs count) is closed; it is pinged after half of it",
+      seconds,
+      60,
     )
     .option(
       "--sse-heartbeat <seconds>",

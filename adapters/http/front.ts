@@ -54,6 +54,8 @@ export interface HttpFrontOptions {
   keepAliveMs: number;
   /** SSE heartbeat interval: an event stream is idle after three missed. */
   heartbeatMs: number;
+  /** A silent WebSocket served here is closed after this, in ms. */
+  wsIdleMs?: number | undefined;
   /** Receives `accept_error` and `http_timeout` records. */
   log?: ((record: LogRecord) => void) | undefined;
   /**
@@ -178,7 +180,7 @@ export class HttpFront implements FrontHost, Front {
       let timeout: number;
       let since: number;
       if (state === "upgraded") {
-        c.native?.idle(now);
+        if (o.wsIdleMs !== undefined) c.native?.idle(now, o.wsIdleMs);
         continue;
       }
       if (state === "request") {

@@ -28,9 +28,14 @@ export interface HttpLimits {
   /**
    * An HTTP connection with no request under way and nothing sent either
    * way is closed after this, in ms (an event stream stays open while its
-   * heartbeats flow; a WebSocket is not timed). @default {30000}
+   * heartbeats flow; a WebSocket is timed by `wsIdleMs`). @default {30000}
    */
   keepAliveMs: number;
+  /**
+   * A WebSocket whose client has sent nothing (pongs count) for this long
+   * is closed; it is pinged after half of it, in ms. @default {60000}
+   */
+  wsIdleMs: number;
 }
 
 /** The defaults of {@link HttpLimits}. */
@@ -41,6 +46,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = {
   lingerMs: 2000,
   requestTimeoutMs: 10_000,
   keepAliveMs: 30_000,
+  wsIdleMs: 60_000,
 };
 
 /**

@@ -193,6 +193,7 @@ export async function listenHttpWith(
     requestTimeoutMs: limits.requestTimeoutMs,
     keepAliveMs: limits.keepAliveMs,
     heartbeatMs: limits.heartbeatMs,
+    wsIdleMs: limits.wsIdleMs,
     log: options.log,
   };
   try {

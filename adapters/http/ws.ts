@@ -78,7 +78,7 @@ export async function upgradeToWebSocket(
     ? native(protocol)
     : Deno.upgradeWebSocket(request, {
       ...(protocol ? { protocol } : {}),
-      idleTimeout: 60,
+      idleTimeout: Math.max(1, Math.round(hub.limits.wsIdleMs / 1000)),
     });
   if (home !== undefined) {
     relayOf(hub)!.relay(socket, home, {

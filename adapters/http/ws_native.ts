@@ -36,10 +36,6 @@ import {
 
 /** How long a closing socket waits for the client's close frame, in ms. */
 export const CLOSE_WAIT_MS = 2000;
-/** Silence after which the server pings a client, in ms. */
-export const PING_AFTER_MS = 30_000;
-/** Silence after which a client is gone (its pongs count), in ms. */
-export const IDLE_MS = 60_000;
 
 /**
  * The largest message a client may send, by the largest frame: 16 frames
@@ -209,14 +205,15 @@ export class NativeWebSocket implements Flushable {
 
   /**
    * Look at the client's silence (the front's sweeper): ping it once after
-   * {@link PING_AFTER_MS}, cut it after {@link IDLE_MS}.
+   * half of `idleMs`, cut it after `idleMs` (`--ws-idle-timeout`).
    *
    * @param now performance.now().
+   * @param idleMs The longest silence.
    * @returns Whether it was cut.
    */
-  idle(now: number): boolean {
+  idle(now: number, idleMs: number): boolean {
     const silent = now - this.lastRead;
-    if (silent >= IDLE_MS) {
+    if (silent >= idleMs) {
       this.#event ??= {
         code: WsCloseCode.goingAway,
         reason: "idle",
@@ -226,7 +223,7 @@ export class NativeWebSocket implements Flushable {
       return true;
     }
     if (
-      silent >= PING_AFTER_MS && !this.#pinged &&
+      silent >= idleMs / 2 && !this.#pinged &&
       this.readyState === WebSocket.OPEN
     ) {
       this.#pinged = true;
