@@ -32,6 +32,7 @@ export class Outgoing {
   readonly event: ChatEvent;
   #binary: Uint8Array | undefined;
   #json: string | undefined;
+  #jsonUtf8: Uint8Array | undefined;
   #en: Uint8Array | undefined;
   #zh: Uint8Array | undefined;
   #size = 0;
@@ -55,6 +56,14 @@ export class Outgoing {
   /** The JSON object as a string, without a line break. */
   json(): string {
     return this.#json ??= JSON.stringify(this.event);
+  }
+
+  /**
+   * {@link Outgoing.json} as UTF-8 bytes, encoded once for every recipient
+   * (a WebSocket's text message, adapters/http/ws_native.ts).
+   */
+  jsonUtf8(): Uint8Array {
+    return this.#jsonUtf8 ??= encoder.encode(this.json());
   }
 
   /**

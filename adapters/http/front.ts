@@ -19,9 +19,11 @@
 import type { LogRecord } from "../../core/chat.ts";
 import { acceptLoop } from "../accept_loop.ts";
 import type { ConnectionGate } from "../connection_gate.ts";
-import { FrontConnection, type FrontHost } from "./front_connection.ts";
-import type { UpgradeHead } from "./ws_handshake.ts";
-import type { NativeWebSocket } from "./ws_native.ts";
+import {
+  FrontConnection,
+  type FrontHost,
+  type ServeUpgrade,
+} from "./front_connection.ts";
 import { HttpProblem } from "./problem.ts";
 
 /** What the HTTP listener needs of its front, in a Worker or not. */
@@ -69,13 +71,7 @@ export interface HttpFrontOptions {
    * Serve WebSocket upgrades on the client's socket itself
    * (adapters/http/ws_handshake.ts): the front in the server's thread does.
    */
-  upgrade?:
-    | ((
-      client: Deno.Conn,
-      head: UpgradeHead,
-      c: FrontConnection,
-    ) => Promise<NativeWebSocket | undefined>)
-    | undefined;
+  upgrade?: ServeUpgrade | undefined;
 }
 
 /** The last refusal made, kept: a flood gets the same bytes each time. */
@@ -120,7 +116,7 @@ export class HttpFront implements FrontHost, Front {
   readonly #refusals = new Set<() => void>();
   #idle: (() => void) | undefined;
   /** Serves WebSocket upgrades itself, when the options say how. */
-  readonly upgrade?: FrontHost["upgrade"];
+  readonly upgrade?: ServeUpgrade;
 
   /**
    * Start accepting on a listener.

@@ -23,6 +23,16 @@ import type { NativeWebSocket } from "./ws_native.ts";
  */
 export const FRONT_MAX_READ = 16 * 1024;
 
+/**
+ * Serves a WebSocket upgrade on the client's socket: the socket, or
+ * undefined when the app refused it (its answer written).
+ */
+export type ServeUpgrade = (
+  client: Deno.Conn,
+  head: UpgradeHead,
+  c: FrontConnection,
+) => Promise<NativeWebSocket | undefined>;
+
 /** What a front connection needs from its front. */
 export interface FrontHost {
   /** The clock, in ms. */
@@ -40,13 +50,7 @@ export interface FrontHost {
    * (adapters/http/ws_handshake.ts), when the front does: the socket, or
    * undefined when the app refused it (its answer written).
    */
-  readonly upgrade?:
-    | ((
-      client: Deno.Conn,
-      head: UpgradeHead,
-      c: FrontConnection,
-    ) => Promise<NativeWebSocket | undefined>)
-    | undefined;
+  readonly upgrade?: ServeUpgrade | undefined;
   /**
    * The HTTP server behind cannot be reached: answer 503 and close.
    * `target` is where it was tried, if anywhere.

@@ -89,7 +89,7 @@ export function readUpgradeHead(
     !connection.split(",").some((t) => t.trim() === "upgrade") ||
     headers.get("sec-websocket-version") !== "13" ||
     !/^[A-Za-z0-9+/]{22}==$/.test(headers.get("sec-websocket-key") ?? "") ||
-    !headers.has("host") || headers.get("host")!.includes(",") ||
+    !/^[A-Za-z0-9.:[\]-]+$/.test(headers.get("host") ?? "") ||
     headers.has("content-length") || headers.has("transfer-encoding")
   ) return undefined;
   return {

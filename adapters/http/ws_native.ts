@@ -57,31 +57,37 @@ export interface NativeCloseEvent {
 }
 
 const utf8 = new TextEncoder();
-// The last text sent and the last header made: a fan-out sends the same
-// text, of the same length, to every member in a row, so these are encoded
-// once per fan-out, and the members' outboxes hold identical chunks (one
-// joined buffer shared by all of them, core/outbox.ts).
-let lastText = "";
-let lastTextBytes = new Uint8Array(0);
-let lastHeaderOp = -1;
-let lastHeaderLength = -1;
-let lastHeader = new Uint8Array(0);
+// The UTF-8 of the texts sent lately and the headers made lately: a
+// fan-out sends the same texts (the same strings: a turn's batch, shared by
+// core/batch.ts) to every member, so each is encoded once per fan-out, and
+// the members' outboxes hold identical chunks, whose joined bytes they share
+// (core/outbox.ts). Bounded: cleared when full. One event per message
+// (`roomcast.v1`) goes through sendText with the event's own bytes
+// (Outgoing.jsonUtf8), as a turn may hold more events than this keeps.
+const CACHE_ENTRIES = 64;
+const texts = new Map<string, Uint8Array>();
+const headers = new Map<number, Uint8Array>();
 
 function header(opcode: number, length: number): Uint8Array {
-  if (opcode === lastHeaderOp && length === lastHeaderLength) return lastHeader;
-  const h = new Uint8Array(wsHeaderLength(length));
-  writeWsHeader(h, 0, opcode, length);
-  lastHeaderOp = opcode;
-  lastHeaderLength = length;
-  return lastHeader = h;
+  const key = length * 16 + opcode;
+  let h = headers.get(key);
+  if (h === undefined) {
+    h = new Uint8Array(wsHeaderLength(length));
+    writeWsHeader(h, 0, opcode, length);
+    if (headers.size >= CACHE_ENTRIES) headers.clear();
+    headers.set(key, h);
+  }
+  return h;
 }
 
 function textBytes(text: string): Uint8Array {
-  if (text !== lastText) {
-    lastTextBytes = utf8.encode(text);
-    lastText = text;
+  let bytes = texts.get(text);
+  if (bytes === undefined) {
+    bytes = utf8.encode(text);
+    if (texts.size >= CACHE_ENTRIES) texts.clear();
+    texts.set(text, bytes);
   }
-  return lastTextBytes;
+  return bytes;
 }
 
 /** Options of a {@link NativeWebSocket}. */
@@ -179,6 +185,14 @@ export class NativeWebSocket implements Flushable {
           : new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
       );
     } else this.#queue(WsOpcode.binary, new Uint8Array(data));
+  }
+
+  /**
+   * Send a text message already encoded (valid UTF-8: a JSON event's bytes,
+   * shared by every member).
+   */
+  sendText(utf8: Uint8Array): void {
+    if (this.readyState === WebSocket.OPEN) this.#queue(WsOpcode.text, utf8);
   }
 
   /**

@@ -13,6 +13,7 @@
 
 import { batchFrames, batchJson } from "../../core/batch.ts";
 import type { Outgoing } from "../../core/peer.ts";
+import { NativeWebSocket } from "./ws_native.ts";
 
 /** The subprotocols the server speaks, by encoding. */
 export const WsProtocol = {
@@ -129,6 +130,11 @@ export function sendMessage(
   if (encoding === "binary") {
     const bytes = batchFrames(batch, from, end);
     socket.send(bytes);
+    return bytes.length;
+  }
+  if (encoding === "json" && socket instanceof NativeWebSocket) {
+    const bytes = batch[from]!.jsonUtf8();
+    socket.sendText(bytes);
     return bytes.length;
   }
   const text = encoding === "json"

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { concat } from "../_bytes.ts";
 import {
   closePayload,
   validCloseCode,
@@ -42,32 +43,16 @@ function frame(
   const len = payload.length;
   const head: number[] = [(fin ? 0x80 : 0) | ((o.rsv ?? 0) << 4) | opcode];
   const m = mask === null ? 0 : 0x80;
-  if (o.len64) {
-    head.push(
-      m | 127,
-      0,
-      0,
-      0,
-      0,
-      len >>> 24,
-      (len >>> 16) & 255,
-      (len >>> 8) & 255,
-      len & 255,
-    );
-  } else if (len < 126) head.push(m | len);
-  else if (len < 65536) head.push(m | 126, len >>> 8, len & 255);
+  if (len < 126 && !o.len64) head.push(m | len);
+  else if (len < 65536 && !o.len64) head.push(m | 126, len >>> 8, len & 255);
   else {
-    head.push(
-      m | 127,
-      0,
-      0,
-      0,
-      0,
+    const bytes = [
       len >>> 24,
       (len >>> 16) & 255,
       (len >>> 8) & 255,
       len & 255,
-    );
+    ];
+    head.push(m | 127, 0, 0, 0, 0, ...bytes);
   }
   if (mask !== null) head.push(...mask);
   const out = new Uint8Array(head.length + len);
@@ -79,15 +64,7 @@ function frame(
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
-const join = (...parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const join = concat;
 
 Deno.test("websocket: text, binary, and a message in fragments with a ping between", () => {
   const { d, got } = decoder();

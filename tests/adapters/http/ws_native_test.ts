@@ -10,6 +10,7 @@ import type { HttpListener } from "../../../adapters/http/app.ts";
 import { serve } from "../../../adapters/server/serve.ts";
 import { closePayload } from "../../../core/websocket.ts";
 import { concat } from "../../_bytes.ts";
+import { HttpServerProc } from "../_http_server.ts";
 
 const te = new TextEncoder();
 const td = new TextDecoder();
@@ -162,17 +163,12 @@ class Raw {
 async function withServer(
   fn: (url: string) => Promise<void>,
   limits: Record<string, number> = {},
-  wsIdleMs?: number,
 ): Promise<void> {
   const server = await serve({
     transports: ["http"],
     port: 0,
     limits: { messagesPerSecond: 0, ...limits },
-    http: {
-      port: 0,
-      adminToken: "ws-native-admin-token-0123456789",
-      ...(wsIdleMs ? { limits: { wsIdleMs } } : {}),
-    },
+    http: { port: 0, adminToken: "ws-native-admin-token-0123456789" },
   });
   try {
     await fn((server.listeners[0] as HttpListener).url);
@@ -352,32 +348,35 @@ Deno.test("ws native: what is not a plain upgrade goes to Deno's server as befor
 });
 
 Deno.test("ws native: a silent client is pinged at half --ws-idle-timeout and cut at it; one that answers stays", async () => {
-  await withServer(async (url) => {
-    const silent = await Raw.open(url);
-    const alive = await Raw.open(url);
-    try {
-      for (const c of [silent, alive]) {
-        await c.write(request());
-        assert.equal((await c.head()).status, 101);
-      }
-      const started = performance.now();
-      // The live one answers each ping with its pong, three times.
-      for (let i = 0; i < 3; i++) {
-        const ping = await alive.frame();
-        assert.equal(ping.opcode, 9);
-        await alive.write(frame(0xa, ping.payload));
-      }
-      assert.equal((await silent.frame()).opcode, 9);
-      assert.equal(await silent.closed(), true);
-      assert.ok(performance.now() - started >= 600, "cut before its time");
-      // Still open: it answers a ping of its own.
-      await alive.write(frame(9, te.encode("x")));
-      let f = await alive.frame();
-      while (f.opcode === 9) f = await alive.frame();
-      assert.equal(f.opcode, 0xa);
-    } finally {
-      silent.close();
-      alive.close();
+  const server = await HttpServerProc.start(["http"], [
+    "--ws-idle-timeout",
+    "0.6",
+  ]);
+  const silent = await Raw.open(server.http);
+  const alive = await Raw.open(server.http);
+  try {
+    for (const c of [silent, alive]) {
+      await c.write(request());
+      assert.equal((await c.head()).status, 101);
     }
-  }, {}, 600);
+    const started = performance.now();
+    // The live one answers each ping with its pong, three times.
+    for (let i = 0; i < 3; i++) {
+      const ping = await alive.frame();
+      assert.equal(ping.opcode, 9);
+      await alive.write(frame(0xa, ping.payload));
+    }
+    assert.equal((await silent.frame()).opcode, 9);
+    assert.equal(await silent.closed(), true);
+    assert.ok(performance.now() - started >= 600, "cut before its time");
+    // Still open: it answers a ping of its own.
+    await alive.write(frame(9, te.encode("x")));
+    let f = await alive.frame();
+    while (f.opcode === 9) f = await alive.frame();
+    assert.equal(f.opcode, 0xa);
+  } finally {
+    silent.close();
+    alive.close();
+    await server.stop();
+  }
 });
