@@ -85,8 +85,13 @@ export interface Backplane {
    * synchronously (in memory) or with a promise (over the network).
    */
   claim(room: string, key: string, name: string): ClaimResult;
-  /** Give up a claim this node holds. */
-  release(room: string, key: string): void;
+  /**
+   * Give up a claim this node holds. A promise, where the release is a
+   * write to a shared store, settles once it is written (or the node stops
+   * waiting for it): the member that left is told `left` only then, so
+   * that it can take its name again at once on any node.
+   */
+  release(room: string, key: string): void | Promise<void>;
   /**
    * Send a room event to every other node. `out` is the same event as the
    * chat fanned it out locally: reuse its cached encodings.

@@ -54,8 +54,11 @@ export interface ChatInternals<S> {
   enter(session: S, m: Membership): void;
   /** Send the member its WELCOME (with the room's roster). */
   welcome(session: S, m: Membership): void;
-  /** Take a member out of its room, give its name back and tell the room. */
-  leave(session: S, m: Membership, reason: LeaveReason): void;
+  /**
+   * Take a member out of its room, give its name back and tell the room.
+   * A promise settles once the name's release is written (a shared store).
+   */
+  leave(session: S, m: Membership, reason: LeaveReason): void | Promise<void>;
   /** Fan a member's message out to its room. */
   say(session: S, m: Membership, text: string): void;
   /** Answer a WHO with the room's members. */

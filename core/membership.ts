@@ -107,7 +107,7 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       if (room === undefined || !room.remove(m.key, session)) return;
       // An orphan's name belongs to another node now: its leave is local.
       const orphan = state.orphans.has(session);
-      if (!orphan) backplane.release(m.room, m.key);
+      const released = orphan ? undefined : backplane.release(m.room, m.key);
       if (room.size === 0) {
         rooms.delete(m.room);
         if (state.localHistory) (state.history as MemoryHistory).drop(m.room);
@@ -130,6 +130,7 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       fanout(state, room, out);
       if (!orphan) backplane.publish(event, out);
       notify(state, event);
+      return released;
     },
     say: (session, m, text) => {
       const room = rooms.get(m.room);

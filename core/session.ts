@@ -309,6 +309,16 @@ export class Session implements RoomMember, TextHost {
   }
 
   /**
+   * Settles once this session has left and its name is free on every node
+   * (where the release is a write to a shared store: isolates, Redis), and
+   * the member has been told. At once without a shared store, or before
+   * the session ends.
+   */
+  released(): Promise<void> {
+    return this.#life.released ?? Promise.resolve();
+  }
+
+  /**
    * The transport lost the connection: leave with reason `disconnect`, or,
    * for a resumable member, wait for it to come back within the grace
    * period.

@@ -111,12 +111,10 @@ export class SessionLife<S> {
       return;
     }
     const m = p.commands.membership;
-    if (reason !== "slow_consumer" && m) {
-      p.out.direct(
-        new Outgoing({ type: "left", room: m.room, name: m.name, reason }),
-      );
-    }
-    this.#end(reason, reason !== "slow_consumer");
+    const told = reason !== "slow_consumer" && m
+      ? new Outgoing({ type: "left", room: m.room, name: m.name, reason })
+      : undefined;
+    this.#end(reason, reason !== "slow_consumer", told);
   }
 
   /**
@@ -209,15 +207,32 @@ export class SessionLife<S> {
       p.chat.limits.resumeGraceMs > 0 && !p.chat.closing;
   }
 
-  #end(reason: LeaveReason, closePeer: boolean): void {
+  /**
+   * End the session: leave (telling the member `told`), forget it, close
+   * its connection. Where the name's release is a write to a shared store
+   * (isolates, Redis), the member is told and its connection closed once it
+   * is written, so that it can take the name again at once on any node.
+   */
+  #end(reason: LeaveReason, closePeer: boolean, told?: Outgoing): void {
     const p = this.#p;
     if (p.commands.state === "closed") return;
     const m = p.commands.end();
     p.out.end();
-    if (m) p.chat.leave(p.session, m, reason);
+    const released = m ? p.chat.leave(p.session, m, reason) : undefined;
     p.chat.forget(p.session, undefined, reason);
     const peer = p.out.detach();
-    if (reason === "slow_consumer") peer?.close(false);
-    else if (closePeer) peer?.close(true);
+    if (reason === "slow_consumer") return peer?.close(false);
+    const finish = () => {
+      if (told) peer?.send(told);
+      if (closePeer) peer?.close(true);
+    };
+    if (released === undefined) return finish();
+    this.released = released.then(finish, finish);
   }
+
+  /**
+   * Settles once the name this session gave up is free on every node and
+   * the member told (undefined: at once).
+   */
+  released: Promise<void> | undefined;
 }

@@ -53,9 +53,11 @@ export function registerSessionRoutes(app: OpenAPIHono, hub: HttpHub): void {
   });
 
   app.openapi(createRoute(ROUTES.deleteSession), async (c) => {
-    (await requireSession(hub, c.req.header("authorization"))).command({
-      type: "leave",
-    });
+    const session = await requireSession(hub, c.req.header("authorization"));
+    session.command({ type: "leave" });
+    // Answered once the name is free on every node: a join right after
+    // this answer, on any isolate, can take it.
+    await session.core.released();
     return c.body(null, 204);
   });
 

@@ -41,6 +41,7 @@ import {
 import { makeParts, type Parts, text } from "./parts.ts";
 import type { IsolatePeers } from "./peers.ts";
 import type { IsolateStore } from "./store_dir.ts";
+import { MAX_HOLD_MS } from "./turn_hold.ts";
 import { within } from "../within.ts";
 
 export {
@@ -157,10 +158,13 @@ export class IsolateBackplane implements Backplane {
   /**
    * Give a name back. The events of this turn (the member's leave) go to the
    * other isolates once the release is written, so that the name is free
-   * for whoever hears of the leave.
+   * for whoever hears of the leave; the member that left is told once it is
+   * written too (at most {@link MAX_HOLD_MS} later, as the events).
    */
-  release(room: string, key: string): void {
-    this.#p.bus.after(this.#p.claims.release(room, key));
+  release(room: string, key: string): Promise<void> {
+    const written = this.#p.claims.release(room, key);
+    this.#p.bus.after(written);
+    return within(written, MAX_HOLD_MS).then(() => {});
   }
 
   /** Send an event to every other isolate, as its frame, at the turn's end. */

@@ -46,6 +46,9 @@ import {
 } from "./wire.ts";
 import { within } from "../within.ts";
 
+/** Longest a member that left waits to be told for its name's release, in ms. */
+const RELEASE_WAIT_MS = 200;
+
 /** Options of {@link RedisBackplane.connect}. */
 export interface RedisBackplaneOptions {
   /** `redis://[:password@]host:port[/db]` (or `rediss://` for TLS). */
@@ -225,9 +228,14 @@ export class RedisBackplane implements Backplane {
     return this.#claims.claim(room, key, name);
   }
 
-  /** Give up a claim. */
-  release(room: string, key: string): void {
-    this.#claims.release(room, key);
+  /**
+   * Give up a claim. The member that left is told once Redis has the
+   * release (at most {@link RELEASE_WAIT_MS} later), so that it can take
+   * its name again at once on any node.
+   */
+  release(room: string, key: string): Promise<void> | undefined {
+    const written = this.#claims.release(room, key);
+    return written && within(written, RELEASE_WAIT_MS);
   }
 
   /**

@@ -68,11 +68,14 @@ export class NameClaims {
       );
   }
 
-  /** Give up a claim. */
-  release(room: string, key: string): void {
+  /** Give up a claim: settles once Redis has it (never rejects). */
+  release(room: string, key: string): Promise<void> | undefined {
     const entry = this.#ledger.release(room, key);
-    if (entry === undefined || !this.#lease.online) return;
-    this.#cmd.rcRelease(this.#prefix, this.#nodeId, room, key).catch(() => {});
+    if (entry === undefined || !this.#lease.online) return undefined;
+    return this.#cmd.rcRelease(this.#prefix, this.#nodeId, room, key).then(
+      () => {},
+      () => {},
+    );
   }
 
   /** Member names of a room, cluster-wide (this node's alone while offline). */

@@ -71,6 +71,34 @@ Deno.test("serverless: a name raced for from two clients 100 times has one winne
   }
 });
 
+Deno.test("serverless: a member whose leave was answered takes its name again at once, wherever it lands, 30 times", async () => {
+  const s = await Serverless.start();
+  try {
+    const homes = new Set<string>();
+    let token: string | undefined;
+    for (let i = 0; i < 30; i++) {
+      if (token !== undefined) {
+        const left = await s.call("DELETE", "/api/sessions/me", { token });
+        assert.equal(left.status, 204, `round ${i}`);
+      }
+      // No retry: the 204 came once the name was free on both isolates.
+      const joined = await s.call("POST", "/api/rooms/again/sessions", {
+        body: { name: "bob" },
+      });
+      assert.equal(
+        joined.status,
+        201,
+        `round ${i}: ${JSON.stringify(joined.body)}`,
+      );
+      token = (joined.body as { token: string }).token;
+      homes.add(homeOf(token));
+    }
+    assert.equal(homes.size, 2, "the joins landed on both isolates");
+  } finally {
+    await s.stop();
+  }
+});
+
 Deno.test("serverless: WebSocket, SSE and POST members on different isolates see each other's messages, enters and leaves", async () => {
   const s = await Serverless.start();
   const sockets: WsTestClient[] = [];
