@@ -309,13 +309,15 @@ export class Session implements RoomMember, TextHost {
   }
 
   /**
-   * Settles once this session has left and its name is free on every node
-   * (where the release is a write to a shared store: isolates, Redis), and
-   * the member has been told. At once without a shared store, or before
-   * the session ends.
+   * Once this session has left, where its name's release is a write to a
+   * shared store (isolates, Redis): a promise that settles when the name is
+   * free on every node and the member has been told (and its connection
+   * closed). Undefined when there is nothing to wait for (in memory, or the
+   * session has not ended). A transport that closes a connection when its
+   * session ends waits for it, so that the member's `left` is written.
    */
-  released(): Promise<void> {
-    return this.#life.released ?? Promise.resolve();
+  released(): Promise<void> | undefined {
+    return this.#life.released;
   }
 
   /**

@@ -195,7 +195,7 @@ export const CHAT_CASES: readonly ConformanceCase[] = [
       {
         section: "5.6",
         says:
-          "sends the client **LEFT** with the client's own room and name and reason `quit`",
+          "sends the client the same LEFT, once its name is free on every node",
       },
     ],
     async fn(h) {

@@ -129,7 +129,14 @@ export class StreamConnection implements Peer {
     clearTimeout(this.#prompt);
     this.#prompt = undefined;
     this.#session.close();
-    // Write what is still queued (a goodbye, an error), then close.
+    // Write what is still queued (a goodbye, an error), then close; a
+    // member that left is told once its name is free on every node.
+    const released = this.#session.released();
+    if (released) released.then(() => this.#closeAfterRead());
+    else this.#closeAfterRead();
+  }
+
+  #closeAfterRead(): void {
     this.close(true);
     if (this.#closed && !this.#draining) this.#pool.finished(this);
   }
