@@ -91,7 +91,7 @@ Deno.test("leave: with a release still being written, the member is told and clo
   member(chat, "bob");
 });
 
-Deno.test("leave: in memory the member is told at once, with nothing to wait for", async () => {
+Deno.test("leave: in memory the member is told at once, with nothing to wait for", () => {
   const { chat } = setup();
   const bob = member(chat, "bob");
   bob.session.handle({ type: "leave" });
