@@ -96,6 +96,24 @@ Deno.test("redis backplane: two nodes share names, members, rooms and events", a
   // Nothing is left behind in Redis by nodes that leave gracefully.
 });
 
+Deno.test("redis backplane: a member told it left takes its name again at once on the other node, 30 times", async () => {
+  const redis = await startRedis();
+  const nodes = [await node(redis), await node(redis)];
+  try {
+    let bob = await join(nodes[0]!, "bob");
+    for (let round = 1; round <= 30; round++) {
+      bob.session.handle({ type: "leave" });
+      // Its own `left` comes once Redis has the release: no retry.
+      await waitFor(has(bob.peer, { type: "left", name: "bob" }), "left");
+      bob = await join(nodes[round % 2]!, "bob");
+      assert.equal(bob.peer.events[0]?.type, "welcome", `round ${round}`);
+    }
+  } finally {
+    for (const n of nodes) await n.chat.shutdown();
+    await redis.stop();
+  }
+});
+
 Deno.test("redis backplane: unreachable at start is a clear error, unless optional", async () => {
   const redis = await startRedis();
   const url = redis.url;
