@@ -89,7 +89,9 @@ export interface Backplane {
    * Give up a claim this node holds. A promise, where the release is a
    * write to a shared store, settles once it is written (or the node stops
    * waiting for it): the member that left is told `left` only then, so
-   * that it can take its name again at once on any node.
+   * that it can take its name again at once on any node. It must settle,
+   * and soon (the isolates and Redis backplanes give up after 200 ms): the
+   * member's connection and a shutdown wait for it. It never rejects.
    */
   release(room: string, key: string): void | Promise<void>;
   /**

@@ -151,5 +151,7 @@ export async function shutDown(state: ChatState): Promise<void> {
     }
   }
   state.rooms.clear();
+  // Members that left a moment ago are told once their names are free.
+  await Promise.all(state.releasing);
   await state.backplane.close();
 }

@@ -73,6 +73,11 @@ export interface ChatState {
   readonly rooms: Map<string, Room<Session>>;
   /** Members removed because the cluster gave their name to another node. */
   readonly orphans: WeakSet<Session>;
+  /**
+   * Releases of names being written to the shared store: a shutdown waits
+   * for them, so that their members are told before connections close.
+   */
+  readonly releasing: Set<Promise<void>>;
   /** Open sessions. */
   readonly sessions: Set<Session>;
   /** Sessions that have not joined yet (the join timeout applies). */
@@ -148,6 +153,7 @@ export function makeState(o: StateOptions): ChatState {
     },
     rooms,
     orphans: new WeakSet(),
+    releasing: new Set(),
     sessions: new Set(),
     unjoined: new Set(),
     idle: new Set(),

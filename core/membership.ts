@@ -108,6 +108,11 @@ export function makeInternals(state: ChatState): ChatInternals<Session> {
       // An orphan's name belongs to another node now: its leave is local.
       const orphan = state.orphans.has(session);
       const released = orphan ? undefined : backplane.release(m.room, m.key);
+      if (released) {
+        state.releasing.add(released);
+        const done = () => void state.releasing.delete(released);
+        released.then(done, done);
+      }
       if (room.size === 0) {
         rooms.delete(m.room);
         if (state.localHistory) (state.history as MemoryHistory).drop(m.room);

@@ -223,10 +223,15 @@ export class SessionLife<S> {
     const peer = p.out.detach();
     if (reason === "slow_consumer") return peer?.close(false);
     const finish = () => {
-      if (told) peer?.send(told);
-      if (closePeer) peer?.close(true);
+      try {
+        if (told) peer?.send(told);
+        if (closePeer) peer?.close(true);
+      } catch {
+        // A transport that throws while closing: the session is over.
+      }
     };
-    if (released === undefined) return finish();
+    // Nothing to tell (the connection is gone): nothing to wait for.
+    if (released === undefined || (!told && !closePeer)) return finish();
     this.released = released.then(finish, finish);
   }
 

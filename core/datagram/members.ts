@@ -117,9 +117,9 @@ export class BinaryMember implements Peer {
       const last = this.#pending.at(-1);
       const seq = this.#nextSeq + this.#pending.length - (last ? 1 : 0);
       this.ackDue = true;
-      this.flush();
+      this.#flush();
       this.final = this.#finalDatagram(last, seq);
-    } else if (flush) this.flush();
+    } else if (flush) this.#flush();
     this.#closed = true;
     if (this.#answered) this.#clear(); // else kept for the HELLO's answer
     this.#link.forget(this);
@@ -138,6 +138,15 @@ export class BinaryMember implements Peer {
    * answered with: at most a final error.
    */
   flush(): void {
+    // The session ended and its member is told once its name is free
+    // (Backplane.release): the ACK of its LEAVE goes with that `left`, in
+    // the final datagram (close). An ACK alone would tell the client it is
+    // done before it is told.
+    if ((this.session as Session | undefined)?.state === "closed") return;
+    this.#flush();
+  }
+
+  #flush(): void {
     if (this.#closed || !this.#answered) return;
     if (this.#pending.length === 0 && !this.ackDue) return;
     const lead = this.ackDue
