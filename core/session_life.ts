@@ -41,6 +41,11 @@ export class SessionLife<S> {
   detachedAt: number | undefined;
   /** Why the connection went away, for the leave when the grace runs out. */
   detachReason: "disconnect" | "timeout" = "disconnect";
+  /**
+   * Once the session has ended with its name's release still being written
+   * (a shared store): settles when the member has been told and closed.
+   */
+  released: Promise<void> | undefined;
   readonly #p: LifeParts<S>;
   /** Made at the first refusal (most sessions draw none). */
   #budget: RefusalBudget | undefined;
@@ -223,21 +228,18 @@ export class SessionLife<S> {
     const peer = p.out.detach();
     if (reason === "slow_consumer") return peer?.close(false);
     const finish = () => {
+      if (told) peer?.send(told);
+      if (closePeer) peer?.close(true);
+    };
+    // Nothing to tell (the connection is gone): nothing to wait for.
+    if (released === undefined || (!told && !closePeer)) return finish();
+    const later = () => {
       try {
-        if (told) peer?.send(told);
-        if (closePeer) peer?.close(true);
+        finish();
       } catch {
         // A transport that throws while closing: the session is over.
       }
     };
-    // Nothing to tell (the connection is gone): nothing to wait for.
-    if (released === undefined || (!told && !closePeer)) return finish();
-    this.released = released.then(finish, finish);
+    this.released = released.then(later, later);
   }
-
-  /**
-   * Settles once the name this session gave up is free on every node and
-   * the member told (undefined: at once).
-   */
-  released: Promise<void> | undefined;
 }
