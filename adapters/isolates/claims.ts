@@ -12,6 +12,7 @@
 
 import type { RoomInfo, Roster } from "../../core/backplane.ts";
 import { type ClaimValue, MINUS_ONE, type StoreKeys } from "./keys.ts";
+import { FreshReads } from "./fresh_reads.ts";
 import { retrying } from "./kv_retry.ts";
 
 /** Read-and-commit rounds of one claim before it gives up. */
@@ -48,6 +49,9 @@ export class KvClaims {
   readonly #o: KvClaimsOptions;
   readonly #mine = new Map<string, Claim>();
   readonly #chains = new Map<string, Promise<unknown>>();
+  // A room's roster, read once for the joins that ask at the same time.
+  readonly #rosters = new FreshReads<Roster>();
+  readonly #names = new FreshReads<string[]>();
 
   /** @param options Store, keys, id and the lease's view of who is alive. */
   constructor(options: KvClaimsOptions) {
@@ -141,8 +145,23 @@ export class KvClaims {
     await Promise.allSettled([...this.#chains.values()]);
   }
 
-  /** Member names of a room, on every isolate. */
-  async members(room: string): Promise<string[]> {
+  /**
+   * Member names of a room, on every isolate: read after the call (callers
+   * at the same time share a read, {@link FreshReads}).
+   */
+  members(room: string): Promise<string[]> {
+    return this.#names.read(room, () => this.#members(room));
+  }
+
+  /**
+   * At most `max` names of a room, and its count: read after the call
+   * (the joins of a storm share reads, {@link FreshReads}).
+   */
+  roster(room: string, max: number): Promise<Roster> {
+    return this.#rosters.read(`${max}\n${room}`, () => this.#roster(room, max));
+  }
+
+  async #members(room: string): Promise<string[]> {
     const { kv, keys, gone } = this.#o;
     return await retrying(async () => {
       const names: string[] = [];
@@ -155,8 +174,7 @@ export class KvClaims {
     });
   }
 
-  /** At most `max` names of a room, and its count. */
-  async roster(room: string, max: number): Promise<Roster> {
+  async #roster(room: string, max: number): Promise<Roster> {
     const { kv, keys, gone } = this.#o;
     return await retrying(async () => {
       const names: string[] = [];

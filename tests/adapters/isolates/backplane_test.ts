@@ -183,3 +183,33 @@ Deno.test("isolates: over MessagePorts instead of the channel, the same chat", a
     await g.close();
   }
 });
+
+Deno.test("isolates: in a join storm on two isolates, every WELCOME names all who joined before it was asked for", async () => {
+  const g = await Group.make();
+  try {
+    const a = await g.chat(), b = await g.chat();
+    const joined: string[] = [];
+    for (let wave = 0; wave < 3; wave++) {
+      const names = Array.from({ length: 20 }, (_, i) => `w${wave}m${i}`);
+      const members = await Promise.all(
+        names.map((name, i) => listen(i % 2 ? a : b, name)),
+      );
+      for (const [i, m] of members.entries()) {
+        const me = names[i]!;
+        const welcome = m.events[0];
+        assert.equal(welcome?.type, "welcome");
+        if (welcome?.type !== "welcome") continue;
+        // Read after its own claim: itself, and every earlier wave.
+        const seen = new Set(welcome.members);
+        for (const name of [me, ...joined]) {
+          assert.ok(seen.has(name), `${me} misses ${name}`);
+        }
+        assert.ok(welcome.total >= joined.length + 1);
+      }
+      joined.push(...names);
+    }
+    assert.equal((await a.members("lobby")).length, 60);
+  } finally {
+    await g.close();
+  }
+});
