@@ -28,6 +28,29 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * Write a u16-prefixed string of `n` UTF-8 bytes (its {@link utf8Length})
+ * at `at`, ASCII without a TextEncoder call.
+ *
+ * @returns Where the field ends.
+ */
+export function putField(
+  b: Uint8Array,
+  at: number,
+  s: string,
+  n: number,
+): number {
+  b[at] = n >>> 8;
+  b[at + 1] = n & 0xff;
+  at += 2;
+  if (n === s.length) {
+    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
+  } else {
+    encoder.encodeInto(s, b.subarray(at, at + n));
+  }
+  return at + n;
+}
+
 /** Builds one buffer from fields whose total size is known up front. */
 export class ByteWriter {
   readonly bytes: Uint8Array;
@@ -68,6 +91,16 @@ export class ByteWriter {
     this.u16(b.length);
     this.bytes.set(b, this.#at);
     this.#at += b.length;
+    return this;
+  }
+
+  /**
+   * A string field written from the string itself: u16 byte length `n`
+   * (its {@link utf8Length}), then its UTF-8 bytes, with no buffer of its
+   * own (a WELCOME's hundred names made a hundred).
+   */
+  text(s: string, n: number): this {
+    this.#at = putField(this.bytes, this.#at, s, n);
     return this;
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { ByteWriter, utf8 } from "../_bytes.ts";
+import { ByteWriter, putField, utf8, utf8Length } from "../_bytes.ts";
 import { encodeDatagramFrame } from "../datagram/frames.ts";
 import { ErrorCode } from "../errors.ts";
 import { LeaveReason } from "../events.ts";
@@ -78,8 +78,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
         FrameType.WELCOME,
         4 + r.length + n.length + 6 + list.bytes +
           (t === undefined ? 0 : 2 + t.length + 12),
-      ).str(r).str(n).u32(frame.total).u16(list.names.length);
-      for (const m of list.names) w.str(m);
+      ).str(r).str(n).u32(frame.total).u16(list.count);
+      putMembers(w, frame.members, list.count);
       if (resume !== undefined && t !== undefined) {
         w.str(t).u32(resume.graceMs).u32(resume.seq).u32(resume.lost);
       }
@@ -89,8 +89,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
       const r = field(frame.room);
       const list = memberList(frame.members);
       const w = frameOf(FrameType.MEMBERS, 2 + r.length + 6 + list.bytes)
-        .str(r).u32(frame.total).u16(list.names.length);
-      for (const m of list.names) w.str(m);
+        .str(r).u32(frame.total).u16(list.count);
+      putMembers(w, frame.members, list.count);
       return w.bytes;
     }
     case "joined": {
@@ -190,7 +190,12 @@ function encodeMessage(room: string, from: string, text: string): Uint8Array {
   b[3] = (payload >>> 16) & 0xff;
   b[4] = (payload >>> 8) & 0xff;
   b[5] = payload & 0xff;
-  putField(b, putField(b, putField(b, HEADER_SIZE, room, r), from, f), text, t);
+  putField(
+    b,
+    putField(b, putField(b, HEADER_SIZE, room, r), from, f),
+    text,
+    t,
+  );
   return b;
 }
 
@@ -216,21 +221,6 @@ function fieldSize(s: string): number {
   return n;
 }
 
-/** Write a u16-prefixed string of `n` UTF-8 bytes at `at`; returns the end. */
-function putField(b: Uint8Array, at: number, s: string, n: number): number {
-  b[at] = n >>> 8;
-  b[at + 1] = n & 0xff;
-  at += 2;
-  if (n === s.length) {
-    for (let i = 0; i < n; i++) b[at + i] = s.charCodeAt(i);
-  } else {
-    textEncoder.encodeInto(s, b.subarray(at, at + n));
-  }
-  return at + n;
-}
-
-const textEncoder = new TextEncoder();
-
 function field(s: string): Uint8Array {
   const b = utf8(s);
   if (b.length > MAX_FIELD_BYTES) {
@@ -245,18 +235,31 @@ function frameOf(type: FrameType, payload: number): ByteWriter {
   return new ByteWriter(HEADER_SIZE + payload).u8(MAGIC).u8(type).u32(payload);
 }
 
+/**
+ * How many of `members` fit a member list's byte budget, and their bytes
+ * (length prefixes included); sizes only, nothing encoded yet.
+ */
 function memberList(
   members: readonly string[],
-): { names: Uint8Array[]; bytes: number } {
-  const names: Uint8Array[] = [];
-  let bytes = 0;
+): { count: number; bytes: number } {
+  let count = 0, bytes = 0;
   for (const m of members) {
-    const b = field(m);
-    if (bytes + 2 + b.length > MEMBER_LIST_BUDGET || names.length === 0xffff) {
-      break;
-    }
-    names.push(b);
-    bytes += 2 + b.length;
+    const n = fieldSize(m);
+    if (bytes + 2 + n > MEMBER_LIST_BUDGET || count === 0xffff) break;
+    count++;
+    bytes += 2 + n;
   }
-  return { names, bytes };
+  return { count, bytes };
+}
+
+/** Write the first `count` members, as {@link memberList} counted them. */
+function putMembers(
+  w: ByteWriter,
+  members: readonly string[],
+  count: number,
+): void {
+  for (let i = 0; i < count; i++) {
+    const m = members[i]!;
+    w.text(m, utf8Length(m));
+  }
 }
