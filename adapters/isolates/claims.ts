@@ -210,9 +210,15 @@ export class KvClaims {
     const { kv, keys, id, alive } = this.#o;
     const { room, key, name } = claim;
     const at = keys.claim(room, key);
+    const value: ClaimValue = { name, isolate: id };
+    // Most names are free: one commit that checks the name has no entry,
+    // without reading it first (half the store's work in a join storm).
+    const free = await kv.atomic().check({ key: at, versionstamp: null })
+      .set(at, value).set(keys.held(id, room, key), name)
+      .sum(keys.count(room), 1n).commit();
+    if (free.ok) return true;
     for (let i = 0; i < MAX_ROUNDS; i++) {
       const current = await kv.get<ClaimValue>(at);
-      const value: ClaimValue = { name, isolate: id };
       let op = kv.atomic().check(current).set(at, value)
         .set(keys.held(id, room, key), name);
       const holder = current.value?.isolate;
