@@ -12,6 +12,7 @@
 
 import type { RoomInfo, Roster } from "../../core/backplane.ts";
 import { type ClaimValue, MINUS_ONE, type StoreKeys } from "./keys.ts";
+import { ClaimBatch } from "./claim_batch.ts";
 import { FreshReads } from "./fresh_reads.ts";
 import { retrying } from "./kv_retry.ts";
 
@@ -52,10 +53,12 @@ export class KvClaims {
   // A room's roster, read once for the joins that ask at the same time.
   readonly #rosters = new FreshReads<Roster>();
   readonly #names = new FreshReads<string[]>();
+  readonly #free: ClaimBatch;
 
   /** @param options Store, keys, id and the lease's view of who is alive. */
   constructor(options: KvClaimsOptions) {
     this.#o = options;
+    this.#free = new ClaimBatch(options.kv, options.keys, options.id);
   }
 
   /** Names this isolate holds. */
@@ -211,12 +214,9 @@ export class KvClaims {
     const { room, key, name } = claim;
     const at = keys.claim(room, key);
     const value: ClaimValue = { name, isolate: id };
-    // Most names are free: one commit that checks the name has no entry,
-    // without reading it first (half the store's work in a join storm).
-    const free = await kv.atomic().check({ key: at, versionstamp: null })
-      .set(at, value).set(keys.held(id, room, key), name)
-      .sum(keys.count(room), 1n).commit();
-    if (free.ok) return true;
+    // Most names are free: a commit that checks the name has no entry,
+    // without reading it first, shared with the claims of the same moment.
+    if (await this.#free.absent(claim)) return true;
     for (let i = 0; i < MAX_ROUNDS; i++) {
       const current = await kv.get<ClaimValue>(at);
       let op = kv.atomic().check(current).set(at, value)
