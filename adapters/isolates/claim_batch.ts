@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type ClaimValue, type StoreKeys } from "./keys.ts";
+import type { ClaimValue, StoreKeys } from "./keys.ts";
 import { retrying } from "./kv_retry.ts";
 
 /**
