@@ -52,7 +52,7 @@ export class KvClaims {
   readonly #chains = new Map<string, Promise<unknown>>();
   // A room's roster, read once for the joins that ask at the same time.
   readonly #rosters = new FreshReads<Roster>();
-  readonly #names = new FreshReads<string[]>();
+  readonly #names = new FreshReads<readonly string[]>();
   readonly #free: ClaimBatch;
 
   /** @param options Store, keys, id and the lease's view of who is alive. */
@@ -152,7 +152,7 @@ export class KvClaims {
    * Member names of a room, on every isolate: read after the call (callers
    * at the same time share a read, {@link FreshReads}).
    */
-  members(room: string): Promise<string[]> {
+  members(room: string): Promise<readonly string[]> {
     return this.#names.read(room, () => this.#members(room));
   }
 
