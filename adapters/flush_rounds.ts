@@ -16,10 +16,17 @@ export interface Flushable {
 }
 
 /**
- * A flush round that took longer than this (in ms) means the server is busy
- * (a big room, many writes): the next round waits for a timer tick.
+ * Flush rounds that take longer than this (in ms), on average over the last
+ * few, mean the server is busy (a big room, many writes): the next round
+ * waits for a timer tick.
  */
 const BUSY_ROUND_MS = 1;
+
+/**
+ * The weight of the last round in that average: one slow round among quick
+ * ones (the thread preempted, a collection) does not make the next wait.
+ */
+const ROUND_WEIGHT = 1 / 8;
 
 /** Options of {@link FlushRounds}. */
 export interface FlushRoundsOptions {
@@ -37,8 +44,8 @@ export interface FlushRoundsOptions {
 /**
  * Rounds that write every queued connection once. A round runs as a
  * microtask right after the events that queued it, unless the server is
- * busy: the previous round took longer than {@link BUSY_ROUND_MS} (or,
- * `dense`, rounds come back to back); then it waits for a timer tick, so
+ * busy: recent rounds took longer than {@link BUSY_ROUND_MS} on average
+ * (or, `dense`, rounds come back to back); then it waits for a timer tick, so
  * that the reads arriving meanwhile share it. Under load that makes fewer,
  * fuller writes (at 1,000 members it doubled W1 throughput over TCP; over
  * WebSockets, `dense` tripled it at 100: docs/performance.md); a server
@@ -64,6 +71,7 @@ export class FlushRounds {
   #spare: (Flushable | undefined)[] = [];
   #armed = false;
   #busy = false;
+  #avgTook = 0;
   #lastEnd = -Infinity;
   #waiters: (() => void)[] = [];
   readonly #dense: boolean;
@@ -114,7 +122,8 @@ export class FlushRounds {
     this.#spare = list;
     const end = this.#now();
     const took = end - start;
-    this.#busy = took > BUSY_ROUND_MS ||
+    this.#avgTook += (took - this.#avgTook) * ROUND_WEIGHT;
+    this.#busy = this.#avgTook > BUSY_ROUND_MS ||
       (this.#dense && start - this.#lastEnd < took);
     this.#lastEnd = end;
     if (this.#waiters.length > 0 && !this.#armed) {
