@@ -84,8 +84,8 @@ export class ClaimBatch {
         const ok = await retrying(() => this.#commit(batch));
         for (const w of batch) w.done(ok);
       } catch (e) {
-        // A commit of many can break a limit of the store (its keys' total
-        // size) that one claim would not: each goes its own way then.
+        // A commit of many can break a limit of the store (800 KB written
+        // at most) that one claim would not: each goes its own way then.
         if (batch.length > 1) { for (const w of batch) w.done(false); }
         else batch[0]!.failed(e);
       }

@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { ClaimBatch } from "../../../adapters/isolates/claim_batch.ts";
+import { KvClaims } from "../../../adapters/isolates/claims.ts";
 import { StoreKeys } from "../../../adapters/isolates/keys.ts";
 import { Group, listen } from "./_isolates.ts";
 
@@ -83,4 +84,34 @@ Deno.test("isolates: a join among many at once whose name is held on the other i
   } finally {
     await g.close();
   }
+});
+
+Deno.test("claim batch: claims whose one commit would break the store's size limit each go their own way, and all win", async () => {
+  await withStore(async (kv, keys) => {
+    const claims = new KvClaims({
+      kv,
+      keys,
+      id: "iso-a",
+      alive: () => Promise.resolve(true),
+      gone: () => false,
+      failed: (what, e) => {
+        throw new Error(`${what}: ${e}`);
+      },
+    });
+    // 101 names of 1,900 bytes: the 100 that share a commit would pass its
+    // 800 KB limit on the size of what it writes.
+    const names = Array.from(
+      { length: 101 },
+      (_, i) => `${i}`.padEnd(1900, "x"),
+    );
+    const won = await Promise.all(
+      names.map((key) => claims.claim("lobby", key, key.slice(0, 8))),
+    );
+    assert.ok(won.every((w) => w));
+    assert.equal(
+      (await kv.get<Deno.KvU64>(keys.count("lobby"))).value?.value,
+      101n,
+    );
+    assert.equal((await claims.members("lobby")).length, 101);
+  });
 });
