@@ -9,6 +9,8 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
+
 /** What a flush round writes: a connection with something queued. */
 export interface Flushable {
   /** Write everything queued, in one write. */
@@ -18,15 +20,37 @@ export interface Flushable {
 /**
  * Flush rounds that take longer than this (in ms), on average over the last
  * few, mean the server is busy (a big room, many writes): the next round
- * waits for a timer tick.
+ * waits: for the next turn of the event loop at first, for a timer tick
+ * once the server has been busy for {@link SATURATED_MS}.
  */
 const BUSY_ROUND_MS = 1;
+
+/**
+ * A server busy for this long (in ms) in a row (rounds over
+ * {@link BUSY_ROUND_MS} on average all along; at 1,000 members W1's rounds
+ * are 10-20 ms apart) is saturated: its rounds then
+ * wait for a timer tick, which lets the reads of a few turns share a round
+ * (fewer, fuller writes: W1's throughput at 1,000 members). A shorter spell
+ * (a collection, the thread preempted) only waits for the next turn of the
+ * event loop: a timer tick takes 2 ms in Deno (`setTimeout(f, 0)`), and
+ * those ticks were most of W2's p99 (docs/performance.md, "A busy spell
+ * waits a turn, a saturated server a tick").
+ */
+const SATURATED_MS = 20;
 
 /**
  * The weight of the last round in that average: one slow round among quick
  * ones (the thread preempted, a collection) does not make the next wait.
  */
 const ROUND_WEIGHT = 1 / 8;
+
+/**
+ * How the next round waits: `"microtask"`, right after the events that
+ * queue it; `"turn"`, for the next turn of the event loop (the reads that
+ * have arrived are handled first: `setImmediate`); `"tick"`, for a timer
+ * tick.
+ */
+export type RoundWait = "microtask" | "turn" | "tick";
 
 /** Options of {@link FlushRounds}. */
 export interface FlushRoundsOptions {
@@ -44,9 +68,11 @@ export interface FlushRoundsOptions {
 /**
  * Rounds that write every queued connection once. A round runs as a
  * microtask right after the events that queued it, unless the server is
- * busy: recent rounds took longer than {@link BUSY_ROUND_MS} on average
- * (or, `dense`, rounds come back to back); then it waits for a timer tick, so
- * that the reads arriving meanwhile share it. Under load that makes fewer,
+ * busy: recent rounds took longer than {@link BUSY_ROUND_MS} on average.
+ * Then it waits for the next turn of the event loop, so that the reads that
+ * have arrived share it, and once busy for {@link SATURATED_MS} (or,
+ * `dense`, when rounds come back to back) for a timer tick, so that the
+ * reads arriving meanwhile share it too. Under load that makes fewer,
  * fuller writes (at 1,000 members it doubled W1 throughput over TCP; over
  * WebSockets, `dense` tripled it at 100: docs/performance.md); a server
  * that is not busy writes at once.
@@ -70,8 +96,9 @@ export class FlushRounds {
   #dueCount = 0;
   #spare: (Flushable | undefined)[] = [];
   #armed = false;
-  #busy = false;
+  #wait: RoundWait = "microtask";
   #avgTook = 0;
+  #busySince = Infinity;
   #lastEnd = -Infinity;
   #waiters: (() => void)[] = [];
   readonly #dense: boolean;
@@ -93,15 +120,21 @@ export class FlushRounds {
     this.#due[this.#dueCount++] = c;
     if (this.#armed) return;
     this.#armed = true;
-    if (this.#busy) setTimeout(this.#run, 0);
-    else queueMicrotask(this.#run);
+    if (this.#wait === "microtask") queueMicrotask(this.#run);
+    else if (this.#wait === "turn") setImmediate(this.#run);
+    else setTimeout(this.#run, 0);
+  }
+
+  /** How the next round will wait, after the rounds so far. */
+  get wait(): RoundWait {
+    return this.#wait;
   }
 
   /**
    * Settles once no round is armed: what was queued before the call has
    * been handed to the sockets. A server's shutdown waits for it, so that
    * the goodbyes queued by `Chat.shutdown` are written before the listeners
-   * close, even when the round waits for a timer tick (a busy server).
+   * close, even when the round waits (a busy server).
    *
    * @returns A promise that settles after the armed round, or at once.
    */
@@ -123,8 +156,14 @@ export class FlushRounds {
     const end = this.#now();
     const took = end - start;
     this.#avgTook += (took - this.#avgTook) * ROUND_WEIGHT;
-    this.#busy = this.#avgTook > BUSY_ROUND_MS ||
-      (this.#dense && start - this.#lastEnd < took);
+    if (this.#avgTook <= BUSY_ROUND_MS) this.#busySince = Infinity;
+    else if (this.#busySince === Infinity) this.#busySince = start;
+    this.#wait = end - this.#busySince >= SATURATED_MS ||
+        (this.#dense && start - this.#lastEnd < took)
+      ? "tick"
+      : this.#busySince !== Infinity
+      ? "turn"
+      : "microtask";
     this.#lastEnd = end;
     if (this.#waiters.length > 0 && !this.#armed) {
       const waiters = this.#waiters;
