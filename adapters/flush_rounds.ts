@@ -27,9 +27,9 @@ const BUSY_ROUND_MS = 1;
 
 /**
  * A server busy for this long (in ms) in a row (rounds over
- * {@link BUSY_ROUND_MS} on average all along; at 1,000 members W1's rounds
- * are 10-20 ms apart) is saturated: its rounds then
- * wait for a timer tick, which lets the reads of a few turns share a round
+ * {@link BUSY_ROUND_MS} on average all along, however far apart: at 1,000
+ * members W1's rounds are 10-20 ms apart) is saturated: its rounds then wait
+ * for a timer tick, which lets the reads of a few turns share a round
  * (fewer, fuller writes: W1's throughput at 1,000 members). A shorter spell
  * (a collection, the thread preempted) only waits for the next turn of the
  * event loop: a timer tick takes 2 ms in Deno (`setTimeout(f, 0)`), and
