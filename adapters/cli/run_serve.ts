@@ -32,6 +32,8 @@ export interface ServeFlags {
   maxMessage: number;
   /** `--max-name`: longest name in characters. */
   maxName: number;
+  /** `--no-libc-writes`: TCP writes through Deno only. */
+  libcWrites?: boolean;
   /** `--outbound-bytes`: outbound buffer per member. */
   outboundBytes: number;
   /** `--join-timeout`: time to join, in seconds. */
@@ -214,6 +216,7 @@ export function serveOptionsOf(
     hostname: o.host,
     port: o.port,
     ...(o.socket ? { socketPath: o.socket } : {}),
+    ...(o.libcWrites === false ? { libcWrites: false } : {}),
     limits,
     udp: {
       ...(o.udpPort !== undefined ? { port: o.udpPort } : {}),

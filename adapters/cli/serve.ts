@@ -50,6 +50,10 @@ export function addServeCommand(program: Command): void {
       "--socket <path>",
       "Unix socket path (default: $XDG_RUNTIME_DIR/roomcast.sock, else /tmp/roomcast-UID.sock)",
     )
+    .option(
+      "--no-libc-writes",
+      "write to TCP members through Deno.Conn.write only; by default one send(2) through libc (needs --allow-ffi, as deno task serve has; Linux), Deno's write when the socket is full",
+    )
     .optionsGroup("Limits:")
     .option(
       "--max-frame <bytes>",

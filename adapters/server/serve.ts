@@ -74,6 +74,11 @@ export interface ServeOptions {
    * process pass gates over the same shared counters. @default {a new gate}
    */
   gate?: ConnectionGate;
+  /**
+   * TCP writes through libc's `send(2)` where the process may
+   * (`--allow-ffi`, Linux), else through `Deno.Conn.write`. @default {true}
+   */
+  libcWrites?: boolean;
 }
 
 /** What a transport starter gets besides the chat. */
@@ -99,6 +104,7 @@ export const TRANSPORTS: Map<string, TransportStarter> = new Map<
         port: o.port ?? 7878,
         gate: o.gate,
         ...(o.reusePort ? { reusePort: true } : {}),
+        ...(o.libcWrites === false ? { libcWrites: false } : {}),
         ...(o.log ? { log: o.log } : {}),
         ...(o.textPromptMs !== undefined
           ? { textPromptMs: o.textPromptMs }

@@ -17,6 +17,7 @@ import {
   MIN_READ,
   takeReadBuffer,
 } from "../read_buffers.ts";
+import { BROKEN, type SocketWrites, WOULD_BLOCK } from "./socket_writes.ts";
 
 /** Longest time a closed connection reads and drops what its peer still sends. */
 export const DRAIN_MS = 2000;
@@ -33,6 +34,8 @@ export interface ConnectionPool {
   readonly lingerMs: number;
   /** Quiet time before a silent connection is asked for a name; 0 never. */
   readonly promptMs: number;
+  /** Writes through libc, where the process may use them. */
+  readonly socketWrites: SocketWrites | undefined;
   /** Called once the connection is closed and reads no more. */
   finished(c: StreamConnection): void;
 }
@@ -56,6 +59,8 @@ export class StreamConnection implements Peer {
   #closing = false;
   #closed = false;
   #linger: ReturnType<typeof setTimeout> | undefined;
+  /** The socket's descriptor, for writes through libc; -1 for Deno's. */
+  #fd = -1;
 
   /**
    * Attach a connection to the chat and start reading.
@@ -67,6 +72,9 @@ export class StreamConnection implements Peer {
   constructor(conn: Deno.Conn, pool: ConnectionPool, remote: string) {
     this.#conn = conn;
     this.#pool = pool;
+    if (pool.socketWrites) {
+      this.#fd = pool.socketWrites.find(conn as Deno.TcpConn);
+    }
     pool.open.add(this); // before chat.connect, which may close it at once
     this.#outbox = new Outbox(pool.chat.limits.outboundBytes);
     const session = pool.chat.connect(this, {
@@ -215,6 +223,14 @@ export class StreamConnection implements Peer {
     this.#writing = true;
     this.#pending = bytes;
     this.#written = 0;
+    if (this.#fd >= 0) {
+      // One system call; a full socket buffer goes the async way, which
+      // waits for room.
+      const n = this.#pool.socketWrites!.write(this.#fd, bytes);
+      if (n !== WOULD_BLOCK) {
+        return this.#wrote(n === BROKEN ? new Error("send failed") : n);
+      }
+    }
     this.#conn.write(bytes).then(this.#wrote, this.#wrote);
   }
 
@@ -258,6 +274,11 @@ export class StreamConnection implements Peer {
     if (this.#closed) return;
     this.#closed = true;
     this.#closing = false;
+    if (this.#fd >= 0) {
+      // Forgotten before the socket closes: its number is soon another's.
+      this.#pool.socketWrites!.release(this.#fd);
+      this.#fd = -1;
+    }
     clearTimeout(this.#linger);
     clearTimeout(this.#prompt);
     this.#outbox.clear();

@@ -51,6 +51,12 @@ export type StreamOptions = StreamAddress & {
    * @default {a gate without limit}
    */
   gate?: ConnectionGate;
+  /**
+   * TCP: write through libc's `send(2)` where the process may
+   * (`--allow-ffi`, Linux), else through `Deno.Conn.write`
+   * (adapters/stream/socket_writes.ts). @default {true}
+   */
+  libcWrites?: boolean;
 };
 
 /** A running stream listener. */
@@ -113,7 +119,14 @@ export async function listenStream(
     }:${addr.port}`;
   }
   const transport = options.transport;
-  const pool = new Pool(chat, transport, lingerMs, promptMs, options.gate);
+  const pool = new Pool(
+    chat,
+    transport,
+    lingerMs,
+    promptMs,
+    options.gate,
+    transport === "tcp" && options.libcWrites !== false,
+  );
   const loop = acceptLoop(listener, {
     transport,
     onConn: (conn) => pool.attach(conn),

@@ -9,6 +9,7 @@ import type { Chat } from "../../core/chat.ts";
 import { Outgoing } from "../../core/peer.ts";
 import { ConnectionGate } from "../connection_gate.ts";
 import { type ConnectionPool, StreamConnection } from "./connection.ts";
+import { SocketWrites } from "./socket_writes.ts";
 
 /** How often idle connections give back spare outbox slots, in ms. */
 const TRIM_MS = 1000;
@@ -21,6 +22,7 @@ const TRIM_MS = 1000;
  */
 export class Pool implements ConnectionPool {
   readonly open = new Set<StreamConnection>();
+  readonly socketWrites: SocketWrites | undefined;
   readonly #gate: ConnectionGate;
   #idle: (() => void) | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
@@ -34,6 +36,7 @@ export class Pool implements ConnectionPool {
    * @param promptMs Quiet time before a silent connection is asked for a
    *   name, in ms; 0 never asks.
    * @param gate The descriptors all transports share.
+   * @param libcWrites Write through libc where the process may (TCP).
    */
   constructor(
     readonly chat: Chat,
@@ -41,8 +44,10 @@ export class Pool implements ConnectionPool {
     readonly lingerMs: number,
     readonly promptMs: number,
     gate: ConnectionGate = new ConnectionGate(),
+    libcWrites = false,
   ) {
     this.#gate = gate;
+    this.socketWrites = libcWrites ? SocketWrites.open() : undefined;
   }
 
   /**

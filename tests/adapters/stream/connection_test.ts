@@ -6,6 +6,7 @@ import { Chat } from "../../../core/chat.ts";
 import { listenStream } from "../../../adapters/stream/mod.ts";
 import { encodeFrame } from "../../../core/codec/mod.ts";
 import { member, readAll, readUntil, until, write } from "./_raw.ts";
+import { SocketWrites } from "../../../adapters/stream/socket_writes.ts";
 
 Deno.test("stream: a connection closed while it is being connected leaves the count", async () => {
   // The server is full and its refusal does not fit the outbound limit:
@@ -80,4 +81,36 @@ Deno.test("stream: a slow consumer cut while its read and write are pending leav
   talker.close();
   await listener.close();
   await chat.shutdown();
+});
+
+Deno.test("stream: TCP members are written through libc unless libcWrites is false, and their descriptors are let go when they close", async () => {
+  const writes = SocketWrites.open();
+  if (!writes) return; // not Linux: Deno's writes only
+  for (const libcWrites of [true, false]) {
+    const chat = new Chat({ now: () => performance.now() });
+    const listener = await listenStream(chat, {
+      transport: "tcp",
+      port: 0,
+      textPromptMs: 0,
+      libcWrites,
+    });
+    const port = (listener.addr as Deno.NetAddr).port;
+    const before: number = writes.held;
+    const ann = await member(port, "ann");
+    const bob = await member(port, "bob");
+    await readUntil(ann, (e) => e.type === "joined" && e.name === "bob");
+    assert.equal(writes.held - before, libcWrites ? 2 : 0);
+    await write(bob, [encodeFrame({ type: "say", text: "hi" })]);
+    const seen = await readUntil(ann, (e) => e.type === "message");
+    assert.ok(seen.some((e) => e.type === "message" && e.text === "hi"));
+    ann.close();
+    bob.close();
+    assert.ok(
+      await until(() => listener.connections === 0, 2000),
+      `connections: ${listener.connections}`,
+    );
+    assert.equal(writes.held, before);
+    await listener.close();
+    await chat.shutdown();
+  }
 });
