@@ -3,7 +3,8 @@
  * Where W2's floor is: the cost of one write of a 90-byte frame (a 64-byte
  * MESSAGE) to a loopback TCP socket, issued to N sockets in a row as a
  * fan-out round does, through `write(2)` from C (the kernel's share, what
- * redis-server pays), `Deno.Conn.write` (what the stream adapter uses) and
+ * redis-server pays), `Deno.Conn.write` (the stream adapter's write without
+ * `--allow-ffi`), `send(2)` through Deno's FFI (its write with it) and
  * `node:net`'s `Socket.write`. A W2 message reaches its last member one
  * round after its first, so the round (N writes) is the p99 a server can
  * reach at best. Run: `deno run -A bench/write_cost.ts [N] [rounds]`.
@@ -12,6 +13,7 @@
  */
 
 import * as net from "node:net";
+import { SocketWrites } from "../adapters/stream/socket_writes.ts";
 
 const N = Number(Deno.args[0] ?? 100);
 const ROUNDS = Number(Deno.args[1] ?? 2000);
@@ -76,6 +78,32 @@ async function denoConn(): Promise<number> {
   }
 }
 
+/** What the stream adapter does with `--allow-ffi`: `send(2)` by FFI. */
+async function libcSend(): Promise<number> {
+  const writes = SocketWrites.open();
+  if (!writes) return NaN;
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const clients = readers((listener.addr as Deno.NetAddr).port);
+  const conns: Deno.TcpConn[] = [];
+  for (let i = 0; i < N; i++) {
+    const c = await listener.accept() as Deno.TcpConn;
+    c.setNoDelay(true);
+    conns.push(c);
+  }
+  const fds = conns.map((c) => writes.find(c));
+  try {
+    return await rounds(() => {
+      for (const fd of fds) writes.write(fd, FRAME);
+      return Promise.resolve();
+    });
+  } finally {
+    for (const fd of fds) writes.release(fd);
+    for (const c of conns) c.close();
+    for (const c of clients) c.destroy();
+    listener.close();
+  }
+}
+
 async function nodeNet(): Promise<number> {
   const sockets: net.Socket[] = [];
   const server = net.createServer((s) => {
@@ -105,6 +133,7 @@ if (import.meta.main) {
   for (let i = 0; i < 2; i++) {
     rows.push(["write(2) from C", await cost()]);
     rows.push(["Deno.Conn.write", await denoConn()]);
+    rows.push(["send(2) by Deno's FFI", await libcSend()]);
     rows.push(["node:net Socket.write", await nodeNet()]);
   }
   console.log(

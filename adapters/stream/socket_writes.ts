@@ -21,10 +21,13 @@ export const WOULD_BLOCK = -1;
 /** `send` failed otherwise (the peer is gone): the connection is broken. */
 export const BROKEN = -2;
 
-/** How many descriptors a search looks at before it gives up. */
-const MAX_PROBES = 256;
-/** How many descriptors past the last one found are looked at first. */
-const NEAR = 8;
+/**
+ * How many descriptors a search looks at before it gives up (about 1 µs
+ * each; a connection not found writes through Deno).
+ */
+const MAX_PROBES = 1024;
+/** How far on either side of the last one found a search looks first. */
+const NEAR = 16;
 /** How many descriptors this isolate released are looked at next. */
 const FREED = 64;
 
@@ -45,6 +48,11 @@ const SYMBOLS = {
 } as const;
 
 type Libc = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+// libc is opened when this module is loaded, not at the first connection:
+// a library opened inside a test counts as a leak for Deno's resource
+// sanitizer, in our tests and in those of programs that embed a listener.
+let opened: SocketWrites | undefined;
 
 /** The socket writes of one isolate (descriptors are the process's). */
 export class SocketWrites {
@@ -70,19 +78,12 @@ export class SocketWrites {
    * @returns The socket writes, made once per isolate.
    */
   static open(): SocketWrites | undefined {
-    if (opened !== undefined) return opened || undefined;
-    opened = false;
-    if (Deno.build.os !== "linux") return undefined;
-    try {
-      if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
-        return undefined;
-      }
-      const lib = Deno.dlopen("libc.so.6", SYMBOLS);
-      opened = new SocketWrites(lib.symbols);
-    } catch {
-      return undefined;
-    }
     return opened;
+  }
+
+  /** Opens libc where the process may: once, when the module loads. */
+  static {
+    opened = openLibc((symbols) => new SocketWrites(symbols));
   }
 
   /**
@@ -98,9 +99,9 @@ export class SocketWrites {
     const localSize = sockaddr(local, conn.localAddr);
     if (size === 0 || localSize === 0) return -1;
     // Descriptors go to the lowest free number, so an accepted socket is
-    // mostly just past the last one found, or in a hole a close left; the
+    // mostly near the last one found, or in a hole a close left; the
     // Workers of a process share its descriptors, so the others' sockets
-    // are among those looked at (they do not match).
+    // are among those looked at (they do not match), then from the lowest.
     let probes = 0;
     const tried = new Set<number>();
     const probe = (fd: number): boolean => {
@@ -109,8 +110,11 @@ export class SocketWrites {
       probes++;
       return this.#is(fd, peer, size, local, localSize);
     };
-    for (let fd = this.#last + 1; fd <= this.#last + NEAR; fd++) {
-      if (probe(fd)) return this.#hold(fd);
+    for (let d = 1; d <= NEAR; d++) {
+      if (probe(this.#last + d)) return this.#hold(this.#last + d);
+      if (this.#last - d > 2 && probe(this.#last - d)) {
+        return this.#hold(this.#last - d);
+      }
     }
     for (let i = this.#freed.length - 1; i >= 0; i--) {
       if (probe(this.#freed[i]!)) return this.#hold(this.#freed[i]!);
@@ -201,7 +205,19 @@ export class SocketWrites {
   }
 }
 
-let opened: SocketWrites | false | undefined;
+function openLibc(
+  make: (symbols: Libc) => SocketWrites,
+): SocketWrites | undefined {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    if (Deno.permissions.querySync({ name: "ffi" }).state !== "granted") {
+      return undefined;
+    }
+    return make(Deno.dlopen("libc.so.6", SYMBOLS).symbols);
+  } catch {
+    return undefined;
+  }
+}
 
 // A `sockaddr_in` or `sockaddr_in6` as the kernel writes it; its size, or 0.
 function sockaddr(out: Uint8Array, addr: Deno.NetAddr): number {
