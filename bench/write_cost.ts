@@ -60,7 +60,8 @@ async function rounds(
   return issue * 1000 / ROUNDS / N;
 }
 
-async function denoConn(): Promise<number> {
+/** N accepted connections, each with a reading client. */
+async function accepted() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const clients = readers((listener.addr as Deno.NetAddr).port);
   const conns: Deno.TcpConn[] = [];
@@ -69,6 +70,11 @@ async function denoConn(): Promise<number> {
     c.setNoDelay(true);
     conns.push(c);
   }
+  return { listener, clients, conns };
+}
+
+async function denoConn(): Promise<number> {
+  const { listener, clients, conns } = await accepted();
   try {
     return await rounds(() => Promise.all(conns.map((c) => c.write(FRAME))));
   } finally {
@@ -82,14 +88,7 @@ async function denoConn(): Promise<number> {
 async function libcSend(): Promise<number> {
   const writes = SocketWrites.open();
   if (!writes) return NaN;
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const clients = readers((listener.addr as Deno.NetAddr).port);
-  const conns: Deno.TcpConn[] = [];
-  for (let i = 0; i < N; i++) {
-    const c = await listener.accept() as Deno.TcpConn;
-    c.setNoDelay(true);
-    conns.push(c);
-  }
+  const { listener, clients, conns } = await accepted();
   const fds = conns.map((c) => writes.find(c));
   try {
     return await rounds(() => {
