@@ -2,7 +2,8 @@
  * Flush rounds: the connections of the process that write in batches, with
  * something queued, are written together, one write each, once per
  * event-loop turn (docs/performance.md, change 6). TCP and Unix streams
- * share {@link streamRounds}; WebSockets and Server-Sent Events share
+ * share {@link streamRounds} ({@link syscallRounds} for those written by
+ * libc, which never wait a timer tick); WebSockets and Server-Sent Events share
  * {@link httpRounds}, which also wait for a timer tick when rounds come
  * back to back (each WebSocket message read is a turn of its own).
  *
@@ -61,6 +62,14 @@ export interface FlushRoundsOptions {
    * next turns share a round. @default {false}
    */
   dense?: boolean;
+  /**
+   * Wait for a timer tick once busy for {@link SATURATED_MS}. Rounds whose
+   * writes complete inside them (system calls, not Deno's write ops) gain
+   * nothing by it: the reads of the turns it lets by are one turn late
+   * either way (docs/performance.md, "No tick for writes through libc").
+   * @default {true}
+   */
+  saturation?: boolean;
   /** The clock, in ms. @default {performance.now} */
   now?: () => number;
 }
@@ -102,12 +111,14 @@ export class FlushRounds {
   #lastEnd = -Infinity;
   #waiters: (() => void)[] = [];
   readonly #dense: boolean;
+  readonly #saturatedMs: number;
   readonly #now: () => number;
   readonly #run = (): void => this.#round();
 
   /** @param options Whether rounds back to back count as busy; the clock. */
   constructor(options: FlushRoundsOptions = {}) {
     this.#dense = options.dense ?? false;
+    this.#saturatedMs = options.saturation === false ? Infinity : SATURATED_MS;
     this.#now = options.now ?? (() => performance.now());
   }
 
@@ -158,7 +169,7 @@ export class FlushRounds {
     this.#avgTook += (took - this.#avgTook) * ROUND_WEIGHT;
     if (this.#avgTook <= BUSY_ROUND_MS) this.#busySince = Infinity;
     else if (this.#busySince === Infinity) this.#busySince = start;
-    this.#wait = end - this.#busySince >= SATURATED_MS ||
+    this.#wait = end - this.#busySince >= this.#saturatedMs ||
         (this.#dense && start - this.#lastEnd < took)
       ? "tick"
       : this.#busySince !== Infinity
@@ -173,8 +184,17 @@ export class FlushRounds {
   }
 }
 
-/** The rounds of TCP and Unix stream connections. */
+/** The rounds of TCP and Unix stream connections that Deno writes. */
 export const streamRounds: FlushRounds = new FlushRounds();
+
+/**
+ * The rounds of TCP connections written by libc's `send(2)`
+ * (adapters/stream/socket_writes.ts): a write is done when the round ends,
+ * so a busy server never waits a timer tick (`saturation` off).
+ */
+export const syscallRounds: FlushRounds = new FlushRounds({
+  saturation: false,
+});
 
 /**
  * The rounds of WebSockets and Server-Sent Events: `dense`, since Deno
@@ -184,11 +204,15 @@ export const streamRounds: FlushRounds = new FlushRounds();
 export const httpRounds: FlushRounds = new FlushRounds({ dense: true });
 
 /**
- * Settles once neither the stream nor the HTTP rounds are armed
+ * Settles once no round set (stream, libc, HTTP) is armed
  * ({@link FlushRounds.settled}).
  *
- * @returns A promise that settles once both have written what was queued.
+ * @returns A promise that settles once all have written what was queued.
  */
 export async function settled(): Promise<void> {
-  await Promise.all([streamRounds.settled(), httpRounds.settled()]);
+  await Promise.all([
+    streamRounds.settled(),
+    syscallRounds.settled(),
+    httpRounds.settled(),
+  ]);
 }

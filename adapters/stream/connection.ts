@@ -10,7 +10,7 @@ import type { Chat } from "../../core/chat.ts";
 import { Outbox } from "../../core/outbox.ts";
 import type { Outgoing, Peer } from "../../core/peer.ts";
 import type { Session } from "../../core/session.ts";
-import { streamRounds } from "../flush_rounds.ts";
+import { streamRounds, syscallRounds } from "../flush_rounds.ts";
 import {
   giveReadBuffer,
   MAX_READ,
@@ -180,7 +180,7 @@ export class StreamConnection implements Peer {
     }
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
-      streamRounds.schedule(this);
+      (this.#fd >= 0 ? syscallRounds : streamRounds).schedule(this);
     }
     return true;
   }

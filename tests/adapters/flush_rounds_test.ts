@@ -11,6 +11,7 @@ import {
   type RoundWait,
   settled,
   streamRounds,
+  syscallRounds,
 } from "../../adapters/flush_rounds.ts";
 
 Deno.test("stream: a flush round flushes each queued connection once, in order; later ones go in the next round", async () => {
@@ -113,4 +114,24 @@ Deno.test("flush rounds: rounds over 1 ms on average make the next wait a turn, 
   // 5 ms after: the server has time between rounds.
   assert.equal(await waitAfter(dense, clock, 5, 0.2), "microtask");
   assert.equal(await waitAfter(dense, clock, 5, 1.5), "microtask");
+});
+
+Deno.test("flush rounds: without saturation (writes done inside the round, libc's send) a busy server waits a turn, never a tick", async () => {
+  const clock = { t: 1000 };
+  const rounds = new FlushRounds({ saturation: false, now: () => clock.t });
+  const waits: RoundWait[] = [];
+  for (let i = 0; i < 40; i++) waits.push(await waitAfter(rounds, clock, 0, 4));
+  assert.equal(waits[0], "microtask");
+  assert.ok(!waits.includes("tick"), waits.join());
+  assert.equal(waits.at(-1), "turn");
+  const quick: RoundWait[] = [];
+  for (let i = 0; i < 12; i++) {
+    quick.push(await waitAfter(rounds, clock, 100, 0.2));
+  }
+  assert.equal(quick.at(-1), "microtask");
+  // The set that libc-written connections share, and settled() waits for it.
+  const flushed: string[] = [];
+  syscallRounds.schedule({ flush: () => flushed.push("x") });
+  await settled();
+  assert.deepEqual(flushed, ["x"]);
 });
