@@ -51,6 +51,8 @@ const SYMBOLS = {
     parameters: ["i32", "buffer", "usize", "i32"],
     result: "i32",
   },
+  dup: { parameters: ["i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
@@ -111,7 +113,8 @@ export class SocketWrites {
     // Descriptors go to the lowest free number, so an accepted socket is
     // mostly near the last one found, or in a hole a close left; the
     // Workers of a process share its descriptors, so the others' sockets
-    // are among those looked at (they do not match), then from the lowest.
+    // are among those looked at (they do not match); then around the lowest
+    // free number, then from the lowest.
     let probes = 0;
     const tried = new Set<number>();
     const probe = (fd: number): boolean => {
@@ -129,10 +132,31 @@ export class SocketWrites {
     for (let i = this.#freed.length - 1; i >= 0; i--) {
       if (probe(this.#freed[i]!)) return this.#hold(this.#freed[i]!);
     }
+    // Around the lowest free number now: the socket took the lowest then;
+    // those opened since (by any thread of the process) are above it, and
+    // holes closed since are below. This finds it in a process with
+    // thousands of descriptors, where a search from the lowest gives up.
+    const free = this.#lowestFree();
+    for (let d = 1; free > 0 && d <= MAX_PROBES / 4; d++) {
+      if (probe(free + d)) return this.#hold(free + d);
+      if (free - d > 2 && probe(free - d)) return this.#hold(free - d);
+    }
     for (let fd = 3; probes < MAX_PROBES && fd < 1 << 20; fd++) {
       if (probe(fd)) return this.#hold(fd);
     }
     return -1;
+  }
+
+  /** The lowest free descriptor number (a `dup` of stdio, closed), or 0. */
+  #lowestFree(): number {
+    for (let fd = 0; fd < 3; fd++) {
+      const copy = this.#libc.dup(fd);
+      if (copy >= 0) {
+        this.#libc.close(copy);
+        return copy;
+      }
+    }
+    return 0;
   }
 
   /** How many descriptors this isolate holds for open connections. */

@@ -149,3 +149,25 @@ Deno.test("without --allow-ffi the adapter writes through Deno", async () => {
   await Deno.remove(dir, { recursive: true });
   assert.equal(new TextDecoder().decode(out.stdout).trim(), "true");
 });
+
+Deno.test("a connection is found in a process holding thousands of descriptors", async () => {
+  if (!writes) return;
+  // 3,000 open files take the low numbers: the socket's number is above
+  // where a search from the lowest gives up (1,024 looked at).
+  const files = Array.from(
+    { length: 3000 },
+    () => Deno.openSync("/dev/null"),
+  );
+  const p = await pair();
+  try {
+    const fd = writes.find(p.server as Deno.TcpConn);
+    assert.ok(fd > 3000, `found: ${fd}`);
+    assert.equal(writes.write(fd, bytes("far")), 3);
+    assert.deepEqual(await readSome(p.client, 3), bytes("far"));
+    writes.release(fd);
+  } finally {
+    for (const f of files) f.close();
+    p.server.close();
+    p.client.close();
+  }
+});
