@@ -123,12 +123,16 @@ export class SocketWrites {
       probes++;
       return this.#is(fd, peer, size, local, localSize);
     };
-    for (let d = 1; d <= NEAR; d++) {
-      if (probe(this.#last + d)) return this.#hold(this.#last + d);
-      if (this.#last - d > 2 && probe(this.#last - d)) {
-        return this.#hold(this.#last - d);
+    // The descriptors on either side of `center`, nearest first.
+    const around = (center: number, reach: number): number => {
+      for (let d = 1; d <= reach; d++) {
+        if (probe(center + d)) return center + d;
+        if (center - d > 2 && probe(center - d)) return center - d;
       }
-    }
+      return -1;
+    };
+    const near = around(this.#last, NEAR);
+    if (near >= 0) return this.#hold(near);
     for (let i = this.#freed.length - 1; i >= 0; i--) {
       if (probe(this.#freed[i]!)) return this.#hold(this.#freed[i]!);
     }
@@ -137,10 +141,8 @@ export class SocketWrites {
     // holes closed since are below. This finds it in a process with
     // thousands of descriptors, where a search from the lowest gives up.
     const free = this.#lowestFree();
-    for (let d = 1; free > 0 && d <= MAX_PROBES / 4; d++) {
-      if (probe(free + d)) return this.#hold(free + d);
-      if (free - d > 2 && probe(free - d)) return this.#hold(free - d);
-    }
+    const hole = free > 0 ? around(free, MAX_PROBES / 4) : -1;
+    if (hole >= 0) return this.#hold(hole);
     for (let fd = 3; probes < MAX_PROBES && fd < 1 << 20; fd++) {
       if (probe(fd)) return this.#hold(fd);
     }
