@@ -26,6 +26,12 @@ export const CHROMIUM_FLAGS: readonly string[] = [
 /** How long one browser wait may take, in ms. */
 export const BROWSER_WAIT_MS = 10_000;
 
+/**
+ * How long starting chromium may take, in ms: longer than a wait, since a
+ * full suite under `--parallel` can keep both cores busy while it starts.
+ */
+const LAUNCH_WAIT_MS = 30_000;
+
 /** The admin token the test servers use. */
 export const ADMIN_TOKEN = "web-page-test-admin-token-0123456789";
 
@@ -80,9 +86,9 @@ export async function launchBrowser(
         args: [...CHROMIUM_FLAGS],
         locale: options.locale ?? "en-US",
         viewport: { width: 960, height: 600 },
-        timeout: BROWSER_WAIT_MS,
+        timeout: LAUNCH_WAIT_MS,
       }),
-      BROWSER_WAIT_MS * 2,
+      LAUNCH_WAIT_MS + BROWSER_WAIT_MS,
       "start chromium",
     );
   } catch (e) {
