@@ -36,6 +36,8 @@ export interface ConnectionPool {
   readonly promptMs: number;
   /** Writes through libc, where the process may use them. */
   readonly socketWrites: SocketWrites | undefined;
+  /** A connection's descriptor was not found: it writes through Deno. */
+  unfound(): void;
   /** Called once the connection is closed and reads no more. */
   finished(c: StreamConnection): void;
 }
@@ -74,6 +76,7 @@ export class StreamConnection implements Peer {
     this.#pool = pool;
     if (pool.socketWrites) {
       this.#fd = pool.socketWrites.find(conn as Deno.TcpConn);
+      if (this.#fd < 0) pool.unfound();
     }
     pool.open.add(this); // before chat.connect, which may close it at once
     this.#outbox = new Outbox(pool.chat.limits.outboundBytes);

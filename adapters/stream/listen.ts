@@ -43,7 +43,11 @@ export type StreamOptions = StreamAddress & {
    * people with nc wait to be asked), in ms; 0 never asks. @default {500}
    */
   textPromptMs?: number;
-  /** Receives `accept_error` records (such as running out of file descriptors). */
+  /**
+   * Receives `accept_error` records (such as running out of file
+   * descriptors) and `libc_write_fallback` (a TCP connection's descriptor not
+   * found: it writes through Deno; logged at counts 1, 2, 4, 8, ...).
+   */
   log?: (record: LogRecord) => void;
   /**
    * The descriptors all transports share (adapters/connection_gate.ts): a
@@ -126,6 +130,7 @@ export async function listenStream(
     promptMs,
     options.gate,
     transport === "tcp" && options.libcWrites !== false,
+    options.log,
   );
   const loop = acceptLoop(listener, {
     transport,

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Chat } from "../../core/chat.ts";
+import type { Chat, LogRecord } from "../../core/chat.ts";
 import { Outgoing } from "../../core/peer.ts";
 import { ConnectionGate } from "../connection_gate.ts";
 import { type ConnectionPool, StreamConnection } from "./connection.ts";
@@ -23,7 +23,10 @@ const TRIM_MS = 1000;
 export class Pool implements ConnectionPool {
   readonly open = new Set<StreamConnection>();
   readonly socketWrites: SocketWrites | undefined;
+  /** Connections whose descriptor was not found (they write through Deno). */
+  unfoundCount = 0;
   readonly #gate: ConnectionGate;
+  readonly #log: ((record: LogRecord) => void) | undefined;
   #idle: (() => void) | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
 
@@ -37,6 +40,7 @@ export class Pool implements ConnectionPool {
    *   name, in ms; 0 never asks.
    * @param gate The descriptors all transports share.
    * @param libcWrites Write through libc where the process may (TCP).
+   * @param log Receives `libc_write_fallback` records.
    */
   constructor(
     readonly chat: Chat,
@@ -45,8 +49,10 @@ export class Pool implements ConnectionPool {
     readonly promptMs: number,
     gate: ConnectionGate = new ConnectionGate(),
     libcWrites = false,
+    log?: (record: LogRecord) => void,
   ) {
     this.#gate = gate;
+    this.#log = log;
     this.socketWrites = libcWrites ? SocketWrites.open() : undefined;
   }
 
@@ -77,6 +83,22 @@ export class Pool implements ConnectionPool {
     // The connection joins `open` itself, first thing: the chat may refuse
     // and close it while it is being made (a full server).
     new StreamConnection(conn, this, remote);
+  }
+
+  /**
+   * A connection's descriptor was not found, so it writes through Deno: it
+   * works, slower. Logged the first time and each time the count doubles,
+   * so a server that keeps missing says so without flooding its log.
+   */
+  unfound(): void {
+    const n = ++this.unfoundCount;
+    if ((n & (n - 1)) !== 0) return;
+    this.#log?.({
+      event: "libc_write_fallback",
+      total: n,
+      reason:
+        "socket descriptor not found; this connection writes through Deno",
+    });
   }
 
   /**

@@ -7,6 +7,8 @@ import { listenStream } from "../../../adapters/stream/mod.ts";
 import { encodeFrame } from "../../../core/codec/mod.ts";
 import { member, readAll, readUntil, until, write } from "./_raw.ts";
 import { SocketWrites } from "../../../adapters/stream/socket_writes.ts";
+import { Pool } from "../../../adapters/stream/pool.ts";
+import type { LogRecord } from "../../../core/chat.ts";
 
 Deno.test("stream: a connection closed while it is being connected leaves the count", async () => {
   // The server is full and its refusal does not fit the outbound limit:
@@ -113,4 +115,19 @@ Deno.test("stream: TCP members are written through libc unless libcWrites is fal
     await listener.close();
     await chat.shutdown();
   }
+});
+
+Deno.test("stream: a TCP connection whose descriptor is not found is logged, at totals 1, 2, 4, 8 (it writes through Deno)", async () => {
+  const chat = new Chat({ now: () => performance.now() });
+  const records: LogRecord[] = [];
+  const pool = new Pool(chat, "tcp", 0, 0, undefined, true, (r) => {
+    records.push(r);
+  });
+  for (let i = 0; i < 10; i++) pool.unfound();
+  assert.equal(pool.unfoundCount, 10);
+  assert.deepEqual(
+    records.map((r) => [r.event, r.total]),
+    [1, 2, 4, 8].map((n) => ["libc_write_fallback", n]),
+  );
+  await chat.shutdown();
 });
