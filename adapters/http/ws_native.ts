@@ -18,14 +18,12 @@
  */
 
 import { Outbox } from "../../core/outbox.ts";
+import { WsCloseCode, WsDecoder, WsOpcode } from "../../core/websocket.ts";
 import {
   closePayload,
   writeWsHeader,
-  WsCloseCode,
-  WsDecoder,
   wsHeaderLength,
-  WsOpcode,
-} from "../../core/websocket.ts";
+} from "../../core/websocket_encode.ts";
 import { type Flushable, streamRounds } from "../flush_rounds.ts";
 import {
   giveReadBuffer,

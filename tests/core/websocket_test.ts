@@ -6,13 +6,12 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { concat } from "../_bytes.ts";
+import { validCloseCode, WsDecoder } from "../../core/websocket.ts";
 import {
   closePayload,
-  validCloseCode,
   writeWsHeader,
-  WsDecoder,
   wsHeaderLength,
-} from "../../core/websocket.ts";
+} from "../../core/websocket_encode.ts";
 
 type Got =
   | { message: string | number[] }

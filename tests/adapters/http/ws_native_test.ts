@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { HttpListener } from "../../../adapters/http/app.ts";
 import { serve } from "../../../adapters/server/serve.ts";
-import { closePayload } from "../../../core/websocket.ts";
+import { closePayload } from "../../../core/websocket_encode.ts";
 import { concat } from "../../_bytes.ts";
 import { HttpServerProc } from "../_http_server.ts";
 
