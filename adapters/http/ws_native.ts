@@ -19,11 +19,8 @@
 
 import { Outbox } from "../../core/outbox.ts";
 import { WsCloseCode, WsDecoder, WsOpcode } from "../../core/websocket.ts";
-import {
-  closePayload,
-  writeWsHeader,
-  wsHeaderLength,
-} from "../../core/websocket_encode.ts";
+import { closePayload } from "../../core/websocket_encode.ts";
+import { frameHeader, textBytes } from "./ws_frame_cache.ts";
 import { type Flushable, streamRounds } from "../flush_rounds.ts";
 import {
   giveReadBuffer,
@@ -52,40 +49,6 @@ export interface NativeCloseEvent {
   readonly code: number;
   readonly reason: string;
   readonly wasClean: boolean;
-}
-
-const utf8 = new TextEncoder();
-// The UTF-8 of the texts sent lately and the headers made lately: a
-// fan-out sends the same texts (the same strings: a turn's batch, shared by
-// core/batch.ts) to every member, so each is encoded once per fan-out, and
-// the members' outboxes hold identical chunks, whose joined bytes they share
-// (core/outbox.ts). Bounded: cleared when full. One event per message
-// (`roomcast.v1`) goes through sendText with the event's own bytes
-// (Outgoing.jsonUtf8), as a turn may hold more events than this keeps.
-const CACHE_ENTRIES = 64;
-const texts = new Map<string, Uint8Array>();
-const headers = new Map<number, Uint8Array>();
-
-function header(opcode: number, length: number): Uint8Array {
-  const key = length * 16 + opcode;
-  let h = headers.get(key);
-  if (h === undefined) {
-    h = new Uint8Array(wsHeaderLength(length));
-    writeWsHeader(h, 0, opcode, length);
-    if (headers.size >= CACHE_ENTRIES) headers.clear();
-    headers.set(key, h);
-  }
-  return h;
-}
-
-function textBytes(text: string): Uint8Array {
-  let bytes = texts.get(text);
-  if (bytes === undefined) {
-    bytes = utf8.encode(text);
-    if (texts.size >= CACHE_ENTRIES) texts.clear();
-    texts.set(text, bytes);
-  }
-  return bytes;
 }
 
 /** Options of a {@link NativeWebSocket}. */
@@ -280,7 +243,7 @@ export class NativeWebSocket implements Flushable {
 
   #queue(opcode: number, payload: Uint8Array): void {
     if (this.#shut || this.#closeSent) return;
-    this.#push(header(opcode, payload.length));
+    this.#push(frameHeader(opcode, payload.length));
     if (payload.length > 0) this.#push(payload);
   }
 
