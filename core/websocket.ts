@@ -2,10 +2,10 @@
  * WebSocket framing (RFC 6455 §5), sans-IO: a decoder of the frames a
  * client sends (masked, possibly fragmented, with pings and a close among
  * them) into whole messages; the frames a server sends (unmasked) are
- * written by core/websocket_encode.ts. The HTTP front serves `GET /api/ws` with them on the client's
- * own socket (adapters/http/ws_native.ts), as TCP serves frames: one write
- * per member per turn, and a slow reader's socket closed at once. No
- * extension is negotiated, so the RSV bits must be 0.
+ * written by core/websocket_encode.ts. The HTTP front serves `GET /api/ws`
+ * with both on the client's own socket (adapters/http/ws_native.ts), as TCP
+ * serves frames: one write per member per turn, and a slow reader's socket
+ * closed at once. No extension is negotiated, so the RSV bits must be 0.
  *
  * @module
  */

@@ -14,7 +14,7 @@ const utf8 = new TextEncoder();
 // core/batch.ts) to every member, so each is encoded once per fan-out, and
 // the members' outboxes hold identical chunks, whose joined bytes they share
 // (core/outbox.ts). Bounded: cleared when full. One event per message
-// (`roomcast.v1`) goes through sendText with the event's own bytes
+// (`roomcast.v1`) goes through NativeWebSocket.sendText with the event's bytes
 // (Outgoing.jsonUtf8), as a turn may hold more events than this keeps.
 const CACHE_ENTRIES = 64;
 const texts = new Map<string, Uint8Array>();
